@@ -1,0 +1,40 @@
+"""Exceptions and warnings raised by trafficprev.
+
+Every exception derives from :class:`TrafficPrevError` and also from the builtin it
+specialises, so ``except ValueError`` in calling code keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "FileFormatError",
+    "InputFileNotFoundError",
+    "SchemaError",
+    "SettingsError",
+    "TrafficPrevError",
+    "TrafficPrevWarning",
+]
+
+
+class TrafficPrevError(Exception):
+    """Base class of every error raised by trafficprev."""
+
+
+class SettingsError(TrafficPrevError, ValueError):
+    """A setting has a value outside its allowed range or set."""
+
+
+class SchemaError(TrafficPrevError, ValueError):
+    """A table lacks required columns or has columns of the wrong kind."""
+
+
+class FileFormatError(TrafficPrevError, ValueError):
+    """An input file cannot be read: unknown type, undecodable bytes, corrupt workbook."""
+
+
+class InputFileNotFoundError(TrafficPrevError, FileNotFoundError):
+    """An input file named by the user does not exist."""
+
+
+class TrafficPrevWarning(UserWarning):
+    """Base class of the data-quality warnings trafficprev issues."""

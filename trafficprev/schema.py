@@ -1,0 +1,306 @@
+"""Canonical columns, header aliases and value vocabularies of every input table.
+
+Headers in user files are matched after :func:`normalize_header` (NFKC, whitespace and
+punctuation removed, lower case) against the canonical Chinese name, the English
+name and the listed variants. Inside the package every column uses its English name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = [
+    "CAMPAIGN_COLUMNS",
+    "CAMPAIGN_KINDS",
+    "CONCLUSIONS",
+    "COUNTERPARTS",
+    "DETERMINATION_COLUMNS",
+    "DIRECTIONS",
+    "ENTERPRISE_COLUMNS",
+    "MEASURE_COLUMNS",
+    "MODES",
+    "PERSONAL_COLUMNS",
+    "RESPONSIBILITIES",
+    "Column",
+    "TableSchema",
+    "normalize_header",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column of an input table.
+
+    Parameters
+    ----------
+    name
+        English name used inside the package and in outputs.
+    label
+        Canonical Chinese header.
+    aliases
+        Other headers seen in exports (matched after :func:`normalize_header`).
+    required
+        A file without this column is refused as a whole.
+    personal
+        Personal data: split off into the protected table at intake.
+    """
+
+    name: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    personal: bool = False
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """The columns of one kind of input table."""
+
+    kind: str
+    label: str
+    columns: tuple[Column, ...]
+
+    @property
+    def required(self) -> tuple[Column, ...]:
+        """Columns a file must have."""
+        return tuple(c for c in self.columns if c.required)
+
+    def header_lookup(self) -> dict[str, str]:
+        """Map every normalised header variant to its English column name."""
+        lookup: dict[str, str] = {}
+        for col in self.columns:
+            for variant in (col.name, col.label, *col.aliases):
+                lookup.setdefault(normalize_header(variant), col.name)
+        return lookup
+
+    def label_of(self, name: str) -> str:
+        """Return the Chinese label of column `name` (or `name` when unknown)."""
+        for col in self.columns:
+            if col.name == name:
+                return col.label
+        return name
+
+
+_HEADER_DROP = re.compile(r"[\s_\-:：*＊（）()\[\]【】<>《》\"'`·.,，。/\\|]+")
+
+
+def normalize_header(text: object) -> str:
+    """Normalise a header for matching: NFKC, drop blanks and punctuation, lower case.
+
+    Parameters
+    ----------
+    text
+        A header cell as read from the file (any type).
+
+    Returns
+    -------
+    str
+        The key used to look the header up.
+
+    Examples
+    --------
+    >>> normalize_header(" 受伤　时间 ")
+    '受伤时间'
+    >>> normalize_header("Decision_No")
+    'decisionno'
+    """
+    s = unicodedata.normalize("NFKC", str(text))
+    return _HEADER_DROP.sub("", s).lower()
+
+
+DETERMINATION_COLUMNS = TableSchema(
+    kind="determinations",
+    label="工伤认定台账",
+    columns=(
+        Column(
+            "decision_no",
+            "认定书编号",
+            (
+                "认定编号",
+                "决定书编号",
+                "认定决定书编号",
+                "文书编号",
+                "编号",
+                "案件编号",
+                "认定书号",
+            ),
+            required=True,
+        ),
+        Column(
+            "worker_name",
+            "职工姓名",
+            ("姓名", "受伤职工", "职工", "伤者姓名", "受伤人员", "name"),
+            personal=True,
+        ),
+        Column(
+            "id_number",
+            "身份证号码",
+            ("身份证号", "身份证", "公民身份号码", "证件号码", "身份证件号码", "idno", "idnumber"),
+            personal=True,
+        ),
+        Column("sex", "性别", ("gender",)),
+        Column("birth_date", "出生日期", ("出生年月", "生日", "birthday", "dob")),
+        Column("age", "年龄", ("受伤时年龄",)),
+        Column(
+            "phone",
+            "联系电话",
+            ("电话", "手机", "手机号", "手机号码", "联系方式", "电话号码", "tel", "mobile"),
+            personal=True,
+        ),
+        Column(
+            "employer",
+            "用人单位",
+            ("单位名称", "用人单位名称", "工作单位", "所在单位", "单位", "企业名称", "company"),
+            required=True,
+        ),
+        Column(
+            "credit_code",
+            "统一社会信用代码",
+            ("信用代码", "社会信用代码", "单位代码", "组织机构代码", "uscc"),
+        ),
+        Column("industry", "所属行业", ("行业", "行业类别", "行业分类")),
+        Column("occupation", "职业", ("工种", "岗位", "职业工种")),
+        Column(
+            "injured_at",
+            "受伤时间",
+            (
+                "事故时间",
+                "发生时间",
+                "受伤日期",
+                "事故发生时间",
+                "事故日期",
+                "伤害发生时间",
+                "受伤时间日期",
+                "injury_time",
+                "accident_time",
+            ),
+            required=True,
+        ),
+        Column(
+            "place", "受伤地点", ("事故地点", "发生地点", "受伤部位地点", "事故发生地点", "地点")
+        ),
+        Column(
+            "narrative",
+            "受伤经过",
+            ("事故经过", "受伤经过简述", "事故简要经过", "经过", "基本情况", "受伤经过及诊断"),
+        ),
+        Column(
+            "responsibility",
+            "事故责任",
+            ("责任认定", "交通事故责任", "本人责任", "责任划分", "事故责任认定"),
+        ),
+        Column(
+            "injury_basis",
+            "认定依据",
+            ("工伤类型", "认定条款", "法律依据", "适用条款", "依据", "basis"),
+        ),
+        Column("conclusion", "认定结论", ("结论", "认定结果", "认定类型", "决定类型")),
+        Column("decided_on", "认定日期", ("决定日期", "认定时间", "作出日期", "decision_date")),
+        Column("severity", "伤情", ("伤情程度", "伤残等级", "受伤程度", "伤害程度")),
+        Column("lon", "经度", ("longitude", "lng")),
+        Column("lat", "纬度", ("latitude",)),
+        Column("crs", "坐标系", ("坐标系统", "coordsys", "coord_sys")),
+    ),
+)
+
+PERSONAL_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in DETERMINATION_COLUMNS.columns if c.personal
+)
+
+ENTERPRISE_COLUMNS = TableSchema(
+    kind="enterprises",
+    label="企业名录",
+    columns=(
+        Column(
+            "credit_code", "统一社会信用代码", ("信用代码", "社会信用代码", "uscc"), required=True
+        ),
+        Column("name", "单位名称", ("企业名称", "用人单位", "名称", "company"), required=True),
+        Column("industry", "所属行业", ("行业", "行业类别")),
+        Column("address", "单位地址", ("地址", "注册地址", "经营地址")),
+        Column("lon", "经度", ("longitude", "lng")),
+        Column("lat", "纬度", ("latitude",)),
+        Column("crs", "坐标系", ("坐标系统",)),
+        Column(
+            "insured",
+            "参保人数",
+            ("参保职工人数", "工伤参保人数", "职工人数", "headcount"),
+            required=True,
+        ),
+        Column("district", "所属区县", ("区县", "所在区县", "行政区")),
+    ),
+)
+
+CAMPAIGN_COLUMNS = TableSchema(
+    kind="campaign_candidates",
+    label="宣传候选点",
+    columns=(
+        Column("name", "名称", ("点位名称", "地点名称"), required=True),
+        Column("kind", "类型", ("类别", "type"), required=True),
+        Column("address", "地址", ()),
+        Column("lon", "经度", ("longitude", "lng")),
+        Column("lat", "纬度", ("latitude",)),
+        Column("crs", "坐标系", ("坐标系统",)),
+        Column("size", "规模", ("人数", "居住人数", "从业人数")),
+    ),
+)
+
+MEASURE_COLUMNS = TableSchema(
+    kind="measures",
+    label="已实施措施",
+    columns=(
+        Column("kind", "类型", ("措施类型",), required=True),
+        Column("target", "道路或单位", ("道路", "单位", "对象")),
+        Column("lon", "经度", ("longitude", "lng")),
+        Column("lat", "纬度", ("latitude",)),
+        Column("crs", "坐标系", ("坐标系统",)),
+        Column("implemented_on", "实施日期", ("日期", "实施时间"), required=True),
+    ),
+)
+
+# --- value vocabularies -------------------------------------------------------------
+
+#: Commute direction. 未知 when the narrative does not say.
+DIRECTIONS: tuple[str, ...] = ("上班", "下班", "其他", "未知")
+
+#: Transport mode of the injured worker.
+MODES: tuple[str, ...] = (
+    "电动自行车",
+    "摩托车",
+    "自行车",
+    "步行",
+    "小型汽车",
+    "乘车",
+    "公交",
+    "其他",
+    "未知",
+)
+
+#: The other party of the accident.
+COUNTERPARTS: tuple[str, ...] = (
+    "小型汽车",
+    "货车",
+    "渣土车",
+    "半挂牵引车",
+    "公交客车",
+    "电动自行车",
+    "摩托车",
+    "自行车",
+    "三轮车",
+    "行人",
+    "动物",
+    "单方",
+    "逃逸未查获",
+    "其他",
+    "未知",
+)
+
+#: Police responsibility of the injured worker (未认定: not stated or not determined).
+RESPONSIBILITIES: tuple[str, ...] = ("全部", "主要", "同等", "次要", "无", "意外", "未认定")
+
+#: Conclusion of the determination.
+CONCLUSIONS: tuple[str, ...] = ("认定工伤", "视同工伤", "不予认定", "未知")
+
+#: Kinds of campaign candidates.
+CAMPAIGN_KINDS: tuple[str, ...] = ("大型社区", "工业园区", "CBD", "学校", "其他")

@@ -1,0 +1,183 @@
+"""One frozen, validated :class:`Settings` object passed explicitly to every step.
+
+Build it once (in the first notebook cell or by the CLI), from defaults, keyword
+arguments or a TOML file, and derive variants with :meth:`Settings.replace`. There is
+no module-level mutable configuration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._errors import InputFileNotFoundError, SettingsError
+
+__all__ = ["DUPLICATE_RULES", "Settings"]
+
+#: How a conflict between two rows with the same 认定书编号 is resolved (see README).
+DUPLICATE_RULES: tuple[str, ...] = ("latest_decided", "last_in_input", "first_in_input")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of trafficprev, with its default.
+
+    Parameters
+    ----------
+    as_of
+        Reference date for "time in the future" checks. ``None`` means today, so fix it
+        when runs must be reproducible on another day.
+    min_injury_year
+        Injury times before 1 January of this year are rejected as implausible.
+    duplicate_rule
+        Rule that picks one row among conflicting rows with the same 认定书编号:
+        ``"latest_decided"`` (later 认定日期, then more filled fields, then later in the
+        input), ``"last_in_input"`` or ``"first_in_input"``.
+    header_scan_rows
+        How many rows at the top of a sheet are searched for the header row (title rows
+        merged above the header are common in exports).
+    csv_encodings
+        Encodings tried in order, each on the whole file.
+    k_police, k_public
+        Small-count suppression thresholds for police and public outputs.
+    seed
+        Seed of every stochastic step.
+    """
+
+    as_of: dt.date | None = None
+    min_injury_year: int = 2000
+    duplicate_rule: str = "latest_decided"
+    header_scan_rows: int = 30
+    csv_encodings: tuple[str, ...] = ("utf-8-sig", "gb18030")
+    k_police: int = 3
+    k_public: int = 5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if self.as_of is not None and not isinstance(self.as_of, dt.date):
+            problems.append(f"as_of must be a date or None, got {self.as_of!r}")
+        if isinstance(self.as_of, dt.datetime):
+            object.__setattr__(self, "as_of", self.as_of.date())
+        if not isinstance(self.min_injury_year, int) or not 1950 <= self.min_injury_year <= 2100:
+            problems.append(
+                f"min_injury_year must be an integer in 1950..2100, got {self.min_injury_year!r}"
+            )
+        if self.duplicate_rule not in DUPLICATE_RULES:
+            problems.append(
+                f"duplicate_rule must be one of {DUPLICATE_RULES}, got {self.duplicate_rule!r}"
+            )
+        if not isinstance(self.header_scan_rows, int) or self.header_scan_rows < 1:
+            problems.append(
+                f"header_scan_rows must be a positive integer, got {self.header_scan_rows!r}"
+            )
+        encodings = tuple(self.csv_encodings) if not isinstance(self.csv_encodings, str) else ()
+        if not encodings:
+            problems.append(f"csv_encodings must be a non-empty list, got {self.csv_encodings!r}")
+        else:
+            for enc in encodings:
+                try:
+                    "".encode(enc)
+                except (LookupError, TypeError):
+                    problems.append(f"csv_encodings: unknown encoding {enc!r}")
+            object.__setattr__(self, "csv_encodings", encodings)
+        for name in ("k_police", "k_public"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                problems.append(f"{name} must be an integer >= 1, got {value!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            problems.append(f"seed must be an integer, got {self.seed!r}")
+        if problems:
+            raise SettingsError("Invalid settings:\n  - " + "\n  - ".join(problems))
+
+    @property
+    def today(self) -> dt.date:
+        """The reference date: :attr:`as_of`, or today's date when unset."""
+        return self.as_of or dt.date.today()
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with `changes` applied (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as plain JSON-friendly values (for manifests)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Settings:
+        """Load settings from a TOML file.
+
+        Keys may sit at the top level or in a ``[trafficprev]`` table. Unknown keys are an
+        error, so a typo never silently falls back to a default.
+
+        Parameters
+        ----------
+        path
+            The TOML file.
+
+        Returns
+        -------
+        Settings
+            Defaults overridden by the file.
+
+        Raises
+        ------
+        InputFileNotFoundError
+            If `path` does not exist.
+        SettingsError
+            If the file is not valid TOML, names unknown keys or gives invalid values.
+        """
+        p = Path(path)
+        if not p.is_file():
+            raise InputFileNotFoundError(f"Settings file not found: {p}")
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{p}: not a valid UTF-8 TOML file: {exc}") from exc
+        if isinstance(data.get("trafficprev"), dict):
+            data = data["trafficprev"]
+        return cls.from_mapping(data, source=str(p))
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any], *, source: str = "mapping") -> Settings:
+        """Build settings from a plain mapping, refusing unknown keys.
+
+        Parameters
+        ----------
+        data
+            Setting names and values (dates as ``datetime.date`` or ISO strings).
+        source
+            Where the mapping came from, for error messages.
+
+        Returns
+        -------
+        Settings
+        """
+        allowed = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise SettingsError(
+                f"{source}: unknown setting(s) {unknown}; allowed: {sorted(allowed)}"
+            )
+        values = dict(data)
+        as_of = values.get("as_of")
+        if isinstance(as_of, str):
+            try:
+                values["as_of"] = dt.date.fromisoformat(as_of)
+            except ValueError as exc:
+                raise SettingsError(f"{source}: as_of must be YYYY-MM-DD, got {as_of!r}") from exc
+        if isinstance(values.get("csv_encodings"), list):
+            values["csv_encodings"] = tuple(values["csv_encodings"])
+        return cls(**values)
