@@ -1,0 +1,36 @@
+"""Shared fixtures: paths to the synthetic files in tests/data and a fixed reference date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from trafficprev import Settings
+
+DATA = Path(__file__).resolve().parent / "data"
+
+_W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+_C = "10X98765432"
+
+
+def id_with_check(body17: str) -> str:
+    """Complete 17 digits with their correct check character (built at run time only)."""
+    return body17 + _C[sum(int(a) * b for a, b in zip(body17, _W, strict=True)) % 11]
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(as_of=dt.date(2025, 6, 30))
+
+
+@pytest.fixture
+def make_valid_id():
+    """Factory: 17 digits -> an ID number with a correct check character."""
+    return id_with_check

@@ -1,0 +1,68 @@
+"""The command line: intake, demo, --help, and one-paragraph file errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from trafficprev.cli import main
+
+
+def test_intake_writes_outputs_and_prints_accounting(data_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(
+        [
+            "intake",
+            "--as-of",
+            "2025-06-30",
+            "-q",
+            "--input",
+            str(data_dir / "bad_values.csv"),
+            str(data_dir / "gb18030.csv"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "读入 read: 26" in text and "拒收 rejected: 10" in text
+    assert "核对 check: 14 + 10 + 2 = 26" in text
+    acc = json.loads((out / "accounting.json").read_text(encoding="utf-8"))
+    assert acc["cases"] == 14
+    for name in ("cases.csv", "rejected_rows.csv", "duplicates.csv"):
+        assert (out / name).is_file()
+
+
+def test_missing_column_exit_code_and_message(data_dir, tmp_path, capsys):
+    code = main(["intake", "--input", str(data_dir / "missing_column.csv"), "--out", str(tmp_path)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "missing_column.csv" in err and "受伤时间" in err
+    assert "Traceback" not in err
+
+
+def test_missing_file(tmp_path, capsys):
+    assert main(["intake", "--input", str(tmp_path / "nope.xlsx"), "--out", str(tmp_path)]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_demo_prints_accounting(tmp_path, capsys):
+    assert main(["demo", "--as-of", "2025-06-30", "-q", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "合成" in text and "commuting traffic cases" in text
+    assert (tmp_path / "enterprises" / "enterprises.csv").is_file()
+
+
+def test_module_entry_point_help():
+    proc = subprocess.run(
+        [sys.executable, "-m", "trafficprev", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "intake" in proc.stdout and "demo" in proc.stdout
+    proc = subprocess.run(
+        [sys.executable, "-m", "trafficprev", "intake", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "--input" in proc.stdout and "GB18030" in proc.stdout

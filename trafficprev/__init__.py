@@ -1,0 +1,46 @@
+"""trafficprev: commuting-accident prevention analysis for work-injury insurance centres.
+
+Namespaces: :mod:`trafficprev.intake`, :mod:`trafficprev.narrative`,
+:mod:`trafficprev.schema`, :mod:`trafficprev.settings`, :mod:`trafficprev.privacy`,
+:mod:`trafficprev.timeparse`, :mod:`trafficprev.datasets`.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import datasets as datasets
+from . import intake as intake
+from . import narrative as narrative
+from . import privacy as privacy
+from . import schema as schema
+from . import timeparse as timeparse
+from ._errors import (
+    FileFormatError,
+    InputFileNotFoundError,
+    SchemaError,
+    SettingsError,
+    TrafficPrevError,
+    TrafficPrevWarning,
+)
+from .intake import read_campaign_candidates, read_determinations, read_enterprises
+from .settings import Settings
+
+try:
+    __version__ = version("trafficprev")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "FileFormatError",
+    "InputFileNotFoundError",
+    "SchemaError",
+    "Settings",
+    "SettingsError",
+    "TrafficPrevError",
+    "TrafficPrevWarning",
+    "__version__",
+    "read_campaign_candidates",
+    "read_determinations",
+    "read_enterprises",
+]

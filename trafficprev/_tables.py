@@ -1,0 +1,334 @@
+"""Read a table file (xlsx, xls, csv) into a frame of text cells with canonical columns.
+
+This is the only place that knows file formats and encodings. It finds the header row
+(title rows are often merged above it), maps headers to canonical names and keeps
+unknown columns. It raises one readable error per bad file and never fails on the
+content of a row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._errors import FileFormatError, InputFileNotFoundError, SchemaError
+from .schema import TableSchema, normalize_header
+from .settings import Settings
+
+__all__ = ["SourceFile", "read_table"]
+
+logger = logging.getLogger(__name__)
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+#: Column holding the extra cells of a CSV row that is longer than its header.
+EXTRA_CELLS = "_extra_cells"
+#: Column marking ID cells that a workbook stored as numbers.
+ID_AS_NUMBER = "_id_as_number"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """What was read from one sheet of one input file."""
+
+    path: str
+    format: str
+    encoding: str | None
+    sheet: str | None
+    header_row: int
+    rows: int
+    blank_rows: int
+    columns: dict[str, str] = field(default_factory=dict)
+    unknown_columns: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-JSON form for accounting files."""
+        return {
+            "path": self.path,
+            "format": self.format,
+            "encoding": self.encoding,
+            "sheet": self.sheet,
+            "header_row": self.header_row,
+            "rows": self.rows,
+            "blank_rows": self.blank_rows,
+            "columns": dict(self.columns),
+            "unknown_columns": list(self.unknown_columns),
+        }
+
+
+def _sniff_format(path: Path, head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
+        raise FileFormatError(
+            f"{path}: this is an HTML/XML page saved with a spreadsheet name, not a workbook. "
+            "Open it in Excel or WPS and save it as .xlsx (or CSV), then read that file."
+        )
+    if path.suffix.lower() in {".xlsx", ".xlsm", ".xls"} and b"\x00" in head[:512]:
+        raise FileFormatError(
+            f"{path}: not a readable Excel workbook (unknown binary content); "
+            "the file may be truncated or encrypted."
+        )
+    return "csv"
+
+
+def _decode(path: Path, data: bytes, encodings: tuple[str, ...]) -> tuple[str, str]:
+    for enc in encodings:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise FileFormatError(
+        f"{path}: cannot decode the text as any of {list(encodings)}; save the file as "
+        "'CSV UTF-8' or as an Excel workbook and read it again."
+    )
+
+
+def _excel_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return ""
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _excel_sheets(path: Path, fmt: str) -> list[tuple[str, list[list[str]], list[list[bool]], int]]:
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError as exc:  # pragma: no cover - declared dependency
+        raise FileFormatError(f"{path}: reading Excel needs python-calamine") from exc
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheets = []
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            raw = sheet.to_python(skip_empty_area=False)
+            rows = [[_excel_cell(v) for v in row] for row in raw]
+            numeric = [
+                [isinstance(v, (int, float)) and not isinstance(v, bool) for v in row]
+                for row in raw
+            ]
+            sheets.append((name, rows, numeric, 1))
+        return sheets
+    except FileFormatError:
+        raise
+    except Exception as exc:  # calamine raises several unrelated types for corrupt files
+        raise FileFormatError(
+            f"{path}: cannot read it as an Excel {fmt} workbook ({type(exc).__name__}: {exc}). "
+            "The file may be truncated, encrypted or not a workbook."
+        ) from exc
+
+
+def _csv_rows(path: Path, text: str) -> list[list[str]]:
+    text = text.replace("\x00", "")
+    sample = text[:20000]
+    delimiter = ","
+    first_lines = sample.splitlines()[:10]
+    if first_lines and sum(line.count("\t") for line in first_lines) > sum(
+        line.count(",") for line in first_lines
+    ):
+        delimiter = "\t"
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise FileFormatError(f"{path}: malformed CSV ({exc})") from exc
+
+
+def _find_header(rows: list[list[str]], lookup: dict[str, str], scan: int) -> tuple[int, int]:
+    best_row, best_hits = -1, 0
+    for i, row in enumerate(rows[:scan]):
+        hits = len({lookup[k] for k in (normalize_header(c) for c in row if c) if k in lookup})
+        if hits > best_hits:
+            best_row, best_hits = i, hits
+    return best_row, best_hits
+
+
+def _map_header(
+    header: list[str], schema: TableSchema, lookup: dict[str, str]
+) -> tuple[list[str | None], dict[str, str], list[str]]:
+    """Give every header cell a column name: canonical, kept unknown, or None (drop)."""
+    exact = {normalize_header(v): c.name for c in schema.columns for v in (c.name, c.label)}
+    names: list[str | None] = [None] * len(header)
+    mapping: dict[str, str] = {}
+    # exact canonical names first, so a vaguer alias never steals a column
+    for pass_exact in (True, False):
+        for i, cell in enumerate(header):
+            key = normalize_header(cell)
+            if names[i] is not None or not key:
+                continue
+            target = exact.get(key) if pass_exact else lookup.get(key)
+            if target and target not in mapping.values():
+                names[i] = target
+                mapping[cell] = target
+    unknown: list[str] = []
+    used = set(mapping.values())
+    for i, cell in enumerate(header):
+        if names[i] is not None:
+            continue
+        label = cell.strip() or f"未命名列{i + 1}"
+        base, n = label, 2
+        while label in used:
+            label = f"{base}({n})"
+            n += 1
+        used.add(label)
+        names[i] = label
+        unknown.append(label)
+    return names, mapping, unknown
+
+
+def read_table(
+    path: str | Path, schema: TableSchema, *, settings: Settings | None = None
+) -> tuple[pd.DataFrame, list[SourceFile]]:
+    """Read every data sheet of one file into a frame of text cells.
+
+    Parameters
+    ----------
+    path
+        An ``.xlsx``, ``.xls`` or ``.csv`` file (the content decides, not the suffix).
+    schema
+        The kind of table expected; its required columns must be present.
+    settings
+        Header scan depth and CSV encodings.
+
+    Returns
+    -------
+    frame
+        One row per non-blank data row: canonical columns present in the file, unknown
+        columns under their own header, and ``_file``, ``_sheet``, ``_row`` (the row
+        number as the spreadsheet shows it, 1-based).
+    sources
+        One :class:`SourceFile` per sheet read.
+
+    Raises
+    ------
+    InputFileNotFoundError
+        If the file does not exist.
+    FileFormatError
+        If the file cannot be read or decoded.
+    SchemaError
+        If no sheet has a recognisable header, or the header lacks required columns.
+    """
+    settings = settings or Settings()
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileNotFoundError(f"{p}: input file not found")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(f"{p}: cannot read the file ({exc.strerror})") from exc
+    if not data.strip():
+        raise FileFormatError(f"{p}: the file is empty")
+    fmt = _sniff_format(p, data[:4096])
+    encoding: str | None = None
+    if fmt == "csv":
+        text, encoding = _decode(p, data, settings.csv_encodings)
+        logger.info("%s: decoded as %s", p, encoding)
+        sheets = [(None, _csv_rows(p, text), None, 1)]
+    else:
+        del data
+        sheets = _excel_sheets(p, fmt)
+
+    lookup = schema.header_lookup()
+    frames: list[pd.DataFrame] = []
+    sources: list[SourceFile] = []
+    first_headers: list[str] = []
+    for sheet_name, rows, numeric, first_row in sheets:
+        h, hits = _find_header(rows, lookup, settings.header_scan_rows)
+        if hits < 2:
+            if not first_headers and rows:
+                first_headers = [c for r in rows[:3] for c in r if c][:20]
+            logger.info("%s sheet %s: no header found, skipped", p, sheet_name)
+            continue
+        header = [str(c) for c in rows[h]]
+        names, mapping, unknown = _map_header(header, schema, lookup)
+        missing = [c for c in schema.required if c.name not in mapping.values()]
+        where = f"{p}" + (f" (sheet {sheet_name})" if sheet_name else "")
+        if missing:
+            raise SchemaError(
+                f"{where}: missing required column(s) "
+                f"{', '.join(f'{c.label} ({c.name})' for c in missing)}. "
+                f"Headers found in row {h + first_row}: {[c for c in header if c]}"
+            )
+        body = rows[h + 1 :]
+        width = len(header)
+        n = len(body)
+        blank = np.fromiter((not "".join(r).strip() for r in body), dtype=bool, count=n)
+        extra = np.fromiter(
+            (len(r) > width and bool("".join(r[width:]).strip()) for r in body), bool, count=n
+        )
+        if any(len(r) != width for r in body):
+            body = [
+                r
+                if len(r) == width
+                else r[:width]
+                if len(r) > width
+                else [*r, *[""] * (width - len(r))]
+                for r in body
+            ]
+        frame = (
+            pd.DataFrame(body, columns=range(width), dtype=object)
+            if n
+            else pd.DataFrame(columns=range(width), dtype=object)
+        )
+        frame.columns = names
+        frame[EXTRA_CELLS] = extra
+        if numeric is not None and "id_number" in names:
+            j = names.index("id_number")
+            frame[ID_AS_NUMBER] = [len(r) > j and r[j] for r in numeric[h + 1 :]]
+        else:
+            frame[ID_AS_NUMBER] = False
+        frame["_row"] = np.arange(h + first_row + 1, h + first_row + 1 + n)
+        blank = pd.Series(blank, index=frame.index)
+        # drop unknown columns that hold nothing at all (empty trailing columns)
+        empty_unknown = [c for c in unknown if not frame[c].astype(str).str.strip().any()]
+        frame = frame.loc[~blank].drop(columns=empty_unknown)
+        unknown = [c for c in unknown if c not in empty_unknown]
+        frame.insert(0, "_file", str(p))
+        frame.insert(1, "_sheet", sheet_name or "")
+        frames.append(frame.reset_index(drop=True))
+        sources.append(
+            SourceFile(
+                path=str(p),
+                format=fmt,
+                encoding=encoding,
+                sheet=sheet_name,
+                header_row=h + first_row,
+                rows=len(frame),
+                blank_rows=int(blank.sum()),
+                columns=mapping,
+                unknown_columns=tuple(unknown),
+            )
+        )
+    if not frames:
+        raise SchemaError(
+            f"{p}: no header row with the expected columns "
+            f"({', '.join(c.label for c in schema.required)}) in the first "
+            f"{settings.header_scan_rows} rows of any sheet. Cells found at the top: "
+            f"{first_headers}"
+        )
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return out, sources
