@@ -1,0 +1,253 @@
+"""Row accounting and the result object of intake, with its writer.
+
+Every input row ends as exactly one of: a record (case), a rejected row or a duplicate;
+:class:`Accounting` checks that the counts add up on construction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ._errors import FileFormatError, TrafficPrevError
+from ._tables import SourceFile
+from .privacy import ID_CHECKS, neutralize_formulas
+
+__all__ = ["FLAGS", "REASONS", "Accounting", "IntakeResult", "account", "to_csv"]
+
+#: Rejection reasons: code -> (column label, message in Chinese / English).
+REASONS: dict[str, tuple[str, str]] = {
+    "extra_cells": ("(整行)", "该行单元格多于表头 / row has more cells than the header"),
+    "missing_decision_no": ("认定书编号", "认定书编号为空 / decision number is empty"),
+    "missing_employer": ("用人单位", "用人单位为空 / employer is empty"),
+    "time_empty": ("受伤时间", "受伤时间为空 / injury time is empty"),
+    "time_unparseable": ("受伤时间", "受伤时间无法识别 / injury time not understood"),
+    "time_invalid_date": ("受伤时间", "受伤时间不是有效日期 / injury time is not a valid date"),
+    "time_no_year": ("受伤时间", "受伤时间缺少年份 / injury time has no year"),
+    "time_out_of_range": ("受伤时间", "受伤时间年份超出范围 / injury year out of range"),
+    "time_future": ("受伤时间", "受伤时间晚于基准日期 / injury time is in the future"),
+    "time_too_early": ("受伤时间", "受伤时间早于最早年份 / injury time before min_injury_year"),
+    "time_after_decision": ("受伤时间", "受伤时间晚于认定日期 / injury after the decision date"),
+    "missing_credit_code": ("统一社会信用代码", "统一社会信用代码为空 / credit code is empty"),
+    "missing_name": ("名称", "名称为空 / name is empty"),
+    "insured_invalid": ("参保人数", "参保人数不是非负整数 / insured headcount is not a count"),
+    "missing_kind": ("类型", "类型为空 / kind is empty"),
+}
+
+
+FLAGS: dict[str, str] = {
+    **{f"id_{k}": v for k, v in ID_CHECKS.items() if k != "ok"},
+    "sex_invalid": "性别无法识别 / sex not understood",
+    "age_invalid": "年龄无效 / age invalid",
+    "birth_date_invalid": "出生日期无法识别 / birth date not understood",
+    "decided_on_invalid": "认定日期无法识别 / decision date not understood",
+    "coords_invalid": "经纬度无效或不在中国范围 / coordinates invalid",
+    "coords_swapped": "经纬度颠倒，已交换 / lon and lat swapped",
+    "crs_unknown": "坐标系无法识别 / coordinate system unknown",
+    "credit_code_invalid": "统一社会信用代码校验错误 / credit code check failed",
+    "time_approximate": "受伤时间为约数 / injury time approximate",
+    "kind_unknown": "类型不在列表中，记为其他 / kind not in list, set to 其他",
+    "personal_column": "未知列含个人信息，已移入受保护表 / unknown column moved to protected",
+}
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """Where every input row went. ``read == records + rejected + duplicates`` always."""
+
+    kind: str
+    read: int
+    records: int
+    rejected: int
+    duplicates: int
+    duplicates_identical: int = 0
+    duplicates_conflicting: int = 0
+    commuting_traffic: int | None = None
+    blank_rows_skipped: int = 0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    flagged: dict[str, int] = field(default_factory=dict)
+    files: tuple[dict[str, object], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.read != self.records + self.rejected + self.duplicates:
+            raise TrafficPrevError(
+                f"row accounting does not add up: read {self.read} != records {self.records} "
+                f"+ rejected {self.rejected} + duplicates {self.duplicates} (a bug; please report)"
+            )
+
+    @property
+    def cases(self) -> int:
+        """Alias of :attr:`records` for determinations."""
+        return self.records
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-JSON form (``accounting.json``)."""
+        out: dict[str, object] = {
+            "kind": self.kind,
+            "read": self.read,
+            "cases" if self.kind == "determinations" else "records": self.records,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "duplicates_identical": self.duplicates_identical,
+            "duplicates_conflicting": self.duplicates_conflicting,
+        }
+        if self.commuting_traffic is not None:
+            out["commuting_traffic"] = self.commuting_traffic
+        out.update(
+            blank_rows_skipped=self.blank_rows_skipped,
+            rejected_by_reason=dict(self.rejected_by_reason),
+            flagged=dict(self.flagged),
+            files=list(self.files),
+        )
+        return out
+
+    def report(self) -> str:
+        """A short bilingual (Chinese / English) text of the accounting."""
+        noun = "案件 cases" if self.kind == "determinations" else "记录 records"
+        lines = [
+            f"读入 read: {self.read} 行 rows, 来自 from {len(self.files)} 个表 sheet(s)",
+            f"  有效{noun}: {self.records}",
+            f"  拒收 rejected: {self.rejected}",
+            f"  重复 duplicates: {self.duplicates} (相同 identical {self.duplicates_identical}, "
+            f"冲突 conflicting {self.duplicates_conflicting})",
+            f"  核对 check: {self.records} + {self.rejected} + {self.duplicates} = {self.read}",
+        ]
+        if self.commuting_traffic is not None:
+            share = self.commuting_traffic / self.records if self.records else 0.0
+            lines.append(
+                f"  其中上下班途中交通事故 commuting traffic cases: {self.commuting_traffic} "
+                f"({share:.1%} of cases)"
+            )
+        if self.blank_rows_skipped:
+            lines.append(f"  跳过空行 blank rows skipped: {self.blank_rows_skipped}")
+        for code, n in sorted(self.rejected_by_reason.items(), key=lambda kv: -kv[1]):
+            lines.append(f"    拒收原因 reason: {REASONS.get(code, ('', code))[1]}: {n}")
+        for code, n in sorted(self.flagged.items(), key=lambda kv: -kv[1]):
+            lines.append(f"    提示 flag: {FLAGS.get(code, code)}: {n}")
+        for f in self.files:
+            enc = f" encoding={f['encoding']}" if f.get("encoding") else ""
+            sheet = f" sheet={f['sheet']}" if f.get("sheet") else ""
+            lines.append(
+                f"  文件 file: {f['path']} [{f['format']}{enc}{sheet} header_row={f['header_row']}]"
+                f" rows={f['rows']}"
+            )
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """Everything intake produced from a set of files.
+
+    Attributes
+    ----------
+    records
+        Accepted rows without personal data (``cases`` for determinations).
+    rejected
+        One row per rejected input row: ``source_file``, ``source_sheet``, ``row_number``,
+        ``key``, ``column``, ``value``, ``reason_code``, ``reason``, ``other_problems``.
+    duplicates
+        One row per dropped duplicate: where it was, ``kind`` (identical / conflicting),
+        the kept row, ``rule`` and ``differing_columns``, then its own (non-personal) values.
+    protected
+        Personal data keyed by ``decision_no`` (determinations only; empty otherwise).
+    accounting
+        The row counts.
+    sources
+        What was read from each sheet.
+    """
+
+    kind: str
+    records: pd.DataFrame
+    rejected: pd.DataFrame
+    duplicates: pd.DataFrame
+    protected: pd.DataFrame
+    accounting: Accounting
+    sources: tuple[SourceFile, ...]
+
+    @property
+    def cases(self) -> pd.DataFrame:
+        """The accepted determinations (alias of :attr:`records`)."""
+        return self.records
+
+    def write(
+        self, out_dir: str | Path, *, protected_path: str | Path | None = None
+    ) -> dict[str, Path]:
+        """Write ``cases.csv`` (or ``records.csv``), ``rejected_rows.csv``, ``duplicates.csv``
+        and ``accounting.json`` to `out_dir`.
+
+        CSV files are UTF-8 with BOM (Excel on Chinese Windows opens them correctly) and
+        text cells that a spreadsheet would run as formulas are neutralised. Personal data
+        is written only when `protected_path` is given.
+
+        Returns
+        -------
+        dict
+            Output name -> path written.
+        """
+        out = Path(out_dir)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FileFormatError(
+                f"{out}: cannot create the output folder ({exc.strerror})"
+            ) from exc
+        name = "cases.csv" if self.kind == "determinations" else f"{self.kind}.csv"
+        paths = {
+            "records": out / name,
+            "rejected": out / "rejected_rows.csv",
+            "duplicates": out / "duplicates.csv",
+            "accounting": out / "accounting.json",
+        }
+        try:
+            to_csv(self.records, paths["records"])
+            to_csv(self.rejected, paths["rejected"])
+            to_csv(self.duplicates, paths["duplicates"])
+            paths["accounting"].write_text(
+                json.dumps(self.accounting.to_dict(), ensure_ascii=False, indent=2),
+                encoding="utf-8",
+            )
+            if protected_path is not None:
+                paths["protected"] = Path(protected_path)
+                to_csv(self.protected, paths["protected"])
+        except OSError as exc:
+            raise FileFormatError(f"{out}: cannot write outputs ({exc.strerror})") from exc
+        return paths
+
+
+def to_csv(frame: pd.DataFrame, path: Path) -> None:
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M").where(out[col].notna(), "")
+    neutralize_formulas(out).to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def account(
+    kind: str,
+    frame: pd.DataFrame,
+    records: pd.DataFrame,
+    rejected: pd.DataFrame,
+    duplicates: pd.DataFrame,
+    sources: list[SourceFile],
+    primary: pd.Series,
+    flags: dict[str, int],
+    commuting_traffic: int | None = None,
+) -> Accounting:
+    kinds = duplicates["kind"] if len(duplicates) else pd.Series(dtype=object)
+    return Accounting(
+        kind=kind,
+        read=len(frame),
+        records=len(records),
+        rejected=len(rejected),
+        duplicates=len(duplicates),
+        duplicates_identical=int((kinds == "identical").sum()),
+        duplicates_conflicting=int((kinds == "conflicting").sum()),
+        commuting_traffic=commuting_traffic,
+        blank_rows_skipped=sum(s.blank_rows for s in sources),
+        rejected_by_reason={str(k): int(n) for k, n in primary.value_counts().items()},
+        flagged={k: n for k, n in flags.items() if n},
+        files=tuple(s.to_dict() for s in sources),
+    )
