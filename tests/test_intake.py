@@ -161,8 +161,13 @@ def test_several_files_at_once_and_commuting_share(data_dir, settings):
     _rows_accounted(result)
     example = read_determinations(example_files()["determinations"], settings=settings)
     non_commuting = example.cases[~example.cases["commuting"]]
-    assert len(non_commuting) == 1
-    assert example.accounting.commuting_traffic == example.accounting.cases - 1
+    assert len(non_commuting) == 7                       # workplace injuries, basis 第十四条第（一）项
+    assert (non_commuting["injury_basis"] == "第十四条第(一)项").all()
+    assert example.accounting.commuting_traffic == example.accounting.cases - 7
+    refused = example.cases[example.cases["conclusion"] == "不予认定"]
+    assert len(refused) == 1 and refused["commuting"].all()
+    assert refused["responsibility"].tolist() == ["主要"]
+    assert example.cases["age"].notna().sum() > 30       # from 年龄 (with or without 岁)
 
 
 def test_results_are_deterministic(data_dir, settings):
@@ -195,6 +200,7 @@ def test_write_outputs_hold_no_personal_data(data_dir, settings, tmp_path):
     cases = pd.read_csv(paths["records"], dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert "'=1+1" in cases["备注"].tolist()  # formula neutralised
     assert cases["injured_at"].str.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$").all()
+    assert cases["decided_on"].str.match(r"^(\d{4}-\d{2}-\d{2})?$").all()  # dates stay dates
 
 
 def test_protected_file_only_when_asked(data_dir, settings, tmp_path):

@@ -218,10 +218,26 @@ class IntakeResult:
 
 
 def to_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write `frame` as UTF-8-with-BOM CSV with ISO 8601 times and formula-safe text.
+
+    A time is written to the minute (``2024-03-05T07:30``), or as a date when it is only
+    known to the day: per row for ``injured_at`` (its ``time_precision``), per column for
+    columns whose values are all midnights (``decided_on``).
+    """
     out = frame.copy()
     for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M").where(out[col].notna(), "")
+        if not pd.api.types.is_datetime64_any_dtype(out[col]):
+            continue
+        values = out[col]
+        minute = values.dt.strftime("%Y-%m-%dT%H:%M")
+        day = values.dt.strftime("%Y-%m-%d")
+        if col == "injured_at" and "time_precision" in out:
+            text = minute.where(out["time_precision"] != "day", day)
+        elif (values.dropna() == values.dropna().dt.normalize()).all():
+            text = day
+        else:
+            text = minute
+        out[col] = text.where(values.notna(), "")
     neutralize_formulas(out).to_csv(path, index=False, encoding="utf-8-sig")
 
 

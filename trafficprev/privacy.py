@@ -31,13 +31,13 @@ _ID_CODES = "10X98765432"
 
 #: Values of the ``id_check`` column.
 ID_CHECKS: dict[str, str] = {
-    "ok": "身份证号码校验通过",
-    "missing": "身份证号码为空",
-    "excel_number": "身份证号码以数字形式存储，已丢失精度（Excel 仅保留15位有效数字）",
-    "bad_checksum": "身份证号码校验位错误",
-    "bad_format": "身份证号码格式错误",
-    "bad_birth_date": "身份证号码中的出生日期无效",
-    "old_15_digit": "15位旧身份证号码（无校验位）",
+    "ok": "身份证号码校验通过 / ID number valid",
+    "missing": "身份证号码为空 / ID number empty",
+    "excel_number": "身份证号码以数字存储，已丢失精度 / ID stored as an Excel number (digits lost)",
+    "bad_checksum": "身份证号码校验位错误 / ID check digit wrong",
+    "bad_format": "身份证号码格式错误 / ID number malformed",
+    "bad_birth_date": "身份证号码中的出生日期无效 / birth date in the ID invalid",
+    "old_15_digit": "15位旧身份证号码 / old 15-digit ID number",
 }
 
 _ID18 = re.compile(r"^\d{17}[\dX]$")

@@ -40,6 +40,7 @@ HEADER = [
     "认定结论",
     "认定日期",
     "伤情",
+    "年龄",
 ]
 
 _W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -143,6 +144,7 @@ def determinations(
         male = rng.random() < 0.58
         name = NAMES[(start_no + i) % len(NAMES)]
         birth = dt.date(rng.randrange(1965, 2003), 1 + rng.randrange(12), 1 + rng.randrange(28))
+        age = when.year - birth.year - ((when.month, when.day) < (birth.month, birth.day))
         k = rng.randrange(len(EMPLOYERS))
         text, place = narrative(rng, name, when, direction)
         time_text = rng.choice(
@@ -170,6 +172,7 @@ def determinations(
                 "认定工伤",
                 f"{when.date() + dt.timedelta(days=40):%Y-%m-%d}",
                 rng.choice(["轻伤", "轻伤", "重伤"]),
+                rng.choice([f"{age}", f"{age}岁", ""]),
             ]
         )
     return rows
@@ -250,7 +253,19 @@ def main() -> None:
     conflict[14] = "2024-12-30"
     q4.append(conflict)
     q4[2][8] = "2099-01-01 08:00"  # in the future -> rejected
-    q4[4][12], q4[4][10] = "第十四条第（一）项", "在车间操作设备时被机器压伤左手，予以认定为工伤。"
+    workplace = [
+        "在车间操作冲压设备时被机器压伤左手，予以认定为工伤。",
+        "在仓库搬运货物时从货架上摔下致右腿骨折，予以认定为工伤。",
+        "在工地绑扎钢筋时被坠落的模板砸伤头部，予以认定为工伤。",
+        "在厨房切菜时不慎被刀具割伤左手食指，予以认定为工伤。",
+    ]
+    for row, text in zip(
+        [q3[20], q3[21], q3[22], q4[4], q4[10], q4[11], q4[12]], workplace * 2, strict=False
+    ):
+        row[9], row[10], row[12] = "单位车间", text, "第十四条第（一）项"
+    q4[15][10] = q4[15][10].split("经交警")[0] + "经交警大队认定，该职工闯红灯，负事故主要责任。"
+    q4[15][11:14] = ["主要责任", "第十四条、第十五条", "不予认定"]
+    q3[25][11] = "次要责任"
     write_xlsx(
         EXAMPLE / "determinations_2024Q3.xlsx",
         "示范市2024年第三季度工伤认定台账（合成演示数据）",
@@ -319,12 +334,13 @@ def main() -> None:
         "认定结论",
         "认定日期",
         "伤情",
+        "年龄",
         "备注",
         "家庭住址",
     ]
     for r in rows:
         r += ["合成数据", "示范市测试路1号（合成）"]
-    rows[0][16] = "=1+1"  # a formula-looking cell in an unknown column
+    rows[0][17] = "=1+1"  # a formula-looking cell in an unknown column
     write_xlsx(
         TESTS / "merged_title.xlsx",
         "示范市2024年第一季度工伤认定台账（合成测试数据）",
