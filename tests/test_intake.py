@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -161,13 +162,13 @@ def test_several_files_at_once_and_commuting_share(data_dir, settings):
     _rows_accounted(result)
     example = read_determinations(example_files()["determinations"], settings=settings)
     non_commuting = example.cases[~example.cases["commuting"]]
-    assert len(non_commuting) == 7                       # workplace injuries, basis 第十四条第（一）项
+    assert len(non_commuting) == 7  # workplace injuries, basis 第十四条第（一）项
     assert (non_commuting["injury_basis"] == "第十四条第(一)项").all()
     assert example.accounting.commuting_traffic == example.accounting.cases - 7
     refused = example.cases[example.cases["conclusion"] == "不予认定"]
     assert len(refused) == 1 and refused["commuting"].all()
     assert refused["responsibility"].tolist() == ["主要"]
-    assert example.cases["age"].notna().sum() > 30       # from 年龄 (with or without 岁)
+    assert example.cases["age"].notna().sum() > 30  # from 年龄 (with or without 岁)
 
 
 def test_results_are_deterministic(data_dir, settings):
@@ -281,3 +282,45 @@ def test_enterprise_register_and_campaign_candidates(settings, tmp_path):
     assert (res.accounting.records, res.accounting.rejected, res.accounting.duplicates) == (1, 2, 1)
     assert set(res.rejected["reason_code"]) == {"missing_credit_code", "insured_invalid"}
     assert "联系人电话" not in res.records.columns  # personal header never kept
+
+
+def test_every_data_sheet_is_read_and_notes_sheets_skipped(tmp_path, settings):
+    wb = openpyxl.Workbook()
+    header = ["认定书编号", "用人单位", "受伤时间", "受伤经过"]
+    for title, start in (("一季度", 1), ("二季度", 11)):
+        ws = wb.create_sheet(title)
+        ws.append(header)
+        for i in range(start, start + 3):
+            ws.append(
+                [
+                    f"示人社工伤认字〔2024〕{i:04d}号",
+                    "示范市测试公司",
+                    f"2024-0{start // 10 + 1}-05",
+                    "",
+                ]
+            )
+    wb["Sheet"].append(["本工作簿为合成测试数据"])
+    path = tmp_path / "two_quarters.xlsx"
+    wb.save(path)
+    result = read_determinations(path, settings=settings)
+    assert [s.sheet for s in result.sources] == ["一季度", "二季度"]
+    assert result.accounting.cases == 6
+    assert set(result.cases["source_sheet"]) == {"一季度", "二季度"}
+    assert (result.cases["time_precision"] == "day").all()
+
+
+def test_exact_header_wins_over_vague_alias(tmp_path, settings):
+    path = tmp_path / "two_ids.csv"
+    path.write_text(
+        "编号,认定书编号,单位名称,事故时间,备注\n"
+        "1,示人社工伤认字〔2024〕0001号,示范市测试公司,2024-03-05 07:30,电话13912345678\n"
+        "2,示人社工伤认字〔2024〕0002号,示范市测试公司,2024-03-06 17:30,无\n",
+        encoding="utf-8",
+    )
+    result = read_determinations(path, settings=settings)
+    assert result.sources[0].columns["认定书编号"] == "decision_no"
+    assert result.cases["decision_no"].str.startswith("示人社").all()
+    assert "编号" in result.cases.columns  # the vague one is kept as unknown
+    assert "备注" not in result.cases.columns  # a phone number inside: protected
+    assert "备注" in result.protected.columns
+    assert "personal_column" in result.cases["issues"].iloc[0]
