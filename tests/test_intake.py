@@ -236,6 +236,11 @@ def test_bad_files_give_one_readable_error(tmp_path, settings, content, suffix, 
     assert words in str(info.value)
 
 
+def test_folder_instead_of_file(tmp_path, settings):
+    with pytest.raises(FileFormatError, match="is a folder"):
+        read_determinations(tmp_path, settings=settings)
+
+
 def test_truncated_xlsx(data_dir, tmp_path, settings):
     raw = (data_dir / "merged_title.xlsx").read_bytes()
     path = tmp_path / "truncated.xlsx"

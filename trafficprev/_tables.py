@@ -234,6 +234,8 @@ def read_table(
     """
     settings = settings or Settings()
     p = Path(path)
+    if p.is_dir():
+        raise FileFormatError(f"{p}: is a folder; name the export files inside it")
     if not p.is_file():
         raise InputFileNotFoundError(f"{p}: input file not found")
     try:
