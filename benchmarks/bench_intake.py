@@ -22,23 +22,26 @@ import tempfile
 import time
 from pathlib import Path
 
-HEADER = [
-    "认定书编号",
-    "职工姓名",
-    "身份证号码",
-    "性别",
-    "联系电话",
-    "用人单位",
-    "统一社会信用代码",
-    "所属行业",
-    "受伤时间",
-    "受伤地点",
-    "受伤经过",
-    "事故责任",
-    "认定依据",
-    "认定结论",
-    "认定日期",
+from trafficprev.schema import DETERMINATION_COLUMNS
+
+_FIELDS = [
+    "decision_no",
+    "worker_name",
+    "id_number",
+    "sex",
+    "phone",
+    "employer",
+    "credit_code",
+    "industry",
+    "injured_at",
+    "place",
+    "narrative",
+    "responsibility",
+    "injury_basis",
+    "conclusion",
+    "decided_on",
 ]
+HEADER = [DETERMINATION_COLUMNS.label_of(f) for f in _FIELDS]
 ROADS = [
     "常德大道",
     "桃花源路",
