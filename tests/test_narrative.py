@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import random
+import re
 import unicodedata
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trafficprev import _narrative_rules as rules
 from trafficprev.narrative import (
     FIELD_NAMES,
     NarrativeFields,
@@ -355,6 +359,175 @@ def test_extract_fields_rejects_misaligned_names() -> None:
     """Names of another length are refused."""
     with pytest.raises(ValueError, match="worker_names"):
         extract_fields(pd.Series([BASE, BASE]), pd.Series(["张某某"]))
+
+
+def _varied_texts(seed: int = 20240611) -> tuple[list[object], list[object]]:
+    """Labelled and intake-like narratives, mutated, with and without worker names."""
+    rng = random.Random(seed)
+    labelled = _load()
+    base: list[tuple[str, str | None]] = [
+        (t, n or None) for t, n in zip(labelled["text"], labelled["worker_name"], strict=True)
+    ]
+    roads = ["常德大道", "桃花源路", "朝阳路", "月亮大道", "洞庭大道", "人民路"]
+    for i in range(300):
+        name = f"测试{i:07d}"
+        r1, r2 = rng.sample(roads, 2)
+        base.append((
+            f"2024年{1 + i % 12}月{1 + i % 28}日{5 + i % 17}时许，{name}"
+            f"{rng.choice(['驾驶电动自行车', '骑电动车', '驾驶二轮摩托车', '步行', '骑自行车'])}"
+            f"{rng.choice(['上班途中', '下班回家途中', '下班途中'])}，行驶至{r1}与{r2}交叉路口往"
+            f"{r1}方向约{10 + i}米处时，与示例人员驾驶的"
+            f"{rng.choice(['小型轿车', '重型自卸货车', '半挂牵引车', '电动自行车'])}"
+            "发生碰撞，致其受伤。"
+            f"经交警大队认定，{name}负事故{rng.choice(['无', '次要', '同等'])}责任。",
+            name,
+        ))
+    noise = [
+        *"张某李负主次同全无责任与被在行驶至时，。；（）驾驶电动车相撞上下班０１２*",
+        "<p>", "</b>", "&nbsp;", "&#12345;", "\x00", "\u200b", "\ufeff", " ", "\u3000", "\n",
+        "予以认定为工伤", "不予认定", "视同工伤", "交通意外", "逃逸", "乘坐", "流浪狗", "沿",
+    ]
+    full_width = str.maketrans("0123456789", "０１２３４５６７８９")
+    texts: list[object] = []
+    names: list[object] = []
+    for k in range(1800):
+        text, name = base[k % len(base)]
+        kind = k % 9
+        if kind == 1:
+            text = text[: rng.randrange(len(text) + 1)]
+        elif kind == 2:
+            chars = list(text)
+            for _ in range(min(len(chars), rng.randrange(1, 6))):
+                del chars[rng.randrange(len(chars))]
+            text = "".join(chars)
+        elif kind == 3:
+            for _ in range(rng.randrange(1, 6)):
+                at = rng.randrange(len(text) + 1)
+                text = text[:at] + rng.choice(noise) + text[at:]
+        elif kind == 4:
+            text = text.translate(full_width)
+        elif kind == 5:
+            other = base[rng.randrange(len(base))][0]
+            text = text[: rng.randrange(len(text) + 1)] + other[rng.randrange(len(other) + 1) :]
+        texts.append(text)
+        names.append(name if k % 2 else rng.choice([None, "张某某", " 李某 ", "", float("nan")]))
+    for text in (None, float("nan"), "", "   ", "\x00", "&nbsp;", 12, "某" * 10_000,
+                 (base[0][0] * 80)[:10_000], "与" * 5_000 + "在" * 5_000):
+        texts += [text, text]
+        names += [None, "张某某"]
+    texts += texts[:50]  # repeated (text, name) pairs
+    names += names[:50]
+    return texts, names
+
+
+def test_extract_fields_equals_extract_narrative_row_by_row() -> None:
+    """The column path gives, row by row, exactly what the one-text path gives."""
+    texts, names = _varied_texts()
+    index = [f"r{i}" for i in range(len(texts))]
+    text_col = pd.Series(texts, index=index, dtype=object)
+    order = list(range(len(names)))
+    random.Random(5).shuffle(order)
+    name_col = pd.Series([names[i] for i in order], index=[index[i] for i in order], dtype=object)
+    out = extract_fields(text_col, name_col)  # names are matched by label
+    assert list(out.index) == index
+    assert list(out.columns) == list(FIELD_NAMES)
+    assert out["traffic"].dtype == bool
+    assert out["commute"].dtype == bool
+    expected = [
+        dataclasses.astuple(
+            extract_narrative(t, worker_name=n if isinstance(n, str) else None)  # type: ignore[arg-type]
+        )
+        for t, n in zip(texts, names, strict=True)
+    ]
+    assert list(out.itertuples(index=False, name=None)) == expected
+    assert {type(v) for v in out["place_phrase"]} <= {str, type(None)}
+
+
+# --- fast pattern twins -----------------------------------------------------------------
+
+TWIN_ALPHABET = list(
+    "张某李王欧阳测试员*甲乙负主次同全无责任不承担应为此本该这交通事故的意外各双方均与被和在"
+    "行驶至到时,。;:!?()驾驶骑开着乘坐搭电动自行车小型轿车货重中轻微厢式普公巴上下班途岗位工作"
+    "时间期地点常非合理视予以认属于工伤或情形申请路口处米段桥村0123456789KM沿横穿经过发生\n"
+)
+
+
+def _spans(matches: object) -> list[tuple[tuple[int, int], str]]:
+    return [(m.span(), m.group()) for m in matches]  # type: ignore[attr-defined]
+
+
+def _plain_clause_start(text: str, pos: int) -> int:
+    for i in range(pos - 1, max(-1, pos - 60), -1):
+        if text[i] in ",。;!?:":
+            return i + 1
+    return max(0, pos - 60)
+
+
+def _check_twins(text: str) -> None:
+    r = rules
+    assert _spans(r.names(text)) == _spans(r.NAME.finditer(text))
+    for pattern, finder in (
+        (r.RESP, r.RESP_START), (r.POS_CONC, r.POS_CONC_START), (r.POS_SIMILAR, r.POS_SIMILAR_START)
+    ):
+        assert _spans(r.scan(pattern, finder, text)) == _spans(pattern.finditer(text))
+    plain = list(r.VEHICLE.finditer(text))
+    assert _spans(r.VEHICLE_FLAT.finditer(text)) == _spans(plain)
+    assert [r.vehicle_row(text, m) for m in r.VEHICLE_FLAT.finditer(text)] == [
+        r.VEHICLES[int(str(m.lastgroup)[1:])][1:] for m in plain
+    ]
+    triggers = r.PLACE_TRIGGER_FLAT.finditer(text)
+    flat = [(m.span(), r.PLACE_TRIGGER_KIND[m.group()]) for m in triggers]
+    assert flat == [(m.span(), m.lastgroup) for m in r.PLACE_TRIGGER.finditer(text)]
+    assert r.NOT_COMMUTE_NOISE_FLAT.sub("", text) == r.NOT_COMMUTE_NOISE.sub("", text)
+    suffix = r.PLACE_SUFFIX.match(text)
+    assert r.place_suffix_end(text) == (suffix.end() if suffix else -1)
+    reject = r.PLACE_REJECT_HEAD.match(text) or r.PLACE_REJECT_ANY.search(text)
+    assert bool(reject) == bool(r.PLACE_REJECT.search(text))
+    drive, last_drive = r.LAST_DRIVE_VERB.match(text), r.last(r.DRIVE_VERB, text)
+    assert (drive.span(1) if drive else None) == (last_drive.span() if last_drive else None)
+    for pos in range(0, len(text) + 1, 7):
+        stop, plain_stop = r.PLACE_STOP_FLAT.search(text, pos), r.PLACE_STOP.search(text, pos)
+        assert (stop.span() if stop else None) == (plain_stop.span() if plain_stop else None)
+        assert r.clause_start(text, pos) == _plain_clause_start(text, pos)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(TWIN_ALPHABET), max_size=150))
+def test_fast_twins_find_what_the_plain_patterns_find(text: str) -> None:
+    """Flattened patterns, finders and shortcuts give exactly the plain patterns' matches."""
+    _check_twins(text)
+
+
+def test_fast_twins_on_the_labelled_texts() -> None:
+    """The same on every labelled narrative (cleaned, and raw with full-width marks)."""
+    for text in _load()["text"]:
+        _check_twins(rules.clean(text))
+        _check_twins(text)
+
+
+def _plain_clean(text: object) -> str:
+    if not isinstance(text, str):
+        return ""
+    if len(text) > 32_000:
+        text = text[:24_000] + "。" + text[-8_000:]
+    s = re.sub(r"<[^>]{0,200}>", "", unicodedata.normalize("NFKC", text))
+    s = rules.CONTROL.sub("", re.sub(r"&(?:[a-zA-Z]{2,8}|#\d{1,6});", "", s))
+    return s[:6000] + "。" + s[-2000:] if len(s) > 8000 else s
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.characters(),
+            st.sampled_from(list("，（）：；<>&;# \t\n\u3000\u200b\ufeffＡ１\u0301\u3099张某")),
+        ),
+        max_size=80,
+    )
+)
+def test_clean_equals_plain_nfkc_cleaning(text: str) -> None:
+    """The shortcuts in clean (half-width marks first, no needless substitution) change nothing."""
+    assert rules.clean(text) == _plain_clean(text)
 
 
 # --- cell normalisers -----------------------------------------------------------------

@@ -1,0 +1,566 @@
+"""Regular expressions, vocabulary tables and text helpers of :mod:`trafficprev.narrative`.
+
+The patterns (``docs/domain.md`` §1.4–1.5) are compiled at import time, together with
+the small rules that use nothing but them (text cleaning, names, place phrase, conclusion).
+
+Speed without changing a single match: CPython's ``re`` scans fast only when every
+alternative of a pattern starts with a literal, so some patterns have a twin with the same
+matches in that form (``*_FLAT``, :func:`by_first_char`); patterns whose matches may begin
+with optional groups or look-behinds are paired with a cheap *finder* that locates every
+position where a match can start, and :func:`scan` runs the original pattern only there.
+Single-character look-ups (``"责" in text``) skip patterns that cannot match at all.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+# --- text cleaning ---------------------------------------------------------------------
+
+#: Longer texts are cut to their head and tail (the conclusion sits at the end).
+MAX_CHARS = 8000
+HEAD_CHARS = 6000
+TAIL_CHARS = 2000
+
+HTML_TAG = re.compile(r"<[^>]{0,200}>")
+HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,6});")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff\s]+")
+
+
+def clean(text: object) -> str:
+    """Return `text` as NFKC-normalised, tag-free, whitespace-free text ('' when unusable).
+
+    Parameters
+    ----------
+    text
+        Any value; non-strings give ``''``.
+
+    Returns
+    -------
+    str
+        The cleaned text, cut to its head and tail when longer than ``MAX_CHARS``.
+
+    Examples
+    --------
+    >>> clean("<p>２０２４年 ３月，&nbsp;张某</p>")
+    '2024年3月,张某'
+    """
+    if not isinstance(text, str):
+        return ""
+    if len(text) > MAX_CHARS * 4:
+        text = text[: HEAD_CHARS * 4] + "。" + text[-TAIL_CHARS * 4 :]
+    if not text.isascii():
+        # Frequent full-width marks are replaced by their compatibility decomposition
+        # first: the decomposition of the text, hence its NFKC form, is unchanged, and
+        # most texts then pass NFKC's quick check instead of being decomposed and composed.
+        text = text.replace("，", ",")
+        if "（" in text:
+            text = text.replace("（", "(")
+        if "）" in text:
+            text = text.replace("）", ")")
+        if "：" in text:
+            text = text.replace("：", ":")
+        if "；" in text:
+            text = text.replace("；", ";")
+    s = unicodedata.normalize("NFKC", text)
+    if "<" in s:
+        s = HTML_TAG.sub("", s)
+    if "&" in s:
+        s = HTML_ENTITY.sub("", s)
+    # CONTROL matches only non-printable characters and the ASCII space.
+    if " " in s or not s.isprintable():
+        s = CONTROL.sub("", s)
+    if len(s) > MAX_CHARS:
+        s = s[:HEAD_CHARS] + "。" + s[-TAIL_CHARS:]
+    return s
+
+
+# --- matching helpers ------------------------------------------------------------------
+
+
+def scan(pattern: re.Pattern[str], finder: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Yield the matches of ``pattern.finditer(text)``, trying `pattern` only where `finder` hits.
+
+    Parameters
+    ----------
+    pattern
+        A pattern that never matches the empty string.
+    finder
+        A pattern whose match starts include every position where `pattern` can match.
+    text
+        The text to search.
+
+    Yields
+    ------
+    re.Match
+        The same matches, in the same order, as ``pattern.finditer(text)``.
+    """
+    pos = 0
+    search, match = finder.search, pattern.match
+    while (hit := search(text, pos)) is not None:
+        m = match(text, hit.start())
+        if m is None:
+            pos = hit.start() + 1
+        else:
+            yield m
+            pos = m.end()
+
+
+def last(pattern: re.Pattern[str], s: str) -> re.Match[str] | None:
+    """Return the last match of ``pattern.finditer(s)``, or ``None``."""
+    found = None
+    for found in pattern.finditer(s):  # noqa: B007 - keep the last match
+        pass
+    return found
+
+
+_LAST_MARK = re.compile(r"(?s:.*)[,。;!?:]")
+
+
+def clause_start(text: str, pos: int) -> int:
+    """Index after the last ``,。;!?:`` among the 59 characters before `pos`.
+
+    Without such a mark the clause starts 60 characters before `pos` (or at 0).
+    """
+    m = _LAST_MARK.match(text, pos - 59 if pos > 59 else 0, pos)
+    return m.end() if m is not None else max(0, pos - 60)
+
+
+def by_first_char(alternatives: Iterable[str]) -> re.Pattern[str]:
+    """Compile ``a1|a2|...`` as ``x(?:a1'|a3')|y(?:...)``, grouped by first character.
+
+    Each alternative starts with a plain character. Alternatives with different first
+    characters never match at the same position, so the grouping keeps every match of the
+    plain alternation (the order within a group is kept), and ``re`` tries fewer branches.
+    """
+    groups: dict[str, list[str]] = {}
+    for alt in alternatives:
+        if not alt or not alt[0].isalnum():
+            raise ValueError(f"alternative must start with a letter or digit: {alt!r}")
+        groups.setdefault(alt[0], []).append(alt[1:])
+    return re.compile("|".join(f"{re.escape(c)}(?:{'|'.join(r)})" for c, r in groups.items()))
+
+
+# --- persons ---------------------------------------------------------------------------
+
+# Masked names: 张某某, 王某甲, 李某, 张*三, 欧阳某, 测试员甲. The character before 某 must not
+# be a word that commonly precedes 某 in place descriptions (在某中学, 镇某村).
+NAME = re.compile(
+    r"测试员[甲乙丙丁戊]|(?:欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐|夏侯|司徒)"
+    r"(?:某某|某[甲乙丙丁戊]|某)|"
+    r"(?:[^\W\d_a-zA-Z在与被的是为到至一有个省市县区镇乡村街道线组对从往及或等该此其某]"
+    r"(?:某某|某[甲乙丙丁戊]|某)|[^\W\d_a-zA-Z]\*{1,2}[^\W\d_a-zA-Z])"
+    r"(?!村|镇|乡|中学|小学|学校|小区|公司|单位|医院|组|街道|路|地|时|日|年|厂|店|超市|市场)"
+)
+# Every NAME match starts at 测试员, one or two characters before 某, or one before *.
+_NAME_ANCHOR = re.compile(r"某|\*|测试员")
+_NAME_BACK = {"某": (2, 1), "*": (1,), "测试员": (0,)}
+
+
+def names(text: str) -> list[re.Match[str]]:
+    """Return the matches of ``NAME.finditer(text)`` (masked person names)."""
+    if "某" not in text and "*" not in text and ("员" not in text or "测试员" not in text):
+        return []
+    found: list[re.Match[str]] = []
+    tried = end = -1
+    match = NAME.match
+    for anchor in _NAME_ANCHOR.finditer(text):
+        a = anchor.start()
+        for back in _NAME_BACK[anchor.group()]:
+            p = a - back
+            if p <= tried or p < end or p < 0:
+                continue
+            tried = p
+            m = match(text, p)
+            if m is not None:
+                found.append(m)
+                end = m.end()
+    return found
+
+
+WORKER_WORDS = re.compile(r"^(?:该职工|受伤职工|工伤职工|该员工|职工|员工|申请人|伤者|本人|"
+                          r"受害人|其)")
+KIN_WORDS = re.compile(r"丈夫|妻子|配偶|同事|朋友|父亲|母亲|家属|他人|工友")
+OTHER_WORDS = re.compile(r"对方|驾驶人|驾驶员|司机|肇事|车主|骑行人|骑车人|行人|另一方|"
+                         r"一方当事人|车辆")
+PASSENGER_WORD = re.compile(r"乘车人|乘客")
+BOTH_WORDS = re.compile(r"双方|各方|均|两车|二人")
+DRIVER_OF = re.compile(r"驾驶[^,。;]{0,14}的$")
+NAME_BLOCK_BEFORE = re.compile(r"(?:与|被|和|同|由|遭|事|夫|妻|偶|友|将|给)$")
+
+# --- responsibility --------------------------------------------------------------------
+
+GRADE_SHORT = {"全": "全部", "主": "主要", "同": "同等", "次": "次要", "无": "无"}
+RESP = re.compile(
+    r"(?<!非本人)(?<!非)(?P<neg>不负|不承担|不应承担|无需承担|不应负|没有)?"
+    r"(?P<verb>负有|应负|负|应承担|承担|担负|为)?"
+    r"(?:此次|本次|该起|这起|该次|此|该|本|这)?(?:交通)?(?:事故)?的?"
+    r"(?:(?P<grade>全部|主要|同等|次要|无)责任|(?P<short>[全主同次无])责(?!任)|责任)"
+)
+# A RESP match starts with one of these characters and reaches its (first) 责 within 16
+# characters; none of the characters before 责 is 责.
+RESP_START = re.compile(
+    r"[不无没负应承担为此本该这交事的全主同次责](?:(?<=责)|(?=[^责]{0,15}责))"
+)
+ACCIDENT = re.compile(r"交通意外|意外事故|(?:各方|双方|均)均?无(?:事故)?责任|"
+                      r"(?:各方|双方)均?不负(?:事故)?责任")
+SUBJECT_PREFIX = re.compile(r"^.*(?:认定|认为|确认|查明|显示|证明|结论)(?:为)?")
+INVERT = {"全部": "无", "主要": "次要", "次要": "主要", "同等": "同等", "无": "全部"}
+
+
+def strip_subject(s: str) -> str:
+    """Drop the lead-in up to the last 认定/认为/确认/查明/显示/证明/结论 (SUBJECT_PREFIX)."""
+    if "认" in s or "查" in s or "显" in s or "证" in s or "结" in s:
+        return SUBJECT_PREFIX.sub("", s)
+    return s
+
+
+def is_accident(text: str) -> bool:
+    """Whether the text calls the accident an 意外 or gives every party no responsibility."""
+    if "意" in text or "均" in text or "各" in text or "双" in text:  # 意外, 均, 各方, 双方
+        return ACCIDENT.search(text) is not None
+    return False
+
+
+# --- vehicles, modes and counterparts -------------------------------------------------
+
+# (pattern, mode when the worker drives/rides it, counterpart class)
+VEHICLES: tuple[tuple[str, str, str], ...] = (
+    (r"电动自行车|电瓶车|电动车|电单车|助力自行车", "电动自行车", "电动自行车"),
+    (r"三轮摩托车|电动三轮车|农用三轮车|三轮车|农用车|拖拉机|三蹦子", "其他", "三轮车"),
+    (r"电动摩托车|二轮摩托车|两轮摩托车|摩托车|踏板车|燃油助力车", "摩托车", "摩托车"),
+    (r"重型自卸货车|自卸货车|自卸车|渣土车|泥头车", "其他", "渣土车"),
+    (r"重型半挂牵引车|半挂牵引车|半挂货车|半挂车|挂车|牵引车", "其他", "半挂牵引车"),
+    (r"混凝土搅拌车|搅拌车|[重中轻微]型[厢仓栏罐普]?[式板通]?货车|厢式货车|罐车|货车|皮卡|卡车",
+     "其他", "货车"),
+    (r"公交车|公共汽车|公交|单位班车|班车|通勤车|厂车|校车", "公交", "公交客车"),
+    (r"小型普通客车|小型越野客车|小型轿车|小型汽车|小型客车|小轿车|轿车|私家车|面包车|越野车|"
+     r"SUV|suv|出租车|网约车|的士|小汽车|小车", "小型汽车", "小型汽车"),
+    (r"大型普通客车|中型普通客车|大型客车|大客车|长途客车|大巴车|大巴|中巴|客车",
+     "其他", "公交客车"),
+    (r"自行车|单车", "自行车", "自行车"),
+    (r"环卫车|洒水车|清扫车|挖掘机|铲车|收割机|工程车|火车|列车", "其他", "其他"),
+)
+VEHICLE = re.compile("|".join(f"(?P<v{i}>{p})" for i, (p, _, _) in enumerate(VEHICLES)))
+# The same alternatives in the same order without groups (and with the one character class
+# spelt out), so that every alternative starts with a literal and ``re`` skips ahead fast.
+# A match's text names its row; texts that are not a literal alternative come from the
+# spelt-out class and are looked up with VEHICLE.
+VEHICLE_FLAT = by_first_char(
+    c + alt[6:] if alt.startswith("[重中轻微]") else alt
+    for p, _, _ in VEHICLES for alt in p.split("|")
+    for c in ("重中轻微" if alt.startswith("[重中轻微]") else "_")
+)
+
+
+def _first_rows(table: Iterable[tuple[str, str, str]]) -> dict[str, tuple[str, str]]:
+    """Map each literal alternative to the (mode, counterpart) of the first row holding it."""
+    rows: dict[str, tuple[str, str]] = {}
+    for pattern, mode, counterpart in table:
+        for alt in pattern.split("|"):
+            if re.fullmatch(r"\w+", alt):
+                rows.setdefault(alt, (mode, counterpart))
+    return rows
+
+
+VEHICLE_ROW = _first_rows(VEHICLES)
+
+
+def vehicle_row(text: str, m: re.Match[str]) -> tuple[str, str]:
+    """(mode, counterpart) of the VEHICLES row whose alternative produced VEHICLE_FLAT's `m`."""
+    row = VEHICLE_ROW.get(m.group())
+    if row is None:  # a spelt-out character class: the grouped pattern names the row
+        full = VEHICLE.match(text, m.start())  # same alternative at the same position
+        _, v_mode, v_cp = VEHICLES[int(str(full.lastgroup if full else "v5")[1:])]
+        row = (v_mode, v_cp)
+    return row
+
+
+WALK = re.compile(r"步行|徒步|走路|行人|横过道路的|横穿马路的")
+ANIMAL = re.compile(r"(?:流浪)?(?:狗|犬|牛|羊|猪|猫|鸡|鸭|鹅)(?![某*])")
+ANIMAL_CONTEXT = re.compile(r"与|被|避让|躲避|窜|横穿|冲出|撞")
+DRIVE_VERB = re.compile(r"(?:驾驶|驾|骑行|骑乘|骑着|骑|开着|开)(?:的|着)?")
+# DRIVE_VERB matches hold no alternative's first character after their own first one, so
+# finditer finds a match at every position where DRIVE_VERB matches and the last of them
+# starts at the last such position: the one greedy ``.*`` backs off to.
+LAST_DRIVE_VERB = re.compile(rf"(?s:.*)({DRIVE_VERB.pattern})")
+RIDE_VERB = re.compile(r"乘坐|搭乘|乘座|坐上|坐在|搭坐|坐着|乘上|搭")
+RIDE_ANY_CAR = re.compile(r"(?:乘坐|搭乘)[^,。]{0,10}车")
+CONNECTOR = re.compile(r"与|被|和|同(?!事|向|样|时)|遭|避让|躲避|撞上|撞到|撞倒")
+OTHER_OWNER_END = re.compile(r"(?:对方|同事|丈夫|妻子|配偶|朋友|司机|他人|一辆|其他)$")
+WORKER_OWNER_END = re.compile(r"(?:其|本人|该职工|受伤职工|申请人|伤者|自己|自家)$")
+ESCAPE = re.compile(r"逃逸|逃离|驶离现场|离开现场|逃跑|尚未查获|未查获|未能查获|未抓获")
+CAUGHT = re.compile(r"(?<![未没])(?<!尚未)(?<!未能)(?:查获|抓获|归案|投案|自首|查明肇事)")
+SINGLE_STATED = re.compile(r"单方(?:交通)?事故|单车事故")
+SOLO = re.compile(r"摔倒|摔伤|跌倒|倒地|侧翻|翻车|翻入|坑洼|湿滑|单方|自行(?!车)|紧急制动|护栏|"
+                  r"电线杆|隔离|路沿|石墩")
+
+# --- direction, traffic, conclusion -----------------------------------------------------
+
+NOT_COMMUTE_NOISE = re.compile(
+    r"上班(?:时间|期间|时|地点|时段)|下班(?:时间|时段)|正常上班|在岗|工作时间|"
+    r"(?:不属于|不是|并非|非|不在)(?:合理的?)?上下班途中"
+)
+# (A|B)X tries AX, then BX: distributing the leading group keeps every match, and now each
+# alternative starts with a literal.
+NOT_COMMUTE_NOISE_FLAT = re.compile(NOT_COMMUTE_NOISE.pattern.replace(
+    "(?:不属于|不是|并非|非|不在)(?:合理的?)?上下班途中",
+    "|".join(f"{w}(?:合理的?)?上下班途中" for w in ("不属于", "不是", "并非", "非", "不在")),
+))
+PERSONAL = re.compile(r"送(?:小孩|孩子|子女|女儿|儿子)|接(?:小孩|孩子)|购物|看病|就医|探亲|旅游|"
+                      r"游玩|私事")
+TO_WORK = re.compile(
+    r"上班|上[早中晚夜白]班|前往[^,。;]{0,8}(?:单位|公司|工地|车间|厂区|工厂|厂里|项目部|岗位)|"
+    r"去(?:单位|公司|厂里|工地)|到厂|赶往(?:单位|公司)|从家中?出发"
+)
+FROM_WORK = re.compile(
+    r"下班|下[早中晚夜白]班|收工|放工|回家|返家|返回(?:家中|住处|宿舍|[^,。;]{0,8}宿舍)|回宿舍|回住处|"
+    r"回到家|离厂回|离开(?:公司|单位)回"
+)
+EXPLICIT = re.compile(r"(?:上|下)班(?:的)?(?:途中|路上|回家)|下班后|回家(?:途中|路上)")
+ERRAND = re.compile(
+    r"出差|外出办事|因工外出|外出送货|送货|公务|外出学习|外出开会|拜访客户|外出采购|"
+    r"受(?:单位|公司)(?:指派|安排|委派)|外出执行"
+)
+TRAFFIC = re.compile(r"交通事故|交通意外|撞|追尾|刮倒|刮擦|刮碰|碾压|侧翻|翻车")
+NOT_TRAFFIC = re.compile(r"(?:不属于|不是|并非|不构成|非)(?:道路)?交通事故")
+FALL = re.compile(r"摔倒|摔伤|跌倒|倒地|滑倒")
+WORKPLACE = re.compile(r"车间|仓库|厂房|生产线|工作岗位|办公室|食堂|作业|机器|操作")
+ROAD = re.compile(r"途中|道路|路口|行驶|交通|公路|马路|大道|路段")
+NEG_CONC = re.compile(
+    r"不予(?:以)?(?:认定|确认)|不(?:能|应|得)?认定为?工伤|不属于工伤|不视同|"
+    r"不符合工伤认定(?:条件|情形)"
+)
+POS_SIMILAR = re.compile(r"(?<!或者)(?<!或)(?<!\()(?<!不)(?:予以)?视同为?工伤(?![的情条或])")
+POS_CONC = re.compile(
+    r"(?<!不予)(?<!不予以)(?<!不)(?<!申请)(?<!要求)(?<!请求)"
+    r"(?:(?:予以|应当|应予|依法|现)?(?:认定|确认)为?工伤(?![或的情条范申决认保])|"
+    r"予以认定(?![^,。;]{0,4}(?:或|情形))|属于工伤(?!的情)|认定工伤$)"
+)
+# First characters of POS_SIMILAR and POS_CONC matches (NEG_CONC starts with 不).
+POS_SIMILAR_START = re.compile(r"[予视]")
+POS_CONC_START = re.compile(r"[予应依现认确属]")
+
+
+def find_conclusion(text: str) -> str:
+    """Return the conclusion whose phrase starts last (the earlier pattern wins a tie).
+
+    Parameters
+    ----------
+    text
+        Cleaned text (see :func:`clean`).
+
+    Returns
+    -------
+    str
+        不予认定, 视同工伤, 认定工伤 or 未知.
+
+    Examples
+    --------
+    >>> find_conclusion("曾被不予认定为工伤,后经行政复议撤销,现予以认定为工伤。")
+    '认定工伤'
+    """
+    best_pos, best = -1, "未知"
+    if "不" in text:  # NEG_CONC starts with 不
+        for m in NEG_CONC.finditer(text):
+            best_pos, best = m.start(), "不予认定"
+    if "视" in text:  # 视同
+        for m in scan(POS_SIMILAR, POS_SIMILAR_START, text):
+            if m.start() > best_pos:
+                best_pos, best = m.start(), "视同工伤"
+    if "予" in text or "工伤" in text:  # 予以认定, 工伤
+        for m in scan(POS_CONC, POS_CONC_START, text):
+            if m.start() > best_pos:
+                best_pos, best = m.start(), "认定工伤"
+    return best
+
+
+# --- place ------------------------------------------------------------------------------
+
+PLACE_TRIGGER = re.compile(
+    r"(?P<strong>事故地点为|事故地点:|地点为|事故发生在|发生地点为)|"
+    r"(?P<move>行驶至|行驶到|行至|骑行至|骑至|驶至|走至|步行至|途经|途径|路经|路过|经过|到达|来到|"
+    r"进入|驶入|驶进)|"
+    r"(?P<at>在)|(?P<cross>横过|横穿|穿过)|(?P<along>沿)"
+)
+
+
+def _group_of_alternative(pattern: re.Pattern[str]) -> dict[str, str]:
+    """Map each alternative of ``(?P<name>a|b)|...`` to its group name, in pattern order."""
+    kinds: dict[str, str] = {}
+    for kind, alts in re.findall(r"\(\?P<(\w+)>([^)]*)\)", pattern.pattern):
+        for alt in alts.split("|"):
+            kinds.setdefault(alt, kind)
+    return kinds
+
+
+# PLACE_TRIGGER's (literal) alternatives in the same order without groups; the text of a
+# match gives its group.
+PLACE_TRIGGER_KIND = _group_of_alternative(PLACE_TRIGGER)
+PLACE_TRIGGER_FLAT = by_first_char(PLACE_TRIGGER_KIND)
+PLACE_STOP = re.compile(
+    r"[,。;!?]|时(?!代)|被|发生|因|由于|突然|不慎|遭|撞|摔|致|将|逆向|行驶|骑行|驾驶|横过|横穿|"
+    r"穿越|等候|等待|搬运|操作|工作|作业|上货|吃饭|紧急|刮|追尾|由[东南西北]|往[东南西北]行|从"
+)
+# The same alternatives with the leading character class spelt out (one literal each).
+PLACE_STOP_FLAT = re.compile(PLACE_STOP.pattern.replace("[,。;!?]", r",|。|;|!|\?", 1))
+JUNCTION_AFTER_YU = re.compile(
+    r"与(?:(?!的|辆|驾驶|骑|一|车|行人)[^,。;与被]){1,14}?(?:交叉|交汇|交界|十字|丁字|三岔|路口|口)"
+)
+_PLACE_ENDS = (
+    r"路口|路段|地段|处|附近|门口|对面|一带|境内|中段|交叉口|交汇处|桥|线|道|路|街|巷|口|"
+    r"站台|广场|小区|车间|仓库|厂区|食堂|办公室|生产线|工地|停车场|隧道|高速|段|侧|旁|村|镇|组|"
+    r"乡|米|[0-9]|M|KM|室|\)"
+)
+PLACE_SUFFIX = re.compile(rf".*(?:{_PLACE_ENDS})")
+# PLACE_SUFFIX.match keeps the text up to the last position where a place ending starts
+# (``.*`` is greedy); these find that position from the end of the reversed text.
+PLACE_END = re.compile(f"(?:{_PLACE_ENDS})")
+PLACE_END_FIRST = re.compile(
+    "[" + "".join(sorted({a[0] for a in _PLACE_ENDS.split("|") if a[0] not in "[\\"})) + r"0-9)]"
+)
+PLACE_MARKER = re.compile(
+    r"路|道|街|巷|口|桥|线|处|附近|门口|广场|小区|公司|厂|车间|仓库|镇|乡|村|组|高速|隧道|停车场|"
+    r"站|食堂|办公室|生产线|工地|K\d|公里|米"
+)
+_REJECT_HEAD = r"(?:上班|下班|回家|返回|前往|去|途中|上下班|工作|家|此|该|其他|事发|医院)"
+_REJECT_ANY = r"途中|期间|过程|时间|之后|以后|医院|诊断|治疗|抢救|岗位"
+PLACE_REJECT = re.compile(rf"^{_REJECT_HEAD}|{_REJECT_ANY}")
+# PLACE_REJECT.search(s) finds a match iff one of these does (the second scans fast).
+PLACE_REJECT_HEAD = re.compile(_REJECT_HEAD)
+PLACE_REJECT_ANY = re.compile(_REJECT_ANY)
+GENERIC_PLACE = re.compile(r"^(?:马路|道路|公路|路面|路边|路上|机动车道|非机动车道|人行横道)$")
+COLLISION_AT = re.compile(r"相撞|碰撞|撞|追尾|刮|摔倒|摔伤|跌倒|碾压|侧翻|发生交通事故|受伤")
+
+
+def has_connector(s: str) -> bool:
+    """Whether `s` links to another party (与 inside 'A与B交叉口' does not count)."""
+    if not s:
+        return False
+    if "与" in s:
+        s = JUNCTION_AFTER_YU.sub("", s)
+    return CONNECTOR.search(s) is not None
+
+
+def place_suffix_end(raw: str) -> int:
+    """End of ``PLACE_SUFFIX.match(raw)``, or -1 when it does not match."""
+    if "\n" in raw:  # ``.`` stops at a newline (cleaned text has none)
+        m = PLACE_SUFFIX.match(raw)
+        return m.end() if m else -1
+    top = len(raw) - 1
+    m = PLACE_END.match(raw, top)  # most places end with a place ending
+    if m is not None:
+        return m.end()
+    rev, pos = raw[::-1], 0
+    while (hit := PLACE_END_FIRST.search(rev, pos)) is not None:
+        m = PLACE_END.match(raw, top - hit.start())
+        if m is not None:
+            return m.end()
+        pos = hit.start() + 1
+    return -1
+
+
+def cut_place(text: str, start: int) -> str:
+    """Cut the place at the first stop word, or at a 与 that is not part of 'A与B路口'."""
+    span, pos = text[start : start + 60], 0
+    # PLACE_STOP has no look-behind: where it matches does not depend on where the search
+    # starts, so the first stop stays the first stop after each skipped 与.
+    stop = PLACE_STOP_FLAT.search(span)
+    end = stop.start() if stop else len(span)
+    while True:
+        yu = span.find("与", pos, end)
+        if yu < 0:
+            return span[:end]
+        if not JUNCTION_AFTER_YU.match(span, yu):
+            return span[:yu]
+        pos = yu + 1
+
+
+def tidy_place(raw: str) -> str | None:
+    """Trim a cut place to its last place ending; ``None`` when it is no place."""
+    end = place_suffix_end(raw)
+    s = raw[:end] if end >= 0 else raw
+    if s.endswith("上"):
+        s = s[:-1]
+    if len(s) > 1 and s.endswith("内") and s[-2] in "室间库厂场":
+        s = s[:-1]
+    if not s or PLACE_REJECT_HEAD.match(s) or PLACE_REJECT_ANY.search(s):
+        return None
+    if not PLACE_MARKER.search(s) or GENERIC_PLACE.match(s):
+        return None
+    return s
+
+
+def find_place(text: str) -> str | None:
+    """Return the place where the accident happened as written, or ``None``.
+
+    Parameters
+    ----------
+    text
+        Cleaned text (see :func:`clean`).
+
+    Returns
+    -------
+    str or None
+        The first place after 事故地点为 and the like; otherwise the last place introduced
+        before the collision (在, 行驶至, 横穿...); otherwise the first place after 沿.
+
+    Examples
+    --------
+    >>> find_place("张某下班后骑电动车回家,在人民路往建设路方向约200米处被一辆货车追尾。")
+    '人民路往建设路方向约200米处'
+    """
+    ranked: list[tuple[int, int, str]] = []
+    along: str | None = None
+    for m in PLACE_TRIGGER_FLAT.finditer(text):
+        kind = PLACE_TRIGGER_KIND[m.group()]
+        if kind == "along" and along is not None:
+            continue  # only the first 沿 place is used
+        place = tidy_place(cut_place(text, m.end()))
+        if place is None:
+            continue
+        if kind == "strong":
+            return place  # the first strong place wins over everything else
+        if kind == "along":
+            along = place
+        else:
+            ranked.append((m.start(), 0 if kind != "cross" else 1, place))
+    if not ranked:
+        return along
+    if len(ranked) == 1:
+        return ranked[0][2]  # what the rule below gives for a single candidate
+    hit = COLLISION_AT.search(text)
+    before = [r for r in ranked if hit is not None and r[0] < hit.start()]
+    if before:
+        return max(before, key=lambda r: (r[0], -r[1]))[2]
+    return ranked[0][2]
+
+
+# --- cell normalisers ------------------------------------------------------------------
+
+CELL_ACCIDENT = re.compile(r"意外|各方均?无|双方均?无|accident")
+CELL_UNKNOWN = re.compile(
+    r"无法|未认定|不能认定|未作|未予|不明|待定|未知|不详|unknown|undetermined|not determined"
+)
+CELL_SPLIT = re.compile(r"[,;。、/|]")
+CELL_GRADES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), grade)
+    for pattern, grade in (
+        (r"^(?:本人)?(?:负|承担)?(?:无|不负|没有|零)|^0$|^no|not", "无"),
+        (r"全|full|^all", "全部"),
+        (r"主|main|major|primary", "主要"),
+        (r"同|equal", "同等"),
+        (r"次|minor|secondary", "次要"),
+        (r"无|不负", "无"),
+    )
+)
+CELL_REFUSED = re.compile(r"^(?:不予|不认定|不属于|不是|非工伤|否|不予以)")
+CELL_RECOGNISED = re.compile(r"(?:是)?(?:工伤|认定|已认定|予以认定|同意认定|是)")
+
+CN_DIGITS = dict(zip("一二三四五六七八九", range(1, 10), strict=True)) | {"两": 2}
+CN_NUMBER = re.compile(r"[一二两三四五六七八九十]+")
+BASIS = re.compile(
+    r"(?<![\d.])14条(?:第)?\(?6\)?项?(?!\d)|§14\(6\)|(?<![\d.])14\(6\)(?!\d)"
+)
