@@ -130,12 +130,14 @@ def make_files(folder: Path, n_csv: int, n_xlsx: int) -> dict[str, Path]:
 _CHILD = r"""
 import json, resource, sys, time
 kind, path = sys.argv[1], sys.argv[2]
+steps = {}
 t0 = time.perf_counter()
 if kind == "trafficprev":
     import datetime as dt
     from trafficprev import Settings, read_determinations
     res = read_determinations(path, settings=Settings(as_of=dt.date(2026, 1, 1)))
     n = res.accounting.read
+    steps = res.timings
 elif kind == "pandas_csv":
     import pandas as pd
     n = len(pd.read_csv(path, dtype=str, keep_default_na=False, encoding=sys.argv[3]))
@@ -143,7 +145,7 @@ else:
     import pandas as pd
     n = len(pd.read_excel(path, dtype=str, engine="calamine"))
 dt_ = time.perf_counter() - t0
-print(json.dumps({"rows": n, "seconds": dt_,
+print(json.dumps({"rows": n, "seconds": dt_, "steps": steps,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -181,14 +183,23 @@ def main() -> None:
             "peak MB | time ratio tp/pandas |"
         )
         print("|---|---:|---:|---:|---:|---:|---:|")
+        steps = {}
         for label, key, enc in cases:
             ours = _measure("trafficprev", paths[key])
             peer = _measure("pandas_csv" if enc else "pandas_xlsx", paths[key], enc or "")
+            steps[label] = ours["steps"]
             print(
                 f"| {label} | {ours['rows']:,} | {ours['rows'] / ours['seconds']:,.0f} | "
                 f"{ours['peak_mb']:,.0f} | {peer['rows'] / peer['seconds']:,.0f} | "
                 f"{peer['peak_mb']:,.0f} | {ours['seconds'] / peer['seconds']:.1f} |"
             )
+        names = list(next(iter(steps.values())))
+        print()
+        print("seconds per intake step:")
+        print("| input | " + " | ".join(names) + " |")
+        print("|---|" + "---:|" * len(names))
+        for label, s in steps.items():
+            print(f"| {label} | " + " | ".join(f"{s[n]:.1f}" for n in names) + " |")
 
 
 if __name__ == "__main__":

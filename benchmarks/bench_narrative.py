@@ -86,9 +86,8 @@ def field_accuracy(frame: pd.DataFrame) -> dict[str, float]:
     names = frame["worker_name"].where(frame["worker_name"] != "", None)
     got = extract_fields(frame["text"], names)
     return {
-        field: sum(
-            _norm(g) == _norm(e) for g, e in zip(got[field], frame[field], strict=True)
-        ) / len(frame)
+        field: sum(_norm(g) == _norm(e) for g, e in zip(got[field], frame[field], strict=True))
+        / len(frame)
         for field in FIELD_NAMES
     }
 
@@ -161,9 +160,10 @@ def main() -> None:
     print(f"{'n':<16}" + "".join(f"{len(rows):>10}" for rows in splits.values()))
     for field in FIELD_NAMES:
         print(f"{field:<16}" + "".join(f"{scores[name][field]:>10.3f}" for name in splits))
-    print(f"{'mean':<16}" + "".join(
-        f"{sum(scores[name].values()) / len(FIELD_NAMES):>10.3f}" for name in splits
-    ))
+    print(
+        f"{'mean':<16}"
+        + "".join(f"{sum(scores[name].values()) / len(FIELD_NAMES):>10.3f}" for name in splits)
+    )
 
     print()
     print(f"uncached throughput, {n:,} distinct texts, best of {args.repeat} runs")

@@ -171,6 +171,18 @@ def test_several_files_at_once_and_commuting_share(data_dir, settings):
     assert example.cases["age"].notna().sum() > 30  # from 年龄 (with or without 岁)
 
 
+def test_step_timings_are_reported(data_dir, settings):
+    result = read_determinations(data_dir / "utf8_bom.csv", settings=settings)
+    assert list(result.timings) == [
+        "read",
+        "clean_and_parse_times",
+        "validate",
+        "narrative",
+        "assemble_and_dedupe",
+    ]
+    assert all(t >= 0 for t in result.timings.values())
+
+
 def test_results_are_deterministic(data_dir, settings):
     files = [data_dir / f for f in GOOD_FILES] + [data_dir / "bad_values.csv"]
     a = read_determinations(files, settings=settings)

@@ -157,6 +157,8 @@ class IntakeResult:
         The row counts.
     sources
         What was read from each sheet.
+    timings
+        Wall-clock seconds per step (determinations only); not part of the accounting.
     """
 
     kind: str
@@ -166,6 +168,7 @@ class IntakeResult:
     protected: pd.DataFrame
     accounting: Accounting
     sources: tuple[SourceFile, ...]
+    timings: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def cases(self) -> pd.DataFrame:

@@ -180,11 +180,15 @@ def names(text: str) -> list[re.Match[str]]:
     return found
 
 
-WORKER_WORDS = re.compile(r"^(?:该职工|受伤职工|工伤职工|该员工|职工|员工|申请人|伤者|本人|"
-                          r"受害人|其)")
+WORKER_WORDS = re.compile(
+    r"^(?:该职工|受伤职工|工伤职工|该员工|职工|员工|申请人|伤者|本人|"
+    r"受害人|其)"
+)
 KIN_WORDS = re.compile(r"丈夫|妻子|配偶|同事|朋友|父亲|母亲|家属|他人|工友")
-OTHER_WORDS = re.compile(r"对方|驾驶人|驾驶员|司机|肇事|车主|骑行人|骑车人|行人|另一方|"
-                         r"一方当事人|车辆")
+OTHER_WORDS = re.compile(
+    r"对方|驾驶人|驾驶员|司机|肇事|车主|骑行人|骑车人|行人|另一方|"
+    r"一方当事人|车辆"
+)
 PASSENGER_WORD = re.compile(r"乘车人|乘客")
 BOTH_WORDS = re.compile(r"双方|各方|均|两车|二人")
 DRIVER_OF = re.compile(r"驾驶[^,。;]{0,14}的$")
@@ -201,11 +205,11 @@ RESP = re.compile(
 )
 # A RESP match starts with one of these characters and reaches its (first) 责 within 16
 # characters; none of the characters before 责 is 责.
-RESP_START = re.compile(
-    r"[不无没负应承担为此本该这交事的全主同次责](?:(?<=责)|(?=[^责]{0,15}责))"
+RESP_START = re.compile(r"[不无没负应承担为此本该这交事的全主同次责](?:(?<=责)|(?=[^责]{0,15}责))")
+ACCIDENT = re.compile(
+    r"交通意外|意外事故|(?:各方|双方|均)均?无(?:事故)?责任|"
+    r"(?:各方|双方)均?不负(?:事故)?责任"
 )
-ACCIDENT = re.compile(r"交通意外|意外事故|(?:各方|双方|均)均?无(?:事故)?责任|"
-                      r"(?:各方|双方)均?不负(?:事故)?责任")
 SUBJECT_PREFIX = re.compile(r"^.*(?:认定|认为|确认|查明|显示|证明|结论)(?:为)?")
 INVERT = {"全部": "无", "主要": "次要", "次要": "主要", "同等": "同等", "无": "全部"}
 
@@ -233,13 +237,23 @@ VEHICLES: tuple[tuple[str, str, str], ...] = (
     (r"电动摩托车|二轮摩托车|两轮摩托车|摩托车|踏板车|燃油助力车", "摩托车", "摩托车"),
     (r"重型自卸货车|自卸货车|自卸车|渣土车|泥头车", "其他", "渣土车"),
     (r"重型半挂牵引车|半挂牵引车|半挂货车|半挂车|挂车|牵引车", "其他", "半挂牵引车"),
-    (r"混凝土搅拌车|搅拌车|[重中轻微]型[厢仓栏罐普]?[式板通]?货车|厢式货车|罐车|货车|皮卡|卡车",
-     "其他", "货车"),
+    (
+        r"混凝土搅拌车|搅拌车|[重中轻微]型[厢仓栏罐普]?[式板通]?货车|厢式货车|罐车|货车|皮卡|卡车",
+        "其他",
+        "货车",
+    ),
     (r"公交车|公共汽车|公交|单位班车|班车|通勤车|厂车|校车", "公交", "公交客车"),
-    (r"小型普通客车|小型越野客车|小型轿车|小型汽车|小型客车|小轿车|轿车|私家车|面包车|越野车|"
-     r"SUV|suv|出租车|网约车|的士|小汽车|小车", "小型汽车", "小型汽车"),
-    (r"大型普通客车|中型普通客车|大型客车|大客车|长途客车|大巴车|大巴|中巴|客车",
-     "其他", "公交客车"),
+    (
+        r"小型普通客车|小型越野客车|小型轿车|小型汽车|小型客车|小轿车|轿车|私家车|面包车|越野车|"
+        r"SUV|suv|出租车|网约车|的士|小汽车|小车",
+        "小型汽车",
+        "小型汽车",
+    ),
+    (
+        r"大型普通客车|中型普通客车|大型客车|大客车|长途客车|大巴车|大巴|中巴|客车",
+        "其他",
+        "公交客车",
+    ),
     (r"自行车|单车", "自行车", "自行车"),
     (r"环卫车|洒水车|清扫车|挖掘机|铲车|收割机|工程车|火车|列车", "其他", "其他"),
 )
@@ -250,7 +264,8 @@ VEHICLE = re.compile("|".join(f"(?P<v{i}>{p})" for i, (p, _, _) in enumerate(VEH
 # spelt-out class and are looked up with VEHICLE.
 VEHICLE_FLAT = by_first_char(
     c + alt[6:] if alt.startswith("[重中轻微]") else alt
-    for p, _, _ in VEHICLES for alt in p.split("|")
+    for p, _, _ in VEHICLES
+    for alt in p.split("|")
     for c in ("重中轻微" if alt.startswith("[重中轻微]") else "_")
 )
 
@@ -294,8 +309,10 @@ WORKER_OWNER_END = re.compile(r"(?:其|本人|该职工|受伤职工|申请人|�
 ESCAPE = re.compile(r"逃逸|逃离|驶离现场|离开现场|逃跑|尚未查获|未查获|未能查获|未抓获")
 CAUGHT = re.compile(r"(?<![未没])(?<!尚未)(?<!未能)(?:查获|抓获|归案|投案|自首|查明肇事)")
 SINGLE_STATED = re.compile(r"单方(?:交通)?事故|单车事故")
-SOLO = re.compile(r"摔倒|摔伤|跌倒|倒地|侧翻|翻车|翻入|坑洼|湿滑|单方|自行(?!车)|紧急制动|护栏|"
-                  r"电线杆|隔离|路沿|石墩")
+SOLO = re.compile(
+    r"摔倒|摔伤|跌倒|倒地|侧翻|翻车|翻入|坑洼|湿滑|单方|自行(?!车)|紧急制动|护栏|"
+    r"电线杆|隔离|路沿|石墩"
+)
 
 # --- direction, traffic, conclusion -----------------------------------------------------
 
@@ -305,12 +322,16 @@ NOT_COMMUTE_NOISE = re.compile(
 )
 # (A|B)X tries AX, then BX: distributing the leading group keeps every match, and now each
 # alternative starts with a literal.
-NOT_COMMUTE_NOISE_FLAT = re.compile(NOT_COMMUTE_NOISE.pattern.replace(
-    "(?:不属于|不是|并非|非|不在)(?:合理的?)?上下班途中",
-    "|".join(f"{w}(?:合理的?)?上下班途中" for w in ("不属于", "不是", "并非", "非", "不在")),
-))
-PERSONAL = re.compile(r"送(?:小孩|孩子|子女|女儿|儿子)|接(?:小孩|孩子)|购物|看病|就医|探亲|旅游|"
-                      r"游玩|私事")
+NOT_COMMUTE_NOISE_FLAT = re.compile(
+    NOT_COMMUTE_NOISE.pattern.replace(
+        "(?:不属于|不是|并非|非|不在)(?:合理的?)?上下班途中",
+        "|".join(f"{w}(?:合理的?)?上下班途中" for w in ("不属于", "不是", "并非", "非", "不在")),
+    )
+)
+PERSONAL = re.compile(
+    r"送(?:小孩|孩子|子女|女儿|儿子)|接(?:小孩|孩子)|购物|看病|就医|探亲|旅游|"
+    r"游玩|私事"
+)
 TO_WORK = re.compile(
     r"上班|上[早中晚夜白]班|前往[^,。;]{0,8}(?:单位|公司|工地|车间|厂区|工厂|厂里|项目部|岗位)|"
     r"去(?:单位|公司|厂里|工地)|到厂|赶往(?:单位|公司)|从家中?出发"
@@ -561,6 +582,4 @@ CELL_RECOGNISED = re.compile(r"(?:是)?(?:工伤|认定|已认定|予以认定|�
 
 CN_DIGITS = dict(zip("一二三四五六七八九", range(1, 10), strict=True)) | {"两": 2}
 CN_NUMBER = re.compile(r"[一二两三四五六七八九十]+")
-BASIS = re.compile(
-    r"(?<![\d.])14条(?:第)?\(?6\)?项?(?!\d)|§14\(6\)|(?<![\d.])14\(6\)(?!\d)"
-)
+BASIS = re.compile(r"(?<![\d.])14条(?:第)?\(?6\)?项?(?!\d)|§14\(6\)|(?<![\d.])14\(6\)(?!\d)")

@@ -8,12 +8,14 @@ content of a row.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import logging
 import math
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,12 +86,19 @@ def _sniff_format(path: Path, head: bytes) -> str:
     return "csv"
 
 
-def _decode(path: Path, data: bytes, encodings: tuple[str, ...]) -> tuple[str, str]:
+def _detect_encoding(path: Path, data: bytes, encodings: tuple[str, ...]) -> str:
+    """First encoding of `encodings` that decodes the whole of `data` (checked in chunks,
+    so no second copy of a large file is held in memory)."""
+    chunk = 1 << 20
     for enc in encodings:
+        decoder = codecs.getincrementaldecoder(enc)()
         try:
-            return data.decode(enc), enc
+            for start in range(0, len(data), chunk):
+                decoder.decode(data[start : start + chunk])
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
+        return enc
     raise FileFormatError(
         f"{path}: cannot decode the text as any of {list(encodings)}; save the file as "
         "'CSV UTF-8' or as an Excel workbook and read it again."
@@ -143,17 +152,17 @@ def _excel_sheets(path: Path, fmt: str) -> list[tuple[str, list[list[str]], list
         ) from exc
 
 
-def _csv_rows(path: Path, text: str) -> list[list[str]]:
-    text = text.replace("\x00", "")
-    sample = text[:20000]
-    delimiter = ","
+def _csv_rows(path: Path, data: bytes, encoding: str) -> list[list[str]]:
+    sample = data[:20000].decode(encoding, errors="ignore")
     first_lines = sample.splitlines()[:10]
-    if first_lines and sum(line.count("\t") for line in first_lines) > sum(
-        line.count(",") for line in first_lines
-    ):
-        delimiter = "\t"
+    tabs = sum(line.count("\t") for line in first_lines)
+    delimiter = "\t" if first_lines and tabs > sum(line.count(",") for line in first_lines) else ","
+    # stream-decode: the file is never held as one big string (a UCS-2/4 copy of it)
+    lines: Iterable[str] = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    if b"\x00" in data:
+        lines = (line.replace("\x00", "") for line in lines)
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        return list(csv.reader(lines, delimiter=delimiter))
     except csv.Error as exc:
         raise FileFormatError(f"{path}: malformed CSV ({exc})") from exc
 
@@ -242,14 +251,15 @@ def read_table(
         data = p.read_bytes()
     except OSError as exc:
         raise FileFormatError(f"{p}: cannot read the file ({exc.strerror})") from exc
-    if not data.strip():
+    if not data or data.isspace():
         raise FileFormatError(f"{p}: the file is empty")
     fmt = _sniff_format(p, data[:4096])
     encoding: str | None = None
     if fmt == "csv":
-        text, encoding = _decode(p, data, settings.csv_encodings)
+        encoding = _detect_encoding(p, data, settings.csv_encodings)
         logger.info("%s: decoded as %s", p, encoding)
-        sheets = [(None, _csv_rows(p, text), None, 1)]
+        sheets = [(None, _csv_rows(p, data, encoding), None, 1)]
+        del data
     else:
         del data
         sheets = _excel_sheets(p, fmt)
@@ -258,7 +268,8 @@ def read_table(
     frames: list[pd.DataFrame] = []
     sources: list[SourceFile] = []
     first_headers: list[str] = []
-    for sheet_name, rows, numeric, first_row in sheets:
+    while sheets:  # pop each sheet so its rows can be freed once its frame is built
+        sheet_name, rows, numeric, first_row = sheets.pop(0)
         h, hits = _find_header(rows, lookup, settings.header_scan_rows)
         if hits < 2:
             if not first_headers and rows:
@@ -296,6 +307,7 @@ def read_table(
             if n
             else pd.DataFrame(columns=range(width), dtype=object)
         )
+        del body, rows
         frame.columns = names
         frame[EXTRA_CELLS] = extra
         if numeric is not None and "id_number" in names:

@@ -84,16 +84,27 @@ from trafficprev._narrative_rules import (
 from trafficprev.schema import CONCLUSIONS, COUNTERPARTS, DIRECTIONS, MODES, RESPONSIBILITIES
 
 __all__ = [
-    "FIELD_NAMES", "NarrativeFields", "extract_fields", "extract_narrative",
-    "is_commuting_basis", "normalize_conclusion", "normalize_responsibility",
+    "FIELD_NAMES",
+    "NarrativeFields",
+    "extract_fields",
+    "extract_narrative",
+    "is_commuting_basis",
+    "normalize_conclusion",
+    "normalize_responsibility",
 ]
 
 logger = logging.getLogger(__name__)
 
 #: Columns returned by :func:`extract_fields`, in order.
 FIELD_NAMES: tuple[str, ...] = (
-    "direction", "mode", "counterpart", "responsibility", "conclusion", "place_phrase",
-    "traffic", "commute",
+    "direction",
+    "mode",
+    "counterpart",
+    "responsibility",
+    "conclusion",
+    "place_phrase",
+    "traffic",
+    "commute",
 )
 _BOOL_FIELDS = ("traffic", "commute")
 
@@ -293,8 +304,15 @@ def _mode_and_counterpart(text: str, worker: str | None) -> tuple[str, str]:
             if not has_connector(before) and not before.endswith("的"):
                 mode = "步行"
     animals = (  # every ANIMAL match holds one of 狗犬牛羊猪猫鸡鸭鹅
-        "狗" in text or "犬" in text or "牛" in text or "羊" in text or "猪" in text
-        or "猫" in text or "鸡" in text or "鸭" in text or "鹅" in text
+        "狗" in text
+        or "犬" in text
+        or "牛" in text
+        or "羊" in text
+        or "猪" in text
+        or "猫" in text
+        or "鸡" in text
+        or "鸭" in text
+        or "鹅" in text
     )
     for m in ANIMAL.finditer(text) if animals else ():
         start = clause_start(text, m.start())
@@ -325,8 +343,13 @@ def _direction(text: str) -> tuple[str, bool]:
     # every NOT_COMMUTE_NOISE match holds 班时 (上班时间, 下班时段...), 期 (上班期间),
     # 点 (上班地点), 常 (正常上班), 岗 (在岗), 作 (工作时间) or 上下 (上下班途中)
     if (
-        "期" in text or "点" in text or "常" in text or "岗" in text or "作" in text
-        or "班时" in text or "上下" in text
+        "期" in text
+        or "点" in text
+        or "常" in text
+        or "岗" in text
+        or "作" in text
+        or "班时" in text
+        or "上下" in text
     ):
         text = NOT_COMMUTE_NOISE_FLAT.sub("", text)
     ambiguous = "上下班" in text
