@@ -5,7 +5,7 @@
 
 Files are generated once into a temporary folder (every narrative, time and decision
 number differs, so caches do not flatter the figures). Each measurement runs in its own
-process so that peak memory (ru_maxrss) belongs to that step alone. The peer is plain
+process so that peak memory (VmHWM) belongs to that run alone. The peer is plain
 ``pandas.read_csv`` / ``pandas.read_excel(engine="calamine")`` of the same file with
 ``dtype=str``: what an analyst would do by hand, with no validation at all.
 """
@@ -128,7 +128,7 @@ def make_files(folder: Path, n_csv: int, n_xlsx: int) -> dict[str, Path]:
 
 
 _CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 kind, path = sys.argv[1], sys.argv[2]
 steps = {}
 t0 = time.perf_counter()
@@ -145,8 +145,10 @@ else:
     import pandas as pd
     n = len(pd.read_excel(path, dtype=str, engine="calamine"))
 dt_ = time.perf_counter() - t0
+# VmHWM: this process's own peak (ru_maxrss would include the parent's at fork time)
+hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM"))
 print(json.dumps({"rows": n, "seconds": dt_, "steps": steps,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": int(hwm.split()[1]) / 1024}))
 """
 
 
