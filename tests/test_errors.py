@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
-import trafficprev
 from trafficprev import _errors
 
 
@@ -25,9 +22,3 @@ def test_error_hierarchy(cls, builtin):
     with pytest.raises(_errors.TrafficPrevError):
         raise cls("x")
     assert cls.__doc__
-
-
-def test_library_logging_has_no_handlers():
-    assert trafficprev.__version__
-    assert logging.getLogger("trafficprev").handlers == []
-    assert logging.getLogger("trafficprev.intake").handlers == []

@@ -15,6 +15,7 @@ from . import narrative as narrative
 from . import privacy as privacy
 from . import schema as schema
 from . import timeparse as timeparse
+from . import utils as utils
 from ._errors import (
     FileFormatError,
     InputFileNotFoundError,
