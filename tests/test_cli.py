@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from trafficprev.cli import main
 
 
@@ -66,3 +68,32 @@ def test_module_entry_point_help():
         check=True,
     )
     assert "--input" in proc.stdout and "GB18030" in proc.stdout
+
+
+def test_bad_as_of_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["intake", "--as-of", "2025/06/30", "--input", "x.csv", "--out", str(tmp_path)])
+    assert info.value.code == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_config_file_is_used(data_dir, tmp_path, capsys):
+    config = tmp_path / "settings.toml"
+    config.write_text(
+        '[trafficprev]\nas_of = 2025-06-30\nduplicate_rule = "first_in_input"\n', encoding="utf-8"
+    )
+    code = main(
+        [
+            "intake",
+            "-q",
+            "--config",
+            str(config),
+            "--input",
+            str(data_dir / "bad_values.csv"),
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    assert code == 0
+    dups = (tmp_path / "o" / "duplicates.csv").read_text(encoding="utf-8-sig")
+    assert "输入中较前者优先" in dups

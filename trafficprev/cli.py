@@ -21,16 +21,16 @@ __all__ = ["main"]
 logger = logging.getLogger(__name__)
 
 
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"must be a date YYYY-MM-DD, got {text!r}") from exc
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.from_toml(args.config) if args.config else Settings()
-    if args.as_of:
-        try:
-            settings = settings.replace(as_of=dt.date.fromisoformat(args.as_of))
-        except ValueError as exc:
-            raise SystemExit(
-                f"trafficprev: --as-of must be YYYY-MM-DD, got {args.as_of!r}"
-            ) from exc
-    return settings
+    return settings.replace(as_of=args.as_of) if args.as_of else settings
 
 
 def _print_result(title: str, result: IntakeResult, paths: dict[str, Path]) -> None:
@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--config", metavar="FILE.toml", help="settings file (TOML)")
     common.add_argument(
         "--as-of",
+        type=_iso_date,
         metavar="YYYY-MM-DD",
         help="reference date for 'time in the future' checks (default today)",
     )
