@@ -55,6 +55,7 @@ _BRACKETS = str.maketrans(
 
 
 def decision_key(values: pd.Series) -> pd.Series:
+    """Matching key of 认定书编号: no blanks, 〔〕[]【】() unified, upper case."""
     return values.str.replace(r"\s+", "", regex=True).str.translate(_BRACKETS).str.upper()
 
 
@@ -64,6 +65,8 @@ def read_all(
     settings: Settings,
     progress: bool,
 ) -> tuple[pd.DataFrame, list[SourceFile]]:
+    """Read every file of one kind into one frame of text cells; canonical columns
+    missing from all files are added empty."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     if not paths:
@@ -113,6 +116,8 @@ _REASON_COLUMN = {
 def rejected_rows(
     frame: pd.DataFrame, primary: pd.Series, others: pd.Series, key: str, personal: set[str]
 ) -> pd.DataFrame:
+    """One line per rejected row: where it is, its key, the failing column and value (never a
+    personal value), the reason, and any further problems of the same row."""
     bad = primary.notna()
     rows = frame.loc[bad]
     codes = primary[bad]
@@ -200,6 +205,7 @@ def dedupe(
 
 
 def personal_unknown_columns(frame: pd.DataFrame, unknown: Iterable[str]) -> list[str]:
+    """Unknown columns whose header or values look personal (name, ID, phone, plate…)."""
     return [c for c in unknown if looks_personal_header(c) or looks_personal_values(frame[c])]
 
 
@@ -226,6 +232,9 @@ _CRS = {
 
 
 def parse_coords(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Numeric lon/lat inside China (swapped pairs swapped back) and a normalised coordinate
+    system name; given coordinates without a system are taken as WGS84. Returns the
+    columns and the flags ``coords_invalid``, ``coords_swapped``, ``crs_unknown``."""
     lon = pd.to_numeric(nfkc(frame["lon"]), errors="coerce")
     lat = pd.to_numeric(nfkc(frame["lat"]), errors="coerce")
     given = (nfkc(frame["lon"]) != "") | (nfkc(frame["lat"]) != "")
@@ -250,6 +259,7 @@ def parse_coords(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series
 
 
 def issues_column(flags: dict[str, pd.Series], index: pd.Index) -> pd.Series:
+    """The names of the flags set on each row, "; "-joined (empty when none)."""
     parts = pd.DataFrame(
         {k: v.reindex(index, fill_value=False).astype(bool) for k, v in flags.items()}
     )
