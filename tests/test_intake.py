@@ -282,6 +282,7 @@ def test_enterprise_register_and_campaign_candidates(settings, tmp_path):
     assert ent.accounting.records == 8
     assert ent.records["insured"].dtype == "Int64"
     assert (ent.records["crs"] == "WGS84").all()
+    assert "crs_assumed" not in "".join(ent.records["issues"])
     camp = read_campaign_candidates(files["campaign_sites"], settings=settings)
     assert set(camp.records["kind"]) == {"大型社区", "工业园区", "CBD", "学校"}
     assert camp.records.set_index("name").loc["示范中央商务区", "crs"] == "GCJ02"
@@ -341,3 +342,25 @@ def test_exact_header_wins_over_vague_alias(tmp_path, settings):
     assert "备注" not in result.cases.columns  # a phone number inside: protected
     assert "备注" in result.protected.columns
     assert "personal_column" in result.cases["issues"].iloc[0]
+
+
+def test_coordinates_checked_and_flagged(tmp_path, settings):
+    path = tmp_path / "coords.csv"
+    path.write_text(
+        "认定书编号,用人单位,受伤时间,经度,纬度,坐标系\n"
+        "A1,示范公司,2024-03-05 07:30,111.69,29.03,高德\n"
+        "A2,示范公司,2024-03-05 07:30,29.03,111.69,WGS-84\n"
+        "A3,示范公司,2024-03-05 07:30,111.69,29.03,\n"
+        "A4,示范公司,2024-03-05 07:30,11.69,29.03,WGS84\n"
+        "A5,示范公司,2024-03-05 07:30,111.69,29.03,火星文\n"
+        "A6,示范公司,2024-03-05 07:30,,,\n",
+        encoding="utf-8",
+    )
+    cases = read_determinations(path, settings=settings).cases.set_index("decision_no")
+    assert cases.loc["A1", "crs"] == "GCJ02"
+    assert (cases.loc["A2", "lon"], cases.loc["A2", "lat"]) == (111.69, 29.03)
+    assert "coords_swapped" in cases.loc["A2", "issues"]
+    assert cases.loc["A3", "crs"] == "WGS84" and "crs_assumed" in cases.loc["A3", "issues"]
+    assert pd.isna(cases.loc["A4", "lon"]) and "coords_invalid" in cases.loc["A4", "issues"]
+    assert "crs_unknown" in cases.loc["A5", "issues"]
+    assert cases.loc["A6", "issues"] == "" and pd.isna(cases.loc["A6", "crs"])

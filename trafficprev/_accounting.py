@@ -47,6 +47,7 @@ FLAGS: dict[str, str] = {
     "coords_invalid": "经纬度无效或不在中国范围 / coordinates invalid",
     "coords_swapped": "经纬度颠倒，已交换 / lon and lat swapped",
     "crs_unknown": "坐标系无法识别 / coordinate system unknown",
+    "crs_assumed": "未注明坐标系，按 WGS84 处理 / no coordinate system given, WGS84 assumed",
     "credit_code_invalid": "统一社会信用代码校验错误 / credit code check failed",
     "time_approximate": "受伤时间为约数 / injury time approximate",
     "kind_unknown": "类型不在列表中，记为其他 / kind not in list, set to 其他",

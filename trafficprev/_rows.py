@@ -233,8 +233,9 @@ _CRS = {
 
 def parse_coords(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     """Numeric lon/lat inside China (swapped pairs swapped back) and a normalised coordinate
-    system name; given coordinates without a system are taken as WGS84. Returns the
-    columns and the flags ``coords_invalid``, ``coords_swapped``, ``crs_unknown``."""
+    system name; given coordinates without a system are taken as WGS84 and flagged. Returns
+    the columns and the flags ``coords_invalid``, ``coords_swapped``, ``crs_unknown``,
+    ``crs_assumed``."""
     lon = pd.to_numeric(nfkc(frame["lon"]), errors="coerce")
     lat = pd.to_numeric(nfkc(frame["lat"]), errors="coerce")
     given = (nfkc(frame["lon"]) != "") | (nfkc(frame["lat"]) != "")
@@ -246,7 +247,8 @@ def parse_coords(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series
     crs = crs_key.map(
         lambda k: _CRS.get(k, next((v for n, v in _CRS.items() if n in k), None)) if k else None
     )
-    crs = crs.where(~(ok & crs.isna() & (crs_key == "")), "WGS84")
+    assumed = ok & (crs_key == "")
+    crs = crs.where(~assumed, "WGS84")
     out = pd.DataFrame(
         {"lon": lon.where(ok), "lat": lat.where(ok), "crs": crs.where(ok, None)}, index=frame.index
     )
@@ -254,6 +256,7 @@ def parse_coords(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series
         "coords_invalid": given & ~ok,
         "coords_swapped": swapped,
         "crs_unknown": ok & out["crs"].isna(),
+        "crs_assumed": assumed,
     }
     return out, flags
 

@@ -177,7 +177,11 @@ def read_determinations(
     v = frame.loc[valid]
     idx = v.index
     id_check = check_id_numbers(v["id_number"], stored_as_number=v[ID_AS_NUMBER])
-    flags: dict[str, pd.Series] = {f"id_{k}": id_check == k for k in ID_CHECKS if k != "ok"}
+    # ID problems are flagged only when some file has an ID column at all
+    has_id = any("id_number" in src.columns.values() for src in sources)
+    flags: dict[str, pd.Series] = {
+        f"id_{k}": id_check == k for k in ID_CHECKS if k != "ok" and has_id
+    }
     raw_sex = clean["sex"][idx].str.lower()
     sex = raw_sex.map(_SEX)
     flags["sex_invalid"] = (raw_sex != "") & sex.isna()
