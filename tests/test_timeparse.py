@@ -607,3 +607,9 @@ def test_no_handlers_on_logger() -> None:
 def test_error_codes_constant() -> None:
     assert set(ERROR_CODES) == {"empty", "unparseable", "invalid_date", "no_year", "out_of_range"}
     assert PRECISIONS == ("minute", "hour", "day")
+
+
+def test_colon_time_with_minute_character():
+    got = parse_time("2024年5月21日8:59分")
+    assert got.value == dt.datetime(2024, 5, 21, 8, 59) and got.precision == "minute"
+    assert parse_time("2024年5月21日下午5:30分许").value == dt.datetime(2024, 5, 21, 17, 30)

@@ -379,6 +379,9 @@ def _normalize_text(text: str) -> str:
     return _SPACE_RE.sub(" ", text.strip(_TRIM_CHARS)).lower()
 
 
+_COLON_MINUTE_RE = re.compile(r"(\d{1,2}):(\d{2})分")
+
+
 def _parse_text(raw: str) -> ParsedTime:
     stripped = raw.strip()
     if not stripped:
@@ -399,6 +402,7 @@ def _parse_text(raw: str) -> ParsedTime:
     text, n_approx = _APPROX_RE.subn("", text)
     approximate = n_approx > 0
     text = _FILLER_RE.sub("", text)
+    text = _COLON_MINUTE_RE.sub(r"\1时\2分", text)  # "8:59分" written by some clerks
     offset: datetime.timedelta | None = None
     tz_match = _TZ_RE.search(text)
     if tz_match is not None:
