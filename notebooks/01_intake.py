@@ -18,11 +18,11 @@
 # duplicates) and shows what was extracted from the narratives. Personal data (names, ID
 # numbers, phones, narratives) stays in `result.protected` and is never shown here.
 #
-# By default it runs on the bundled **synthetic** example (合成数据). Set `inputs` to your
-# exports (or pass them with papermill `-p inputs '[...]'`).
+# By default it runs on the **synthetic** demo city 示范市 (合成演示数据). Set `inputs` to
+# your exports (or pass them with papermill `-p inputs '[...]'`).
 
 # %% tags=["parameters"]
-inputs: list[str] = []  # empty: the bundled synthetic example
+inputs: list[str] = []  # empty: the synthetic demo city
 out_dir = "runs/intake"
 as_of = None  # "YYYY-MM-DD" to make a rerun reproducible
 config = None  # path to a settings TOML file
@@ -37,7 +37,7 @@ import trafficprev as tp
 settings = tp.Settings.from_toml(config) if config else tp.Settings()
 if as_of:
     settings = settings.replace(as_of=dt.date.fromisoformat(as_of))
-files = inputs or tp.datasets.example_files()["determinations"]
+files = inputs or tp.datasets.demo_files()["determinations"]
 result = tp.read_determinations(files, settings=settings)
 print(result.accounting.report())
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from ._errors import TrafficPrevError
-from .datasets import example_files
+from .datasets import demo_files
 from .intake import IntakeResult, read_campaign_candidates, read_determinations, read_enterprises
 from .settings import Settings
 from .utils import log_to_console
@@ -57,12 +57,12 @@ def _cmd_intake(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    files = example_files()
+    files = demo_files()
     args.input = [str(p) for p in files["determinations"]]
     args.enterprises = [str(p) for p in files["enterprises"]]
     args.campaign_sites = [str(p) for p in files["campaign_sites"]]
     args.protected = None
-    print("示例数据为合成数据 (synthetic example data; no real person or enterprise)")
+    print("示范市 合成演示数据 (synthetic demo city; no real person, enterprise or place)")
     return _cmd_intake(args)
 
 
@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser(
         "demo",
         parents=[common],
-        help="run on the bundled synthetic example and print the row accounting",
+        help="run on the synthetic demo city 示范市 and print the row accounting",
     )
     d.add_argument("--out", default="runs/demo", metavar="DIR", help="output folder")
     d.set_defaults(func=_cmd_demo)

@@ -1,17 +1,22 @@
-"""Bundled sample data.
+"""Bundled and generated sample data.
 
-``example/`` holds a small *synthetic* determination export (two quarters: an ``.xlsx``
-with a merged title row and a GB18030 CSV), an enterprise register and campaign
-candidates. Every name, ID number and enterprise in it is made up: names are visibly
-synthetic and ID numbers fail their checksum. The full synthetic demo city replaces it
-as the embedded default in a later release.
+- The demo city 示范市 (:mod:`trafficprev.datasets.democity`): a synthetic prefecture
+  city with an OpenStreetMap road file, admin divisions, POIs, enterprises and eight
+  quarters of determination exports, generated from a seed. The repository ships it in
+  ``data/demo/``; :func:`demo_dir` finds it there or generates it once into a cache folder.
+- ``example/``: a small *synthetic* export (an ``.xlsx`` with a merged title row and a
+  GB18030 CSV), an enterprise register and campaign candidates, used by tests.
+
+Every name, ID number and enterprise in either is made up: names are visibly synthetic
+and ID numbers fail their checksum.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-__all__ = ["example_files", "get_path"]
+__all__ = ["demo_dir", "demo_files", "example_files", "get_path"]
 
 _ROOT = Path(__file__).resolve().parent
 
@@ -42,4 +47,44 @@ def example_files() -> dict[str, list[Path]]:
         "determinations": [ex / "determinations_2024Q3.xlsx", ex / "determinations_2024Q4.csv"],
         "enterprises": [ex / "enterprises.csv"],
         "campaign_sites": [ex / "campaign_sites.csv"],
+    }
+
+
+def demo_dir() -> Path:
+    """The demo city's folder: ``data/demo`` of a source checkout, else a generated copy.
+
+    Outside a source checkout the city is generated once (under a minute) into
+    ``$TRAFFICPREV_CACHE`` or ``~/.cache/trafficprev/demo``.
+    """
+    shipped = _ROOT.parents[1] / "data" / "demo"
+    if (shipped / "demo_city.osm").is_file():
+        return shipped
+    cache = Path(os.environ.get("TRAFFICPREV_CACHE", Path.home() / ".cache" / "trafficprev"))
+    target = cache / "demo"
+    if not (target / "demo_city.osm").is_file():
+        import shutil
+        import tempfile
+
+        from .democity import make_demo_city
+
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix="demo-", dir=cache))
+        make_demo_city(tmp)  # generate aside, then move into place
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+    return target
+
+
+def demo_files() -> dict[str, list[Path]]:
+    """The demo city's inputs by kind: determinations, enterprises, campaign_sites, roads,
+    divisions, pois (never the ``truth/`` folder)."""
+    root = demo_dir()
+    return {
+        "determinations": sorted(root.glob("determinations_*.xlsx"))
+        + sorted(root.glob("determinations_*.csv")),
+        "enterprises": [root / "enterprises.csv"],
+        "campaign_sites": [root / "campaign_sites.csv"],
+        "roads": [root / "demo_city.osm"],
+        "divisions": [root / "admin_divisions.csv"],
+        "pois": [root / "pois.csv"],
     }

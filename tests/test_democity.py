@@ -1,0 +1,109 @@
+"""The demo city: deterministic files, readable by intake, planted truth that shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trafficprev import Settings, read_campaign_candidates, read_determinations, read_enterprises
+from trafficprev.datasets import demo_dir
+from trafficprev.datasets.democity import DemoConfig, make_demo_city, small_config
+
+SETTINGS = Settings(as_of=dt.date(2025, 6, 30))
+
+
+@pytest.fixture(scope="module")
+def small_city(tmp_path_factory) -> dict[str, Path]:
+    return make_demo_city(tmp_path_factory.mktemp("city"), small_config())
+
+
+def test_same_seed_same_bytes(small_city, tmp_path):
+    again = make_demo_city(tmp_path, small_config())
+    for name, path in small_city.items():
+        assert filecmp.cmp(path, again[name], shallow=False), name
+
+
+def test_another_seed_another_city(small_city, tmp_path):
+    other = make_demo_city(tmp_path, small_config(seed=7))
+    assert not filecmp.cmp(small_city["roads"], other["roads"], shallow=False)
+
+
+def test_exports_go_through_intake(small_city):
+    files = [p for k, p in small_city.items() if k.startswith("determinations_")]
+    assert {p.suffix for p in files} == {".xlsx", ".csv"}
+    result = read_determinations(files, settings=SETTINGS)
+    acc = result.accounting
+    assert acc.read == acc.cases + acc.rejected + acc.duplicates
+    reasons = result.rejected["reason_code"].value_counts()
+    assert reasons.get("missing_employer") == 1 and reasons.get("time_unparseable", 0) >= 1
+    assert acc.rejected <= 5  # the planted bad rows, and little else
+    assert acc.duplicates_identical == 12 and acc.duplicates_conflicting == 1
+    csv_source = next(s for s in result.sources if s.format == "csv")
+    assert csv_source.encoding == "gb18030" and csv_source.header_row == 2
+    share = acc.commuting_traffic / acc.cases
+    assert 0.15 < share < 0.35
+    ent = read_enterprises(small_city["enterprises"], settings=SETTINGS)
+    assert ent.accounting.rejected == 0 and ent.accounting.records >= 50
+    camp = read_campaign_candidates(small_city["campaign_sites"], settings=SETTINGS)
+    assert {"大型社区", "工业园区", "CBD"} <= set(camp.records["kind"])
+
+
+def test_truth_is_separate_and_consistent(small_city):
+    truth = pd.read_csv(small_city["truth_cases"])
+    hot = pd.read_csv(small_city["truth_hotspots"])
+    assert truth["decision_no"].is_unique
+    commuting = truth[truth["commuting"]]
+    assert (
+        commuting["true_lon"].notna().all()
+        and truth.loc[~truth["commuting"], "true_lon"].isna().all()
+    )
+    assert set(hot["pattern"]) >= {"persistent", "emerging", "fading"}
+    assert set(commuting["hotspot_id"].dropna()) <= set(hot["hotspot_id"])
+
+
+def test_planted_hotspots_concentrate_accidents():
+    from trafficprev.datasets._cases import simulate
+    from trafficprev.datasets._world import build_world
+
+    config = small_config()
+    world = build_world(config.seed, scale=config.scale)
+    planted = simulate(world, config).accidents
+    flat = simulate(world, small_config(hotspot_strength=1.0)).accidents
+    # with strength 1 the same sites collect only their ordinary share
+    assert planted["hotspot_id"].notna().sum() >= 3 * max(1, flat["hotspot_id"].notna().sum())
+    per_site = planted["hotspot_id"].value_counts()
+    ordinary = planted.loc[planted["at_node"].notna() & planted["hotspot_id"].isna(), "at_node"]
+    assert per_site.max() > ordinary.value_counts().max()
+
+
+def test_no_personal_looking_data(small_city):
+    import re
+
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    checks = "10X98765432"
+    # ID-shaped: region, a plausible birth date, sequence, check character
+    pat = re.compile(
+        r"(?<![0-9A-Z])([1-6]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX])"
+        r"(?![0-9A-Z])"
+    )
+    for path in small_city.values():
+        if path.suffix not in {".csv", ".osm"}:
+            continue
+        text = path.read_bytes().decode("gb18030" if "determinations" in path.name else "utf-8-sig")
+        for m in pat.findall(text):
+            assert (
+                checks[sum(int(a) * b for a, b in zip(m[:17], weights, strict=True)) % 11] != m[17]
+            ), m
+        assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", text)
+
+
+def test_shipped_demo_matches_the_generator(tmp_path):
+    shipped = demo_dir()
+    fresh = make_demo_city(tmp_path, DemoConfig())
+    for _name, path in fresh.items():
+        rel = path.relative_to(tmp_path)
+        assert filecmp.cmp(path, shipped / rel, shallow=False), f"{rel} differs from data/demo"
