@@ -770,9 +770,15 @@ def write_osm(world: World, path) -> None:
     Path(path).write_bytes("\n".join(out).encode("utf-8"))
 
 
-def _write_csv(path, header: list[str], rows) -> None:
+_TITLE = "示范市（合成演示数据，非真实地点）"
+
+
+def _write_csv(path, header: list[str], rows, *, title: str | None = None) -> None:
+    """UTF-8-with-BOM CSV; `title` goes on a row above the header, as in real exports."""
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
+        if title:
+            writer.writerow([title])
         writer.writerow(header)
         writer.writerows(rows)
 
@@ -793,14 +799,15 @@ def write_pois_csv(world: World, path) -> None:
     """The POI CSV (名称, 类型, 经度, 纬度, 坐标系)."""
     _write_csv(path, ["名称", "类型", "经度", "纬度", "坐标系"],
                ([p.name, _KIND_ZH[p.kind], _c(p.lon), _c(p.lat), "WGS84"]
-                for p in world.pois.itertuples()))
+                for p in world.pois.itertuples()), title=f"{_TITLE}兴趣点")
 
 
 def write_campaign_candidates_csv(world: World, path) -> None:
     """Campaign candidates (名称, 类型, 地址, 经度, 纬度, 坐标系, 规模)."""
     _write_csv(path, ["名称", "类型", "地址", "经度", "纬度", "坐标系", "规模"],
                ([p.name, _CAMPAIGN[p.kind], p.address, _c(p.lon), _c(p.lat), "WGS84", p.size]
-                for p in world.pois.itertuples() if p.kind in _CAMPAIGN))
+                for p in world.pois.itertuples() if p.kind in _CAMPAIGN),
+               title=f"{_TITLE}宣传候选点")
 
 
 def write_enterprises_csv(world: World, path) -> None:
@@ -809,7 +816,8 @@ def write_enterprises_csv(world: World, path) -> None:
     _write_csv(path, ["统一社会信用代码", "单位名称", "所属行业", "单位地址", "经度", "纬度",
                       "坐标系", "参保人数", "所属区县"],
                ([e.credit_code, e.name, e.industry, e.address, _c(e.lon), _c(e.lat), "WGS84",
-                 e.insured, e.district] for e in world.enterprises.itertuples()))
+                 e.insured, e.district] for e in world.enterprises.itertuples()),
+               title=f"{_TITLE}参保企业名录")
 
 
 # ---------------------------------------------------------------------------------------------
