@@ -63,6 +63,8 @@ def test_truth_is_separate_and_consistent(small_city):
     )
     assert set(hot["pattern"]) >= {"persistent", "emerging", "fading"}
     assert set(commuting["hotspot_id"].dropna()) <= set(hot["hotspot_id"])
+    assert commuting["typo"].notna().sum() >= 1  # homophone slips are planted too
+    assert set(commuting["place_kind"]) >= {"intersection", "offset", "unresolvable"}
 
 
 def test_planted_hotspots_concentrate_accidents():

@@ -58,6 +58,8 @@ class DemoConfig:
         Share of commuting traffic determinations that are refused (domain.md §3.3: 12 %).
     unresolvable_share
         Share of commuting places written so that no gazetteer can place them.
+    typo_share
+        Share of commuting places whose road name carries a homophone slip.
     scale
         Size of the world (1 = several thousand road ways).
     """
@@ -73,6 +75,7 @@ class DemoConfig:
     enterprise_risk: float = 3.0
     refused_share: float = 0.12
     unresolvable_share: float = 0.03
+    typo_share: float = 0.04
     scale: float = 1.0
 
     def quarter_list(self) -> tuple[str, ...]:
@@ -320,12 +323,18 @@ def simulate(world: World, config: DemoConfig) -> Simulation:
     ent_pick = rng.choice(len(ents), size=n_acc, p=ent_p / ent_p.sum())
     # home community by size and a gravity term towards the workplace
     home_pick = np.empty(n_acc, dtype=int)
+    home_p: dict[int, np.ndarray] = {}
     for k, e in enumerate(ent_pick):
-        d = _metres(
-            homes["lon"].to_numpy(), homes["lat"].to_numpy(), ents.at[e, "lon"], ents.at[e, "lat"]
-        )
-        w = homes["size"].to_numpy(float) * np.exp(-d / 6000)
-        home_pick[k] = rng.choice(len(homes), p=w / w.sum())
+        if e not in home_p:
+            d = _metres(
+                homes["lon"].to_numpy(),
+                homes["lat"].to_numpy(),
+                ents.at[e, "lon"],
+                ents.at[e, "lat"],
+            )
+            w = homes["size"].to_numpy(float) * np.exp(-d / 6000)
+            home_p[e] = w / w.sum()
+        home_pick[k] = rng.choice(len(homes), p=home_p[e])
     quarters = config.quarter_list()
     times = [_draw_time(rng, quarters[int(rng.integers(len(quarters)))]) for _ in range(n_acc)]
 
@@ -359,38 +368,45 @@ def simulate(world: World, config: DemoConfig) -> Simulation:
     j_roads = junctions.set_index("node_id")["roads"]
 
     rows = []
+    live_cache: dict[tuple[str, bool], tuple[dict[int, str], dict[int, str]]] = {}
+    e_u, e_v = edges["u"].to_numpy().tolist(), edges["v"].to_numpy().tolist()
+    e_len = edges["length_m"].to_numpy()
     for k in range(n_acc):
         p = paths[k]
         when, direction = times[k]
         quarter = f"{when.year}Q{(when.month - 1) // 3 + 1}"
         evening = 16.5 <= when.hour + when.minute / 60 < 19
-        live = hotspots[
-            hotspots["quarters_active"].map(lambda qs, q=quarter: q in qs)
-            & ((hotspots["hours_active"] == "all") | evening)
-        ]
-        hot_nodes = {
-            n: h for h, ns in zip(live["hotspot_id"], live["node_ids"], strict=True) for n in ns
-        }
-        hot_int = {
-            ns[0]: h
-            for h, ns, kind in zip(live["hotspot_id"], live["node_ids"], live["kind"], strict=True)
-            if kind == "intersection"
-        }
+        if (quarter, evening) not in live_cache:
+            live = hotspots[
+                hotspots["quarters_active"].map(lambda qs, q=quarter: q in qs)
+                & ((hotspots["hours_active"] == "all") | evening)
+            ]
+            live_cache[quarter, evening] = (
+                {
+                    n: h
+                    for h, ns in zip(live["hotspot_id"], live["node_ids"], strict=True)
+                    for n in ns
+                },
+                {
+                    ns[0]: h
+                    for h, ns, kind in zip(
+                        live["hotspot_id"], live["node_ids"], live["kind"], strict=True
+                    )
+                    if kind == "intersection"
+                },
+            )
+        hot_nodes, hot_int = live_cache[quarter, evening]
         if len(p) < 2:
             continue
         e_idx = [edge_of.get((a, b)) for a, b in itertools.pairwise(p)]
         e_idx = [i for i in e_idx if i is not None]
         if not e_idx:
             continue
-        lengths = edges.loc[e_idx, "length_m"].to_numpy()
+        lengths = e_len[e_idx]
         seg_boost = np.array(
             [
                 config.hotspot_strength
-                if (
-                    edges.at[i, "u"] in hot_nodes
-                    and edges.at[i, "v"] in hot_nodes
-                    and edges.at[i, "u"] not in hot_int
-                )
+                if (e_u[i] in hot_nodes and e_v[i] in hot_nodes and e_u[i] not in hot_int)
                 else 1.0
                 for i in e_idx
             ]

@@ -122,7 +122,46 @@ class _Gazette:
         return self.villages.iloc[i], float(d[i])
 
 
+#: Homophone slips a clerk makes in road names (郎州 for 朗州 in Changde; domain.md §1.5).
+_HOMOPHONES = {
+    "建设": "健设",
+    "朝阳": "朝羊",
+    "迎宾": "迎滨",
+    "滨江": "宾江",
+    "解放": "介放",
+    "工业": "工叶",
+    "人民": "仁民",
+    "青年": "清年",
+    "光明": "光名",
+    "长安": "常安",
+    "学院": "学苑",
+    "车站": "车战",
+    "北环": "北还",
+    "东环": "东还",
+    "晓月": "晓悦",
+}
+
+
+def _with_typo(place: Place, rng: np.random.Generator, share: float) -> Place:
+    """With probability `share`, misspell the road (or cross road) by a homophone."""
+    if rng.random() >= share:
+        return place
+    for name in (place.road, place.cross_road):
+        for right, wrong in _HOMOPHONES.items():
+            if name and right in name:
+                return replace(place, typo_of={name: name.replace(right, wrong)})
+    return place
+
+
 def _place(
+    acc: pd.Series, gz: _Gazette, rng: np.random.Generator, config: DemoConfig
+) -> tuple[Place, str]:
+    """The place a clerk would write for accident `acc` (sometimes misspelt), and its kind."""
+    place, kind = _true_place(acc, gz, rng, config)
+    return _with_typo(place, rng, config.typo_share), kind
+
+
+def _true_place(
     acc: pd.Series, gz: _Gazette, rng: np.random.Generator, config: DemoConfig
 ) -> tuple[Place, str]:
     """The place a clerk would write for accident `acc`, and its kind."""
@@ -355,6 +394,9 @@ def determinations(
                 "road": acc.get("road"),
                 "at_node": acc.get("at_node"),
                 "hotspot_id": acc.get("hotspot_id"),
+                "typo": next((f"{a}→{b}" for a, b in (facts.place.typo_of or {}).items()), None)
+                if facts.place is not None
+                else None,
                 "credit_code": code,
             }
         )
@@ -402,11 +444,11 @@ def _write_xlsx(path: Path, title: str, rows: pd.DataFrame) -> None:
     ws.cell(1, 1).font = Font(bold=True, size=14)
     ws.cell(1, 1).alignment = Alignment(horizontal="center")
     ws.append(HEADER)
-    for row in rows[HEADER].itertuples(index=False):
+    for r, row in enumerate(rows[HEADER].itertuples(index=False), start=3):
         ws.append(list(row))
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
+        for c, value in enumerate(row, start=1):
+            if isinstance(value, str) and value.startswith("="):
+                ws.cell(r, c).data_type = "s"  # text that looks like a formula, not one
     notes = wb.create_sheet("说明")
     notes.append(
         ["本工作簿为 trafficprev 生成的合成演示数据（示范市），不含任何真实个人或单位信息。"]
