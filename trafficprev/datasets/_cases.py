@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from ._world import World, edge_ways, road_graph
 
-__all__ = ["DemoConfig", "Simulation", "quarter_range", "simulate"]
+__all__ = ["DemoConfig", "Simulation", "haversine_m", "quarter_range", "simulate"]
 
 _EARTH_M = 6_371_008.8
 
@@ -96,20 +96,14 @@ class Simulation:
 # --- small geometry helpers -------------------------------------------------------------
 
 
-def _metres(lon1, lat1, lon2, lat2):
+def haversine_m(lon1, lat1, lon2, lat2):
+    """Great-circle distance in metres (arrays or scalars, degrees)."""
     lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
     a = (
         np.sin((lat2 - lat1) / 2) ** 2
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * _EARTH_M * np.arcsin(np.sqrt(a))
-
-
-def _bearing_word(lon1: float, lat1: float, lon2: float, lat2: float) -> str:
-    dx = (lon2 - lon1) * np.cos(np.radians((lat1 + lat2) / 2))
-    dy = lat2 - lat1
-    angle = (np.degrees(np.arctan2(dx, dy)) + 360) % 360
-    return ["北", "东北", "东", "东南", "南", "西南", "西", "西北"][int((angle + 22.5) // 45) % 8]
 
 
 # --- network pieces ---------------------------------------------------------------------
@@ -296,7 +290,7 @@ def simulate(world: World, config: DemoConfig) -> Simulation:
     index_of = pd.Series(np.arange(len(node_ids)), index=node_ids)
     edges = edge_ways(world).copy()
     nodes = world.nodes.set_index("node_id")
-    edges["length_m"] = _metres(
+    edges["length_m"] = haversine_m(
         nodes.loc[edges["u"], "lon"].to_numpy(),
         nodes.loc[edges["u"], "lat"].to_numpy(),
         nodes.loc[edges["v"], "lon"].to_numpy(),
@@ -326,7 +320,7 @@ def simulate(world: World, config: DemoConfig) -> Simulation:
     home_p: dict[int, np.ndarray] = {}
     for k, e in enumerate(ent_pick):
         if e not in home_p:
-            d = _metres(
+            d = haversine_m(
                 homes["lon"].to_numpy(),
                 homes["lat"].to_numpy(),
                 ents.at[e, "lon"],

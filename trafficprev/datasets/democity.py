@@ -24,7 +24,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font
 
 from ._case_text import CaseFacts, Place, basis_text, narrative_text, place_text, time_text
-from ._cases import DemoConfig, Simulation, simulate
+from ._cases import DemoConfig, Simulation, haversine_m, simulate
 from ._synthetic import fake_id, fake_phone, worker_name
 from ._world import (
     World,
@@ -68,11 +68,6 @@ _SEVERITY = (["轻伤", "重伤", "死亡"], [0.8, 0.18, 0.02])
 # --- places ---------------------------------------------------------------------------
 
 
-def _metres(lon1, lat1, lon2, lat2):
-    k = np.cos(np.radians((np.asarray(lat1) + np.asarray(lat2)) / 2))
-    return np.hypot((np.asarray(lon2) - lon1) * k, np.asarray(lat2) - lat1) * 111_195.0
-
-
 class _Gazette:
     """What a clerk knows about the city when writing a place: junctions, POIs, villages."""
 
@@ -112,12 +107,12 @@ class _Gazette:
         return str(self.div_name.get(code)), None
 
     def nearest_poi(self, lon: float, lat: float) -> tuple[str, float]:
-        d = _metres(self.pois["lon"].to_numpy(), self.pois["lat"].to_numpy(), lon, lat)
+        d = haversine_m(self.pois["lon"].to_numpy(), self.pois["lat"].to_numpy(), lon, lat)
         i = int(np.argmin(d))
         return str(self.pois.at[i, "name"]), float(d[i])
 
     def nearest_village(self, lon: float, lat: float) -> tuple[pd.Series, float]:
-        d = _metres(self.villages["lon"].to_numpy(), self.villages["lat"].to_numpy(), lon, lat)
+        d = haversine_m(self.villages["lon"].to_numpy(), self.villages["lat"].to_numpy(), lon, lat)
         i = int(np.argmin(d))
         return self.villages.iloc[i], float(d[i])
 
@@ -187,7 +182,7 @@ def _true_place(
                 kind="village", town=town, village=village["name"], ref=acc["ref"]
             ), "village"
         # synthetic stake: kilometres east of the city's western edge (monotone along a road)
-        km = _metres(gz.nodes["lon"].min(), lat, lon, lat) / 1000
+        km = haversine_m(gz.nodes["lon"].min(), lat, lon, lat) / 1000
         stake_km, stake_m = divmod(int(km * 1000), 1000)
         return Place(
             kind="stake",
@@ -207,7 +202,7 @@ def _true_place(
     for end in (int(acc["edge_u"]), int(acc["edge_v"])):
         jr = gz.j_roads.get(end)
         if isinstance(jr, tuple) and acc["road"] in jr:
-            d = float(_metres(gz.nodes.at[end, "lon"], gz.nodes.at[end, "lat"], lon, lat))
+            d = float(haversine_m(gz.nodes.at[end, "lon"], gz.nodes.at[end, "lat"], lon, lat))
             if best is None or d < best[1]:
                 best = (end, d, next(r for r in jr if r != acc["road"]))
     if best is not None and 20 <= best[1] <= 400 and rng.random() < 0.7:
