@@ -15,9 +15,16 @@ import io
 import random
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import xlwt
 from openpyxl.styles import Alignment, Font
+
+from trafficprev.datasets._synthetic import credit_code, fake_id
+
+#: ID numbers and credit codes come from the package's synthetic helpers (IDs always fail
+#: their check character); everything else from the stdlib generator in main().
+NP_RNG = np.random.default_rng(20241001)
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests" / "data"
@@ -42,30 +49,6 @@ HEADER = [
     "伤情",
     "年龄",
 ]
-
-_W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-_C = "10X98765432"
-_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_W = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def fake_id(rng: random.Random, birth: dt.date, male: bool) -> str:
-    """An 18-character ID number whose check character is deliberately wrong."""
-    seq = rng.randrange(0, 99) * 10 + (
-        rng.choice([1, 3, 5, 7, 9]) if male else rng.choice([0, 2, 4, 6, 8])
-    )
-    body = f"430702{birth:%Y%m%d}{seq:03d}"
-    right = _C[sum(int(a) * b for a, b in zip(body, _W, strict=True)) % 11]
-    wrong = _C[(_C.index(right) + 1 + rng.randrange(9)) % 11]
-    return body + wrong
-
-
-def credit_code(rng: random.Random) -> str:
-    """A unified social credit code with a valid check character (codes are not personal)."""
-    body = "9143070" + "".join(rng.choice(_CREDIT_ALPHABET) for _ in range(10))
-    total = sum(_CREDIT_ALPHABET.index(c) * w for c, w in zip(body, _CREDIT_W, strict=True))
-    return body + _CREDIT_ALPHABET[(31 - total % 31) % 31]
-
 
 ROADS = [
     "常德大道",
@@ -158,7 +141,7 @@ def determinations(
             [
                 f"示人社工伤认字〔{year}〕{start_no + i:04d}号",
                 name,
-                fake_id(rng, birth, male),
+                fake_id(NP_RNG, birth, male, region="430702"),
                 "男" if male else "女",
                 f"100{rng.randrange(10**8):08d}",
                 EMPLOYERS[k],
@@ -238,7 +221,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]], encoding:
 
 def main() -> None:
     rng = random.Random(20241001)
-    CREDITS.extend(credit_code(rng) for _ in EMPLOYERS)
+    CREDITS.extend(credit_code(NP_RNG, prefix="9143070") for _ in EMPLOYERS)
     TESTS.mkdir(parents=True, exist_ok=True)
     EXAMPLE.mkdir(parents=True, exist_ok=True)
 
