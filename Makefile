@@ -34,6 +34,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_intake.py
 	$(BIN)/python benchmarks/bench_timeparse.py
 	$(BIN)/python benchmarks/bench_narrative.py
+	$(BIN)/python benchmarks/bench_democity.py
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache
