@@ -31,6 +31,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test
+	$(BIN)/python -m pip install -q -e ".[test,bench]"
 	$(BIN)/python benchmarks/bench_intake.py
 	$(BIN)/python benchmarks/bench_timeparse.py
 	$(BIN)/python benchmarks/bench_narrative.py

@@ -1,0 +1,1 @@
+"""Offline geocoding of Chinese accident-place phrases against an area gazetteer."""
