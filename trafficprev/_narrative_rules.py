@@ -433,7 +433,7 @@ JUNCTION_AFTER_YU = re.compile(
 _PLACE_ENDS = (
     r"路口|路段|地段|处|附近|门口|对面|一带|境内|中段|交叉口|交汇处|桥|线|道|路|街|巷|口|"
     r"站台|广场|小区|车间|仓库|厂区|食堂|办公室|生产线|工地|停车场|隧道|高速|段|侧|旁|村|镇|组|"
-    r"乡|米|[0-9]|M|KM|室|\)"
+    r"乡|米|公里|[0-9]|M|KM|m|km|室|\)"
 )
 PLACE_SUFFIX = re.compile(rf".*(?:{_PLACE_ENDS})")
 # PLACE_SUFFIX.match keeps the text up to the last position where a place ending starts
@@ -452,7 +452,9 @@ PLACE_REJECT = re.compile(rf"^{_REJECT_HEAD}|{_REJECT_ANY}")
 # PLACE_REJECT.search(s) finds a match iff one of these does (the second scans fast).
 PLACE_REJECT_HEAD = re.compile(_REJECT_HEAD)
 PLACE_REJECT_ANY = re.compile(_REJECT_ANY)
-GENERIC_PLACE = re.compile(r"^(?:马路|道路|公路|路面|路边|路上|机动车道|非机动车道|人行横道)$")
+GENERIC_PLACE = re.compile(
+    r"^(?:路|道|街|马路|道路|公路|路面|路边|路旁|路上|机动车道|非机动车道|人行横道)$"
+)
 COLLISION_AT = re.compile(r"相撞|碰撞|撞|追尾|刮|摔倒|摔伤|跌倒|碾压|侧翻|发生交通事故|受伤")
 
 
