@@ -11,7 +11,9 @@ from pathlib import Path
 
 from . import __version__
 from ._errors import TrafficPrevError
+from .area import build_area, load_area, save_area
 from .datasets import demo_files
+from .geocode import GeocodeResult, geocode
 from .intake import IntakeResult, read_campaign_candidates, read_determinations, read_enterprises
 from .settings import Settings
 from .utils import log_to_console
@@ -63,7 +65,72 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     args.campaign_sites = [str(p) for p in files["campaign_sites"]]
     args.protected = None
     print("示范市 合成演示数据 (synthetic demo city; no real person, enterprise or place)")
-    return _cmd_intake(args)
+    code = _cmd_intake(args)
+    out = Path(args.out)
+    area_dir = out / "area"
+    area = build_area(
+        "demo", osm=files["roads"][0], pois=files["pois"], admin=files["divisions"][0]
+    )
+    save_area(area, area_dir)
+    print(f"== 区域 area == {area!r}\n  写出 wrote {area_dir}")
+    cases = read_determinations(args.input, settings=_settings(args), progress=False).cases
+    result = geocode(
+        cases[cases["commuting"]],
+        area,
+        settings=_settings(args),
+        cache=area_dir / "geocode_cache.sqlite",
+    )
+    _print_geocode(result, result.write(out / "geocoded.gpkg"))
+    return code
+
+
+def _print_geocode(result: GeocodeResult, paths: dict[str, Path]) -> None:
+    print("== 地理编码 geocoding ==")
+    levels = result.levels()
+    total = max(int(levels.sum()), 1)
+    for level, n in levels.items():
+        if n:
+            print(f"  {level:<13}{n:>7}  {100 * n / total:5.1f} %")
+    s = result.stats
+    print(
+        f"  {s['texts']} 条地点文字 distinct texts, {s['cache_hits']} 来自缓存 from cache; "
+        f"待复核 review queue {s['review_queue']}"
+    )
+    for name, path in paths.items():
+        print(f"  写出 wrote {name}: {path}")
+
+
+def _cmd_area_build(args: argparse.Namespace) -> int:
+    area = build_area(
+        args.name,
+        osm=args.osm,
+        roads=args.roads,
+        name_col=args.name_col,
+        crs=args.crs,
+        gcj02=args.gcj02,
+        pois=args.pois or (),
+        admin=args.admin,
+        aliases=args.aliases,
+    )
+    path = save_area(area, args.out)
+    print(f"== 区域 area {area.name} == version {area.version}")
+    for key, n in area.meta["counts"].items():
+        print(f"  {key:<14}{n:>8}")
+    print(f"  写出 wrote {path}")
+    return 0
+
+
+def _cmd_geocode(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    area = load_area(args.area)
+    progress = not args.quiet and sys.stderr.isatty()
+    cases = read_determinations(args.input, settings=settings, progress=progress).cases
+    if not args.all:
+        cases = cases[cases["commuting"]]
+    cache = None if args.no_cache else Path(args.area) / "geocode_cache.sqlite"
+    result = geocode(cases, area, settings=settings, overrides=args.overrides, cache=cache)
+    _print_geocode(result, result.write(args.out))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,6 +184,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--out", default="runs/demo", metavar="DIR", help="output folder")
     d.set_defaults(func=_cmd_demo)
+
+    a = sub.add_parser("area", help="build the gazetteer of an area (roads, POIs, divisions)")
+    asub = a.add_subparsers(dest="area_command", metavar="ACTION", required=True)
+    b = asub.add_parser(
+        "build",
+        parents=[common],
+        help="build areas/NAME from an OSM extract or a road file",
+        description="Build the gazetteer of an area: roads merged by name, junctions, "
+        "intersections, POIs, admin divisions and the name index, stored as area.gpkg + "
+        "area.json in --out.",
+    )
+    b.add_argument("--name", required=True, help="the area's name, e.g. changde")
+    src = b.add_mutually_exclusive_group(required=True)
+    src.add_argument("--osm", metavar="FILE", help="OpenStreetMap extract (.osm or .osm.pbf)")
+    src.add_argument("--roads", metavar="FILE", help="road file (GeoPackage, Shapefile, GeoJSON)")
+    b.add_argument("--name-col", metavar="C", help="road name column of --roads")
+    b.add_argument(
+        "--crs",
+        metavar="CRS",
+        help="CRS of --roads when it declares none, e.g. EPSG:4546 (CGCS2000 3-degree GK CM 111E)",
+    )
+    b.add_argument("--gcj02", action="store_true", help="--roads coordinates are GCJ-02")
+    b.add_argument(
+        "--pois", nargs="+", metavar="FILE", help="POI tables (名称,类型,经度,纬度,坐标系)"
+    )
+    b.add_argument(
+        "--admin",
+        default="changde",
+        metavar="changde|FILE",
+        help="admin divisions: the bundled Changde tables (default) or a CSV",
+    )
+    b.add_argument("--aliases", metavar="FILE", help="alias CSV (别名,标准名称,类型)")
+    b.add_argument("--out", required=True, metavar="DIR", help="area folder, e.g. areas/changde")
+    b.set_defaults(func=_cmd_area_build)
+
+    g = sub.add_parser(
+        "geocode",
+        parents=[common],
+        help="geocode the place text of determinations against an area",
+        description="Read determination exports, geocode the commuting traffic cases "
+        "(--all: every case) against --area, and write the cases (no personal data) with "
+        "lon, lat, match_level, confidence, matched_road, matched_cross_road and reason to "
+        "--out (a .gpkg), plus review_queue.csv next to it.",
+    )
+    g.add_argument("--area", required=True, metavar="DIR", help="area folder (area build)")
+    g.add_argument("--input", nargs="+", required=True, metavar="FILE", help="export file(s)")
+    g.add_argument("--out", required=True, metavar="FILE.gpkg", help="output GeoPackage")
+    g.add_argument("--overrides", metavar="FILE", help="overrides.csv (a filled review queue)")
+    g.add_argument("--all", action="store_true", help="geocode every case, not only commuting")
+    g.add_argument("--no-cache", action="store_true", help="do not use the area's geocode cache")
+    g.set_defaults(func=_cmd_geocode)
     return parser
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "MEASURE_COLUMNS",
     "MODES",
     "PERSONAL_COLUMNS",
+    "POI_COLUMNS",
     "RESPONSIBILITIES",
     "Column",
     "TableSchema",
@@ -303,4 +304,16 @@ RESPONSIBILITIES: tuple[str, ...] = ("全部", "主要", "同等", "次要", "�
 CONCLUSIONS: tuple[str, ...] = ("认定工伤", "视同工伤", "不予认定", "未知")
 
 #: Kinds of campaign candidates.
+#: Points of interest for the gazetteer (landmarks a clerk names: 医院, 小区, 学校 …).
+POI_COLUMNS = TableSchema(
+    kind="pois",
+    label="兴趣点",
+    columns=(
+        Column("name", "名称", ("地点名称", "兴趣点名称", "POI名称"), required=True),
+        Column("kind", "类型", ("类别", "type")),
+        Column("lon", "经度", ("longitude", "lng", "x")),
+        Column("lat", "纬度", ("latitude", "y")),
+        Column("crs", "坐标系", ("坐标系统",)),
+    ),
+)
 CAMPAIGN_KINDS: tuple[str, ...] = ("大型社区", "工业园区", "CBD", "学校", "其他")

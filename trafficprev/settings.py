@@ -46,6 +46,11 @@ class Settings:
         Small-count suppression thresholds for police and public outputs.
     seed
         Seed of every stochastic step.
+    review_threshold
+        Geocoded cases with a confidence below this go to the review queue.
+    max_road_gap_m
+        Two named roads that share no intersection but come closer than this many metres
+        are taken to meet there (dual carriageways, offset digitising).
     """
 
     as_of: dt.date | None = None
@@ -56,6 +61,8 @@ class Settings:
     k_police: int = 3
     k_public: int = 5
     seed: int = 0
+    review_threshold: float = 0.5
+    max_road_gap_m: float = 100.0
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -91,6 +98,14 @@ class Settings:
                 problems.append(f"{name} must be an integer >= 1, got {value!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             problems.append(f"seed must be an integer, got {self.seed!r}")
+        if not isinstance(self.review_threshold, int | float) or not (
+            0.0 <= self.review_threshold <= 1.0
+        ):
+            problems.append(f"review_threshold must be in 0..1, got {self.review_threshold!r}")
+        if not isinstance(self.max_road_gap_m, int | float) or not (
+            0.0 <= self.max_road_gap_m <= 1000.0
+        ):
+            problems.append(f"max_road_gap_m must be in 0..1000, got {self.max_road_gap_m!r}")
         if problems:
             raise SettingsError("Invalid settings:\n  - " + "\n  - ".join(problems))
 

@@ -1,1 +1,37 @@
-"""The area gazetteer: roads, junctions, intersections, POIs and admin divisions of a city."""
+"""The area gazetteer: roads, junctions, intersections, POIs and admin divisions of a city.
+
+Build it once per road extract with :func:`build_area` (or ``trafficprev area build``),
+save it with :func:`save_area`, and load it in every run with :func:`load_area`. The
+admin divisions come from the bundled real Changde tables (``admin="changde"``) or, for any
+other area, from an admin-divisions CSV (see ``design.md``).
+
+Examples
+--------
+>>> from trafficprev.area import build_area
+>>> from trafficprev.datasets import demo_files
+>>> files = demo_files()
+>>> area = build_area("demo", osm=files["roads"][0], pois=files["pois"],
+...                   admin=files["divisions"][0])
+>>> area.crs_metric
+'EPSG:32649'
+"""
+
+from ._admin import admin_aliases, admin_scope, read_admin_divisions
+from ._area import Area, BuildOptions, build_area, load_area, read_pois, save_area
+from ._osm import RoadSource, read_osm
+from ._roadfile import read_road_file
+
+__all__ = [
+    "Area",
+    "BuildOptions",
+    "RoadSource",
+    "admin_aliases",
+    "admin_scope",
+    "build_area",
+    "load_area",
+    "read_admin_divisions",
+    "read_osm",
+    "read_pois",
+    "read_road_file",
+    "save_area",
+]

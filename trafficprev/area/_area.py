@@ -1,0 +1,596 @@
+"""The :class:`Area` gazetteer, and building, saving and loading it.
+
+An area is stored as one folder::
+
+    areas/<name>/area.gpkg   layers edges, junctions, intersections, roads, pois, admin,
+                             milestones and the attribute table names (the name index)
+    areas/<name>/area.json   name, version, inputs (with hashes), settings, counts
+
+``version`` is a hash of the input files' bytes and the build settings: the geocode cache
+and overrides are keyed by it, so a rebuilt area from the same files keeps its cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+
+from .. import __version__
+from .._errors import FileFormatError, InputFileNotFoundError, SchemaError
+from .._names import name_key
+from .._tables import read_table
+from ..coords import metric_crs, to_wgs84
+from ..geocode._match import NameMatcher, build_name_table, read_user_aliases
+from ..schema import POI_COLUMNS
+from . import _build
+from ._admin import admin_aliases, read_admin_divisions
+from ._osm import RoadSource, read_osm
+from ._roadfile import read_road_file
+
+__all__ = ["FORMAT_VERSION", "Area", "BuildOptions", "build_area", "load_area"]
+
+logger = logging.getLogger(__name__)
+
+#: Bumped when the stored layout changes; part of the version hash.
+FORMAT_VERSION = 1
+
+_LAYERS = ("edges", "junctions", "intersections", "roads", "pois", "admin", "milestones")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How an area is built (part of its version).
+
+    Parameters
+    ----------
+    merge_gap_m
+        Pieces of roads with the same name closer than this are one road.
+    intersection_radius_m
+        Junction nodes of one pair of roads closer than this are one intersection.
+    """
+
+    merge_gap_m: float = 150.0
+    intersection_radius_m: float = 60.0
+
+
+@dataclass(frozen=True, eq=False)
+class Area:
+    """Everything known about one city's geography, in WGS-84.
+
+    Attributes
+    ----------
+    name, version
+        The area's name and the hash of its inputs and build options.
+    edges
+        Road graph edges: ``edge_id, way_id, u, v, name, road_key, road_id, ref, highway,
+        oneway, bridge, tunnel, layer, length_m``, lines.
+    junctions
+        ``node_id, degree, n_roads, roads, township``, points.
+    intersections
+        ``inter_id, road_a, road_b, road_id_a, road_id_b, n_nodes, node_ids, township``.
+    roads
+        ``road_id, name, named, refs, highway, length_m, n_edges, townships``, multilines.
+    pois
+        ``poi_id, name, kind, source, township``, points.
+    admin
+        The admin divisions (``code, parent_code, level, name, aliases, kind, members,
+        certain``) with their centre points (empty where unknown).
+    names
+        The name index: ``key, name, kind, target, source, certain``.
+    milestones
+        ``node_id, ref, distance_km``, points (may be empty).
+    meta
+        Inputs with hashes, options, counts, build time.
+    """
+
+    name: str
+    version: str
+    edges: gpd.GeoDataFrame
+    junctions: gpd.GeoDataFrame
+    intersections: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
+    pois: gpd.GeoDataFrame
+    admin: gpd.GeoDataFrame
+    names: pd.DataFrame
+    milestones: gpd.GeoDataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"Area({self.name!r}, version={self.version!r}, roads={len(self.roads)}, "
+            f"intersections={len(self.intersections)}, pois={len(self.pois)}, "
+            f"admin={len(self.admin)})"
+        )
+
+    @cached_property
+    def crs_metric(self) -> str:
+        """The projected CRS (UTM zone) used for metres in this area."""
+        return str(self.meta.get("crs_metric") or _metric_of(self.edges, self.admin))
+
+    @cached_property
+    def _transformer(self) -> Transformer:
+        return Transformer.from_crs("EPSG:4326", self.crs_metric, always_xy=True)
+
+    def to_metric(self, lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Project WGS-84 lon/lat to metres in :attr:`crs_metric`."""
+        return self._transformer.transform(np.asarray(lon, float), np.asarray(lat, float))
+
+    def to_lonlat(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Inverse of :meth:`to_metric`."""
+        return self._transformer.transform(
+            np.asarray(x, float), np.asarray(y, float), direction="INVERSE"
+        )
+
+    @cached_property
+    def matcher(self) -> NameMatcher:
+        """Name matcher over :attr:`names`."""
+        return NameMatcher(self.names)
+
+    @cached_property
+    def _township_index(self) -> tuple[cKDTree | None, np.ndarray]:
+        return _township_index(self.admin, self.to_metric)
+
+    def township_of(self, lon: Any, lat: Any) -> np.ndarray:
+        """The level-4 code of the nearest township (or village) centre of each point.
+
+        Admin boundaries are rarely available as polygons; the territory of a township
+        is taken as the points nearer to its centre (or its villages' centres) than to any
+        other. Returns ``""`` everywhere when the admin table has no centres.
+        """
+        return _township_at(self._township_index, self.to_metric(lon, lat))
+
+
+def _metric_of(edges: gpd.GeoDataFrame, admin: gpd.GeoDataFrame) -> str:
+    pts = edges.geometry if len(edges) else admin.geometry.dropna()
+    if len(pts) == 0:
+        raise SchemaError("the area has neither roads nor admin centres: nothing to place on")
+    c = shapely.centroid(pts.to_numpy()[: min(len(pts), 10000)])
+    return metric_crs(shapely.get_x(c), shapely.get_y(c))
+
+
+def _township_index(admin: pd.DataFrame, to_metric) -> tuple[cKDTree | None, np.ndarray]:
+    """KD-tree over township (level 4) and village (level 5) centres -> level-4 code."""
+    levels = admin["level"].astype(int)
+    geom = admin.geometry
+    has = ~geom.isna() & ~geom.is_empty if len(admin) else pd.Series(dtype=bool)
+    rows = admin[levels.isin([4, 5]) & has & (admin["kind"] != "zone")]
+    if rows.empty:
+        return None, np.array([], dtype=object)
+    code = np.where(rows["level"].astype(int) == 4, rows["code"], rows["parent_code"])
+    x, y = to_metric(
+        shapely.get_x(rows.geometry.to_numpy()), shapely.get_y(rows.geometry.to_numpy())
+    )
+    return cKDTree(np.column_stack([x, y])), code.astype(object)
+
+
+def _township_at(index: tuple[cKDTree | None, np.ndarray], xy) -> np.ndarray:
+    tree, codes = index
+    x, y = np.atleast_1d(xy[0]), np.atleast_1d(xy[1])
+    if tree is None:
+        return np.full(len(x), "", dtype=object)
+    _, i = tree.query(np.column_stack([x, y]))
+    return codes[i]
+
+
+# --- building -----------------------------------------------------------------------------
+
+
+def _file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _existing(path: str | Path, what: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileNotFoundError(f"{what} file not found: {p}")
+    return p
+
+
+def read_pois(paths: Sequence[str | Path]) -> gpd.GeoDataFrame:
+    """Read POI tables (名称, 类型, 经度, 纬度, 坐标系) into WGS-84 points.
+
+    Rows without a valid point are skipped with a log line; ``poi_id`` is
+    ``csv:<file stem>:<row>``.
+    """
+    frames = []
+    for path in paths:
+        p = _existing(path, "POI")
+        table, _ = read_table(p, POI_COLUMNS)
+        if table.empty:
+            continue
+        lon = pd.to_numeric(table.get("lon"), errors="coerce")
+        lat = pd.to_numeric(table.get("lat"), errors="coerce")
+        crs = table["crs"] if "crs" in table else pd.Series("", index=table.index)
+        ok = lon.between(-180, 180) & lat.between(-90, 90) & table["name"].astype(str).ne("")
+        if (~ok).any():
+            logger.info("%s: %d POI rows without a usable point skipped", p.name, int((~ok).sum()))
+        t = table[ok]
+        wlon, wlat = to_wgs84(lon[ok].to_numpy(), lat[ok].to_numpy(), crs[ok].fillna("").to_numpy())
+        frames.append(
+            pd.DataFrame(
+                {
+                    "poi_id": "csv:" + p.stem + ":" + t["_row"].astype(str),
+                    "name": t["name"].astype(str).str.strip(),
+                    "kind": t["kind"].fillna("").astype(str) if "kind" in t else "",
+                    "source": p.name,
+                    "lon": wlon,
+                    "lat": wlat,
+                }
+            )
+        )
+    cols = ["poi_id", "name", "kind", "source", "lon", "lat"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def build_area(
+    name: str,
+    *,
+    osm: str | Path | None = None,
+    roads: str | Path | None = None,
+    name_col: str | None = None,
+    crs: str | None = None,
+    gcj02: bool = False,
+    pois: Sequence[str | Path] = (),
+    admin: str | Path = "changde",
+    aliases: str | Path | None = None,
+    options: BuildOptions | None = None,
+) -> Area:
+    """Build an area gazetteer from a road source, POIs and admin divisions.
+
+    Parameters
+    ----------
+    name
+        The area's name (a folder name: letters, digits, ``-``, ``_`` or Chinese).
+    osm
+        An OpenStreetMap extract (``.osm`` or ``.osm.pbf``); its named POIs are used too.
+    roads
+        Instead of `osm`: a road vector file (GeoPackage, Shapefile, GeoJSON).
+    name_col, crs, gcj02
+        For `roads`: the name column, the CRS when the file declares none (or a wrong
+        one), and whether its coordinates are GCJ-02.
+    pois
+        POI tables (名称, 类型, 经度, 纬度, 坐标系).
+    admin
+        ``"changde"`` for the bundled real Changde divisions, or an admin-divisions CSV.
+    aliases
+        A user alias CSV (别名, 标准名称, 类型).
+    options
+        Build options.
+
+    Returns
+    -------
+    Area
+
+    Raises
+    ------
+    InputFileNotFoundError
+        If an input file does not exist.
+    FileFormatError, SchemaError
+        If an input cannot be read, or the area would be empty.
+    """
+    options = options or BuildOptions()
+    if (osm is None) == (roads is None):
+        raise SchemaError("give exactly one road source: osm=… or roads=…")
+    started = time.perf_counter()
+    inputs: dict[str, Any] = {}
+    if osm is not None:
+        src = read_osm(_existing(osm, "OSM"))
+        inputs["osm"] = {"path": str(osm), "sha256": _file_hash(Path(osm))}
+    else:
+        src = read_road_file(_existing(roads, "road"), name_col=name_col, crs=crs, gcj02=gcj02)
+        inputs["roads"] = {
+            "path": str(roads),
+            "sha256": _file_hash(Path(roads)),
+            "name_col": name_col,
+            "crs": crs,
+            "gcj02": gcj02,
+        }
+    divisions = read_admin_divisions(admin)
+    if str(admin) == "changde":
+        inputs["admin"] = {
+            "path": "bundled:changde",
+            "sha256": hashlib.sha256(divisions.to_csv().encode()).hexdigest(),
+        }
+    else:
+        inputs["admin"] = {"path": str(admin), "sha256": _file_hash(Path(admin))}
+    poi_paths = [_existing(p, "POI") for p in pois]
+    inputs["pois"] = [{"path": str(p), "sha256": _file_hash(p)} for p in poi_paths]
+    user = None
+    if aliases is not None:
+        user = read_user_aliases(_existing(aliases, "alias"))
+        inputs["aliases"] = {"path": str(aliases), "sha256": _file_hash(Path(aliases))}
+    version = hashlib.sha256(
+        json.dumps(
+            {
+                "format": FORMAT_VERSION,
+                "options": dataclasses.asdict(options),
+                "inputs": {k: _hashes(v) for k, v in inputs.items()},
+            },
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()[:16]
+    area = _assemble(name, version, src, divisions, read_pois(poi_paths), user, options)
+    area.meta.update(
+        {
+            "inputs": inputs,
+            "options": dataclasses.asdict(options),
+            "build_seconds": round(time.perf_counter() - started, 3),
+            "trafficprev": __version__,
+            "source_dropped": dict(getattr(src, "dropped", {}) or {}),
+        }
+    )
+    return area
+
+
+def _hashes(value: Any) -> Any:
+    if isinstance(value, dict):
+        return value.get("sha256")
+    if isinstance(value, list):
+        return [_hashes(v) for v in value]
+    return value
+
+
+def _admin_layer(divisions: pd.DataFrame) -> gpd.GeoDataFrame:
+    lon = pd.to_numeric(divisions["lon"], errors="coerce") if "lon" in divisions else None
+    lat = pd.to_numeric(divisions["lat"], errors="coerce") if "lat" in divisions else None
+    if lon is None or lat is None:
+        geom = np.full(len(divisions), None, dtype=object)
+    else:
+        has = lon.notna() & lat.notna()
+        geom = np.where(has, shapely.points(lon.fillna(0), lat.fillna(0)), None)
+    cols = [c for c in divisions.columns if c not in ("lon", "lat")]
+    return gpd.GeoDataFrame(
+        divisions[cols].reset_index(drop=True), geometry=list(geom), crs="EPSG:4326"
+    )
+
+
+def _assemble(
+    name: str,
+    version: str,
+    src: RoadSource,
+    divisions: pd.DataFrame,
+    csv_pois: pd.DataFrame,
+    user_aliases: pd.DataFrame | None,
+    options: BuildOptions,
+) -> Area:
+    admin = _admin_layer(divisions)
+    lon = np.concatenate([src.nodes["lon"].to_numpy(float), [np.nan]])
+    lat = np.concatenate([src.nodes["lat"].to_numpy(float), [np.nan]])
+    crs_metric = metric_crs(lon[:-1], lat[:-1]) if len(src.nodes) else "EPSG:3857"
+    transformer = Transformer.from_crs("EPSG:4326", crs_metric, always_xy=True)
+
+    def to_metric(lo, la):
+        return transformer.transform(np.asarray(lo, float), np.asarray(la, float))
+
+    edges = _build.split_edges(src, to_metric)
+    if edges.empty:
+        raise FileFormatError(f"{src.source}: no road edges after cleaning; the area is empty")
+    index = _township_index(admin, to_metric)
+    mid = shapely.line_interpolate_point(edges.geometry.to_numpy(), 0.5, normalized=True)
+    town = _township_at(index, to_metric(shapely.get_x(mid), shapely.get_y(mid)))
+    county_of_town = dict(zip(admin["code"], admin["parent_code"], strict=True))
+    edge_county = np.array([county_of_town.get(t, "") for t in town], dtype=object)
+    roads, road_of_edge = _build.merge_roads(
+        edges, to_metric, merge_gap_m=options.merge_gap_m, edge_county=edge_county
+    )
+    edges.insert(6, "road_id", road_of_edge.to_numpy())
+    junctions = _build.junctions(edges, src.nodes)
+    node_roads = pd.concat(
+        [
+            edges[["u", "road_id", "road_key"]].set_axis(["node_id", "road_id", "name"], axis=1),
+            edges[["v", "road_id", "road_key"]].set_axis(["node_id", "road_id", "name"], axis=1),
+        ]
+    )
+    node_roads = node_roads[node_roads["node_id"].isin(junctions["node_id"])]
+    inters = _build.intersections(
+        junctions, node_roads, to_metric, radius_m=options.intersection_radius_m
+    )
+
+    def township(gdf: gpd.GeoDataFrame) -> np.ndarray:
+        g = gdf.geometry.to_numpy()
+        return _township_at(index, to_metric(shapely.get_x(g), shapely.get_y(g)))
+
+    junctions["township"] = township(junctions) if len(junctions) else []
+    inters["township"] = township(inters) if len(inters) else []
+    # a road's townships: those of its edges' end nodes
+    ends = pd.concat(
+        [
+            edges[["u", "road_id"]].set_axis(["node_id", "road_id"], axis=1),
+            edges[["v", "road_id"]].set_axis(["node_id", "road_id"], axis=1),
+        ]
+    )
+    ends = ends[ends["road_id"] != ""].drop_duplicates()
+    nodes = src.nodes.set_index("node_id")
+    xy = nodes.loc[ends["node_id"], ["lon", "lat"]].to_numpy(float)
+    ends["township"] = _township_at(index, to_metric(xy[:, 0], xy[:, 1]))
+    towns = (
+        ends[ends["township"] != ""]
+        .groupby("road_id")["township"]
+        .agg(lambda s: "|".join(sorted(set(s))))
+    )
+    roads["townships"] = roads["road_id"].map(towns).fillna("")
+    pois = _pois(src.pois, csv_pois)
+    pois["township"] = township(pois) if len(pois) else []
+    milestones = _milestones(src.milestones)
+    refs: dict[str, set[str]] = {}
+    for rid, codes in zip(roads["name"], roads["refs"], strict=True):
+        for code in filter(None, codes.split("|")):
+            refs.setdefault(code, set()).add(rid)
+    names = build_name_table(
+        roads=roads.loc[roads["named"], "name"].unique().tolist(),
+        refs={k: sorted(v) for k, v in refs.items()},
+        admin_aliases=admin_aliases(divisions),
+        pois=pois[["poi_id", "name"]],
+        user_aliases=user_aliases,
+    )
+    meta = {
+        "crs_metric": crs_metric,
+        "counts": {
+            "ways": len(src.ways),
+            "edges": len(edges),
+            "roads": len(roads),
+            "junctions": len(junctions),
+            "intersections": len(inters),
+            "pois": len(pois),
+            "admin": len(admin),
+            "names": len(names),
+            "milestones": len(milestones),
+        },
+    }
+    return Area(
+        name=name,
+        version=version,
+        edges=edges,
+        junctions=junctions,
+        intersections=inters,
+        roads=roads,
+        pois=pois,
+        admin=admin,
+        names=names,
+        milestones=milestones,
+        meta=meta,
+    )
+
+
+def _pois(osm_pois: pd.DataFrame, csv_pois: pd.DataFrame) -> gpd.GeoDataFrame:
+    parts = []
+    if len(osm_pois):
+        o = osm_pois
+        parts.append(
+            pd.DataFrame(
+                {
+                    "poi_id": "osm:" + o["osm_type"].astype(str).str[0] + o["osm_id"].astype(str),
+                    "name": o["name"].astype(str),
+                    "kind": o["kind"].astype(str),
+                    "source": "osm",
+                    "lon": o["lon"].astype(float),
+                    "lat": o["lat"].astype(float),
+                }
+            )
+        )
+    if len(csv_pois):
+        parts.append(csv_pois)
+    cols = ["poi_id", "name", "kind", "source", "lon", "lat"]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    frame = frame[frame["name"].astype(str).str.strip() != ""]
+    frame = frame.drop_duplicates("poi_id").sort_values("poi_id").reset_index(drop=True)
+    geom = shapely.points(frame["lon"].astype(float), frame["lat"].astype(float))
+    return gpd.GeoDataFrame(frame[cols[:4]], geometry=geom, crs="EPSG:4326")
+
+
+def _milestones(ms: pd.DataFrame) -> gpd.GeoDataFrame:
+    cols = ["node_id", "ref", "distance_km"]
+    if ms is None or ms.empty:
+        return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs="EPSG:4326")
+    ms = ms.dropna(subset=["distance_km"]).reset_index(drop=True)
+    return gpd.GeoDataFrame(
+        ms[cols], geometry=shapely.points(ms["lon"], ms["lat"]), crs="EPSG:4326"
+    )
+
+
+# --- storing ------------------------------------------------------------------------------
+
+
+def save_area(area: Area, folder: str | Path) -> Path:
+    """Write `area` to `folder` (``area.gpkg`` + ``area.json``) atomically.
+
+    The layers are written into a temporary folder next to `folder`, which then replaces
+    it, so an interrupted save leaves the previous area intact.
+    """
+    target = Path(folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        gpkg = tmp / "area.gpkg"
+        for layer in _LAYERS:
+            gdf = getattr(area, layer)
+            pyogrio.write_dataframe(gdf, gpkg, layer=layer, driver="GPKG")
+        pyogrio.write_dataframe(area.names, gpkg, layer="names", driver="GPKG")
+        meta = {"name": area.name, "version": area.version, "format": FORMAT_VERSION, **area.meta}
+        (tmp / "area.json").write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
+        )
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}-old-{os.getpid()}")
+            target.rename(old)
+        tmp.rename(target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def load_area(folder: str | Path) -> Area:
+    """Load an area saved by :func:`save_area` (or ``trafficprev area build``).
+
+    Raises
+    ------
+    InputFileNotFoundError
+        If the folder has no ``area.gpkg`` / ``area.json``.
+    FileFormatError
+        If the files are corrupt or of another format version: rebuild the area.
+    """
+    folder = Path(folder)
+    gpkg, meta_path = folder / "area.gpkg", folder / "area.json"
+    if not gpkg.is_file() or not meta_path.is_file():
+        raise InputFileNotFoundError(
+            f"no area in {folder} (expected area.gpkg and area.json); build it with "
+            f"`trafficprev area build`"
+        )
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT_VERSION:
+            raise FileFormatError(
+                f"{folder}: area format {meta.get('format')} but this trafficprev reads "
+                f"{FORMAT_VERSION}; rebuild it with `trafficprev area build`"
+            )
+        layers = {layer: pyogrio.read_dataframe(gpkg, layer=layer) for layer in _LAYERS}
+        names = pyogrio.read_dataframe(gpkg, layer="names", read_geometry=False)
+    except FileFormatError:
+        raise
+    except Exception as exc:  # pyogrio/GDAL errors, JSON errors: one clear message
+        raise FileFormatError(
+            f"{folder}: the stored area cannot be read ({type(exc).__name__}: {exc}); "
+            f"rebuild it with `trafficprev area build`"
+        ) from exc
+    for key in ("code", "parent_code"):
+        layers["admin"][key] = layers["admin"][key].astype(str)
+    for gdf in layers.values():
+        for col in gdf.columns:
+            if gdf[col].dtype == object:
+                gdf[col] = gdf[col].fillna("")
+    names["certain"] = names["certain"].astype(bool)
+    version = str(meta.pop("version"))
+    name = str(meta.pop("name"))
+    meta.pop("format", None)
+    return Area(name=name, version=version, names=names, meta=meta, **layers)
+
+
+def _key(text: str) -> str:
+    return name_key(text)

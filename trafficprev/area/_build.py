@@ -1,0 +1,421 @@
+"""Turn a road source, POIs and admin divisions into the layers of an area gazetteer.
+
+Every function here is pure: frames in, new frames out. The steps:
+
+1. :func:`split_edges` cuts each way at every node another way shares (and at its ends),
+   giving graph edges ``u → v`` with metric lengths;
+2. :func:`junctions` lists the nodes where edges meet, with the road names that meet there;
+3. :func:`merge_roads` merges the edges of one name into roads: connected pieces, then
+   pieces closer than ``merge_gap_m`` (the two carriageways of a dual road are not joined
+   by any node), with stable ids;
+4. :func:`intersections` groups the junction nodes of each pair of named roads into
+   intersections (a dual-carriageway crossing has four nodes and is one intersection);
+5. POIs and admin units become point layers.
+
+Ids are derived from names, OSM ids and positions, never from row order, so the same
+inputs give the same ids on every machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from ._osm import RoadSource
+
+__all__ = [
+    "HIGHWAY_RANK",
+    "intersections",
+    "junctions",
+    "merge_roads",
+    "split_edges",
+]
+
+#: Road classes from most to least important; the class of a merged road is its best one.
+HIGHWAY_RANK: dict[str, int] = {
+    name: i
+    for i, name in enumerate(
+        [
+            "motorway",
+            "trunk",
+            "primary",
+            "secondary",
+            "tertiary",
+            "motorway_link",
+            "trunk_link",
+            "primary_link",
+            "secondary_link",
+            "tertiary_link",
+            "unclassified",
+            "residential",
+            "living_street",
+            "road",
+            "busway",
+            "service",
+            "track",
+            "pedestrian",
+            "cycleway",
+            "path",
+            "footway",
+            "bridleway",
+            "steps",
+        ]
+    )
+}
+
+
+def _road_key(names: pd.Series, refs: pd.Series) -> pd.Series:
+    """The name an edge is indexed by: its name, else its first ref code, else ``""``."""
+    first_ref = refs.fillna("").astype(str).str.split(";").str[0].str.strip()
+    names = names.fillna("").astype(str)
+    return names.where(names != "", first_ref)
+
+
+def split_edges(src: RoadSource, to_metric) -> gpd.GeoDataFrame:
+    """Cut every way at shared nodes into graph edges.
+
+    Parameters
+    ----------
+    src
+        The road source (from :func:`~trafficprev.area._osm.read_osm` or a road file).
+    to_metric
+        ``(lon, lat) -> (x, y)`` in metres (a projected CRS of the area).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per edge: ``edge_id`` (``"<way_id>-<k>"``), ``way_id``, ``u``, ``v``,
+        ``name``, ``road_key`` (name, else first ref), ``ref``, ``highway``, ``oneway``,
+        ``bridge``, ``tunnel``, ``layer``, ``length_m``, WGS-84 line geometry.
+    """
+    ways = src.ways.reset_index(drop=True)
+    lens = ways["node_ids"].map(len).to_numpy(np.int64)
+    total = int(lens.sum())
+    flat = np.fromiter((n for ids in ways["node_ids"] for n in ids), dtype=np.int64, count=total)
+    way_idx = np.repeat(np.arange(len(ways)), lens)
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    pos = np.arange(total) - np.repeat(starts, lens)
+    _, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    is_end = (pos == 0) | (pos == lens[way_idx] - 1)
+    # a node used twice (by two ways, or twice by one way) splits the way there
+    split = is_end | (counts[inverse] > 1)
+    cut = np.flatnonzero(split)
+    s, e = cut[:-1], cut[1:]
+    keep = way_idx[s] == way_idx[e]
+    s, e = s[keep], e[keep]
+    n_vertices = e - s + 1
+    edge_of_vertex = np.repeat(np.arange(len(s)), n_vertices)
+    vertex = np.repeat(s, n_vertices) + (
+        np.arange(int(n_vertices.sum())) - np.repeat(np.cumsum(n_vertices) - n_vertices, n_vertices)
+    )
+    nodes = src.nodes.set_index("node_id")
+    loc = nodes.index.get_indexer(flat)
+    lon = nodes["lon"].to_numpy(float)[loc]
+    lat = nodes["lat"].to_numpy(float)[loc]
+    x, y = to_metric(lon, lat)
+    seg = np.hypot(np.diff(x), np.diff(y))
+    # length of each edge: sum of its segments (vertex i -> i+1 for i in [s, e))
+    csum = np.concatenate([[0.0], np.cumsum(seg)])
+    length = csum[e] - csum[s]
+    geoms = shapely.linestrings(np.column_stack([lon[vertex], lat[vertex]]), indices=edge_of_vertex)
+    w = ways.iloc[way_idx[s]].reset_index(drop=True)
+    k = np.arange(len(s)) - np.searchsorted(way_idx[s], way_idx[s], side="left")
+    edges = pd.DataFrame(
+        {
+            "edge_id": w["way_id"].astype(str) + "-" + pd.Series(k).astype(str),
+            "way_id": w["way_id"].to_numpy(np.int64),
+            "u": flat[s],
+            "v": flat[e],
+            "name": w["name"].fillna("").astype(str),
+            "ref": w["ref"].fillna("").astype(str),
+            "highway": w["highway"].fillna("").astype(str),
+            "oneway": w["oneway"].astype(bool).to_numpy(),
+            "bridge": w["bridge"].astype(bool).to_numpy(),
+            "tunnel": w["tunnel"].astype(bool).to_numpy(),
+            "layer": w["layer"].astype(int).to_numpy(),
+            "length_m": length,
+        }
+    )
+    edges.insert(5, "road_key", _road_key(edges["name"], edges["ref"]))
+    return gpd.GeoDataFrame(edges, geometry=geoms, crs="EPSG:4326")
+
+
+def junctions(edges: pd.DataFrame, nodes: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Nodes where edges meet: degree, and the road names that meet there.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``node_id``, ``degree`` (edge ends at the node), ``n_roads``, ``roads``
+        (``|``-joined distinct road keys, sorted), point geometry. Only nodes of degree
+        ≥ 3, or where ≥ 2 distinct road keys meet, are listed.
+    """
+    ends = pd.DataFrame(
+        {
+            "node_id": np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()]),
+            "road": np.concatenate([edges["road_key"].to_numpy()] * 2),
+        }
+    )
+    degree = ends.groupby("node_id").size()
+    named = ends[ends["road"] != ""].drop_duplicates()
+    roads = named.sort_values(["node_id", "road"]).groupby("node_id")["road"].agg("|".join)
+    n_roads = named.groupby("node_id").size()
+    out = pd.DataFrame({"degree": degree}).join(pd.DataFrame({"n_roads": n_roads, "roads": roads}))
+    out["n_roads"] = out["n_roads"].fillna(0).astype(int)
+    out["roads"] = out["roads"].fillna("")
+    out = out[(out["degree"] >= 3) | (out["n_roads"] >= 2)].reset_index()
+    xy = nodes.set_index("node_id").loc[out["node_id"], ["lon", "lat"]].to_numpy(float)
+    return gpd.GeoDataFrame(out, geometry=shapely.points(xy), crs="EPSG:4326")
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected-component label of each of `n` items given undirected links ``a-b``."""
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def merge_roads(
+    edges: gpd.GeoDataFrame,
+    to_metric,
+    *,
+    merge_gap_m: float = 150.0,
+    edge_county: np.ndarray | None = None,
+) -> tuple[gpd.GeoDataFrame, pd.Series]:
+    """Merge the edges of each road key into roads.
+
+    Edges of one key that share a node are one piece; pieces of one key closer than
+    `merge_gap_m` are one road (dual carriageways, a road interrupted by a bridge under
+    another name). The pieces of a road known only by its route code (``ref`` G319,
+    X064: unnamed in OSM between the towns that name it) are always one road. With
+    `edge_county` (the county code of each edge), pieces of one name in the same county
+    are one road too: place-name rules (《地名管理条例》) forbid two roads of one name in
+    a county, so a gap there is a river, a park or a missing stretch, not another road.
+    Other pieces are different roads with the same name (人民路 in the city and in a
+    county town): ``road_id`` is then ``name#1``, ``name#2``, … in west-to-east,
+    south-to-north order of their first point, else just the name.
+
+    Returns
+    -------
+    roads : geopandas.GeoDataFrame
+        ``road_id``, ``name`` (the key), ``named`` (False for a road known only by its
+        ref), ``refs`` (``|``), ``highway`` (best class), ``length_m`` (sum over
+        carriageways), ``n_edges``, MultiLineString geometry (WGS-84).
+    road_of_edge : pandas.Series
+        ``road_id`` of each edge (aligned with `edges`; ``""`` for edges with no key).
+    """
+    keyed = edges[edges["road_key"] != ""]
+    road_of_edge = pd.Series("", index=edges.index, dtype=object)
+    if keyed.empty:
+        return gpd.GeoDataFrame(
+            {c: [] for c in ["road_id", "name", "named", "refs", "highway", "length_m", "n_edges"]},
+            geometry=[],
+            crs="EPSG:4326",
+        ), road_of_edge
+    # pieces: edges of one key linked through shared end nodes
+    ends = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "e": np.arange(len(keyed)),
+                    "node": keyed["u"].to_numpy(),
+                    "key": keyed["road_key"].to_numpy(),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "e": np.arange(len(keyed)),
+                    "node": keyed["v"].to_numpy(),
+                    "key": keyed["road_key"].to_numpy(),
+                }
+            ),
+        ]
+    )
+    first = ends.groupby(["key", "node"])["e"].transform("first").to_numpy()
+    piece = _components(len(keyed), ends["e"].to_numpy(), first)
+    # join pieces of one key that lie within merge_gap_m of each other
+    geoms = keyed.geometry.to_numpy()
+    piece_geom = pd.Series(geoms).groupby(piece).agg(lambda g: shapely.multilinestrings(list(g)))
+    piece_key = pd.Series(keyed["road_key"].to_numpy()).groupby(piece).first()
+    by_ref = pd.Series((keyed["name"] == "").to_numpy()).groupby(piece).all()
+    piece_county = None
+    if edge_county is not None:
+        # the county most of a piece's edges lie in
+        ec = pd.Series(np.asarray(edge_county, dtype=object)[keyed.index.to_numpy()])
+        piece_county = ec.groupby(piece).agg(lambda s: s.mode().iat[0] if len(s) else "")
+    multi = piece_key[piece_key.duplicated(keep=False)]
+    links_a, links_b = [], []
+    if not multi.empty:
+        metric = _to_metric_geoms(piece_geom.loc[multi.index].to_numpy(), to_metric)
+        metric_of = dict(zip(multi.index, metric, strict=True))
+        for _, ids in multi.groupby(multi).groups.items():
+            ids = list(ids)
+            if by_ref.loc[ids].all():
+                # a route code (G319, X064) names one route: its pieces are one road
+                links_a += ids[:-1]
+                links_b += ids[1:]
+                continue
+            gs = [metric_of[i] for i in ids]
+            tree = shapely.STRtree(gs)
+            a, b = tree.query(gs, predicate="dwithin", distance=merge_gap_m)
+            links_a += [ids[i] for i in a]
+            links_b += [ids[j] for j in b]
+            if piece_county is not None:
+                pc = piece_county.loc[ids]
+                for _, same in pc.groupby(pc).groups.items():
+                    same = list(same)
+                    if piece_county.loc[same[0]] != "":
+                        links_a += same[:-1]
+                        links_b += same[1:]
+    n_piece = len(piece_key)
+    road_label = _components(
+        n_piece, np.array(links_a, dtype=np.int64), np.array(links_b, dtype=np.int64)
+    )
+    label_of_edge = road_label[piece]
+    frame = pd.DataFrame(
+        {
+            "label": label_of_edge,
+            "key": keyed["road_key"].to_numpy(),
+            "name": keyed["name"].to_numpy(),
+            "ref": keyed["ref"].to_numpy(),
+            "rank": keyed["highway"].map(HIGHWAY_RANK).fillna(len(HIGHWAY_RANK)).to_numpy(),
+            "highway": keyed["highway"].to_numpy(),
+            "length_m": keyed["length_m"].to_numpy(),
+            "x0": shapely.get_x(shapely.get_point(geoms, 0)),
+            "y0": shapely.get_y(shapely.get_point(geoms, 0)),
+        }
+    )
+    grouped = frame.groupby("label", sort=True)
+    roads = pd.DataFrame(
+        {
+            "name": grouped["key"].first(),
+            "named": grouped["name"].agg(lambda s: bool((s != "").any())),
+            "refs": grouped["ref"].agg(_join_refs),
+            "highway": grouped.apply(
+                lambda g: g["highway"].to_numpy()[int(np.argmin(g["rank"].to_numpy()))],
+                include_groups=False,
+            ),
+            "length_m": grouped["length_m"].sum(),
+            "n_edges": grouped.size(),
+            "x0": grouped["x0"].min(),
+            "y0": grouped["y0"].min(),
+        }
+    )
+    roads = roads.sort_values(["name", "x0", "y0"])
+    k = roads.groupby("name").cumcount() + 1
+    several = roads["name"].duplicated(keep=False)
+    roads["road_id"] = np.where(several, roads["name"] + "#" + k.astype(str), roads["name"])
+    geom = pd.Series(geoms).groupby(label_of_edge).agg(lambda g: shapely.multilinestrings(list(g)))
+    roads = roads.join(geom.rename("geometry"))
+    road_of_edge.loc[keyed.index] = roads["road_id"].reindex(label_of_edge).to_numpy()
+    roads = roads.drop(columns=["x0", "y0"]).reset_index(drop=True)
+    cols = ["road_id", "name", "named", "refs", "highway", "length_m", "n_edges"]
+    return gpd.GeoDataFrame(
+        roads[cols], geometry=roads["geometry"].to_numpy(), crs="EPSG:4326"
+    ), road_of_edge
+
+
+def _join_refs(refs: Iterable[str]) -> str:
+    codes = {c.strip() for r in refs for c in str(r).split(";") if c.strip()}
+    return "|".join(sorted(codes))
+
+
+def _to_metric_geoms(geoms: np.ndarray, to_metric) -> np.ndarray:
+    """Project WGS-84 geometries with the vectorised point function `to_metric`."""
+
+    def transform(coords: np.ndarray) -> np.ndarray:
+        x, y = to_metric(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geoms, transform)
+
+
+def intersections(
+    junction_nodes: gpd.GeoDataFrame,
+    node_roads: pd.DataFrame,
+    to_metric,
+    *,
+    radius_m: float = 60.0,
+) -> gpd.GeoDataFrame:
+    """Group the nodes where two named roads meet into intersections.
+
+    Parameters
+    ----------
+    junction_nodes
+        From :func:`junctions`.
+    node_roads
+        ``node_id, road_id, name``: which road ids touch each node.
+    to_metric
+        ``(lon, lat) -> (x, y)`` in metres.
+    radius_m
+        Nodes of the same pair of roads closer than this (single linkage) are one
+        intersection: the four crossings of two dual carriageways, a staggered junction.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``inter_id`` (``"A|B"``, or ``"A|B#k"`` when the pair meets at several places),
+        ``road_a``, ``road_b`` (names, sorted), ``road_id_a``, ``road_id_b``,
+        ``n_nodes``, ``node_ids`` (``|``), point geometry at the mean of the nodes.
+    """
+    nr = node_roads[node_roads["name"] != ""].drop_duplicates(["node_id", "road_id"])
+    pairs = nr.merge(nr, on="node_id", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["name_a"] < pairs["name_b"]]
+    cols = ["inter_id", "road_a", "road_b", "road_id_a", "road_id_b", "n_nodes", "node_ids"]
+    if pairs.empty:
+        return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs="EPSG:4326")
+    pos = junction_nodes.set_index("node_id").geometry
+    pts = pos.reindex(pairs["node_id"]).to_numpy()
+    lon, lat = shapely.get_x(pts), shapely.get_y(pts)
+    x, y = to_metric(lon, lat)
+    pair_key = (pairs["road_id_a"] + "\x00" + pairs["road_id_b"]).to_numpy()
+    codes = pd.factorize(pair_key)[0]
+    # link nodes of the same pair within radius: query on (x, y) and keep same-pair links
+    tree = cKDTree(np.column_stack([x, y]))
+    links = tree.query_pairs(radius_m, output_type="ndarray")
+    same = codes[links[:, 0]] == codes[links[:, 1]] if len(links) else np.zeros(0, bool)
+    links = links[same] if len(links) else np.zeros((0, 2), np.int64)
+    label = _components(len(pairs), links[:, 0], links[:, 1])
+    frame = pd.DataFrame(
+        {
+            "label": label,
+            "road_a": pairs["name_a"].to_numpy(),
+            "road_b": pairs["name_b"].to_numpy(),
+            "road_id_a": pairs["road_id_a"].to_numpy(),
+            "road_id_b": pairs["road_id_b"].to_numpy(),
+            "node_id": pairs["node_id"].to_numpy(),
+            "lon": lon,
+            "lat": lat,
+            "x": x,
+            "y": y,
+        }
+    ).sort_values(["label", "node_id"])
+    g = frame.groupby("label", sort=False)
+    out = pd.DataFrame(
+        {
+            "road_a": g["road_a"].first(),
+            "road_b": g["road_b"].first(),
+            "road_id_a": g["road_id_a"].first(),
+            "road_id_b": g["road_id_b"].first(),
+            "n_nodes": g.size(),
+            "node_ids": g["node_id"].agg(lambda s: "|".join(map(str, s))),
+            "lon": g["lon"].mean(),
+            "lat": g["lat"].mean(),
+            "x": g["x"].mean(),
+            "y": g["y"].mean(),
+        }
+    ).sort_values(["road_id_a", "road_id_b", "x", "y"])
+    base = out["road_id_a"] + "|" + out["road_id_b"]
+    k = out.groupby(base).cumcount() + 1
+    several = base.duplicated(keep=False)
+    out["inter_id"] = np.where(several, base + "#" + k.astype(str), base)
+    out = out.reset_index(drop=True)
+    return gpd.GeoDataFrame(
+        out[cols], geometry=shapely.points(out["lon"], out["lat"]), crs="EPSG:4326"
+    )

@@ -1,0 +1,280 @@
+"""``geocode()``: every case's place text to a WGS-84 point with a level, confidence and reason."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .._accounting import to_csv
+from ..coords import to_wgs84
+from ..settings import Settings
+from ._cache import GeocodeCache
+from ._parse import PlaceSlots, parse_place
+from ._resolve import Resolution, Resolver
+from ._review import (
+    LEVELS,
+    apply_overrides,
+    read_overrides,
+    review_queue,
+    text_hash,
+    text_key,
+    write_review_queue,
+)
+
+if TYPE_CHECKING:
+    from ..area import Area
+
+__all__ = ["GEOCODE_COLUMNS", "GeocodeResult", "geocode", "geocode_texts"]
+
+logger = logging.getLogger(__name__)
+
+#: Columns every geocoded case carries.
+GEOCODE_COLUMNS = (
+    "lon",
+    "lat",
+    "match_level",
+    "confidence",
+    "matched_road",
+    "matched_cross_road",
+    "reason",
+)
+_SLOT_COLUMNS = (
+    "admin",
+    "road",
+    "cross_road",
+    "landmark",
+    "stake_km",
+    "bearing",
+    "toward",
+    "distance_m",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class GeocodeResult:
+    """What :func:`geocode` returns.
+
+    Attributes
+    ----------
+    cases
+        The input cases (no column dropped) with :data:`GEOCODE_COLUMNS`, ``road_id``,
+        ``text_hash`` and point geometry (empty where not placed), in WGS-84.
+    review_queue
+        Cases below the confidence threshold, with parsed slots and candidates, and empty
+        ``override_*`` columns for the analyst (see :func:`~trafficprev.geocode.read_overrides`).
+    overrides_report
+        Overrides that were not applied (``stale``: the case's text changed;
+        ``unknown_case``; ``bad_candidate``).
+    stats
+        Counts per level, cache hits, texts geocoded and seconds.
+    """
+
+    cases: gpd.GeoDataFrame
+    review_queue: pd.DataFrame
+    overrides_report: pd.DataFrame
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def levels(self) -> pd.Series:
+        """Number of cases per match level, best level first."""
+        return self.cases["match_level"].value_counts().reindex(list(LEVELS), fill_value=0)
+
+    def write(self, out: str | Path, *, layer: str = "cases") -> dict[str, Path]:
+        """Write ``geocoded.gpkg`` (or the path given), ``review_queue.csv`` and, if any,
+        ``overrides_report.csv`` next to it; returns the paths."""
+        out = Path(out)
+        gpkg = out if out.suffix == ".gpkg" else out / "geocoded.gpkg"
+        gpkg.parent.mkdir(parents=True, exist_ok=True)
+        tmp = gpkg.with_name(f".tmp-{gpkg.name}")
+        tmp.unlink(missing_ok=True)
+        frame = self.cases.copy()
+        for col in frame.columns:
+            if col != "geometry" and frame[col].dtype == object:
+                frame[col] = frame[col].map(
+                    lambda v: v if v is None or isinstance(v, str) else str(v)
+                )
+        frame.to_file(tmp, layer=layer, driver="GPKG")
+        tmp.replace(gpkg)
+        paths = {"cases": gpkg}
+        paths["review_queue"] = write_review_queue(
+            self.review_queue, gpkg.with_name("review_queue.csv")
+        )
+        if len(self.overrides_report):
+            paths["overrides_report"] = gpkg.with_name("overrides_report.csv")
+            to_csv(self.overrides_report, paths["overrides_report"])
+        return paths
+
+
+def _admin_names(area: Area) -> list[str]:
+    names = area.names
+    return sorted(
+        set(names.loc[names["kind"] == "admin", "name"])
+        | set(names.loc[names["kind"] == "admin", "key"])
+    )
+
+
+def geocode_texts(
+    texts: list[str], area: Area, *, resolver: Resolver | None = None
+) -> tuple[list[Resolution], list[PlaceSlots]]:
+    """Parse and resolve distinct place texts (no cache, no overrides).
+
+    Returns the resolution and the parsed slots of each text, in order.
+    """
+    resolver = resolver or Resolver(area)
+    admin = _admin_names(area)
+    slots = [parse_place(t, admin_names=admin) for t in texts]
+    return resolver.resolve_many(slots), slots
+
+
+def _slot_values(s: PlaceSlots) -> dict[str, Any]:
+    return {
+        f"slot_{c}": ("|".join(s.admin) if c == "admin" else getattr(s, c)) for c in _SLOT_COLUMNS
+    }
+
+
+def _candidates_text(cands: list[dict[str, Any]]) -> str:
+    return "; ".join(
+        f"{i}) {c.get('road', '')}{'×' + c['cross_road'] if c.get('cross_road') else ''} "
+        f"({c['lon']:.6f}, {c['lat']:.6f}) {c.get('level', '')} {c.get('score', '')}"
+        for i, c in enumerate(cands, 1)
+    )
+
+
+def geocode(
+    cases: pd.DataFrame,
+    area: Area,
+    *,
+    settings: Settings | None = None,
+    overrides: str | Path | pd.DataFrame | None = None,
+    cache: str | Path | GeocodeCache | None = None,
+    text_col: str = "place_text",
+) -> GeocodeResult:
+    """Geocode every case's place text against `area`.
+
+    Parameters
+    ----------
+    cases
+        Cases from intake: ``decision_no``, the place text column and, optionally,
+        pre-geocoded ``lon``, ``lat``, ``crs`` (used when inside the area; level ``given``).
+    area
+        The gazetteer (:func:`~trafficprev.area.load_area`).
+    settings
+        ``review_threshold`` and ``max_road_gap_m`` are used.
+    overrides
+        ``overrides.csv`` (a filled review queue) or its frame; applied last.
+    cache
+        A cache file (or :class:`GeocodeCache`): texts seen before with the same area
+        version are not geocoded again.
+    text_col
+        The place text column.
+
+    Returns
+    -------
+    GeocodeResult
+    """
+    settings = settings or Settings()
+    started = time.perf_counter()
+    frame = cases.copy()
+    # coordinates the input carries are kept as input_* and used when inside the area
+    frame = frame.rename(columns={c: f"input_{c}" for c in ("lon", "lat", "crs") if c in frame})
+    texts = (
+        frame[text_col].fillna("").astype(str)
+        if text_col in frame
+        else pd.Series("", index=frame.index)
+    )
+    keys = texts.map(text_key)
+    unique = pd.unique(keys.to_numpy())
+    first_text = dict(zip(keys, texts, strict=True))
+    store = GeocodeCache(cache, area.version) if isinstance(cache, str | Path) else cache
+    found: dict[str, dict[str, Any]] = store.get_many(list(unique)) if store is not None else {}
+    todo = [k for k in unique if k not in found]
+    resolver = Resolver(area, max_road_gap_m=settings.max_road_gap_m)
+    t0 = time.perf_counter()
+    results, slots = geocode_texts([first_text[k] for k in todo], area, resolver=resolver)
+    seconds = time.perf_counter() - t0
+    fresh = {}
+    for k, r, s in zip(todo, results, slots, strict=True):
+        d = r.to_dict()
+        d.update(_slot_values(s))
+        fresh[k] = d
+    if store is not None and fresh:
+        store.put_many(fresh)
+    found.update(fresh)
+    rows = pd.DataFrame([found[k] for k in keys], index=frame.index)
+    rows["candidates"] = rows["candidates"].map(_candidates_text)
+    for col in rows.columns:
+        frame[col] = rows[col]
+    frame["text_hash"] = texts.map(text_hash)
+    _use_given(frame, area)
+    report = pd.DataFrame(columns=["decision_no", "status"])
+    if overrides is not None:
+        table = overrides if isinstance(overrides, pd.DataFrame) else read_overrides(overrides)
+        frame, report = apply_overrides(frame, table)
+    queue = review_queue(frame, threshold=settings.review_threshold)
+    ok = frame["lon"].notna() & frame["lat"].notna()
+    geom = np.full(len(frame), None, dtype=object)
+    geom[ok.to_numpy()] = shapely.points(
+        frame.loc[ok, "lon"].astype(float), frame.loc[ok, "lat"].astype(float)
+    )
+    slot_cols = [c for c in frame.columns if c.startswith("slot_")]
+    out = gpd.GeoDataFrame(
+        frame.drop(columns=[*slot_cols, "candidates"]), geometry=list(geom), crs="EPSG:4326"
+    )
+    stats = {
+        "cases": len(frame),
+        "texts": len(unique),
+        "geocoded": len(todo),
+        "cache_hits": len(unique) - len(todo),
+        "texts_per_second": round(len(todo) / seconds, 1) if seconds > 0 and todo else None,
+        "levels": out["match_level"].value_counts().reindex(list(LEVELS), fill_value=0).to_dict(),
+        "review_queue": len(queue),
+        "overrides_not_applied": len(report),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    logger.info(
+        "geocoded %d cases (%d distinct texts, %d from cache) in %.1f s",
+        len(frame),
+        len(unique),
+        stats["cache_hits"],
+        stats["seconds"],
+    )
+    return GeocodeResult(out, queue, report, stats)
+
+
+def _use_given(frame: pd.DataFrame, area: Area) -> None:
+    """Use coordinates the input carries (经度/纬度/坐标系) when they fall in the area."""
+    if "input_lon" not in frame:
+        return
+    raw_lon = pd.to_numeric(frame["input_lon"], errors="coerce")
+    raw_lat = pd.to_numeric(frame["input_lat"], errors="coerce")
+    has = raw_lon.notna() & raw_lat.notna()
+    if not has.any():
+        return
+    crs = frame["input_crs"].astype(object).where(frame["input_crs"].notna(), "")
+    crs = crs.map(lambda v: "" if v in (None, "None", "nan") else str(v))
+    lon, lat = to_wgs84(
+        raw_lon[has].to_numpy(float), raw_lat[has].to_numpy(float), crs[has].to_numpy()
+    )
+    minx, miny, maxx, maxy = area.edges.total_bounds
+    pad = 0.05  # about 5 km
+    inside = (lon >= minx - pad) & (lon <= maxx + pad) & (lat >= miny - pad) & (lat <= maxy + pad)
+    idx = has[has].index
+    use = idx[inside]
+    frame.loc[use, "lon"] = lon[inside]
+    frame.loc[use, "lat"] = lat[inside]
+    frame.loc[use, "match_level"] = "given"
+    frame.loc[use, "confidence"] = 0.9
+    frame.loc[use, "reason"] = "录入坐标 coordinates given in the input"
+    far = idx[~inside]
+    if len(far):
+        frame.loc[far, "reason"] = (
+            frame.loc[far, "reason"] + "；录入坐标在区域外，未采用 given coordinates outside "
+            "the area, ignored"
+        )
