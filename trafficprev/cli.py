@@ -96,6 +96,9 @@ def _print_geocode(result: GeocodeResult, paths: dict[str, Path]) -> None:
         f"  {s['texts']} 条地点文字 distinct texts, {s['cache_hits']} 来自缓存 from cache; "
         f"待复核 review queue {s['review_queue']}"
     )
+    if s["overrides_not_applied"]:
+        counts = result.overrides_report["status"].value_counts().to_dict()
+        print(f"  未采用的人工指定 overrides not applied: {counts} (see overrides_report.csv)")
     for name, path in paths.items():
         print(f"  写出 wrote {name}: {path}")
 
@@ -106,11 +109,14 @@ def _cmd_area_build(args: argparse.Namespace) -> int:
         osm=args.osm,
         roads=args.roads,
         name_col=args.name_col,
+        ref_col=args.ref_col,
+        highway_col=args.highway_col,
         crs=args.crs,
         gcj02=args.gcj02,
         pois=args.pois or (),
         admin=args.admin,
         aliases=args.aliases,
+        zones=args.zones,
     )
     path = save_area(area, args.out)
     print(f"== 区域 area {area.name} == version {area.version}")
@@ -200,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--osm", metavar="FILE", help="OpenStreetMap extract (.osm or .osm.pbf)")
     src.add_argument("--roads", metavar="FILE", help="road file (GeoPackage, Shapefile, GeoJSON)")
     b.add_argument("--name-col", metavar="C", help="road name column of --roads")
+    b.add_argument("--ref-col", metavar="C", help="route code column of --roads (G319, X064)")
+    b.add_argument("--highway-col", metavar="C", help="road class column of --roads")
     b.add_argument(
         "--crs",
         metavar="CRS",
@@ -216,6 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="admin divisions: the bundled Changde tables (default) or a CSV",
     )
     b.add_argument("--aliases", metavar="FILE", help="alias CSV (别名,标准名称,类型)")
+    b.add_argument(
+        "--zones",
+        metavar="FILE",
+        help="edited functional-zone table (zones.csv) with the memberships the centre confirmed",
+    )
     b.add_argument("--out", required=True, metavar="DIR", help="area folder, e.g. areas/changde")
     b.set_defaults(func=_cmd_area_build)
 

@@ -213,12 +213,25 @@ def read_pois(paths: Sequence[str | Path]) -> gpd.GeoDataFrame:
     """Read POI tables (名称, 类型, 经度, 纬度, 坐标系) into WGS-84 points.
 
     Rows without a valid point are skipped with a log line; ``poi_id`` is
-    ``csv:<file stem>:<row>``.
+    ``csv<k>:<file stem>:<row>`` (``k`` the file's position, so two files with the same name
+    do not collide).
+
+    Raises
+    ------
+    SchemaError
+        If a table has no 经度/纬度 columns.
     """
     frames = []
-    for path in paths:
+    for k, path in enumerate(paths, 1):
         p = _existing(path, "POI")
         table, _ = read_table(p, POI_COLUMNS)
+        missing = [c for c, label in (("lon", "经度"), ("lat", "纬度")) if c not in table]
+        if missing:
+            raise SchemaError(
+                f"{p}: POI table without coordinate column(s) "
+                f"{[POI_COLUMNS.label_of(c) for c in missing]}; found "
+                f"{[c for c in table.columns if not c.startswith('_')]}"
+            )
         if table.empty:
             continue
         lon = pd.to_numeric(table.get("lon"), errors="coerce")
@@ -232,7 +245,7 @@ def read_pois(paths: Sequence[str | Path]) -> gpd.GeoDataFrame:
         frames.append(
             pd.DataFrame(
                 {
-                    "poi_id": "csv:" + p.stem + ":" + t["_row"].astype(str),
+                    "poi_id": f"csv{k}:{p.stem}:" + t["_row"].astype(str),
                     "name": t["name"].astype(str).str.strip(),
                     "kind": t["kind"].fillna("").astype(str) if "kind" in t else "",
                     "source": p.name,
@@ -251,11 +264,14 @@ def build_area(
     osm: str | Path | None = None,
     roads: str | Path | None = None,
     name_col: str | None = None,
+    ref_col: str | None = None,
+    highway_col: str | None = None,
     crs: str | None = None,
     gcj02: bool = False,
     pois: Sequence[str | Path] = (),
     admin: str | Path = "changde",
     aliases: str | Path | None = None,
+    zones: str | Path | None = None,
     options: BuildOptions | None = None,
 ) -> Area:
     """Build an area gazetteer from a road source, POIs and admin divisions.
@@ -268,15 +284,18 @@ def build_area(
         An OpenStreetMap extract (``.osm`` or ``.osm.pbf``); its named POIs are used too.
     roads
         Instead of `osm`: a road vector file (GeoPackage, Shapefile, GeoJSON).
-    name_col, crs, gcj02
-        For `roads`: the name column, the CRS when the file declares none (or a wrong
-        one), and whether its coordinates are GCJ-02.
+    name_col, ref_col, highway_col, crs, gcj02
+        For `roads`: the name, route-code and road-class columns, the CRS when the file
+        declares none (or a wrong one), and whether its coordinates are GCJ-02.
     pois
         POI tables (名称, 类型, 经度, 纬度, 坐标系).
     admin
         ``"changde"`` for the bundled real Changde divisions, or an admin-divisions CSV.
     aliases
         A user alias CSV (别名, 标准名称, 类型).
+    zones
+        An edited copy of the functional-zone table (``zones.csv`` of the bundled Changde
+        divisions) with the memberships the centre has confirmed.
     options
         Build options.
 
@@ -308,7 +327,9 @@ def build_area(
             "crs": crs,
             "gcj02": gcj02,
         }
-    divisions = read_admin_divisions(admin)
+    divisions = read_admin_divisions(admin, zones=zones)
+    if zones is not None:
+        inputs["zones"] = {"path": str(zones), "sha256": _file_hash(Path(zones))}
     if str(admin) == "changde":
         inputs["admin"] = {
             "path": "bundled:changde",
@@ -346,8 +367,9 @@ def build_area(
 
 
 def _hashes(value: Any) -> Any:
+    """What of an input enters the version: its content hash and options, not its path."""
     if isinstance(value, dict):
-        return value.get("sha256")
+        return {k: v for k, v in value.items() if k != "path"}
     if isinstance(value, list):
         return [_hashes(v) for v in value]
     return value
@@ -518,7 +540,9 @@ def save_area(area: Area, folder: str | Path) -> Path:
     """Write `area` to `folder` (``area.gpkg`` + ``area.json``) atomically.
 
     The layers are written into a temporary folder next to `folder`, which then replaces
-    it, so an interrupted save leaves the previous area intact.
+    it, so an interrupted save leaves the previous area intact. Other files in the folder
+    (the geocode cache) are copied over: the cache is keyed by the area version, so a
+    rebuild from the same inputs keeps using it.
     """
     target = Path(folder)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -535,9 +559,17 @@ def save_area(area: Area, folder: str | Path) -> Path:
         )
         old = None
         if target.exists():
+            for entry in target.iterdir():
+                if entry.name not in ("area.gpkg", "area.json") and entry.is_file():
+                    shutil.copy2(entry, tmp / entry.name)
             old = target.with_name(f".{target.name}-old-{os.getpid()}")
             target.rename(old)
-        tmp.rename(target)
+        try:
+            tmp.rename(target)
+        except BaseException:
+            if old is not None:
+                old.rename(target)
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:

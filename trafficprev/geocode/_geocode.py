@@ -56,6 +56,8 @@ _SLOT_COLUMNS = (
     "toward",
     "distance_m",
 )
+#: The columns a resolved text contributes to its cases (cache payloads are reordered to it).
+_RESULT_COLUMNS = [*GEOCODE_COLUMNS, "road_id", "candidates"] + [f"slot_{c}" for c in _SLOT_COLUMNS]
 
 
 @dataclass(frozen=True, eq=False)
@@ -207,7 +209,7 @@ def geocode(
     if store is not None and fresh:
         store.put_many(fresh)
     found.update(fresh)
-    rows = pd.DataFrame([found[k] for k in keys], index=frame.index)
+    rows = pd.DataFrame([found[k] for k in keys], index=frame.index, columns=_RESULT_COLUMNS)
     rows["candidates"] = rows["candidates"].map(_candidates_text)
     for col in rows.columns:
         frame[col] = rows[col]
