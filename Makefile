@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine:
-#   make demo   - the quarterly run on the bundled example (creates .venv if missing)
+#   make demo   - the demo city: intake, area gazetteer and geocoding (creates .venv if missing)
 #   make test   - lint and the whole test suite (creates .venv if missing)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -36,6 +36,8 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_timeparse.py
 	$(BIN)/python benchmarks/bench_narrative.py
 	$(BIN)/python benchmarks/bench_democity.py
+	$(BIN)/python benchmarks/bench_area.py
+	$(BIN)/python benchmarks/bench_geocode.py
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache

@@ -126,6 +126,9 @@ def demo_accuracy(folder: Path) -> dict[str, object]:
         "fine_within_50m": float((g.loc[fine, "error_m"] <= 50).mean()),
         "fine_median_m": float(g.loc[fine, "error_m"].median()),
         "median_error_placed_m": float(g.loc[placed, "error_m"].median()),
+        "median_error_confident_m": float(g.loc[placed & (g["confidence"] >= 0.5),
+                                                "error_m"].median()),
+        "n_confident": int((placed & (g["confidence"] >= 0.5)).sum()),
         "error_by_level": g[placed].groupby("match_level")["error_m"].median().round(1).to_dict(),
         "named_district_checked": int(check.sum()),
         "outside_named_district": outside,
@@ -251,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{100 * r['fine_within_50m']:.1f} % | ≥ 95 % |")
     print(f"| median error, intersection/offset | {r['fine_median_m']:.1f} m | |")
     print(f"| median error, all placed cases | {r['median_error_placed_m']:.1f} m | < 30 m |")
+    print(f"| median error, placed with confidence ≥ 0.5 (not sent to review; "
+          f"n = {r['n_confident']}) | {r['median_error_confident_m']:.1f} m | |")
     print(f"| placed outside the district the text names (of {r['named_district_checked']}) | "
           f"{r['outside_named_district']} | 0 |")
     print(f"| accounted (placed ≥ 0.5, or in the review queue with a reason) | "

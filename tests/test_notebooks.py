@@ -25,3 +25,6 @@ def test_notebook_runs(path, tmp_path):
         progress_bar=False,
     )
     assert (tmp_path / "out" / "cases.csv").is_file()
+    if path.name.startswith("01"):
+        assert (tmp_path / "out" / "geocoded.gpkg").is_file()
+        assert (tmp_path / "out" / "review_queue.csv").is_file()

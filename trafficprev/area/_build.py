@@ -244,11 +244,22 @@ def merge_roads(
     piece_geom = pd.Series(geoms).groupby(piece).agg(lambda g: shapely.multilinestrings(list(g)))
     piece_key = pd.Series(keyed["road_key"].to_numpy()).groupby(piece).first()
     by_ref = pd.Series((keyed["name"] == "").to_numpy()).groupby(piece).all()
-    piece_county = None
+    county_links: tuple[list[int], list[int]] = ([], [])
     if edge_county is not None:
-        # the county most of a piece's edges lie in
-        ec = pd.Series(np.asarray(edge_county, dtype=object)[keyed.index.to_numpy()])
-        piece_county = ec.groupby(piece).agg(lambda s: s.mode().iat[0] if len(s) else "")
+        # pieces of one name that touch the same county are one road
+        pc = pd.DataFrame(
+            {
+                "piece": piece,
+                "key": keyed["road_key"].to_numpy(),
+                "county": np.asarray(edge_county, dtype=object)[
+                    edges.index.get_indexer(keyed.index)
+                ],
+                "named": (keyed["name"] != "").to_numpy(),
+            }
+        )
+        pc = pc[(pc["county"] != "") & pc["named"]].drop_duplicates(["piece", "county"])
+        first_piece = pc.groupby(["key", "county"])["piece"].transform("first")
+        county_links = (pc["piece"].tolist(), first_piece.tolist())
     multi = piece_key[piece_key.duplicated(keep=False)]
     links_a, links_b = [], []
     if not multi.empty:
@@ -266,13 +277,8 @@ def merge_roads(
             a, b = tree.query(gs, predicate="dwithin", distance=merge_gap_m)
             links_a += [ids[i] for i in a]
             links_b += [ids[j] for j in b]
-            if piece_county is not None:
-                pc = piece_county.loc[ids]
-                for _, same in pc.groupby(pc).groups.items():
-                    same = list(same)
-                    if piece_county.loc[same[0]] != "":
-                        links_a += same[:-1]
-                        links_b += same[1:]
+    links_a += county_links[0]
+    links_b += county_links[1]
     n_piece = len(piece_key)
     road_label = _components(
         n_piece, np.array(links_a, dtype=np.int64), np.array(links_b, dtype=np.int64)

@@ -485,7 +485,12 @@ class Resolver:
                 level, x, y = pt
                 why = "；".join([*notes, f"仅定位到{scope.name} placed at the {level} centre"])
                 return self._done(level, x, y, 1.0, why)
-            notes.append(f"{scope.name}无中心坐标或不唯一 no usable centre")
+            if scope.ambiguous:
+                notes.append(f"{scope.name}不唯一 the area name is ambiguous")
+            elif scope.level <= 2:
+                notes.append(f"仅有{scope.name}，范围过大 only the prefecture is named")
+            else:
+                notes.append(f"{scope.name}无中心坐标 the area has no centre")
         if slots.vague or not notes:
             notes.append("地点文字不含道路、地标或行政区 no road, landmark or area in the text")
         return Resolution(reason="；".join(notes))
