@@ -20,6 +20,7 @@ from ._cache import GeocodeCache
 from ._parse import PlaceSlots, parse_place
 from ._resolve import Resolution, Resolver
 from ._review import (
+    GEOCODE_COLUMNS,
     LEVELS,
     apply_overrides,
     read_overrides,
@@ -36,16 +37,6 @@ __all__ = ["GEOCODE_COLUMNS", "GeocodeResult", "geocode", "geocode_texts"]
 
 logger = logging.getLogger(__name__)
 
-#: Columns every geocoded case carries.
-GEOCODE_COLUMNS = (
-    "lon",
-    "lat",
-    "match_level",
-    "confidence",
-    "matched_road",
-    "matched_cross_road",
-    "reason",
-)
 _SLOT_COLUMNS = (
     "admin",
     "road",

@@ -803,26 +803,3 @@ def _how(c: Candidate) -> str:
         "fuzzy": "近似匹配",
         "pinyin": "同音",
     }.get(c.how, c.how) + f" {c.how}"
-
-
-def slots_frame(slots: list[PlaceSlots]) -> pd.DataFrame:
-    """The slots as ``slot_*`` columns for the review queue."""
-    cols = [
-        "admin",
-        "road",
-        "cross_road",
-        "landmark",
-        "stake_km",
-        "bearing",
-        "toward",
-        "distance_m",
-    ]
-    rows = []
-    for s in slots:
-        rows.append(
-            {
-                f"slot_{c}": ("|".join(getattr(s, c)) if c == "admin" else getattr(s, c))
-                for c in cols
-            }
-        )
-    return pd.DataFrame(rows)
