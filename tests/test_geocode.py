@@ -409,3 +409,24 @@ def test_taoyuan_is_not_taohuayuan(changde):
     assert res._admin[scope.codes[-1]][1] == "桃源县"
     scope, _ = res.scope(parse_place("桃源某路段", admin_names=names))
     assert res._admin[scope.codes[0]][1] == "桃源县"
+
+
+def test_ambiguous_crossing_lists_candidates_and_a_pick_overrides(area, tmp_path):
+    it = area.intersections
+    twice = it.groupby(["road_a", "road_b"]).size()
+    a, b = sorted(twice[twice > 1].index)[0]
+    cases = pd.DataFrame({"decision_no": ["E1"], "place_text": [f"{a}与{b}交叉口"]})
+    first = geocode(cases, area)
+    case = first.cases.iloc[0]
+    assert case["match_level"] == "road"  # not forced onto one of the two crossings
+    assert "处相交" in case["reason"]
+    queue = first.review_queue
+    assert "1)" in queue.loc[0, "candidates"] and "2)" in queue.loc[0, "candidates"]
+    queue.loc[0, "override_candidate"] = "2"
+    path = write_review_queue(queue, tmp_path / "overrides.csv")
+    again = geocode(cases, area, overrides=path)
+    c = again.cases.iloc[0]
+    assert c["match_level"] == "override"
+    second = it[(it["road_a"] == a) & (it["road_b"] == b)].sort_values("inter_id").iloc[1]
+    assert haversine_m(c["lon"], c["lat"], second.geometry.x, second.geometry.y) < 1.0
+    assert {c["matched_road"], c["matched_cross_road"]} == {a, b}

@@ -209,7 +209,14 @@ def geocode(
     report = pd.DataFrame(columns=["decision_no", "status"])
     if overrides is not None:
         table = overrides if isinstance(overrides, pd.DataFrame) else read_overrides(overrides)
-        frame, report = apply_overrides(frame, table)
+        listed = {
+            no: [
+                (c["lon"], c["lat"], c.get("road", ""), c.get("cross_road", ""))
+                for c in found[k]["candidates"]
+            ]
+            for no, k in zip(frame.get("decision_no", pd.Series(dtype=str)), keys, strict=True)
+        }
+        frame, report = apply_overrides(frame, table, lambda no: listed.get(no, []))
     queue = review_queue(frame, threshold=settings.review_threshold)
     ok = frame["lon"].notna() & frame["lat"].notna()
     geom = np.full(len(frame), None, dtype=object)

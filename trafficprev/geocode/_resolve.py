@@ -469,6 +469,36 @@ class Resolver:
         return self.resolve_many([slots])[0]
 
     def _resolve(self, slots: PlaceSlots) -> Resolution:
+        self._pending: list[dict[str, Any]] = []  # candidates an ambiguous step left over
+        res = self._resolve_levels(slots)
+        if not res.candidates and self._pending:
+            res.candidates = self._pending[:5]
+        return res
+
+    def _offer(
+        self,
+        x: float,
+        y: float,
+        level: str,
+        road: str = "",
+        cross: str = "",
+        score: float = 0.0,
+        note: str = "",
+    ) -> None:
+        """Keep a candidate for the review queue (an analyst may pick it)."""
+        self._pending.append(
+            {
+                "road": road,
+                "cross_road": cross,
+                "x": x,
+                "y": y,
+                "level": level,
+                "score": round(score, 3),
+                "note": note,
+            }
+        )
+
+    def _resolve_levels(self, slots: PlaceSlots) -> Resolution:
         scope, note = self.scope(slots)
         notes = [note] if note else []
         if slots.road:
@@ -537,6 +567,8 @@ class Resolver:
             pts = [self.road_point(r, scope, slots.section) for r in ids]
             if _spread(pts) > self.spread_m:
                 notes.append(f"同名道路{len(ids)}条，无法确定 {len(ids)} roads share the name")
+                for r, (x, y) in zip(ids, pts, strict=True):
+                    self._offer(x, y, "road", self._road_name[r], score=best, note=r)
                 return None
         rid, cand = top[0]
         x, y = self.road_point(rid, scope, slots.section)
@@ -569,6 +601,16 @@ class Resolver:
                     f"{slots.road}与{slots.cross_road}有{len(top)}处相交 the roads meet "
                     f"{len(top)} times"
                 )
+                for t in top:
+                    self._offer(
+                        t[1],
+                        t[2],
+                        "intersection",
+                        self._road_name[t[4]],
+                        self._road_name[t[5]],
+                        t[0],
+                        t[3],
+                    )
                 return None
         road, cross = self._road_name[rid_a], self._road_name[rid_b]
         cands = [
@@ -753,6 +795,8 @@ class Resolver:
                 pts = [self._poi[top[0].target]]
         if len(top) > 1 and _spread(pts) > self.spread_m:
             notes.append(f"同名地标{len(top)}处 {len(top)} landmarks share the name")
+            for c, (x, y) in zip(top, pts, strict=True):
+                self._offer(x, y, "landmark", c.name, score=c.score, note=c.target)
             return None
         c = top[0]
         px, py = self._poi[c.target]
