@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 import shapely
 import shapely.ops
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trafficprev.area import build_area
 from trafficprev.coords import haversine_m, wgs84_to_gcj02
@@ -430,3 +432,63 @@ def test_ambiguous_crossing_lists_candidates_and_a_pick_overrides(area, tmp_path
     second = it[(it["road_a"] == a) & (it["road_b"] == b)].sort_values("inter_id").iloc[1]
     assert haversine_m(c["lon"], c["lat"], second.geometry.x, second.geometry.y) < 1.0
     assert {c["matched_road"], c["matched_cross_road"]} == {a, b}
+
+
+_PIECES = [
+    "建设路",
+    "健设路",
+    "人民路",
+    "工业大道",
+    "G399",
+    "399国道",
+    "X095线",
+    "锦屏区",
+    "经开区",
+    "澄源县",
+    "示范市",
+    "与",
+    "、",
+    "交叉口",
+    "路口",
+    "往北",
+    "东北侧",
+    "约",
+    "200米",
+    "K12+300",
+    "门口",
+    "附近",
+    "往德山方向",
+    "中段",
+    "辅道",
+    "村",
+    "镇",
+    "某",
+    "（",
+    "）",
+    "\\",
+    "${x}",
+    "<img src=x onerror=alert(1)>",
+    "'",
+    '"',
+    "\n",
+    "０１２",
+    "二百",
+    "米处",
+]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=4)), max_size=8))
+def test_resolver_never_raises_and_is_consistent(area, resolver, parts):
+    text = "".join(parts)
+    r = one(text, area, resolver)
+    assert r.match_level in LEVELS
+    assert 0.0 <= r.confidence <= 1.0
+    assert r.reason
+    placed = r.match_level != "none"
+    assert placed == (not math.isnan(r.lon)) == (not math.isnan(r.lat))
+    if placed:
+        minx, miny, maxx, maxy = area.edges.total_bounds
+        assert minx - 0.1 <= r.lon <= maxx + 0.1 and miny - 0.1 <= r.lat <= maxy + 0.1
