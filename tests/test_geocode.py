@@ -492,3 +492,20 @@ def test_resolver_never_raises_and_is_consistent(area, resolver, parts):
     if placed:
         minx, miny, maxx, maxy = area.edges.total_bounds
         assert minx - 0.1 <= r.lon <= maxx + 0.1 and miny - 0.1 <= r.lat <= maxy + 0.1
+
+
+def test_vague_place_column_falls_back_to_the_narrative_place(area):
+    row = _a_crossing(area)
+    cases = pd.DataFrame(
+        {
+            "decision_no": ["F1", "F2", "F3"],
+            "place_text": ["上班途中", "锦屏区", "回家途中"],
+            "narrative_place": [f"{row['road_a']}与{row['road_b']}交叉口", "", "小区附近"],
+        }
+    )
+    out = geocode(cases, area).cases.set_index("decision_no")
+    assert out.loc["F1", "match_level"] == "intersection"
+    assert "按受伤经过" in out.loc["F1", "reason"]
+    assert out.loc["F2", "match_level"] == "county"  # no narrative place: unchanged
+    assert out.loc["F3", "match_level"] == "none"  # the narrative is no better
+    assert out.loc["F1", "text_hash"] != out.loc["F3", "text_hash"]

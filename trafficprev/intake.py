@@ -247,6 +247,7 @@ def read_determinations(
             "injury_basis": clean["injury_basis"][idx],
             "place_text": place_text,
             "place_source": place_source,
+            "narrative_place": fields["place_phrase"].fillna(""),
             "decided_on": decided["value"][idx],
             "severity": clean["severity"][idx],
             "lon": coords["lon"],

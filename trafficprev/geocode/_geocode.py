@@ -201,6 +201,7 @@ def geocode(
         store.put_many(fresh)
     found.update(fresh)
     rows = pd.DataFrame([found[k] for k in keys], index=frame.index, columns=_RESULT_COLUMNS)
+    rows, n_narrative = _narrative_fallback(frame, keys, rows, area, resolver, store, found)
     rows["candidates"] = rows["candidates"].map(_candidates_text)
     for col in rows.columns:
         frame[col] = rows[col]
@@ -234,6 +235,7 @@ def geocode(
         "cache_hits": len(unique) - len(todo),
         "texts_per_second": round(len(todo) / seconds, 1) if seconds > 0 and todo else None,
         "levels": out["match_level"].value_counts().reindex(list(LEVELS), fill_value=0).to_dict(),
+        "from_narrative": n_narrative,
         "review_queue": len(queue),
         "overrides_not_applied": len(report),
         "seconds": round(time.perf_counter() - started, 3),
@@ -246,6 +248,61 @@ def geocode(
         stats["seconds"],
     )
     return GeocodeResult(out, queue, report, stats)
+
+
+_VAGUE_LEVELS = ("none", "county", "township", "village")
+
+
+def _narrative_fallback(
+    frame: pd.DataFrame,
+    primary: pd.Series,
+    rows: pd.DataFrame,
+    area: Area,
+    resolver: Resolver,
+    store: GeocodeCache | None,
+    found: dict[str, dict[str, Any]],
+) -> tuple[pd.DataFrame, int]:
+    """Place cases whose 受伤地点 says only "上班途中" or a district by the narrative's phrase.
+
+    `primary` holds the text keys of the place texts already resolved into `rows`. The
+    narrative's phrase is used only when it gives a better (finer) level; the reason says
+    so. Returns the rows and how many were replaced.
+    """
+    if "narrative_place" not in frame:
+        return rows, 0
+    alt = frame["narrative_place"].fillna("").astype(str)
+    want = rows["match_level"].isin(_VAGUE_LEVELS) & (alt != "") & (alt.map(text_key) != primary)
+    if not want.any():
+        return rows, 0
+    keys = alt[want].map(text_key)
+    unique = [k for k in pd.unique(keys.to_numpy()) if k not in found]
+    cached = store.get_many(unique) if store is not None else {}
+    found.update(cached)
+    todo = [k for k in unique if k not in found]
+    text_of = dict(zip(keys, alt[want], strict=True))
+    results, slots = geocode_texts([text_of[k] for k in todo], area, resolver=resolver)
+    fresh = {}
+    for k, r, sl in zip(todo, results, slots, strict=True):
+        d = r.to_dict()
+        d.update(_slot_values(sl))
+        fresh[k] = d
+    if store is not None and fresh:
+        store.put_many(fresh)
+    found.update(fresh)
+    rank = {level: i for i, level in enumerate(LEVELS)}
+    rows = rows.copy()
+    n = 0
+    for idx, k in keys.items():
+        new = found[k]
+        if rank[new["match_level"]] < rank[rows.at[idx, "match_level"]]:
+            for col in _RESULT_COLUMNS:
+                rows.at[idx, col] = new.get(col)
+            rows.at[idx, "reason"] = (
+                f"受伤地点不具体，按受伤经过中的地点定位 place column vague, placed from the "
+                f"narrative's place；{new['reason']}"
+            )
+            n += 1
+    return rows, n
 
 
 def _use_given(frame: pd.DataFrame, area: Area) -> None:
