@@ -202,6 +202,9 @@ def geocode(
     found.update(fresh)
     rows = pd.DataFrame([found[k] for k in keys], index=frame.index, columns=_RESULT_COLUMNS)
     rows, n_narrative = _narrative_fallback(frame, keys, rows, area, resolver, store, found)
+    if store is not None and isinstance(cache, str | Path):
+        store.close()
+    cand_lists = rows["candidates"]  # lists of dicts, before they become text
     rows["candidates"] = rows["candidates"].map(_candidates_text)
     for col in rows.columns:
         frame[col] = rows[col]
@@ -211,11 +214,8 @@ def geocode(
     if overrides is not None:
         table = overrides if isinstance(overrides, pd.DataFrame) else read_overrides(overrides)
         listed = {
-            no: [
-                (c["lon"], c["lat"], c.get("road", ""), c.get("cross_road", ""))
-                for c in found[k]["candidates"]
-            ]
-            for no, k in zip(frame.get("decision_no", pd.Series(dtype=str)), keys, strict=True)
+            no: [(c["lon"], c["lat"], c.get("road", ""), c.get("cross_road", "")) for c in cands]
+            for no, cands in zip(frame["decision_no"], cand_lists, strict=True)
         }
         frame, report = apply_overrides(frame, table, lambda no: listed.get(no, []))
     queue = review_queue(frame, threshold=settings.review_threshold)
