@@ -42,6 +42,7 @@ from trafficprev.area import admin_aliases, build_area, read_admin_divisions  # 
 from trafficprev.area._admin import county_of  # noqa: E402
 from trafficprev.coords import haversine_m  # noqa: E402
 from trafficprev.datasets import _world_roads as wr  # noqa: E402
+from trafficprev.datasets import changde_public_roads  # noqa: E402
 from trafficprev.datasets._world import district_of  # noqa: E402
 from trafficprev.geocode import Resolver, geocode, parse_place  # noqa: E402
 from trafficprev.geocode._geocode import _admin_names, geocode_texts  # noqa: E402
@@ -142,9 +143,7 @@ def demo_accuracy(folder: Path) -> dict[str, object]:
 
 # --- part 2: admin level against cpca and jionlp --------------------------------------------
 
-CHANGDE_ROADS = ["朗州路", "紫缘路", "柳叶大道", "沙港路", "柳河路", "武陵大道", "朝阳路",
-                 "月亮大道", "三星路", "林荫路", "皂果路", "丹阳路", "青年路", "沙河路",
-                 "常德大道", "洞庭大道", "桃花源路", "人民路", "建设路"]
+CHANGDE_ROADS = changde_public_roads()  # real names cited by public sources
 
 
 def changde_texts(n: int, seed: int = 7) -> pd.DataFrame:

@@ -34,3 +34,32 @@ def settings() -> Settings:
 def make_valid_id():
     """Factory: 17 digits -> an ID number with a correct check character."""
     return id_with_check
+
+
+@pytest.fixture
+def check_road_source_columns():
+    """Assert that every table of a RoadSource has the documented columns and dtypes."""
+    import pandas as pd
+
+    from trafficprev.area._osm import (
+        MILESTONE_COLUMNS,
+        NODE_COLUMNS,
+        PLACE_COLUMNS,
+        POI_COLUMNS,
+        WAY_COLUMNS,
+    )
+
+    def check(src) -> None:
+        for table, columns in [
+            ("nodes", NODE_COLUMNS),
+            ("ways", WAY_COLUMNS),
+            ("pois", POI_COLUMNS),
+            ("places", PLACE_COLUMNS),
+            ("milestones", MILESTONE_COLUMNS),
+        ]:
+            df = getattr(src, table)
+            assert list(df.columns) == list(columns), table
+            for col, dtype in columns.items():
+                assert df[col].dtype == pd.Series([], dtype=dtype).dtype, (table, col)
+
+    return check

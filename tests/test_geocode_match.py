@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from trafficprev._errors import FileFormatError, InputFileNotFoundError, SchemaError
+from trafficprev.datasets import changde_public_roads
 from trafficprev.geocode._match import (
     NAME_COLUMNS,
     Candidate,
@@ -16,9 +17,7 @@ from trafficprev.geocode._match import (
 
 # domain.md §2.10 (urban roads of Changde) plus roads of the demo city
 ROADS = [
-    "双拥路", "常德大道", "洞庭大道", "太阳大道", "阳山大道", "高泗路", "丹溪路", "桃花源路辅道",
-    "金霞大道", "善卷路", "朗州路", "紫缘路", "柳叶大道", "沙港路", "柳河路", "武陵大道",
-    "朝阳路", "月亮大道", "三星路", "林荫路", "皂果路", "丹阳路", "青年路", "沙河路",
+    *changde_public_roads(),
     "建设路", "建设北路", "迎宾大道", "长安路", "工业大道", "滨江路", "滨江南路", "人民东路",
     "人民路", "和平路", "解放大街",
 ]  # fmt: skip
@@ -77,8 +76,13 @@ def test_direction_segment_form(matcher):
 def test_service_road_maps_to_its_road(matcher):
     c = matcher.match("常德大道辅道", "road")[0]
     assert (c.name, c.how, c.certain) == ("常德大道", "alias", True)
-    c = matcher.match("桃花源路", "road")[0]
+    # where only the service road is mapped, its main-road name reaches it ...
+    only = NameMatcher(build_name_table(["桃花源路辅道"], None, None, None, None))
+    c = only.match("桃花源路", "road")[0]
     assert (c.name, c.how, c.certain) == ("桃花源路辅道", "alias", True)
+    # ... but a real 桃花源路 (it is one in Changde) wins by its own name
+    c = matcher.match("桃花源路", "road")[0]
+    assert (c.name, c.how) == ("桃花源路", "exact")
 
 
 def test_suffix_swap_is_uncertain(matcher):

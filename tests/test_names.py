@@ -18,13 +18,10 @@ from trafficprev._names import (
     road_variants,
     suffix_class,
 )
+from trafficprev.datasets import changde_public_roads
 
 # Changde roads named in public sources (domain.md §2.10)
-CHANGDE_ROADS = [
-    "双拥路", "常德大道", "洞庭大道", "太阳大道", "阳山大道", "高泗路", "丹溪路", "桃花源路辅道",
-    "金霞大道", "善卷路", "朗州路", "紫缘路", "柳叶大道", "沙港路", "柳河路", "武陵大道",
-    "朝阳路", "月亮大道", "三星路", "林荫路", "皂果路", "丹阳路", "青年路", "沙河路",
-]  # fmt: skip
+CHANGDE_ROADS = changde_public_roads()
 
 
 # --- name_key -----------------------------------------------------------------------------

@@ -13,12 +13,7 @@ import pytest
 
 from trafficprev._errors import FileFormatError, InputFileNotFoundError
 from trafficprev.area._osm import (
-    MILESTONE_COLUMNS,
-    NODE_COLUMNS,
-    PLACE_COLUMNS,
-    POI_COLUMNS,
     POI_KINDS,
-    WAY_COLUMNS,
     RoadSource,
     parse_distance_km,
     read_osm,
@@ -77,18 +72,8 @@ def test_format_sniffed_when_the_name_says_nothing(
     assert_same(src, read_osm(path))
 
 
-def test_columns_and_dtypes(src: RoadSource) -> None:
-    for table, columns in [
-        ("nodes", NODE_COLUMNS),
-        ("ways", WAY_COLUMNS),
-        ("pois", POI_COLUMNS),
-        ("places", PLACE_COLUMNS),
-        ("milestones", MILESTONE_COLUMNS),
-    ]:
-        df = getattr(src, table)
-        assert list(df.columns) == list(columns), table
-        for col, dtype in columns.items():
-            assert df[col].dtype == pd.Series([], dtype=dtype).dtype, (table, col)
+def test_columns_and_dtypes(src: RoadSource, check_road_source_columns) -> None:
+    check_road_source_columns(src)
     assert all(isinstance(t, tuple) for t in src.ways["node_ids"])
     assert all(isinstance(i, int) for t in src.ways["node_ids"] for i in t)
 

@@ -13,11 +13,6 @@ import shapely
 
 from trafficprev._errors import FileFormatError, InputFileNotFoundError, SchemaError
 from trafficprev.area._osm import (
-    MILESTONE_COLUMNS,
-    NODE_COLUMNS,
-    PLACE_COLUMNS,
-    POI_COLUMNS,
-    WAY_COLUMNS,
     RoadSource,
 )
 from trafficprev.area._roadfile import node_ids_from_xy, read_road_file
@@ -66,18 +61,8 @@ def test_wgs84_file(wgs: RoadSource) -> None:
     assert (row["lon"], row["lat"]) == (111.69, 29.04)
 
 
-def test_columns_and_empty_tables(wgs: RoadSource) -> None:
-    for table, columns in [
-        ("nodes", NODE_COLUMNS),
-        ("ways", WAY_COLUMNS),
-        ("pois", POI_COLUMNS),
-        ("places", PLACE_COLUMNS),
-        ("milestones", MILESTONE_COLUMNS),
-    ]:
-        df = getattr(wgs, table)
-        assert list(df.columns) == list(columns), table
-        for col, dtype in columns.items():
-            assert df[col].dtype == pd.Series([], dtype=dtype).dtype, (table, col)
+def test_columns_and_empty_tables(wgs: RoadSource, check_road_source_columns) -> None:
+    check_road_source_columns(wgs)
     assert wgs.pois.empty and wgs.places.empty and wgs.milestones.empty
 
 

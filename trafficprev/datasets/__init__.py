@@ -4,6 +4,8 @@
   city with an OpenStreetMap road file, admin divisions, POIs, enterprises and eight
   quarters of determination exports, generated from a seed. The repository ships it in
   ``data/demo/``; :func:`demo_dir` finds it there or generates it once into a cache folder.
+- ``changde/``: the real Changde admin divisions (see :mod:`trafficprev.area`) and the
+  names of Changde roads that public sources cite (:func:`changde_public_roads`).
 - ``example/``: a small *synthetic* export (an ``.xlsx`` with a merged title row and a
   GB18030 CSV), an enterprise register and campaign candidates, used by tests.
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["demo_dir", "demo_files", "example_files", "get_path"]
+__all__ = ["changde_public_roads", "demo_dir", "demo_files", "example_files", "get_path"]
 
 _ROOT = Path(__file__).resolve().parent
 
@@ -38,6 +40,20 @@ def get_path(name: str) -> Path:
         )
         raise FileNotFoundError(f"no bundled file {name!r}; available: {available}")
     return path
+
+
+def changde_public_roads() -> list[str]:
+    """Names of Changde urban roads cited by public sources (``changde/roads_public.csv``).
+
+    Examples
+    --------
+    >>> "朗州路" in changde_public_roads()
+    True
+    """
+    import csv
+
+    with get_path("changde/roads_public.csv").open(encoding="utf-8") as f:
+        return [row["name"] for row in csv.DictReader(f)]
 
 
 def example_files() -> dict[str, list[Path]]:
