@@ -36,7 +36,6 @@ from scipy.spatial import cKDTree
 
 from .. import __version__
 from .._errors import FileFormatError, InputFileNotFoundError, SchemaError
-from .._names import name_key
 from .._tables import read_table
 from ..coords import metric_crs, to_wgs84
 from ..geocode._match import NameMatcher, build_name_table, read_user_aliases
@@ -622,7 +621,3 @@ def load_area(folder: str | Path) -> Area:
     name = str(meta.pop("name"))
     meta.pop("format", None)
     return Area(name=name, version=version, names=names, meta=meta, **layers)
-
-
-def _key(text: str) -> str:
-    return name_key(text)

@@ -36,6 +36,7 @@ __all__ = [
     "junctions",
     "merge_roads",
     "split_edges",
+    "to_metric_geoms",
 ]
 
 #: Road classes from most to least important; the class of a merged road is its best one.
@@ -263,7 +264,7 @@ def merge_roads(
     multi = piece_key[piece_key.duplicated(keep=False)]
     links_a, links_b = [], []
     if not multi.empty:
-        metric = _to_metric_geoms(piece_geom.loc[multi.index].to_numpy(), to_metric)
+        metric = to_metric_geoms(piece_geom.loc[multi.index].to_numpy(), to_metric)
         metric_of = dict(zip(multi.index, metric, strict=True))
         for _, ids in multi.groupby(multi).groups.items():
             ids = list(ids)
@@ -332,7 +333,7 @@ def _join_refs(refs: Iterable[str]) -> str:
     return "|".join(sorted(codes))
 
 
-def _to_metric_geoms(geoms: np.ndarray, to_metric) -> np.ndarray:
+def to_metric_geoms(geoms: np.ndarray, to_metric) -> np.ndarray:
     """Project WGS-84 geometries with the vectorised point function `to_metric`."""
 
     def transform(coords: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..area._admin import admin_scopes
+from ..area._build import to_metric_geoms
 from ._match import Candidate
 from ._parse import PlaceSlots
 
@@ -129,7 +130,7 @@ class Resolver:
         self.border_m = border_m
         self.spread_m = spread_m
         edges = area.edges
-        self._edge_geom = _metric(area, edges.geometry.to_numpy())
+        self._edge_geom = to_metric_geoms(edges.geometry.to_numpy(), area.to_metric)
         self._edges_of_road = edges.groupby("road_id").indices
         self._road_ids_of_name = area.roads.groupby("name")["road_id"].agg(list).to_dict()
         self._road_name = dict(zip(area.roads["road_id"], area.roads["name"], strict=True))
@@ -185,6 +186,7 @@ class Resolver:
         }
         self._territory = admin_scopes(pd.DataFrame(adm.drop(columns="geometry")))
         self._town_tree, self._town_codes = area._township_index
+        self._pending: list[dict[str, Any]] = []  # candidates an ambiguous step left over
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -469,7 +471,7 @@ class Resolver:
         return self.resolve_many([slots])[0]
 
     def _resolve(self, slots: PlaceSlots) -> Resolution:
-        self._pending: list[dict[str, Any]] = []  # candidates an ambiguous step left over
+        self._pending = []
         res = self._resolve_levels(slots)
         if not res.candidates and self._pending:
             res.candidates = self._pending[:5]
@@ -822,14 +824,6 @@ class Resolver:
         where = "门口" if slots.gate else "附近"
         reason = "；".join([*notes, f"地标{c.name}{where}（{_how(c)}） landmark"])
         return self._done("landmark", px, py, c.score, reason, road=road, road_id=rid)
-
-
-def _metric(area: Area, geoms: np.ndarray) -> np.ndarray:
-    def transform(coords: np.ndarray) -> np.ndarray:
-        x, y = area.to_metric(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(geoms, transform)
 
 
 def _spread(points: list[tuple[float, float]]) -> float:
