@@ -1,0 +1,1 @@
+"""Hotspot statistics on network units (assembling)."""
