@@ -51,6 +51,21 @@ class Settings:
     max_road_gap_m
         Two named roads that share no intersection but come closer than this many metres
         are taken to meet there (dual carriageways, offset digitising).
+    intersection_radius_m, segment_length_m
+        Units of analysis: junction nodes of named roads within this radius are one
+        intersection; roads are cut into segments of this length.
+    max_snap_m
+        Cases farther than this from every unit are not snapped (reported as too far).
+    gi_k, fdr_alpha
+        Gi* weights reach units within ``gi_k`` steps of the network adjacency; hot and cold
+        units are those significant after Benjamini–Hochberg FDR at ``fdr_alpha``.
+    nkde_method, nkde_bandwidth_m, nkde_lixel_m
+        Network kernel density: ``"simple"``, ``"discontinuous"`` or ``"continuous"``,
+        quartic kernel, bandwidth and lixel length in metres.
+    cluster_eps_m, cluster_min_cases
+        DBSCAN (haversine) neighbourhood radius and minimum cases of a cluster.
+    window_m, window_step_m
+        Sliding windows along each road for the 多发点段 presets.
     """
 
     as_of: dt.date | None = None
@@ -63,6 +78,18 @@ class Settings:
     seed: int = 0
     review_threshold: float = 0.5
     max_road_gap_m: float = 100.0
+    intersection_radius_m: float = 30.0
+    segment_length_m: float = 100.0
+    max_snap_m: float = 100.0
+    gi_k: int = 1
+    fdr_alpha: float = 0.05
+    nkde_method: str = "discontinuous"
+    nkde_bandwidth_m: float = 300.0
+    nkde_lixel_m: float = 50.0
+    cluster_eps_m: float = 200.0
+    cluster_min_cases: int = 3
+    window_m: float = 500.0
+    window_step_m: float = 100.0
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -106,6 +133,31 @@ class Settings:
             0.0 <= self.max_road_gap_m <= 1000.0
         ):
             problems.append(f"max_road_gap_m must be in 0..1000, got {self.max_road_gap_m!r}")
+        for name, low, high in (
+            ("intersection_radius_m", 0.0, 500.0),
+            ("segment_length_m", 10.0, 5000.0),
+            ("max_snap_m", 1.0, 5000.0),
+            ("nkde_bandwidth_m", 10.0, 10000.0),
+            ("nkde_lixel_m", 1.0, 1000.0),
+            ("cluster_eps_m", 1.0, 10000.0),
+            ("window_m", 10.0, 50000.0),
+            ("window_step_m", 1.0, 50000.0),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                low <= value <= high
+            ):
+                problems.append(f"{name} must be a number in {low:g}..{high:g}, got {value!r}")
+        for name, low in (("gi_k", 1), ("cluster_min_cases", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                problems.append(f"{name} must be an integer >= {low}, got {value!r}")
+        if not isinstance(self.fdr_alpha, float | int) or not 0 < self.fdr_alpha < 1:
+            problems.append(f"fdr_alpha must be in (0, 1), got {self.fdr_alpha!r}")
+        if self.nkde_method not in ("simple", "discontinuous", "continuous"):
+            problems.append(
+                f"nkde_method must be simple, discontinuous or continuous, got {self.nkde_method!r}"
+            )
         if problems:
             raise SettingsError("Invalid settings:\n  - " + "\n  - ".join(problems))
 

@@ -1,1 +1,56 @@
-"""Hotspot statistics on network units (assembling)."""
+"""Hotspot statistics on network units: counts, Gi*, network KDE, clusters, sliding windows.
+
+:func:`find_hotspots` runs the whole step on geocoded cases; the building blocks are
+public for notebooks and for other windows (quarters, hour bands):
+
+* :func:`gi_star`, :func:`network_weights` — Getis–Ord Gi* on network-adjacency weights,
+  two-sided p, Benjamini–Hochberg FDR, ArcGIS-style bins;
+* :func:`nkde`, :func:`lixel_samples` — network kernel density (simple, discontinuous,
+  continuous);
+* :func:`dbscan_haversine`, :func:`hdbscan_haversine`, :func:`dbscan_network`,
+  :func:`network_distances`, :func:`cluster_outlines` — density clusters;
+* :func:`sliding_windows`, :func:`flag_windows`, :data:`PRESETS`, :func:`window_counts`,
+  :func:`severity_weights` — 多发点段 presets and time windows.
+"""
+
+from ._clusters import (
+    cluster_outlines,
+    dbscan_haversine,
+    dbscan_network,
+    hdbscan_haversine,
+    network_distances,
+)
+from ._find import LABEL, HotspotResult, find_hotspots
+from ._gistar import bh_qvalues, fdr_threshold, gi_star, network_weights
+from ._nkde import lixel_samples, nkde
+from ._windows import (
+    PRESETS,
+    WindowRule,
+    flag_windows,
+    severity_weights,
+    sliding_windows,
+    window_counts,
+)
+
+__all__ = [
+    "LABEL",
+    "PRESETS",
+    "HotspotResult",
+    "WindowRule",
+    "bh_qvalues",
+    "cluster_outlines",
+    "dbscan_haversine",
+    "dbscan_network",
+    "fdr_threshold",
+    "find_hotspots",
+    "flag_windows",
+    "gi_star",
+    "hdbscan_haversine",
+    "lixel_samples",
+    "network_distances",
+    "network_weights",
+    "nkde",
+    "severity_weights",
+    "sliding_windows",
+    "window_counts",
+]

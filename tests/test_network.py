@@ -1,0 +1,391 @@
+"""Tests for trafficprev.network: intersection and segment units, adjacency, snapping.
+
+Everything runs on the demo city (``trafficprev.datasets.demo_files``) and its geocoded
+commuting cases; the planted hotspots in ``data/demo/truth/hotspots.csv`` name real OSM
+node ids of the demo's intersections.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pandas.testing import assert_frame_equal
+from scipy.spatial import cKDTree
+
+import trafficprev.area
+import trafficprev.geocode
+import trafficprev.intake
+from trafficprev.area._build import to_metric_geoms
+from trafficprev.datasets import demo_files
+from trafficprev.network import PRECISE_LEVELS, SNAP_STATUSES, build_units, snap
+
+TRUTH = Path(__file__).resolve().parents[1] / "data" / "demo" / "truth" / "hotspots.csv"
+
+#: Demo roads drawn as two one-way carriageways (checked by test_dual_carriageway_premise).
+DUAL_ROADS = ("迎宾大道", "工业大道", "开发大道")
+
+SEG_LEN = 100.0
+MIN_REM = SEG_LEN / 10
+TOL = 0.15  # positions and lengths are rounded to 0.1 m
+
+
+@pytest.fixture(scope="module")
+def area():
+    f = demo_files()
+    return trafficprev.area.build_area(
+        "demo", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0]
+    )
+
+
+@pytest.fixture(scope="module")
+def geocoded(area):
+    cases = trafficprev.intake.read_determinations(demo_files()["determinations"]).cases
+    return trafficprev.geocode.geocode(cases[cases["commuting"]], area).cases
+
+
+@pytest.fixture(scope="module")
+def network(area):
+    return build_units(area)
+
+
+@pytest.fixture(scope="module")
+def snapped(network, area, geocoded):
+    return snap(geocoded, network, area)
+
+
+@pytest.fixture(scope="module")
+def segments(network):
+    u = network.units
+    return u[u["kind"] == "segment"].sort_values(["line", "from_m"])
+
+
+@pytest.fixture(scope="module")
+def line_length(network):
+    return pd.Series(
+        shapely.length(network.lines["geometry"].to_numpy()), index=network.lines["line"]
+    )
+
+
+@pytest.fixture(scope="module")
+def metric_units(network, area):
+    return to_metric_geoms(network.units.geometry.to_numpy(), area.to_metric)
+
+
+def _with_wkb(units) -> pd.DataFrame:
+    return pd.DataFrame(units.drop(columns="geometry")).assign(
+        wkb=shapely.to_wkb(units.geometry.to_numpy())
+    )
+
+
+def _node_to_unit(units) -> pd.Series:
+    """OSM node id -> intersection unit id (one row per node and unit)."""
+    ints = units[units["kind"] == "intersection"]
+    pairs = ints.assign(node=ints["node_ids"].str.split("|")).explode("node")
+    return pd.Series(pairs["unit_id"].to_numpy(), index=pairs["node"].astype(int).to_numpy())
+
+
+def _case(lon: float, lat: float, level: str = "given", road_id: str = "") -> pd.DataFrame:
+    return pd.DataFrame({"lon": [lon], "lat": [lat], "match_level": [level], "road_id": [road_id]})
+
+
+# --- unit ids ------------------------------------------------------------------------------
+
+
+def test_unit_ids_unique_and_sorted(network):
+    ids = network.units["unit_id"]
+    assert ids.is_unique
+    assert ids.is_monotonic_increasing
+    assert len(ids) > 1000
+
+
+def test_building_twice_gives_identical_units(area, network):
+    again = build_units(area)
+    assert_frame_equal(_with_wkb(again.units), _with_wkb(network.units))
+    assert (again.adjacency != network.adjacency).nnz == 0
+
+
+def test_unit_ids_derived_from_names_and_positions(network):
+    u = network.units
+    ints, segs = u[u["kind"] == "intersection"], u[u["kind"] == "segment"]
+    assert ints["unit_id"].str.match(r"^I:.+\|.+").all()
+    assert segs["unit_id"].str.match(r"^S:.+:\d+:\d{6}$").all()
+    # the intersection id names its two roads
+    for uid, road, cross in ints[["unit_id", "road", "cross_road"]].itertuples(index=False):
+        pair = uid[2:].split("#")[0].split("|")
+        assert sorted(pair) == sorted([road, cross]), uid
+    # the segment id is its line and its start in whole metres
+    expected = "S:" + segs["line"] + ":" + segs["from_m"].round().astype(int).map("{:06d}".format)
+    assert (segs["unit_id"] == expected).all()
+    assert (segs["line"].str.rsplit(":", n=1).str[0] == segs["road_id"]).all()
+
+
+def test_unit_ids_do_not_depend_on_edge_order(area, network):
+    shuffled = dataclasses.replace(area, edges=area.edges.sample(frac=1, random_state=1))
+    assert not shuffled.edges.index.equals(area.edges.index)  # the premise: rows reordered
+    units = build_units(shuffled).units
+    assert units["unit_id"].tolist() == network.units["unit_id"].tolist()
+    assert shapely.equals_exact(
+        units.geometry.to_numpy(), network.units.geometry.to_numpy(), tolerance=1e-7
+    ).all()
+
+
+# --- segments ------------------------------------------------------------------------------
+
+
+def test_segments_at_most_length_plus_a_tenth(segments):
+    assert segments["length_m"].max() <= SEG_LEN + SEG_LEN / 10 + TOL
+
+
+def test_segments_no_shorter_than_min_remainder(segments, line_length):
+    short = segments[segments["length_m"] < MIN_REM - TOL]
+    # only a whole line shorter than the minimum may give a shorter segment
+    short_lines = set(line_length.index[line_length < MIN_REM])
+    assert set(short["line"]) <= short_lines
+    per_line = segments[segments["line"].isin(short_lines)].groupby("line").size()
+    assert (per_line == 1).all()
+
+
+def test_segments_tile_their_line(segments, line_length, metric_units, network):
+    for line, s in segments.groupby("line"):
+        assert s["from_m"].iat[0] == 0, line
+        np.testing.assert_allclose(s["from_m"].to_numpy()[1:], s["to_m"].to_numpy()[:-1])
+        assert s["to_m"].iat[-1] == pytest.approx(line_length[line], abs=0.1), line
+        np.testing.assert_allclose(s["length_m"], s["to_m"] - s["from_m"], atol=TOL)
+    assert set(segments["line"]) == set(network.lines["line"])
+    # the geometry is the piece of the line it says it is
+    geom_len = shapely.length(metric_units[network.unit_pos[segments["unit_id"]].to_numpy()])
+    np.testing.assert_allclose(geom_len, segments["length_m"], atol=0.1)
+
+
+def test_dual_carriageway_premise(area):
+    """The demo's dual roads really have two parallel one-way carriageways in the input."""
+    edges = area.edges
+    geom = to_metric_geoms(edges.geometry.to_numpy(), area.to_metric)
+    for road in DUAL_ROADS:
+        sel = (edges["road_id"] == road).to_numpy()
+        assert edges.loc[sel, "oneway"].all(), road
+        # most edges' midpoints lie within 40 m of another edge of the same road
+        mids = shapely.line_interpolate_point(geom[sel], 0.5, normalized=True)
+        other = [
+            shapely.distance(m, shapely.multilinestrings(np.delete(geom[sel], i)))
+            for i, m in enumerate(mids)
+        ]
+        assert np.mean(np.asarray(other) <= 40) > 0.8, road
+
+
+@pytest.mark.parametrize("road", [*DUAL_ROADS, "建设路"])
+def test_dual_carriageway_has_one_reference_line(network, area, road):
+    lines = network.lines[network.lines["road_id"] == road]
+    geoms = lines["geometry"].to_numpy()
+    assert len(geoms) >= 1
+    for i, a in enumerate(geoms):
+        for j, b in enumerate(geoms):
+            if i == j:
+                continue
+            pts = shapely.line_interpolate_point(a, np.linspace(0, 1, 21), normalized=True)
+            assert np.mean(shapely.distance(pts, b) <= 40) < 0.8, (road, i, j)
+    if road in DUAL_ROADS:
+        # both carriageways folded onto one line: the lines carry half the edge length
+        edge_len = area.edges.loc[area.edges["road_id"] == road, "length_m"].sum()
+        assert shapely.length(geoms).sum() == pytest.approx(edge_len / 2, rel=0.1)
+
+
+def test_no_road_has_parallel_reference_lines(network):
+    for road, lines in network.lines.groupby("road_id"):
+        geoms = lines["geometry"].to_numpy()
+        for i, a in enumerate(geoms):
+            pts = shapely.line_interpolate_point(a, np.linspace(0, 1, 21), normalized=True)
+            for j, b in enumerate(geoms):
+                if i != j:
+                    assert np.mean(shapely.distance(pts, b) <= 40) < 0.8, (road, i, j)
+
+
+# --- intersections -------------------------------------------------------------------------
+
+
+def test_planted_intersections_each_in_one_unit(network):
+    truth = pd.read_csv(TRUTH, dtype=str)
+    planted = truth.loc[truth["kind"] == "intersection", "node_ids"].astype(int)
+    assert len(planted) == 7
+    node_unit = _node_to_unit(network.units)
+    for node in planted:
+        assert (node_unit.index == node).sum() == 1, node
+    assert node_unit[planted.to_numpy()].is_unique
+
+
+def test_intersection_unit_names_planted_roads(network):
+    truth = pd.read_csv(TRUTH, dtype=str)
+    node_unit = _node_to_unit(network.units)
+    roads = network.units.set_index("unit_id")[["road", "cross_road"]]
+    for row in truth[truth["kind"] == "intersection"].itertuples():
+        uid = node_unit[int(row.node_ids)]
+        assert set(roads.loc[uid]) == {row.road, row.cross_road}, uid
+
+
+def test_dual_carriageway_crossings_are_one_unit(area, network):
+    j = area.junctions[area.junctions["n_roads"] >= 2]
+    x, y = area.to_metric(
+        shapely.get_x(j.geometry.to_numpy()), shapely.get_y(j.geometry.to_numpy())
+    )
+    pairs = cKDTree(np.column_stack([x, y])).query_pairs(30.0, output_type="ndarray")
+    roads = [set(r.split("|")) - {""} for r in j["roads"]]
+    same = [(a, b) for a, b in pairs if len(roads[a] & roads[b]) >= 2]
+    assert len(same) >= 10  # the premise: the demo has such crossings
+    node_unit = _node_to_unit(network.units)
+    ids = j["node_id"].to_numpy()
+    for a, b in same:
+        assert node_unit[ids[a]] == node_unit[ids[b]], (ids[a], ids[b])
+    # and every junction of ≥ 2 named roads is in exactly one unit
+    assert node_unit.index.is_unique
+    assert set(node_unit.index) == set(ids)
+
+
+def test_smaller_intersection_radius_gives_more_intersections(area, network):
+    small = build_units(area, intersection_radius_m=5)
+    n_small = (small.units["kind"] == "intersection").sum()
+    n_default = (network.units["kind"] == "intersection").sum()
+    assert n_small > n_default
+
+
+# --- adjacency -----------------------------------------------------------------------------
+
+
+def test_adjacency_symmetric_binary_no_diagonal(network):
+    a = network.adjacency
+    n = len(network.units)
+    assert a.shape == (n, n)
+    assert (a != a.T).nnz == 0
+    assert set(np.unique(a.data)) == {1}
+    assert not a.diagonal().any()
+
+
+def test_consecutive_segments_adjacent(network, segments):
+    pos = network.unit_pos
+    a = network.adjacency
+    for _, s in segments.groupby("line"):
+        p = pos[s["unit_id"]].to_numpy()
+        if len(p) > 1:
+            assert np.asarray(a[p[:-1], p[1:]]).ravel().all()
+
+
+def test_intersection_adjacent_to_each_of_its_roads(area, network, metric_units):
+    units = network.units
+    junction_roads = area.junctions.set_index("node_id")["roads"]
+    seg = (units["kind"] == "segment").to_numpy()
+    road_ids = units["road_id"].to_numpy()
+    a = network.adjacency
+    missing = []
+    for i in np.flatnonzero(~seg):
+        nodes = [int(n) for n in units["node_ids"].iat[i].split("|")]
+        roads = {r for n in nodes for r in junction_roads[n].split("|") if r}
+        nb = set(a.indices[a.indptr[i] : a.indptr[i + 1]])
+        for road in roads:
+            cand = np.flatnonzero(seg & (road_ids == road))
+            if not len(cand) or nb & set(cand):
+                continue  # no segments of that road, or one is adjacent
+            if shapely.distance(metric_units[i], metric_units[cand]).min() <= 30:
+                missing.append((units["unit_id"].iat[i], road))
+    assert missing == []
+
+
+# --- snap ----------------------------------------------------------------------------------
+
+
+def test_snap_status_per_match_level(geocoded, snapped):
+    level = geocoded["match_level"]
+    assert snapped.index.equals(geocoded.index)
+    assert set(snapped["snap_status"]) <= set(SNAP_STATUSES)
+    road = level == "road"
+    assert road.sum() > 0
+    assert (snapped.loc[road, "snap_status"] == "road_level").all()
+    assert (snapped.loc[road, "unit_id"] == "").all()
+    admin = ~level.isin([*PRECISE_LEVELS, "road", "none"])
+    assert admin.sum() > 0
+    assert (snapped.loc[admin, "snap_status"] == "imprecise").all()
+    assert (snapped.loc[admin, "unit_id"] == "").all()
+    no_point = geocoded["lon"].isna()
+    assert no_point.sum() > 0
+    assert (snapped.loc[no_point, "snap_status"] == "no_point").all()
+    on_unit = snapped["snap_status"].isin(["ok", "ambiguous"])
+    assert (snapped.loc[on_unit, "unit_id"] != "").all()
+    assert (snapped.loc[~on_unit, "unit_id"] == "").all()
+
+
+def test_intersection_cases_snap_to_intersections(geocoded, snapped, network):
+    at = geocoded["match_level"] == "intersection"
+    assert at.sum() >= 50
+    kind = snapped.loc[at, "unit_id"].map(network.units.set_index("unit_id")["kind"])
+    assert (snapped.loc[at, "snap_status"] == "ok").all()
+    assert (kind == "intersection").all()
+    assert (snapped.loc[at, "snap_m"] <= 60).all()
+
+
+def test_point_far_from_roads_is_too_far(area, network):
+    lon, lat = 111.5280195, 28.9069353
+    edges = to_metric_geoms(area.edges.geometry.to_numpy(), area.to_metric)
+    x, y = area.to_metric(np.array([lon]), np.array([lat]))
+    assert shapely.distance(shapely.Point(x[0], y[0]), edges).min() > 500  # the premise
+    out = snap(_case(lon, lat), network, area)
+    assert out["snap_status"].iat[0] == "too_far"
+    assert out["unit_id"].iat[0] == ""
+    assert np.isnan(out["position_m"].iat[0])
+
+
+# A point 10 m from 工业大道's reference line and 7.6 m from 金融路's, 100 m from any
+# intersection.
+NEAR_TWO = (111.7496631, 29.0474039)
+
+
+def test_snap_premise_point_between_two_roads(area, network, metric_units):
+    x, y = area.to_metric(np.array([NEAR_TWO[0]]), np.array([NEAR_TWO[1]]))
+    pt = shapely.Point(x[0], y[0])
+    units = network.units
+    d = pd.Series(shapely.distance(pt, metric_units), index=units.index)
+    by_road = d[units["kind"] == "segment"].groupby(units["road_id"]).min()
+    assert by_road["工业大道"] == pytest.approx(10, abs=0.5)
+    assert by_road["金融路"] == pytest.approx(7.6, abs=0.5)
+    assert by_road.drop(["工业大道", "金融路"]).min() > 30
+    assert d[units["kind"] == "intersection"].min() > 60
+
+
+def test_snap_prefers_the_geocoded_road(area, network):
+    out = snap(_case(*NEAR_TWO, level="road_offset", road_id="工业大道"), network, area)
+    unit = network.units.set_index("unit_id").loc[out["unit_id"].iat[0]]
+    assert unit["road_id"] == "工业大道"
+    assert out["line"].iat[0] == unit["line"]
+    assert out["snap_m"].iat[0] == pytest.approx(10, abs=0.5)
+    assert out["snap_status"].iat[0] in ("ok", "ambiguous")
+    # without the geocoder's road, the nearer road wins
+    free = snap(_case(*NEAR_TWO, level="road_offset"), network, area)
+    assert free["unit_road"].iat[0] == "金融路"
+
+
+def test_snap_flags_near_ties_between_roads(area, network):
+    case = _case(*NEAR_TWO, level="road_offset")
+    assert snap(case, network, area, tie_m=5)["snap_status"].iat[0] == "ambiguous"
+    assert snap(case, network, area, tie_m=1)["snap_status"].iat[0] == "ok"
+
+
+def test_snap_position_within_unit(snapped, network, line_length):
+    on_seg = snapped["line"] != ""
+    assert on_seg.sum() >= 100
+    s = snapped[on_seg]
+    units = network.units.set_index("unit_id")
+    pos = s["position_m"]
+    assert (pos >= 0).all()
+    assert (pos <= s["line"].map(line_length) + 1e-6).all()
+    assert (pos >= s["unit_id"].map(units["from_m"]) - TOL).all()
+    assert (pos <= s["unit_id"].map(units["to_m"]) + TOL).all()
+    assert (s["line"] == s["unit_id"].map(units["line"])).all()
+
+
+def test_snap_invariant_to_case_order(geocoded, snapped, network, area):
+    shuffled = geocoded.sample(frac=1, random_state=7)
+    assert not shuffled.index.equals(geocoded.index)
+    again = snap(shuffled, network, area)
+    assert_frame_equal(again.loc[snapped.index], snapped)

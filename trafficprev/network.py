@@ -1,0 +1,553 @@
+"""Units of analysis on the road network, and snapping cases to them.
+
+:func:`build_units` turns an :class:`~trafficprev.area.Area` into
+
+* **intersections**: the nodes where two or more named roads meet, clustered within
+  ``intersection_radius_m`` (30 m by default), so the four nodes of a dual-carriageway
+  crossing are one unit;
+* **segments**: fixed-length pieces (100 m by default) of each named road's *reference
+  line*, cut at the intersections it passes. A dual carriageway has two parallel lines in
+  OSM; the shorter one, lying along the longer within ``carriageway_gap_m``, is not a line of
+  its own but is projected onto the longer, so both directions of a road count on the same
+  segments. A final remainder shorter than ``min_remainder_m`` joins the piece before it
+  (as spNetwork's ``lixelize_lines`` does).
+
+Unit ids are derived from road names and linear positions (``S:建设路:1:000300`` is the
+segment of 建设路's first reference line starting at 300 m; ``I:建设路|人民路`` the
+intersection), never from row order, so the same area gives the same ids everywhere.
+
+:func:`snap` assigns each precisely placed case to a unit: an intersection when it lies
+within ``intersection_snap_m`` of one (or the geocoder placed it at an intersection), else
+the nearest segment, preferring the road the geocoder matched. Road-level and admin-level
+cases are not snapped (their point is not where the accident happened), far snaps are
+refused, and near-ties between different roads are flagged; every case keeps a
+``snap_status``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from ._graph import EdgeGraph
+from .area._build import HIGHWAY_RANK, to_metric_geoms
+
+if TYPE_CHECKING:
+    from .area import Area
+
+__all__ = ["PRECISE_LEVELS", "SNAP_STATUSES", "Network", "build_units", "nearest_edges", "snap"]
+
+#: Geocode levels precise enough to put a case on a unit.
+PRECISE_LEVELS = ("override", "given", "intersection", "road_offset", "landmark")
+#: What :func:`snap` says about each case.
+SNAP_STATUSES = ("ok", "ambiguous", "too_far", "road_level", "imprecise", "no_point")
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """Units of analysis and the road graph of an area.
+
+    Attributes
+    ----------
+    units
+        ``unit_id, kind ('intersection' | 'segment'), road, cross_road, road_id, line,
+        from_m, to_m, length_m, node_ids, road_class`` (the OSM class of a segment's road;
+        ``intersection`` for intersections), WGS-84 geometry (points for intersections,
+        lines for segments). Sorted by ``unit_id``.
+    adjacency
+        Binary symmetric unit × unit matrix (no diagonal): consecutive segments of one
+        line, and a segment with the intersection at its end.
+    lines
+        The reference lines: ``line`` (``road_id:k``), ``road_id``, ``road``, metric
+        geometry, ``cuts`` (segment start positions, metres).
+    graph
+        The area's edges as an :class:`~trafficprev._graph.EdgeGraph` (for network
+        distances), with ``node_index`` mapping OSM node ids to graph nodes.
+    """
+
+    units: gpd.GeoDataFrame
+    adjacency: csr_matrix
+    lines: pd.DataFrame
+    graph: EdgeGraph
+    node_index: pd.Series
+    crs_metric: str
+
+    @cached_property
+    def unit_pos(self) -> pd.Series:
+        """Row position of each unit id."""
+        return pd.Series(np.arange(len(self.units)), index=self.units["unit_id"].to_numpy())
+
+
+def _cluster(xy: np.ndarray, radius: float) -> np.ndarray:
+    if len(xy) == 0:
+        return np.zeros(0, dtype=np.int64)
+    pairs = cKDTree(xy).query_pairs(radius, output_type="ndarray")
+    g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(xy), len(xy)))
+    return connected_components(g, directed=False)[1]
+
+
+def _intersections(area: Area, radius: float) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Intersection units from junction nodes where ≥ 2 named roads meet."""
+    j = area.junctions[area.junctions["n_roads"] >= 2].sort_values("node_id")
+    lon, lat = shapely.get_x(j.geometry.to_numpy()), shapely.get_y(j.geometry.to_numpy())
+    x, y = area.to_metric(lon, lat)
+    label = _cluster(np.column_stack([x, y]), radius)
+    rank = area.roads.drop_duplicates("name").set_index("name")["highway"].map(HIGHWAY_RANK)
+    rows = []
+    for lab in np.unique(label):
+        idx = np.flatnonzero(label == lab)
+        names = sorted({r for roads in j["roads"].iloc[idx] for r in roads.split("|") if r})
+        # the two most important roads name the intersection (class, then name)
+        names.sort(key=lambda n: (rank.get(n, 99), n))
+        rows.append(
+            {
+                "road": names[0],
+                "cross_road": names[1] if len(names) > 1 else "",
+                "roads": "|".join(sorted(names)),
+                "node_ids": "|".join(map(str, j["node_id"].iloc[idx])),
+                "x": float(x[idx].mean()),
+                "y": float(y[idx].mean()),
+            }
+        )
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out, x, y
+    base = (
+        "I:"
+        + out["road"].where(out["road"] < out["cross_road"], out["cross_road"])
+        + "|"
+        + out["cross_road"].where(out["road"] < out["cross_road"], out["road"])
+    )
+    out = out.assign(base=base).sort_values(["base", "x", "y"]).reset_index(drop=True)
+    k = out.groupby("base").cumcount() + 1
+    several = out["base"].duplicated(keep=False)
+    out["unit_id"] = np.where(several, out["base"] + "#" + k.astype(str), out["base"])
+    return out.drop(columns="base"), x, y
+
+
+def _reference_lines(area: Area, edge_geom: np.ndarray, gap: float) -> pd.DataFrame:
+    """Per road, the merged lines that carry its segments (parallel carriageways folded)."""
+    rows = []
+    edges = area.edges
+    for road_id, idx in sorted(edges.groupby("road_id").indices.items()):
+        if not road_id:
+            continue
+        merged = shapely.line_merge(shapely.multilinestrings(edge_geom[idx]))
+        parts = sorted(shapely.get_parts(merged), key=lambda g: (-g.length, g.coords[0]))
+        kept: list[shapely.LineString] = []
+        for part in parts:
+            if kept:
+                pts = shapely.line_interpolate_point(part, np.linspace(0, 1, 11), normalized=True)
+                near = shapely.distance(pts[:, None], np.array(kept)[None, :]).min(axis=1)
+                if (near <= gap).mean() >= 0.8:
+                    continue  # the other carriageway of a line already kept
+            kept.append(part)
+        name = area.roads.loc[area.roads["road_id"] == road_id, "name"].iloc[0]
+        for k, line in enumerate(kept, 1):
+            rows.append(
+                {"line": f"{road_id}:{k}", "road_id": road_id, "road": name, "geometry": line}
+            )
+    return pd.DataFrame(rows)
+
+
+def _cuts(
+    line: shapely.LineString,
+    inter_xy: np.ndarray,
+    tree: cKDTree | None,
+    near: float,
+    seg_len: float,
+    min_rem: float,
+) -> np.ndarray:
+    """Segment start positions along `line`: at the intersections it passes, then every
+    `seg_len` metres; a remainder shorter than `min_rem` joins the piece before it."""
+    breaks = [0.0, line.length]
+    if tree is not None:
+        coords = np.asarray(line.coords)
+        lo, hi = coords.min(axis=0) - near, coords.max(axis=0) + near
+        cand = tree.query_ball_point(((lo + hi) / 2), float(np.hypot(*(hi - lo)) / 2))
+        if cand:
+            pts = shapely.points(inter_xy[cand])
+            d = shapely.distance(line, pts)
+            s = shapely.line_locate_point(line, pts[d <= near])
+            breaks += [float(v) for v in s]
+    breaks = np.unique(np.round(breaks, 1))
+    # intersections closer than min_rem to the previous break (or to the line's end) do not
+    # cut: the piece would be a sliver, merged into its neighbour anyway
+    kept = [breaks[0]]
+    for b in breaks[1:-1]:
+        if b - kept[-1] >= min_rem and breaks[-1] - b >= min_rem:
+            kept.append(b)
+    breaks = np.array([*kept, breaks[-1]])
+    starts = []
+    for a, b in pairwise(breaks):
+        if b - a < 1e-6:
+            continue
+        pos = np.arange(a, b, seg_len)
+        if len(pos) > 1 and b - pos[-1] < min_rem:
+            pos = pos[:-1]
+        starts += pos.tolist()
+    # a stretch between two breaks shorter than min_rem joins the one before it
+    starts = np.asarray(starts)
+    if len(starts) > 1:
+        lens = np.diff(np.append(starts, line.length))
+        keep = np.ones(len(starts), bool)
+        keep[1:] = lens[1:] >= min_rem
+        if lens[0] < min_rem:
+            keep[1] = False  # a short first piece joins the one after it
+        starts = starts[keep]
+    return starts
+
+
+def build_units(
+    area: Area,
+    *,
+    intersection_radius_m: float = 30.0,
+    segment_length_m: float = 100.0,
+    min_remainder_m: float | None = None,
+    carriageway_gap_m: float = 40.0,
+) -> Network:
+    """Build the intersections and fixed-length segments of `area` and their adjacency.
+
+    Parameters
+    ----------
+    area
+        The gazetteer.
+    intersection_radius_m
+        Junction nodes of named roads closer than this are one intersection.
+    segment_length_m
+        Length of a segment.
+    min_remainder_m
+        A remainder shorter than this joins the previous segment (default a tenth of
+        `segment_length_m`, like spNetwork's ``mindist``).
+    carriageway_gap_m
+        A line of a road lying within this distance of a longer line of the same road
+        (over 80 % of it) is its other carriageway.
+
+    Returns
+    -------
+    Network
+    """
+    min_rem = segment_length_m / 10 if min_remainder_m is None else min_remainder_m
+    if min_rem < 1:
+        raise ValueError(
+            f"min_remainder_m must be at least 1 m (unit ids are whole metres), got {min_rem}"
+        )
+    edge_geom = to_metric_geoms(area.edges.geometry.to_numpy(), area.to_metric)
+    inters, _, _ = _intersections(area, intersection_radius_m)
+    inter_xy = inters[["x", "y"]].to_numpy(float) if len(inters) else np.zeros((0, 2))
+    tree = cKDTree(inter_xy) if len(inter_xy) else None
+    lines = _reference_lines(area, edge_geom, carriageway_gap_m)
+    seg_rows = []
+    near = max(intersection_radius_m, carriageway_gap_m)
+    cut_list = []
+    for line_id, road_id, road, line in lines[["line", "road_id", "road", "geometry"]].itertuples(
+        index=False
+    ):
+        starts = _cuts(line, inter_xy, tree, near, segment_length_m, min_rem)
+        cut_list.append(starts)
+        ends = np.append(starts[1:], line.length)
+        for a, b in zip(starts, ends, strict=True):
+            seg_rows.append(
+                {
+                    "unit_id": f"S:{line_id}:{round(a):06d}",
+                    "kind": "segment",
+                    "road": road,
+                    "cross_road": "",
+                    "road_id": road_id,
+                    "line": line_id,
+                    "from_m": round(float(a), 1),
+                    "to_m": round(float(b), 1),
+                    "length_m": round(float(b - a), 1),
+                    "node_ids": "",
+                    "geometry": shapely.ops.substring(line, a, b),
+                }
+            )
+    lines["cuts"] = cut_list
+    segs = pd.DataFrame(seg_rows)
+    ints = pd.DataFrame(
+        {
+            "unit_id": inters.get("unit_id", pd.Series(dtype=object)),
+            "kind": "intersection",
+            "road": inters.get("road", pd.Series(dtype=object)),
+            "cross_road": inters.get("cross_road", pd.Series(dtype=object)),
+            "road_id": "",
+            "line": "",
+            "from_m": np.nan,
+            "to_m": np.nan,
+            "length_m": 0.0,
+            "node_ids": inters.get("node_ids", pd.Series(dtype=object)),
+            "geometry": shapely.points(inter_xy) if len(inter_xy) else [],
+        }
+    )
+    units = pd.concat([ints, segs], ignore_index=True).sort_values("unit_id", ignore_index=True)
+    highway = dict(zip(area.roads["road_id"], area.roads["highway"], strict=True))
+    units["road_class"] = np.where(
+        units["kind"] == "intersection", "intersection", units["road_id"].map(highway).fillna("")
+    )
+    metric_geom = units["geometry"].to_numpy()
+    adjacency = _adjacency(units, metric_geom, near)
+    wgs = _to_wgs84(area, metric_geom)
+    gdf = gpd.GeoDataFrame(units.drop(columns="geometry"), geometry=wgs, crs="EPSG:4326")
+    graph, node_index = _edge_graph(area)
+    return Network(gdf, adjacency, lines, graph, node_index, area.crs_metric)
+
+
+def _adjacency(units: pd.DataFrame, geom: np.ndarray, near: float) -> csr_matrix:
+    n = len(units)
+    pos = np.arange(n)
+    seg = (units["kind"] == "segment").to_numpy()
+    a, b = [], []
+    # consecutive segments of one line
+    s = units[seg].assign(pos=pos[seg]).sort_values(["line", "from_m"])
+    same = s["line"].to_numpy()[1:] == s["line"].to_numpy()[:-1]
+    a += s["pos"].to_numpy()[:-1][same].tolist()
+    b += s["pos"].to_numpy()[1:][same].tolist()
+    # segments whose end lies at an intersection
+    ipos = pos[~seg]
+    if len(ipos) and seg.any():
+        ixy = np.column_stack([shapely.get_x(geom[ipos]), shapely.get_y(geom[ipos])])
+        tree = cKDTree(ixy)
+        for end in (0, -1):
+            pts = shapely.get_point(geom[pos[seg]], end)
+            # every intersection within reach of a segment end, not only the nearest
+            near_ints = tree.query_ball_point(
+                np.column_stack([shapely.get_x(pts), shapely.get_y(pts)]), near
+            )
+            for s_pos, hits in zip(pos[seg], near_ints, strict=True):
+                a += [s_pos] * len(hits)
+                b += ipos[hits].tolist()
+    m = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n)).tocsr()
+    m = ((m + m.T) > 0).astype(np.int8)
+    m.setdiag(0)
+    m.eliminate_zeros()
+    return m.tocsr()
+
+
+def _to_wgs84(area: Area, geom: np.ndarray) -> np.ndarray:
+    def back(coords: np.ndarray) -> np.ndarray:
+        lon, lat = area.to_lonlat(coords[:, 0], coords[:, 1])
+        return np.column_stack([np.round(lon, 7), np.round(lat, 7)])
+
+    return shapely.transform(geom, back)
+
+
+def _edge_graph(area: Area) -> tuple[EdgeGraph, pd.Series]:
+    e = area.edges
+    nodes = np.unique(np.concatenate([e["u"].to_numpy(), e["v"].to_numpy()]))
+    index = pd.Series(np.arange(len(nodes)), index=nodes)
+    length = np.maximum(e["length_m"].to_numpy(float), 0.01)
+    graph = EdgeGraph(index[e["u"]].to_numpy(), index[e["v"]].to_numpy(), length, len(nodes))
+    return graph, index
+
+
+# --- snapping -----------------------------------------------------------------------------
+
+
+def nearest_edges(
+    lines: np.ndarray, x: np.ndarray, y: np.ndarray, *, max_distance: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nearest line to each point, its distance and the position along it.
+
+    Vectorised with a shapely STRtree. Equidistant lines are resolved to the lowest index,
+    so the answer does not depend on the tree's internal order (pysal/spaghetti#598).
+
+    Parameters
+    ----------
+    lines
+        Metric LineStrings (array of shapely geometries).
+    x, y
+        Metric point coordinates.
+    max_distance
+        Points farther than this from every line get edge ``-1``.
+
+    Returns
+    -------
+    edge, distance, offset
+        Index into `lines` (``-1`` when none within `max_distance`), distance in metres
+        and metres along the line from its first vertex.
+
+    Examples
+    --------
+    >>> lines = np.array([shapely.LineString([(0, 0), (10, 0)]),
+    ...                   shapely.LineString([(0, 5), (10, 5)])])
+    >>> e, d, o = nearest_edges(lines, np.array([3.0, 4.0]), np.array([1.0, 2.5]))
+    >>> e.tolist(), d.tolist(), o.tolist()
+    ([0, 0], [1.0, 2.5], [3.0, 4.0])
+    """
+    pts = shapely.points(np.asarray(x, float), np.asarray(y, float))
+    tree = shapely.STRtree(lines)
+    (i, j), d = tree.query_nearest(
+        pts, max_distance=max_distance, return_distance=True, all_matches=True
+    )
+    edge = np.full(len(pts), -1)
+    dist = np.full(len(pts), np.inf)
+    order = np.lexsort((j, i))  # per point, the lowest line index first
+    i, j, d = i[order], j[order], d[order]
+    first = np.ones(len(i), bool)
+    first[1:] = i[1:] != i[:-1]
+    edge[i[first]] = j[first]
+    dist[i[first]] = d[first]
+    offset = np.full(len(pts), np.nan)
+    got = edge >= 0
+    offset[got] = shapely.line_locate_point(lines[edge[got]], pts[got])
+    return edge, dist, offset
+
+
+def snap(
+    cases: pd.DataFrame,
+    network: Network,
+    area: Area,
+    *,
+    max_snap_m: float = 100.0,
+    intersection_snap_m: float = 20.0,
+    tie_m: float = 5.0,
+) -> pd.DataFrame:
+    """Assign precisely placed cases to units.
+
+    Parameters
+    ----------
+    cases
+        Geocoded cases: ``lon``, ``lat``, ``match_level`` and, optionally, ``road_id`` (the
+        road the geocoder matched).
+    network
+        From :func:`build_units`.
+    area
+        The area the network was built from.
+    max_snap_m
+        Cases farther than this from every unit are refused (``too_far``), not dropped.
+    intersection_snap_m
+        A case this close to an intersection's centre belongs to the intersection; a case
+        the geocoder placed at an intersection goes to the nearest intersection within
+        ``3 × intersection_snap_m``.
+    tie_m
+        When the nearest segment of another road is at most this much farther than the
+        nearest, the snap is ``ambiguous`` (it is kept, and flagged).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned with `cases`: ``unit_id`` (``""`` when not snapped), ``snap_m``,
+        ``snap_status`` (one of :data:`SNAP_STATUSES`), ``line`` and ``position_m`` (the
+        linear position along the segment's reference line, for sliding windows),
+        ``unit_road``.
+    """
+    n = len(cases)
+    out = pd.DataFrame(
+        {
+            "unit_id": np.full(n, "", dtype=object),
+            "snap_m": np.full(n, np.nan),
+            "snap_status": np.full(n, "no_point", dtype=object),
+            "line": np.full(n, "", dtype=object),
+            "position_m": np.full(n, np.nan),
+            "unit_road": np.full(n, "", dtype=object),
+        },
+        index=cases.index,
+    )
+    lon = pd.to_numeric(cases.get("lon"), errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(cases.get("lat"), errors="coerce").to_numpy(float)
+    level = cases.get("match_level", pd.Series("given", index=cases.index)).astype(str).to_numpy()
+    has = np.isfinite(lon) & np.isfinite(lat)
+    precise = has & np.isin(level, PRECISE_LEVELS)
+    status = out["snap_status"].to_numpy().copy()
+    status[has & (level == "road")] = "road_level"
+    status[has & ~precise & (level != "road")] = "imprecise"
+    if not precise.any() or network.units.empty:
+        out["snap_status"] = status
+        return out
+    x, y = area.to_metric(lon[precise], lat[precise])
+    idx = np.flatnonzero(precise)
+    units = network.units
+    is_int = (units["kind"] == "intersection").to_numpy()
+    ugeom = to_metric_geoms(units.geometry.to_numpy(), area.to_metric)
+    unit_id = out["unit_id"].to_numpy().copy()
+    snap_m = out["snap_m"].to_numpy().copy()
+    line_col = out["line"].to_numpy().copy()
+    pos_col = out["position_m"].to_numpy().copy()
+    road_col = out["unit_road"].to_numpy().copy()
+    done = np.zeros(len(idx), bool)
+    # 1. intersections
+    if is_int.any():
+        ipos = np.flatnonzero(is_int)
+        ixy = np.column_stack([shapely.get_x(ugeom[ipos]), shapely.get_y(ugeom[ipos])])
+        d, i = cKDTree(ixy).query(np.column_stack([x, y]))
+        limit = np.where(level[idx] == "intersection", 3 * intersection_snap_m, intersection_snap_m)
+        hit = d <= limit
+        unit_id[idx[hit]] = units["unit_id"].to_numpy()[ipos[i[hit]]]
+        snap_m[idx[hit]] = d[hit]
+        status[idx[hit]] = "ok"
+        road_col[idx[hit]] = units["road"].to_numpy()[ipos[i[hit]]]
+        done |= hit
+    # 2. segments: the matched road first, else any named road
+    spos = np.flatnonzero(~is_int)
+    if len(spos):
+        sgeom = ugeom[spos]
+        tree = shapely.STRtree(sgeom)
+        pts = shapely.points(x, y)
+        want_road = (
+            cases["road_id"].fillna("").astype(str).to_numpy()[idx]
+            if "road_id" in cases
+            else np.full(len(idx), "")
+        )
+        seg_road = units["road_id"].to_numpy()[spos]
+        todo = np.flatnonzero(~done)
+        near_idx, near_d = tree.query_nearest(
+            pts[todo], max_distance=max_snap_m, return_distance=True, all_matches=False
+        )
+        best_seg = np.full(len(todo), -1)
+        best_d = np.full(len(todo), np.inf)
+        best_seg[near_idx[0]] = near_idx[1]
+        best_d[near_idx[0]] = near_d
+        # prefer the geocoder's road when it has a segment within max_snap_m (only cases
+        # whose nearest segment is on another road need the search)
+        nearest_road = np.where(best_seg >= 0, seg_road[np.maximum(best_seg, 0)], "")
+        redo = (want_road[todo] != "") & (nearest_road != want_road[todo])
+        for r in np.unique(want_road[todo][redo]):
+            mine = np.flatnonzero(redo & (want_road[todo] == r))
+            cand = np.flatnonzero(seg_road == r)
+            if not len(cand):
+                continue
+            d = shapely.distance(pts[todo][mine][:, None], sgeom[cand][None, :])
+            j = d.argmin(axis=1)
+            dj = d[np.arange(len(mine)), j]
+            ok = dj <= max_snap_m
+            best_seg[mine[ok]] = cand[j[ok]]
+            best_d[mine[ok]] = dj[ok]
+        got = best_seg >= 0
+        rows = idx[todo[got]]
+        seg = spos[best_seg[got]]
+        unit_id[rows] = units["unit_id"].to_numpy()[seg]
+        snap_m[rows] = best_d[got]
+        road_col[rows] = units["road"].to_numpy()[seg]
+        line_col[rows] = units["line"].to_numpy()[seg]
+        line_geom = network.lines.set_index("line")["geometry"]
+        for ln in np.unique(line_col[rows]):
+            sel = rows[line_col[rows] == ln]
+            g = line_geom[ln]
+            k = np.searchsorted(idx, sel)
+            pos_col[sel] = shapely.line_locate_point(g, shapely.points(x[k], y[k]))
+        status[rows] = "ok"
+        # ambiguous: a segment of another road nearly as near
+        a, b = (
+            tree.query(pts[todo[got]], predicate="dwithin", distance=best_d[got].max() + tie_m)
+            if got.any()
+            else (np.zeros(0, int), np.zeros(0, int))
+        )
+        if len(a):
+            dist = shapely.distance(pts[todo[got]][a], sgeom[b])
+            other = seg_road[b] != seg_road[best_seg[got]][a]
+            close = other & (dist <= best_d[got][a] + tie_m)
+            status[rows[np.unique(a[close])]] = "ambiguous"
+        status[idx[todo[~got]]] = "too_far"
+    out["unit_id"], out["snap_m"], out["snap_status"] = unit_id, snap_m, status
+    out["line"], out["position_m"], out["unit_road"] = line_col, pos_col, road_col
+    return out
