@@ -38,6 +38,9 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_democity.py
 	$(BIN)/python benchmarks/bench_area.py
 	$(BIN)/python benchmarks/bench_geocode.py
+	$(BIN)/python benchmarks/bench_gistar.py
+	$(BIN)/python benchmarks/bench_nkde.py
+	$(BIN)/python benchmarks/bench_hotspots.py
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache

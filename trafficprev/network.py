@@ -61,9 +61,11 @@ class Network:
     ----------
     units
         ``unit_id, kind ('intersection' | 'segment'), road, cross_road, road_id, line,
-        from_m, to_m, length_m, node_ids, road_class`` (the OSM class of a segment's road;
-        ``intersection`` for intersections), WGS-84 geometry (points for intersections,
-        lines for segments). Sorted by ``unit_id``.
+        from_m, to_m, length_m, exposure_m, node_ids, road_class`` (``exposure_m``: metres
+        of road whose cases land on the unit — a dual road's segment counts both
+        carriageways, an intersection its arms within the snap reach; ``road_class``: the
+        OSM class of a segment's road, ``intersection`` for intersections), WGS-84 geometry
+        (points for intersections, lines for segments). Sorted by ``unit_id``.
     adjacency
         Binary symmetric unit × unit matrix (no diagonal): consecutive segments of one
         line, and a segment with the intersection at its end.
@@ -153,11 +155,40 @@ def _reference_lines(area: Area, edge_geom: np.ndarray, gap: float) -> pd.DataFr
                     continue  # the other carriageway of a line already kept
             kept.append(part)
         name = area.roads.loc[area.roads["road_id"] == road_id, "name"].iloc[0]
+        # how many carriageways a metre of reference line stands for (2 on a dual road)
+        factor = max(1.0, sum(p.length for p in parts) / max(sum(k.length for k in kept), 1e-9))
         for k, line in enumerate(kept, 1):
             rows.append(
-                {"line": f"{road_id}:{k}", "road_id": road_id, "road": name, "geometry": line}
+                {
+                    "line": f"{road_id}:{k}",
+                    "road_id": road_id,
+                    "road": name,
+                    "carriageways": round(factor, 3),
+                    "geometry": line,
+                }
             )
     return pd.DataFrame(rows)
+
+
+def _intersection_exposure(area: Area, node_ids: pd.Series, snap_m: float) -> np.ndarray:
+    """Metres of road within `snap_m` of each intersection: its arms (each counted up to
+    `snap_m`) and the edges inside it. Cases on them snap to the intersection."""
+    e = area.edges
+    out = np.zeros(len(node_ids))
+    member = {}
+    for k, ids in enumerate(node_ids):
+        for n in str(ids).split("|"):
+            if n:
+                member[int(n)] = k
+    cu = e["u"].map(member)
+    cv = e["v"].map(member)
+    length = e["length_m"].to_numpy(float)
+    inside = cu.notna() & cv.notna() & (cu == cv)
+    np.add.at(out, cu[inside].astype(int).to_numpy(), length[inside.to_numpy()])
+    for col, other in ((cu, cv), (cv, cu)):
+        arm = col.notna() & ~(other == col)
+        np.add.at(out, col[arm].astype(int).to_numpy(), np.minimum(length[arm.to_numpy()], snap_m))
+    return out
 
 
 def _cuts(
@@ -215,6 +246,7 @@ def build_units(
     segment_length_m: float = 100.0,
     min_remainder_m: float | None = None,
     carriageway_gap_m: float = 40.0,
+    intersection_snap_m: float = 20.0,
 ) -> Network:
     """Build the intersections and fixed-length segments of `area` and their adjacency.
 
@@ -232,6 +264,9 @@ def build_units(
     carriageway_gap_m
         A line of a road lying within this distance of a longer line of the same road
         (over 80 % of it) is its other carriageway.
+    intersection_snap_m
+        The reach of an intersection in :func:`snap`; its ``exposure_m`` counts the road
+        within that reach.
 
     Returns
     -------
@@ -250,9 +285,9 @@ def build_units(
     seg_rows = []
     near = max(intersection_radius_m, carriageway_gap_m)
     cut_list = []
-    for line_id, road_id, road, line in lines[["line", "road_id", "road", "geometry"]].itertuples(
-        index=False
-    ):
+    for line_id, road_id, road, factor, line in lines[
+        ["line", "road_id", "road", "carriageways", "geometry"]
+    ].itertuples(index=False):
         starts = _cuts(line, inter_xy, tree, near, segment_length_m, min_rem)
         cut_list.append(starts)
         ends = np.append(starts[1:], line.length)
@@ -268,6 +303,7 @@ def build_units(
                     "from_m": round(float(a), 1),
                     "to_m": round(float(b), 1),
                     "length_m": round(float(b - a), 1),
+                    "exposure_m": round(float(b - a) * factor, 1),
                     "node_ids": "",
                     "geometry": shapely.ops.substring(line, a, b),
                 }
@@ -285,6 +321,11 @@ def build_units(
             "from_m": np.nan,
             "to_m": np.nan,
             "length_m": 0.0,
+            "exposure_m": (
+                _intersection_exposure(area, inters["node_ids"], intersection_snap_m)
+                if len(inters)
+                else []
+            ),
             "node_ids": inters.get("node_ids", pd.Series(dtype=object)),
             "geometry": shapely.points(inter_xy) if len(inter_xy) else [],
         }

@@ -134,6 +134,11 @@ def _density(
     return dens
 
 
+def _intersection_snap(settings: Settings) -> float:
+    """How close to an intersection's centre a case must be to count for it."""
+    return settings.intersection_radius_m * 2 / 3
+
+
 def _clusters_of(placed: pd.DataFrame, area: Area, settings: Settings) -> np.ndarray:
     """DBSCAN labels of the cases; points within an eighth of eps are merged first (their
     case counts become weights), which keeps memory linear in the number of places."""
@@ -211,6 +216,7 @@ def find_hotspots(
             area,
             intersection_radius_m=settings.intersection_radius_m,
             segment_length_m=settings.segment_length_m,
+            intersection_snap_m=_intersection_snap(settings),
         )
     lap("units")
     snapped = snap(
@@ -218,7 +224,7 @@ def find_hotspots(
         network,
         area,
         max_snap_m=settings.max_snap_m,
-        intersection_snap_m=settings.intersection_radius_m * 2 / 3,
+        intersection_snap_m=_intersection_snap(settings),
     )
     frame = cases.drop(columns=[c for c in snapped if c in cases]).join(snapped)
     frame["weight"] = severity_weights(
@@ -241,10 +247,12 @@ def find_hotspots(
     gi = gi_star(wsum, w, alpha=settings.fdr_alpha, fdr=True)
     for col in gi.columns:
         units[col] = gi[col].to_numpy()
-    # an intersection stands for the road within its radius on each side
-    length = units["length_m"].to_numpy(float).copy()
-    length[units["kind"].to_numpy() == "intersection"] = 2 * settings.intersection_radius_m
-    pois = poisson_local(n, np.maximum(length, 1.0), w, stratum=units["road_class"].to_numpy())
+    pois = poisson_local(
+        n,
+        np.maximum(units["exposure_m"].to_numpy(float), 1.0),
+        w,
+        stratum=units["road_class"].to_numpy(),
+    )
     for col in pois.columns:
         units[col] = pois[col].to_numpy()
     # Gi*'s normal approximation overstates significance on sparse counts: a unit is hot
