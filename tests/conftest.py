@@ -63,3 +63,24 @@ def check_road_source_columns():
                 assert df[col].dtype == pd.Series([], dtype=dtype).dtype, (table, col)
 
     return check
+
+
+@pytest.fixture(scope="session")
+def demo_area():
+    """The demo city's area gazetteer (built once per test session; do not mutate)."""
+    from trafficprev.area import build_area
+    from trafficprev.datasets import demo_files
+
+    f = demo_files()
+    return build_area("demo", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0])
+
+
+@pytest.fixture(scope="session")
+def demo_geocoded(demo_area):
+    """The demo city's commuting cases, geocoded (once per session; do not mutate)."""
+    from trafficprev.datasets import demo_files
+    from trafficprev.geocode import geocode
+    from trafficprev.intake import read_determinations
+
+    cases = read_determinations(demo_files()["determinations"]).cases
+    return geocode(cases[cases["commuting"]], demo_area).cases

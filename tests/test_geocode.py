@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 
 from trafficprev.area import build_area
 from trafficprev.coords import haversine_m, wgs84_to_gcj02
-from trafficprev.datasets import demo_files
 from trafficprev.geocode import (
     LEVELS,
     GeocodeCache,
@@ -33,9 +32,8 @@ from trafficprev.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def area():
-    f = demo_files()
-    return build_area("demo", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0])
+def area(demo_area):
+    return demo_area
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,7 @@ from pandas.testing import assert_frame_equal, assert_series_equal
 from scipy import sparse
 from scipy.stats import poisson
 
-import trafficprev.area
-import trafficprev.geocode
-import trafficprev.intake
 from trafficprev import Settings
-from trafficprev.datasets import demo_files
 from trafficprev.hotspots import LABEL, PRESETS, find_hotspots
 from trafficprev.hotspots._poisson import poisson_local
 from trafficprev.network import SNAP_STATUSES
@@ -29,17 +25,13 @@ CLASSES = {"", "significant", "threshold", "cluster"}
 
 
 @pytest.fixture(scope="module")
-def area():
-    f = demo_files()
-    return trafficprev.area.build_area(
-        "demo", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0]
-    )
+def area(demo_area):
+    return demo_area
 
 
 @pytest.fixture(scope="module")
-def geocoded(area):
-    cases = trafficprev.intake.read_determinations(demo_files()["determinations"]).cases
-    return trafficprev.geocode.geocode(cases[cases["commuting"]], area).cases
+def geocoded(demo_geocoded):
+    return demo_geocoded
 
 
 @pytest.fixture(scope="module")

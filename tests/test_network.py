@@ -17,11 +17,7 @@ import shapely
 from pandas.testing import assert_frame_equal
 from scipy.spatial import cKDTree
 
-import trafficprev.area
-import trafficprev.geocode
-import trafficprev.intake
 from trafficprev.area._build import to_metric_geoms
-from trafficprev.datasets import demo_files
 from trafficprev.network import PRECISE_LEVELS, SNAP_STATUSES, build_units, snap
 
 TRUTH = Path(__file__).resolve().parents[1] / "data" / "demo" / "truth" / "hotspots.csv"
@@ -35,17 +31,13 @@ TOL = 0.15  # positions and lengths are rounded to 0.1 m
 
 
 @pytest.fixture(scope="module")
-def area():
-    f = demo_files()
-    return trafficprev.area.build_area(
-        "demo", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0]
-    )
+def area(demo_area):
+    return demo_area
 
 
 @pytest.fixture(scope="module")
-def geocoded(area):
-    cases = trafficprev.intake.read_determinations(demo_files()["determinations"]).cases
-    return trafficprev.geocode.geocode(cases[cases["commuting"]], area).cases
+def geocoded(demo_geocoded):
+    return demo_geocoded
 
 
 @pytest.fixture(scope="module")
