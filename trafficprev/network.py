@@ -98,7 +98,7 @@ def _cluster(xy: np.ndarray, radius: float) -> np.ndarray:
     return connected_components(g, directed=False)[1]
 
 
-def _intersections(area: Area, radius: float) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def _intersections(area: Area, radius: float) -> pd.DataFrame:
     """Intersection units from junction nodes where ≥ 2 named roads meet."""
     j = area.junctions[area.junctions["n_roads"] >= 2].sort_values("node_id")
     lon, lat = shapely.get_x(j.geometry.to_numpy()), shapely.get_y(j.geometry.to_numpy())
@@ -123,7 +123,7 @@ def _intersections(area: Area, radius: float) -> tuple[pd.DataFrame, np.ndarray,
         )
     out = pd.DataFrame(rows)
     if out.empty:
-        return out, x, y
+        return out
     base = (
         "I:"
         + out["road"].where(out["road"] < out["cross_road"], out["cross_road"])
@@ -134,7 +134,7 @@ def _intersections(area: Area, radius: float) -> tuple[pd.DataFrame, np.ndarray,
     k = out.groupby("base").cumcount() + 1
     several = out["base"].duplicated(keep=False)
     out["unit_id"] = np.where(several, out["base"] + "#" + k.astype(str), out["base"])
-    return out.drop(columns="base"), x, y
+    return out.drop(columns="base")
 
 
 def _reference_lines(area: Area, edge_geom: np.ndarray, gap: float) -> pd.DataFrame:
@@ -278,7 +278,7 @@ def build_units(
             f"min_remainder_m must be at least 1 m (unit ids are whole metres), got {min_rem}"
         )
     edge_geom = to_metric_geoms(area.edges.geometry.to_numpy(), area.to_metric)
-    inters, _, _ = _intersections(area, intersection_radius_m)
+    inters = _intersections(area, intersection_radius_m)
     inter_xy = inters[["x", "y"]].to_numpy(float) if len(inters) else np.zeros((0, 2))
     tree = cKDTree(inter_xy) if len(inter_xy) else None
     lines = _reference_lines(area, edge_geom, carriageway_gap_m)
