@@ -2,7 +2,9 @@
 
 Namespaces: :mod:`trafficprev.intake`, :mod:`trafficprev.narrative`,
 :mod:`trafficprev.schema`, :mod:`trafficprev.settings`, :mod:`trafficprev.privacy`,
-:mod:`trafficprev.timeparse`, :mod:`trafficprev.datasets`.
+:mod:`trafficprev.timeparse`, :mod:`trafficprev.datasets`; imported on use:
+:mod:`trafficprev.area`, :mod:`trafficprev.geocode`, :mod:`trafficprev.network`,
+:mod:`trafficprev.hotspots`, :mod:`trafficprev.groups`, :mod:`trafficprev.trends`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,12 @@ from ._errors import (
     TrafficPrevError,
     TrafficPrevWarning,
 )
-from .intake import read_campaign_candidates, read_determinations, read_enterprises
+from .intake import (
+    read_campaign_candidates,
+    read_determinations,
+    read_enterprises,
+    read_measures,
+)
 from .settings import Settings
 
 try:
@@ -44,4 +51,5 @@ __all__ = [
     "read_campaign_candidates",
     "read_determinations",
     "read_enterprises",
+    "read_measures",
 ]

@@ -35,6 +35,12 @@ REASONS: dict[str, tuple[str, str]] = {
     "missing_name": ("名称", "名称为空 / name is empty"),
     "insured_invalid": ("参保人数", "参保人数不是非负整数 / insured headcount is not a count"),
     "missing_kind": ("类型", "类型为空 / kind is empty"),
+    "date_empty": ("实施日期", "实施日期为空 / date is empty"),
+    "date_invalid": ("实施日期", "实施日期无法识别 / date not understood"),
+    "target_and_point_missing": (
+        "道路或单位",
+        "既无道路或单位也无经纬度 / neither a road or unit nor a point",
+    ),
 }
 
 

@@ -110,6 +110,9 @@ _REASON_COLUMN = {
     "missing_name": "name",
     "insured_invalid": "insured",
     "missing_kind": "kind",
+    "date_empty": "implemented_on",
+    "date_invalid": "implemented_on",
+    "target_and_point_missing": "target",
 }
 
 

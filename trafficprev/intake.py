@@ -38,6 +38,8 @@ from .schema import (
     CAMPAIGN_KINDS,
     DETERMINATION_COLUMNS,
     ENTERPRISE_COLUMNS,
+    MEASURE_COLUMNS,
+    MEASURE_KINDS,
     PERSONAL_COLUMNS,
     TableSchema,
 )
@@ -50,6 +52,7 @@ __all__ = [
     "read_campaign_candidates",
     "read_determinations",
     "read_enterprises",
+    "read_measures",
 ]
 
 logger = logging.getLogger(__name__)
@@ -331,7 +334,18 @@ def _read_register(
     unknown = [c for c in frame.columns if c not in canon and c not in INTERNAL]
     clean = {c: nfkc(frame[c]) for c in canon if c not in ("lon", "lat", "crs")}
     problems: list[tuple[str, pd.Series]] = [("extra_cells", frame[EXTRA_CELLS].astype(bool))]
+    dates = None
+    if schema is MEASURE_COLUMNS:
+        dates = parse_times(frame["implemented_on"])
+        problems.append(("date_empty", clean["implemented_on"] == ""))
+        problems.append(("date_invalid", dates["error"].notna() & (clean["implemented_on"] != "")))
+        no_point = pd.to_numeric(frame["lon"], errors="coerce").isna() | pd.to_numeric(
+            frame["lat"], errors="coerce"
+        ).isna()
+        problems.append(("target_and_point_missing", (clean["target"] == "") & no_point))
     for c in schema.required:
+        if c.name == "implemented_on":
+            continue
         if c.name == "insured":
             n = pd.to_numeric(clean["insured"].str.replace(",", "", regex=False), errors="coerce")
             problems.append(("insured_invalid", ~(n >= 0) | (n % 1 != 0)))
@@ -361,6 +375,11 @@ def _read_register(
         records["size"] = pd.to_numeric(
             records["size"].str.replace(",", "", regex=False), errors="coerce"
         )
+    if schema is MEASURE_COLUMNS:
+        known = records["kind"].isin(MEASURE_KINDS)
+        flags["kind_unknown"] = ~known
+        records["kind"] = records["kind"].where(known, "其他")
+        records["implemented_on"] = pd.to_datetime(dates["value"][idx]).dt.normalize()
     personal_unknown = personal_unknown_columns(v, unknown)
     flags["personal_column"] = pd.Series(bool(personal_unknown), index=idx)
     for c in unknown:
@@ -369,7 +388,7 @@ def _read_register(
     records["issues"] = issues_column(flags, idx)
     records["source_file"] = v["_file"]
     records["source_row"] = v["_row"]
-    key = records[key_cols].astype(str).agg("|".join, axis=1).str.upper()
+    key = records[key_cols].astype(str).fillna("").agg("|".join, axis=1).str.upper()
     compare = [c for c in canon if c in v.columns]
     keep, duplicates = dedupe(
         v.assign(**{c: clean[c][idx] for c in clean}),
@@ -435,3 +454,27 @@ def read_campaign_candidates(
         ``size``, ``issues`` and the source columns.
     """
     return _read_register(paths, CAMPAIGN_COLUMNS, ["name", "kind"], settings, progress)
+
+
+def read_measures(
+    paths: Sequence[str | Path] | str | Path,
+    *,
+    settings: Settings | None = None,
+    progress: bool = False,
+) -> IntakeResult:
+    """Read existing prevention measures (类型, 道路或单位, 经度, 纬度, 坐标系, 实施日期).
+
+    Used to evaluate what was done (:func:`trafficprev.trends.evaluate_measures`). Kinds
+    outside 警示标志 / 设施 / 宣传 / 培训 become 其他 and are flagged. Rows without a kind, with
+    an empty or unreadable date, or with neither a road/unit nor a point are rejected with
+    the reason. Rows with the same kind, target, date and point collapse, the later one
+    winning.
+
+    Returns
+    -------
+    IntakeResult
+        ``records`` has ``kind``, ``target``, ``lon``, ``lat`` (WGS-84), ``crs``,
+        ``implemented_on`` (datetime64, midnight), ``issues`` and the source columns.
+    """
+    key = ["kind", "target", "implemented_on", "lon", "lat"]
+    return _read_register(paths, MEASURE_COLUMNS, key, settings, progress)

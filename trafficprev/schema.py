@@ -20,6 +20,7 @@ __all__ = [
     "DIRECTIONS",
     "ENTERPRISE_COLUMNS",
     "MEASURE_COLUMNS",
+    "MEASURE_KINDS",
     "MODES",
     "PERSONAL_COLUMNS",
     "POI_COLUMNS",
@@ -317,3 +318,7 @@ POI_COLUMNS = TableSchema(
     ),
 )
 CAMPAIGN_KINDS: tuple[str, ...] = ("大型社区", "工业园区", "CBD", "学校", "其他")
+
+#: Kinds of existing prevention measures (警示标志 and 设施 act on road units, 培训 and 宣传
+#: on enterprises or places).
+MEASURE_KINDS: tuple[str, ...] = ("警示标志", "设施", "宣传", "培训", "其他")

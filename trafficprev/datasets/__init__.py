@@ -93,7 +93,7 @@ def demo_dir() -> Path:
 
 def demo_files() -> dict[str, list[Path]]:
     """The demo city's inputs by kind: determinations, enterprises, campaign_sites, roads,
-    divisions, pois (never the ``truth/`` folder)."""
+    divisions, pois, measures (never the ``truth/`` folder)."""
     root = demo_dir()
     return {
         "determinations": sorted(root.glob("determinations_*.xlsx"))
@@ -103,4 +103,5 @@ def demo_files() -> dict[str, list[Path]]:
         "roads": [root / "demo_city.osm"],
         "divisions": [root / "admin_divisions.csv"],
         "pois": [root / "pois.csv"],
+        "measures": [root / "measures.csv"],
     }

@@ -480,6 +480,62 @@ def _bad_rows(rows: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return pd.concat([again, q4, revised, bad_time, no_employer], ignore_index=True)
 
 
+MEASURE_HEADER = ["类型", "道路或单位", "经度", "纬度", "坐标系", "实施日期"]
+
+
+def _quarter_start(quarter: str) -> dt.date:
+    return dt.date(int(quarter[:4]), 3 * int(quarter[-1]) - 2, 1)
+
+
+def demo_measures(
+    world: World, sim: Simulation, config: DemoConfig
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Existing measures of the demo city, and their planted truth.
+
+    Warning signs at every fading hotspot, installed on the first day after its risk ends
+    (the planted change: the hotspot's extra risk stops); a sign at the first persistent
+    hotspot half-way through the period (nothing changes: a null effect the evaluation must
+    not call a success); training at two risky enterprises and at the two largest ordinary
+    ones half-way through (nothing changes). Draws no random numbers, so the other files
+    do not depend on it.
+    """
+    quarters = config.quarter_list()
+    middle = _quarter_start(quarters[len(quarters) // 2])
+    rows, truth = [], []
+    hot = sim.hotspots.sort_values("hotspot_id")
+    fading = hot[hot["pattern"] == "fading"]
+    persistent = hot[hot["pattern"] == "persistent"].head(1)
+    for h, when, change in [
+        *((h, None, "risk_ends") for h in fading.itertuples()),
+        *((h, middle, "none") for h in persistent.itertuples()),
+    ]:
+        if when is None:
+            after = quarters.index(h.quarters_active[-1]) + 1
+            if after >= len(quarters):
+                continue
+            when = _quarter_start(quarters[after])
+        target = (
+            f"{h.road}与{h.cross_road}交叉口" if h.kind == "intersection" else f"{h.road}"
+        )
+        rows.append(["警示标志", target, f"{h.lon:.7f}", f"{h.lat:.7f}", "WGS84", when.isoformat()])
+        truth.append(("警示标志", target, h.hotspot_id, when.isoformat(), change))
+    risky = sim.risky_enterprises.sort_values("credit_code").head(2)
+    ents = world.enterprises
+    ordinary = (
+        ents[~ents["credit_code"].isin(sim.risky_enterprises["credit_code"])]
+        .sort_values(["insured", "credit_code"], ascending=[False, True])
+        .head(2)
+    )
+    for e in [*risky.itertuples(), *ordinary.itertuples()]:
+        rows.append(["培训", e.name, "", "", "", middle.isoformat()])
+        truth.append(("培训", e.name, e.credit_code, middle.isoformat(), "none"))
+    public = pd.DataFrame(rows, columns=MEASURE_HEADER)
+    planted = pd.DataFrame(
+        truth, columns=["kind", "target", "hotspot_or_credit_code", "implemented_on", "planted"]
+    )
+    return public, planted
+
+
 def make_demo_city(out_dir: str | Path, config: DemoConfig | None = None) -> dict[str, Path]:
     """Generate the demo city's files into `out_dir`.
 
@@ -508,12 +564,20 @@ def make_demo_city(out_dir: str | Path, config: DemoConfig | None = None) -> dic
         "pois": out / "pois.csv",
         "campaign_sites": out / "campaign_sites.csv",
         "enterprises": out / "enterprises.csv",
+        "measures": out / "measures.csv",
     }
     write_osm(world, paths["roads"])
     write_divisions_csv(world, paths["divisions"])
     write_pois_csv(world, paths["pois"])
     write_campaign_candidates_csv(world, paths["campaign_sites"])
     write_enterprises_csv(world, paths["enterprises"])
+    measures, measures_truth = demo_measures(world, sim, config)
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(["示范市（合成演示数据，非真实地点）已实施措施"])
+    writer.writerow(MEASURE_HEADER)
+    writer.writerows(measures.itertuples(index=False))
+    paths["measures"].write_bytes(buf.getvalue().encode("utf-8-sig"))
     last = rows["_quarter"].max()
     for year in sorted(rows["_year"].unique()):
         part = rows[(rows["_year"] == year) & (rows["_quarter"] != last)]
@@ -534,6 +598,7 @@ def make_demo_city(out_dir: str | Path, config: DemoConfig | None = None) -> dic
         "truth_hotspots": out / "truth" / "hotspots.csv",
         "truth_enterprises": out / "truth" / "risky_enterprises.csv",
         "truth_config": out / "truth" / "config.csv",
+        "truth_measures": out / "truth" / "measures.csv",
     }
     truth.to_csv(truth_paths["truth_cases"], index=False, encoding="utf-8")
     hot = sim.hotspots.copy()
@@ -541,6 +606,7 @@ def make_demo_city(out_dir: str | Path, config: DemoConfig | None = None) -> dic
         hot[col] = hot[col].map(lambda t: "|".join(map(str, t)))
     hot.to_csv(truth_paths["truth_hotspots"], index=False, encoding="utf-8")
     sim.risky_enterprises.to_csv(truth_paths["truth_enterprises"], index=False, encoding="utf-8")
+    measures_truth.to_csv(truth_paths["truth_measures"], index=False, encoding="utf-8")
     pd.Series(asdict(config)).rename("value").to_csv(
         truth_paths["truth_config"], index_label="setting"
     )
