@@ -66,6 +66,21 @@ class Settings:
         DBSCAN (haversine) neighbourhood radius and minimum cases of a cluster.
     window_m, window_step_m
         Sliding windows along each road for the 多发点段 presets.
+    key_enterprises
+        Length of the key-enterprise list for commuting-safety training (the plan's precision
+        project used 22).
+    gate_radius_m
+        A case within this distance of its employer's registered address counts as "at the
+        gate".
+    emerging_share, trend_alpha
+        Emerging-hotspot classes: share of quarters that must be hot for the persistent
+        family (ESRI's 90 %), and the Mann–Kendall significance level of a trend.
+    peak_share
+        The peak window of a hotspot or enterprise is the shortest window holding this share
+        of its timed cases.
+    measure_radius_m
+        A warning sign treats the units within this distance of its point (evaluation of
+        measures).
     """
 
     as_of: dt.date | None = None
@@ -90,6 +105,12 @@ class Settings:
     cluster_min_cases: int = 3
     window_m: float = 500.0
     window_step_m: float = 100.0
+    key_enterprises: int = 22
+    gate_radius_m: float = 300.0
+    emerging_share: float = 0.9
+    trend_alpha: float = 0.05
+    peak_share: float = 0.5
+    measure_radius_m: float = 100.0
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -142,18 +163,24 @@ class Settings:
             ("cluster_eps_m", 1.0, 10000.0),
             ("window_m", 10.0, 50000.0),
             ("window_step_m", 1.0, 50000.0),
+            ("gate_radius_m", 0.0, 10000.0),
+            ("measure_radius_m", 1.0, 5000.0),
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not (
                 low <= value <= high
             ):
                 problems.append(f"{name} must be a number in {low:g}..{high:g}, got {value!r}")
-        for name, low in (("gi_k", 1), ("cluster_min_cases", 1)):
+        for name, low in (("gi_k", 1), ("cluster_min_cases", 1), ("key_enterprises", 1)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 problems.append(f"{name} must be an integer >= {low}, got {value!r}")
         if not isinstance(self.fdr_alpha, float | int) or not 0 < self.fdr_alpha < 1:
             problems.append(f"fdr_alpha must be in (0, 1), got {self.fdr_alpha!r}")
+        for name in ("emerging_share", "trend_alpha", "peak_share"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, float | int) or not 0 < value < 1:
+                problems.append(f"{name} must be in (0, 1), got {value!r}")
         if self.nkde_method not in ("simple", "discontinuous", "continuous"):
             problems.append(
                 f"nkde_method must be simple, discontinuous or continuous, got {self.nkde_method!r}"

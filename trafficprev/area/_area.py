@@ -267,7 +267,7 @@ def build_area(
     highway_col: str | None = None,
     crs: str | None = None,
     gcj02: bool = False,
-    pois: Sequence[str | Path] = (),
+    pois: str | Path | Sequence[str | Path] = (),
     admin: str | Path = "changde",
     aliases: str | Path | None = None,
     zones: str | Path | None = None,
@@ -287,7 +287,7 @@ def build_area(
         For `roads`: the name, route-code and road-class columns, the CRS when the file
         declares none (or a wrong one), and whether its coordinates are GCJ-02.
     pois
-        POI tables (名称, 类型, 经度, 纬度, 坐标系).
+        POI tables (名称, 类型, 经度, 纬度, 坐标系): one path or several.
     admin
         ``"changde"`` for the bundled real Changde divisions, or an admin-divisions CSV.
     aliases
@@ -336,6 +336,8 @@ def build_area(
         }
     else:
         inputs["admin"] = {"path": str(admin), "sha256": _file_hash(Path(admin))}
+    if isinstance(pois, str | Path):
+        pois = [pois]
     poi_paths = [_existing(p, "POI") for p in pois]
     inputs["pois"] = [{"path": str(p), "sha256": _file_hash(p)} for p in poi_paths]
     user = None
