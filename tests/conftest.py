@@ -84,3 +84,20 @@ def demo_geocoded(demo_area):
 
     cases = read_determinations(demo_files()["determinations"]).cases
     return geocode(cases[cases["commuting"]], demo_area).cases
+
+
+@pytest.fixture(scope="session")
+def demo_hotspots(demo_area, demo_geocoded):
+    """``find_hotspots`` on the demo city's geocoded cases (once per session; do not mutate)."""
+    from trafficprev.hotspots import find_hotspots
+
+    return find_hotspots(demo_geocoded, demo_area)
+
+
+@pytest.fixture(scope="session")
+def demo_register():
+    """The demo city's enterprise register (``read_enterprises(...).records``)."""
+    from trafficprev.datasets import demo_files
+    from trafficprev.intake import read_enterprises
+
+    return read_enterprises(demo_files()["enterprises"]).records

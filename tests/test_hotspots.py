@@ -35,8 +35,8 @@ def geocoded(demo_geocoded):
 
 
 @pytest.fixture(scope="module")
-def result(geocoded, area):
-    return find_hotspots(geocoded, area)
+def result(demo_hotspots):
+    return demo_hotspots
 
 
 # --- poisson_local -------------------------------------------------------------------------

@@ -1,0 +1,258 @@
+"""Tests for the enterprise analysis: rates, EB, funnel flags, key list, places, corridors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import poisson
+
+from trafficprev import Settings
+from trafficprev.groups import (
+    enterprise_places,
+    enterprise_rates,
+    enterprise_units,
+    global_eb,
+    key_enterprises,
+    link_employers,
+)
+
+TRUTH = Path(__file__).resolve().parents[1] / "data" / "demo" / "truth"
+
+
+def _register(rows):
+    return pd.DataFrame(
+        rows, columns=["credit_code", "name", "industry", "insured", "lon", "lat"]
+    ).assign(district="测试区")
+
+
+def _cases(spec, start="2023-01-01"):
+    """spec: list of (credit_code, employer, quarter_label, count)."""
+    rows = []
+    for code, employer, quarter, n in spec:
+        t0 = pd.Period(quarter, freq="Q").start_time + pd.Timedelta(hours=7, minutes=30)
+        for k in range(n):
+            rows.append(
+                {
+                    "credit_code": code,
+                    "employer": employer,
+                    "injured_at": t0 + pd.Timedelta(days=k % 80),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+REG = _register(
+    [
+        ("91430000TEST00001A", "测试甲公司", "制造业", 1000, 111.70, 29.03),
+        ("91430000TEST00002B", "测试乙公司", "制造业", 200, 111.71, 29.04),
+        ("91430000TEST00003C", "测试丙公司", "建筑业", 50, 111.72, 29.05),
+        ("91430000TEST00004D", "测试丁公司", "教育", 400, 111.73, 29.06),
+    ]
+)
+
+
+def test_link_by_code_then_by_name_and_unknown_employers_kept():
+    cases = pd.DataFrame(
+        {
+            "credit_code": ["91430000test00001a", "", None, "91430000XXXXXXXXXX", ""],
+            "employer": ["测试甲公司", "测试 乙 公司", "测试丙公司（）", "某外地公司", ""],
+        }
+    )
+    links = link_employers(cases, REG)
+    assert links["enterprise"].tolist() == [
+        "91430000TEST00001A",
+        "91430000TEST00002B",
+        "91430000TEST00003C",
+        "91430000XXXXXXXXXX",
+        "未知单位",
+    ]
+    assert links["linked_by"].tolist() == ["credit_code", "name", "name", "", ""]
+
+
+def test_rates_person_years_eb_and_funnel_flags():
+    quarters = [f"2023Q{q}" for q in range(1, 5)]
+    spec = [("91430000TEST00001A", "测试甲公司", q, 2) for q in quarters]
+    spec += [("91430000TEST00003C", "测试丙公司", "2023Q2", 6)]
+    spec += [("", "不在名录的公司", "2023Q3", 3)]
+    rates = enterprise_rates(_cases(spec), REG).set_index("credit_code")
+    # every register enterprise is a row, with or without cases; the unknown employer too
+    assert set(rates.index) == set(REG["credit_code"]) | {"名称:不在名录的公司"}
+    a = rates.loc["91430000TEST00001A"]
+    assert a["n_cases"] == 8 and a["years"] == 1.0 and a["person_years"] == 1000
+    assert a["rate_per_1000"] == pytest.approx(8.0)
+    assert a["rate_lower"] < 8 < a["rate_upper"]
+    unknown = rates.loc["名称:不在名录的公司"]
+    assert not unknown["in_register"] and np.isnan(unknown["rate_per_1000"])
+    reg = rates[rates["in_register"]]
+    theta = 14 / 1650
+    assert rates.attrs["theta"] == pytest.approx(theta)
+    eb = global_eb(reg["n_cases"].to_numpy(float), reg["person_years"].to_numpy(float))
+    assert np.allclose(reg["eb_rate_per_1000"], 1000 * eb["eb"])
+    assert np.allclose(reg["expected"], theta * reg["person_years"])
+    # the funnel flags are the exact one-sided tests at the overall rate
+    p = poisson.sf(reg["n_cases"] - 1, theta * reg["person_years"])
+    assert np.allclose(reg["p_high"], p)
+    # flagged = above the drawn limit; the exact test is at most one count stricter
+    assert (reg["above_998"] == (reg["rate_per_1000"] > reg["upper_998"])).all()
+    assert (reg["above_95"] == (reg["rate_per_1000"] > reg["upper_95"])).all()
+    assert reg.loc[p < 0.001, "above_998"].all()
+    p_next = poisson.sf(reg["n_cases"], theta * reg["person_years"])  # P(X ≥ n + 1)
+    assert (p_next[reg["above_998"]] < 0.001).all()
+    assert bool(rates.loc["91430000TEST00003C", "above_998"])  # 6 cases among 50 insured
+    # above the 99.8 % limit means the rate lies above the plotted upper limit
+    c = rates.loc["91430000TEST00003C"]
+    assert c["rate_per_1000"] > c["upper_998"] > c["upper_95"] > 1000 * theta
+
+
+def test_rates_by_year_and_quarter_use_each_periods_length():
+    spec = [
+        ("91430000TEST00001A", "测试甲公司", "2023Q1", 3),
+        ("91430000TEST00002B", "", "2024Q2", 2),
+    ]
+    by_year = enterprise_rates(_cases(spec), REG, by="year")
+    assert set(by_year["period"]) == {"2023", "2024"}
+    y24 = by_year[by_year["period"] == "2024"].set_index("credit_code")
+    assert y24.loc["91430000TEST00002B", "years"] == 0.5  # the data cover 2024Q1–Q2 only
+    assert y24.loc["91430000TEST00002B", "rate_per_1000"] == pytest.approx(2 / 100 * 1000)
+    by_q = enterprise_rates(_cases(spec), REG, by="quarter")
+    assert sorted(set(by_q["period"])) == [
+        "2023Q1",
+        "2023Q2",
+        "2023Q3",
+        "2023Q4",
+        "2024Q1",
+        "2024Q2",
+    ]
+    assert by_q["years"].eq(0.25).all()
+    with pytest.raises(ValueError, match="by must be"):
+        enterprise_rates(_cases(spec), REG, by="month")
+
+
+def _key_spec():
+    q = [f"{y}Q{k}" for y in (2023, 2024) for k in range(1, 5)]
+    spec = []
+    # 甲: large, average rate: 1 case a quarter
+    spec += [("91430000TEST00001A", "测试甲公司", x, 1) for x in q]
+    # 丙: tiny, very high rate
+    spec += [("91430000TEST00003C", "测试丙公司", x, 1) for x in q[:6]]
+    # 丁: nothing in the first year, rising in the second
+    spec += [("91430000TEST00004D", "测试丁公司", x, 3) for x in q[4:]]
+    return spec
+
+
+def test_key_list_follows_the_written_rule_with_reasons():
+    ranked = key_enterprises(_cases(_key_spec()), REG, n=2)
+    by = ranked.set_index("credit_code")
+    assert by.loc["91430000TEST00003C", "tier"] == 1
+    assert by.loc["91430000TEST00003C", "rank"] == 1
+    assert "99.8%控制限" in by.loc["91430000TEST00003C", "reason"]
+    assert bool(by.loc["91430000TEST00004D", "rising"])
+    assert "近四季度上升" in by.loc["91430000TEST00004D", "reason"]
+    assert by.loc["91430000TEST00004D", "n_recent"] == 12
+    assert by.loc["91430000TEST00004D", "n_before"] == 0
+    assert ranked["key"].sum() == 2
+    assert set(ranked.loc[ranked["key"], "credit_code"]) == {
+        "91430000TEST00003C",
+        "91430000TEST00004D",
+    }
+    # no case: not ranked, no reason
+    assert by.loc["91430000TEST00002B", "rank"] == 0
+    assert by.loc["91430000TEST00002B", "reason"] == ""
+    assert ranked.attrs["trend_note"] == "近四季度与前四季度比较"
+    # ranks are 1..k without gaps, in frame order
+    ranks = ranked.loc[ranked["rank"] > 0, "rank"].tolist()
+    assert ranks == list(range(1, len(ranks) + 1))
+
+
+def test_key_list_is_deterministic_and_n_comes_from_settings():
+    cases = _cases(_key_spec())
+    a = key_enterprises(cases, REG, Settings(key_enterprises=1))
+    b = key_enterprises(
+        cases.sample(frac=1, random_state=3), REG.iloc[::-1], Settings(key_enterprises=1)
+    )
+    pd.testing.assert_frame_equal(a, b)
+    assert a["key"].sum() == 1
+    with pytest.raises(ValueError, match="n must be"):
+        key_enterprises(cases, REG, n=0)
+
+
+def test_short_window_says_no_trend_assessed():
+    spec = [("91430000TEST00001A", "测试甲公司", "2024Q1", 3)]
+    ranked = key_enterprises(_cases(spec), REG)
+    assert ranked.attrs["trend_note"].startswith("不足八个季度")
+    assert not ranked["rising"].any()
+
+
+def test_places_distance_gate_share_and_hot_units():
+    lon0, lat0 = 111.70, 29.03
+    cases = pd.DataFrame(
+        {
+            "credit_code": ["91430000TEST00001A"] * 4,
+            "employer": "测试甲公司",
+            # 0 m, ~111 m north, ~2.2 km north, and a road-level point (no distance)
+            "lon": [lon0, lon0, lon0, lon0],
+            "lat": [lat0, lat0 + 0.001, lat0 + 0.02, lat0 + 0.05],
+            "match_level": ["intersection", "road_offset", "landmark", "road"],
+            "unit_id": ["I:a|b", "S:x:1:000000", "S:x:1:000100", ""],
+        }
+    )
+    units = pd.DataFrame(
+        {
+            "unit_id": ["I:a|b", "S:x:1:000000", "S:x:1:000100"],
+            "road": ["甲路", "乙路", "乙路"],
+            "cross_road": ["丙路", "", ""],
+            "hot": [True, True, False],
+        }
+    )
+    out = enterprise_places(cases, REG, units, Settings(gate_radius_m=300)).iloc[0]
+    assert out["n_cases"] == 4 and out["n_placed"] == 3
+    assert out["n_gate"] == 2 and out["gate_share"] == pytest.approx(2 / 3)
+    assert out["median_km"] == pytest.approx(0.111, abs=0.002)
+    assert out["n_on_hot"] == 2
+    assert out["hot_units"] == "乙路（1起）；甲路与丙路交叉口（1起）"
+
+
+def test_corridors_count_enterprises_sharing_a_unit():
+    cases = pd.DataFrame(
+        {
+            "credit_code": ["91430000TEST00001A", "91430000TEST00002B", "91430000TEST00002B", ""],
+            "employer": ["", "", "", "测试丁公司"],
+            "unit_id": ["I:a|b", "I:a|b", "I:a|b", "S:x:1:000000"],
+        }
+    )
+    units = pd.DataFrame(
+        {
+            "unit_id": ["I:a|b", "S:x:1:000000"],
+            "road": ["甲路", "乙路"],
+            "cross_road": ["丙路", None],
+            "hot": [True, False],
+        }
+    )
+    out = enterprise_units(cases, REG, units)
+    assert out["unit_id"].tolist() == ["I:a|b"]
+    row = out.iloc[0]
+    assert row["n_cases"] == 3 and row["n_enterprises"] == 2
+    assert row["enterprises"] == "91430000TEST00002B|91430000TEST00001A"
+    assert row["label"] == "甲路与丙路交叉口"
+    everything = enterprise_units(cases, REG, units, hot_only=False)
+    assert everything["unit_id"].tolist() == ["I:a|b", "S:x:1:000000"]
+    assert everything.iloc[1]["label"] == "乙路"
+
+
+def test_demo_planted_high_rate_enterprises_lead_the_key_list(demo_geocoded, demo_register):
+    """The demo plants five enterprises with a tripled rate. Those whose 2 years hold enough
+    cases to tell (≥ 4 observed) are on the key list of 22; the ones with 1–2 cases are
+    indistinguishable from chance at their size and are not expected there."""
+    risky = pd.read_csv(TRUTH / "risky_enterprises.csv")
+    ranked = key_enterprises(demo_geocoded, demo_register).set_index("credit_code")
+    planted = ranked.loc[risky["credit_code"]]
+    visible = planted[planted["n_cases"] >= 4]
+    assert len(visible) >= 2
+    assert visible["key"].all()
+    assert planted["rank"].min() == 1
+    assert (ranked["rank"] > 0).sum() == (ranked["n_cases"] > 0).sum()
+    key = ranked[ranked["key"]]
+    assert len(key) == 22 and key["reason"].str.len().gt(0).all()

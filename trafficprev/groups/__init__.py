@@ -1,0 +1,81 @@
+"""Accident-prone enterprises, groups of people and circumstances (多发企业/人群/情形).
+
+* **Enterprises**: rates per 1,000 insured per year with exact Poisson intervals, Marshall's
+  global empirical-Bayes rates, excess over the expected count, funnel limits
+  (:func:`enterprise_rates`); the ranked key list for training with reasons
+  (:func:`key_enterprises`); where each enterprise's cases happen
+  (:func:`enterprise_places`) and the hot units several enterprises share
+  (:func:`enterprise_units`); the funnel plot and ranked bar chart (:func:`plot_funnel`,
+  :func:`plot_ranked`, with a CJK font fallback list).
+* **Groups and circumstances**: tables by sex, age band, mode, industry (rates against the
+  register's headcount), time band and direction (:func:`group_tables`); counterpart,
+  intersection vs mid-block, responsibility, hour, weekday, month
+  (:func:`circumstance_tables`); cross-tabulations (:func:`crosstab`,
+  :func:`standard_crosstabs`). Cells with fewer than *k* cases are marked ``small``.
+* **Statistics** used by all of them: :func:`poisson_ci`, :func:`wilson_ci`,
+  :func:`global_eb`, :func:`funnel_limits`, :func:`poisson_tails`, :func:`rate_ratio_test`.
+"""
+
+from __future__ import annotations
+
+from .._plotting import CJK_FONTS, available_cjk_font, cjk_style, plot_funnel, plot_ranked
+from ._enterprises import (
+    enterprise_places,
+    enterprise_rates,
+    enterprise_units,
+    key_enterprises,
+    link_employers,
+)
+from ._rates import (
+    funnel_limits,
+    global_eb,
+    poisson_ci,
+    poisson_tails,
+    rate_ratio_test,
+    wilson_ci,
+)
+from ._tables import (
+    AGE_EDGES,
+    CROSSTABS,
+    LABELS,
+    age_band,
+    circumstance_tables,
+    crosstab,
+    crosstab_wide,
+    group_table,
+    group_tables,
+    location_kind,
+    standard_crosstabs,
+    years_spanned,
+)
+
+__all__ = [
+    "AGE_EDGES",
+    "CJK_FONTS",
+    "CROSSTABS",
+    "LABELS",
+    "age_band",
+    "available_cjk_font",
+    "circumstance_tables",
+    "cjk_style",
+    "crosstab",
+    "crosstab_wide",
+    "enterprise_places",
+    "enterprise_rates",
+    "enterprise_units",
+    "funnel_limits",
+    "global_eb",
+    "group_table",
+    "group_tables",
+    "key_enterprises",
+    "link_employers",
+    "location_kind",
+    "plot_funnel",
+    "plot_ranked",
+    "poisson_ci",
+    "poisson_tails",
+    "rate_ratio_test",
+    "standard_crosstabs",
+    "wilson_ci",
+    "years_spanned",
+]
