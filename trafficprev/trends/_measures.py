@@ -1,0 +1,294 @@
+"""Did the measures work? Before/after tables for signs and training, evaluated by EB.
+
+Builds the per-unit tables :func:`~trafficprev.trends.eb_before_after` evaluates:
+
+* **Warning signs and facilities** (警示标志 / 设施, with a point): the treated units are the
+  road units within ``measure_radius_m`` of the point; intersections and segments are
+  evaluated apart (group label ``警示标志 2024-01-01（交叉口）``), each against every other unit
+  of its kind that no road measure touches. Exposure is the unit's exposure length (m) ×
+  years.
+* **Training and campaigns at an enterprise** (培训 / 宣传 whose 道路或单位 names an enterprise
+  of the register, by credit code or name): the treated units are those enterprises; the
+  comparison units are the register's other enterprises with insured > 0 that no measure
+  targets. Exposure is insured headcount × years.
+
+Measures of one kind on one date form a group. The before period is the ``window_years``
+before the date and the after period the ``window_years`` from it (a year each: the plan's
+year-on-year goal), both cut to the quarters the data cover; comparison units use the same
+calendar periods. The comparison units are the whole population the treated ones were
+picked from (not a hand-made control set), so the empirical-Bayes prior is estimated from
+every unit of the group (``reference="all"`` of :func:`eb_before_after`): a prior from the
+untreated units alone would be too narrow, because removing the worst units leaves the rest
+low by chance. Measures that cannot be evaluated are listed with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .._names import name_keys
+from .._periods import coverage
+from ..groups._enterprises import _register_frame, link_employers
+from ..settings import Settings
+from ._evaluate import eb_before_after
+
+__all__ = ["MeasureEvaluation", "evaluate_measures"]
+
+ROAD_KINDS = ("警示标志", "设施")
+ENTERPRISE_KINDS = ("培训", "宣传")
+_ON_UNIT = ("ok", "ambiguous")
+
+
+@dataclass(frozen=True, eq=False)
+class MeasureEvaluation:
+    """What :func:`evaluate_measures` returns.
+
+    Attributes
+    ----------
+    summary
+        One row per group (kind and date): ``group``, ``kind``, ``implemented_on``,
+        ``before_from``, ``before_to``, ``after_from``, ``after_to`` and the columns of
+        ``eb_before_after``'s summary (``n_treated``, ``n_comparison``, ``before``,
+        ``after``, ``expected_after``, ``index``, ``change`` with its interval,
+        ``naive_change``, ``trend_change``, ``met_goal``, ``note``).
+    units
+        One row per treated unit or enterprise (``eb_before_after``'s units) with the group.
+    measures
+        Every input measure with ``group``, ``n_targets`` (units or enterprises it treats)
+        and ``status`` (``evaluated`` or the reason it was not).
+    """
+
+    summary: pd.DataFrame
+    units: pd.DataFrame
+    measures: pd.DataFrame
+
+
+def _bounds(quarters: Sequence[str]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    first = pd.Period(quarters[0], freq="Q").start_time
+    last = pd.Period(quarters[-1], freq="Q").end_time.normalize() + pd.Timedelta(days=1)
+    return first, last
+
+
+def _years(a: pd.Timestamp, b: pd.Timestamp) -> float:
+    return max((b - a).days, 0) / 365.25
+
+
+def _count(times: pd.Series, keys: pd.Series, a: pd.Timestamp, b: pd.Timestamp) -> pd.Series:
+    sel = (times >= a) & (times < b)
+    return keys[sel].value_counts()
+
+
+def evaluate_measures(
+    cases: pd.DataFrame,
+    measures: pd.DataFrame,
+    *,
+    units: pd.DataFrame | None = None,
+    crs_metric: object = None,
+    register: pd.DataFrame | None = None,
+    settings: Settings | None = None,
+    quarters: Sequence[str] | None = None,
+    window_years: float = 1.0,
+    level: float = 0.95,
+    goal: float = -0.10,
+) -> MeasureEvaluation:
+    """Evaluate existing measures against untreated comparison units, with EB for RTM.
+
+    Parameters
+    ----------
+    cases
+        Snapped commuting cases (``HotspotResult.cases``: ``unit_id``, ``snap_status``,
+        ``injured_at``, ``credit_code`` / ``employer``).
+    measures
+        ``read_measures(...).records`` (``kind``, ``target``, ``lon``, ``lat``,
+        ``implemented_on``).
+    units, crs_metric
+        The road units (``HotspotResult.units``, WGS-84 geometry, ``unit_id``, ``kind``,
+        ``exposure_m``) and their metric CRS (``network.crs_metric``); needed for signs.
+    register
+        The enterprise register; needed for training.
+    settings
+        ``measure_radius_m``.
+    quarters
+        Quarters the data cover (default: first to last case's quarter).
+    window_years
+        Length of the before and of the after period (whole months: 1.0 = twelve months).
+    level, goal
+        Interval level, and the plan's goal (−0.10: a drop of at least 10 %).
+
+    Returns
+    -------
+    MeasureEvaluation
+    """
+    settings = settings or Settings()
+    times = pd.to_datetime(cases["injured_at"], errors="coerce")
+    covered = coverage(times, quarters)
+    status = pd.Series("", index=measures.index, dtype=object)
+    groups = pd.Series("", index=measures.index, dtype=object)
+    n_targets = pd.Series(0, index=measures.index, dtype=int)
+    if not covered:
+        status[:] = "无案件数据"
+        return _result([], [], measures, groups, n_targets, status)
+    start, end = _bounds(covered)
+    when = pd.to_datetime(measures["implemented_on"], errors="coerce")
+    kind = measures["kind"].fillna("").astype(str)
+    window = pd.DateOffset(months=round(12 * window_years))
+    status[when.isna()] = "实施日期缺失"
+    status[(when <= start) | (when >= end)] = "实施日期不在数据期间内，无法比较前后"
+    status[~kind.isin(ROAD_KINDS + ENTERPRISE_KINDS) & (status == "")] = "该类措施不评估"
+
+    # --- targets of every measure ---------------------------------------------------------
+    targets: dict[int, list[str]] = {}
+    road = kind.isin(ROAD_KINDS) & (status == "")
+    if road.any():
+        if units is None or crs_metric is None:
+            status[road] = "缺少路网单元，无法评估标志"
+        else:
+            metric = units.to_crs(crs_metric) if hasattr(units, "to_crs") else None
+            pts = shapely.points(
+                pd.to_numeric(measures["lon"], errors="coerce").to_numpy(float),
+                pd.to_numeric(measures["lat"], errors="coerce").to_numpy(float),
+            )
+            pts_m = gpd.GeoSeries(pts, crs="EPSG:4326").to_crs(crs_metric).to_numpy()
+            tree = shapely.STRtree(np.asarray(metric.geometry))
+            for i in np.flatnonzero(road.to_numpy()):
+                idx = measures.index[i]
+                if (
+                    shapely.is_missing(pts_m[i])
+                    or shapely.is_empty(pts_m[i])
+                    or not np.isfinite(shapely.get_x(pts_m[i]))
+                ):
+                    status[idx] = "标志没有经纬度"
+                    continue
+                hit = tree.query(pts_m[i], predicate="dwithin", distance=settings.measure_radius_m)
+                ids = sorted(units["unit_id"].to_numpy()[hit])
+                if not ids:
+                    status[idx] = f"{settings.measure_radius_m:g}米内没有路网单元"
+                    continue
+                targets[idx] = ids
+    ent = kind.isin(ENTERPRISE_KINDS) & (status == "")
+    reg = None
+    if ent.any():
+        if register is None:
+            status[ent] = "缺少企业名录，无法评估培训"
+        else:
+            reg = _register_frame(register)
+            reg = reg[reg["insured"] > 0]
+            code_of = dict(zip(reg["credit_code"], reg["credit_code"], strict=True))
+            keys = name_keys(reg["name"].fillna("").astype(str))
+            unique = keys[~keys.duplicated(keep=False)]
+            by_name = dict(zip(unique, reg.loc[unique.index, "credit_code"], strict=True))
+            tkeys = name_keys(measures["target"].fillna("").astype(str))
+            for idx in measures.index[ent.to_numpy()]:
+                text = str(measures.at[idx, "target"] or "").strip().upper()
+                code = code_of.get(text) or by_name.get(tkeys[idx])
+                if code is None:
+                    status[idx] = (
+                        "名录中找不到该单位" if kind[idx] == "培训" else "宣传对象不是名录中的单位"
+                    )
+                    continue
+                targets[idx] = [code]
+
+    # --- one table per group ----------------------------------------------------------------
+    on_unit = (
+        cases["snap_status"].isin(_ON_UNIT)
+        if "snap_status" in cases
+        else pd.Series(True, index=cases.index)
+    )
+    unit_key = cases["unit_id"] if "unit_id" in cases else pd.Series("", index=cases.index)
+    ent_key = link_employers(cases, register) if register is not None else None
+    all_road = {u for i, ids in targets.items() if kind[i] in ROAD_KINDS for u in ids}
+    all_ent = {u for i, ids in targets.items() if kind[i] in ENTERPRISE_KINDS for u in ids}
+    tables, periods = [], []
+    info = units.set_index("unit_id") if units is not None else None
+    kind_zh = {"intersection": "交叉口", "segment": "路段"}
+    for (k, day), part in measures.loc[list(targets)].groupby([kind, when], sort=True):
+        base = f"{k} {day.date().isoformat()}"
+        b0, b1 = max(start, day - window), day
+        a0, a1 = day, min(end, day + window)
+        treated_all = sorted({u for i in part.index for u in targets[i]})
+        if k in ROAD_KINDS:
+            # intersections and segments differ too much to share one EB prior: one
+            # stratum per unit kind, each against untreated units of its own kind
+            unit_kind = info.loc[treated_all, "kind"]
+            strata = [
+                (f"{base}（{kind_zh.get(uk, uk)}）", sorted(unit_kind.index[unit_kind == uk]), uk)
+                for uk in sorted(set(unit_kind))
+            ]
+        else:
+            strata = [(base, treated_all, None)]
+        labels = []
+        for label, treated, uk in strata:
+            if k in ROAD_KINDS:
+                pool = info[(info["kind"] == uk) & ~info.index.isin(all_road)]
+                ids = treated + sorted(pool.index)
+                expo = info.loc[ids, "exposure_m"].to_numpy(float)
+                tk = unit_key.where(on_unit, "")
+            else:
+                ids = treated + sorted(set(reg["credit_code"]) - all_ent)
+                expo = reg.set_index("credit_code").loc[ids, "insured"].to_numpy(float)
+                tk = ent_key["enterprise"]
+            before = _count(times, tk, b0, b1)
+            after = _count(times, tk, a0, a1)
+            chosen = set(treated)
+            tables.append(
+                pd.DataFrame(
+                    {
+                        "unit": ids,
+                        "treated": [u in chosen for u in ids],
+                        "group": label,
+                        "before": before.reindex(ids, fill_value=0).to_numpy(int),
+                        "after": after.reindex(ids, fill_value=0).to_numpy(int),
+                        "exposure_before": expo * _years(b0, b1),
+                        "exposure_after": expo * _years(a0, a1),
+                    }
+                )
+            )
+            periods.append(
+                {
+                    "group": label,
+                    "kind": k,
+                    "implemented_on": day.date().isoformat(),
+                    "before_from": b0.date().isoformat(),
+                    "before_to": (b1 - pd.Timedelta(days=1)).date().isoformat(),
+                    "after_from": a0.date().isoformat(),
+                    "after_to": (a1 - pd.Timedelta(days=1)).date().isoformat(),
+                }
+            )
+            labels.append(label)
+        for i in part.index:
+            groups[i] = "；".join(labels)
+            n_targets[i] = len(targets[i])
+            status[i] = "evaluated"
+    return _result(tables, periods, measures, groups, n_targets, status, level=level, goal=goal)
+
+
+def _result(
+    tables: list[pd.DataFrame],
+    periods: list[dict],
+    measures: pd.DataFrame,
+    groups: pd.Series,
+    n_targets: pd.Series,
+    status: pd.Series,
+    *,
+    level: float = 0.95,
+    goal: float = -0.10,
+) -> MeasureEvaluation:
+    listed = measures.copy()
+    listed["group"] = groups
+    listed["n_targets"] = n_targets
+    listed["status"] = status.where(status != "", "未评估")
+    if not tables:
+        return MeasureEvaluation(pd.DataFrame(), pd.DataFrame(), listed)
+    # the comparison units are the whole population the treated ones were picked from
+    # (every other unit / enterprise), so the EB prior uses every unit (reference="all")
+    res = eb_before_after(
+        pd.concat(tables, ignore_index=True), level=level, goal=goal, reference="all"
+    )
+    summary = pd.DataFrame(periods).merge(res.summary, on="group", how="left")
+    return MeasureEvaluation(summary, res.units, listed)
