@@ -41,6 +41,9 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_gistar.py
 	$(BIN)/python benchmarks/bench_nkde.py
 	$(BIN)/python benchmarks/bench_hotspots.py
+	$(BIN)/python benchmarks/bench_rates.py
+	$(BIN)/python benchmarks/bench_mannkendall.py
+	$(BIN)/python benchmarks/bench_trends.py
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache
