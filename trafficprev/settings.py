@@ -81,6 +81,14 @@ class Settings:
     measure_radius_m
         A warning sign treats the units within this distance of its point (evaluation of
         measures).
+    sign_count, sign_advance_m, sign_reach_m, sign_spacing_m
+        Warning-sign sites: how many new signs to propose, how far before a hot
+        intersection or segment a candidate stands, how far ahead along the road a sign
+        covers cases, and the minimum spacing between two signs facing the same traffic on
+        one road.
+    campaign_count, campaign_radius_m
+        Campaign locations: how many to choose, and the distance within which a site reaches
+        a case's workplace or accident place.
     """
 
     as_of: dt.date | None = None
@@ -111,6 +119,12 @@ class Settings:
     trend_alpha: float = 0.05
     peak_share: float = 0.5
     measure_radius_m: float = 100.0
+    sign_count: int = 10
+    sign_advance_m: float = 50.0
+    sign_reach_m: float = 150.0
+    sign_spacing_m: float = 100.0
+    campaign_count: int = 5
+    campaign_radius_m: float = 1000.0
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -165,13 +179,23 @@ class Settings:
             ("window_step_m", 1.0, 50000.0),
             ("gate_radius_m", 0.0, 10000.0),
             ("measure_radius_m", 1.0, 5000.0),
+            ("sign_advance_m", 0.0, 1000.0),
+            ("sign_reach_m", 1.0, 5000.0),
+            ("sign_spacing_m", 0.0, 5000.0),
+            ("campaign_radius_m", 1.0, 50000.0),
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not (
                 low <= value <= high
             ):
                 problems.append(f"{name} must be a number in {low:g}..{high:g}, got {value!r}")
-        for name, low in (("gi_k", 1), ("cluster_min_cases", 1), ("key_enterprises", 1)):
+        for name, low in (
+            ("gi_k", 1),
+            ("cluster_min_cases", 1),
+            ("key_enterprises", 1),
+            ("sign_count", 0),
+            ("campaign_count", 0),
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 problems.append(f"{name} must be an integer >= {low}, got {value!r}")

@@ -1,0 +1,46 @@
+"""Site selection: warning signs and campaign locations (警示标志点位, 宣传点位).
+
+* :func:`choose_sign_sites`: candidates before every hot intersection and segment, coverage
+  ahead along the road, an exact maximal-covering choice with spacing and existing signs
+  fixed, and each site in words (GA/T 1980 position, facing traffic, peak hours, main
+  circumstances, GB 5768.2-2022 signs and facilities).
+* :func:`choose_campaign_sites`: campaign locations reaching the most cases' workplaces and
+  accident places (or the p-median variant), and whom each reaches.
+* :func:`max_cover`, :func:`p_median`: the exact optimisers (HiGHS through
+  ``scipy.optimize.milp``) with a lexicographic tie-break; :func:`brute_force_cover` and
+  :func:`brute_force_median` check them on small instances.
+* :func:`write_sites_xlsx`: ``sites.xlsx`` for the police (建议点位, 重点企业, 说明).
+"""
+
+from __future__ import annotations
+
+from ._campaign import campaign_candidates, choose_campaign_sites
+from ._cover import (
+    CoverResult,
+    MedianResult,
+    brute_force_cover,
+    brute_force_median,
+    max_cover,
+    p_median,
+)
+from ._excel import SHEETS, neutralize, read_back, write_sites_xlsx
+from ._signs import SIGN_RULES, choose_sign_sites, sign_candidates, suggest_signs
+
+__all__ = [
+    "SHEETS",
+    "SIGN_RULES",
+    "CoverResult",
+    "MedianResult",
+    "brute_force_cover",
+    "brute_force_median",
+    "campaign_candidates",
+    "choose_campaign_sites",
+    "choose_sign_sites",
+    "max_cover",
+    "neutralize",
+    "p_median",
+    "read_back",
+    "sign_candidates",
+    "suggest_signs",
+    "write_sites_xlsx",
+]
