@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
 
 from trafficprev import Settings
+
+
+def pytest_configure(config):
+    """On CI the browser checks of the maps must run, never skip for want of Chromium."""
+    if os.environ.get("CI"):
+        from trafficprev.maps import find_chromium
+
+        if find_chromium() is None:
+            raise pytest.UsageError(
+                "CI is set but Chromium is not installed: .ci/run must install it "
+                "(the maps are checked in a real browser)"
+            )
 
 DATA = Path(__file__).resolve().parent / "data"
 

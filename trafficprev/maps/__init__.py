@@ -1,0 +1,65 @@
+"""Offline, safe folium maps for the police and the public.
+
+* :func:`hotspots_map`, :func:`sign_sites_map`, :func:`campaign_sites_map` build the three
+  maps; :func:`save_offline` writes one self-contained HTML file (Leaflet and its plugins
+  inlined from ``trafficprev/static``, no ``http(s)`` script or style, the area's roads as the
+  basemap) and :func:`show` displays a map in a notebook without internet.
+* :func:`safe_text` / :func:`safe_frame` escape record text for HTML and JavaScript template
+  literals before it reaches folium (folium 0.20 does not).
+* Release levels (:data:`RELEASE_LEVELS`): ``internal``, ``police`` (default), ``public``;
+  counts below *k* are suppressed (:func:`suppress_counts`).
+* :func:`check_in_browser`, :func:`screenshot`, :func:`print_pdf` drive headless Chromium:
+  console errors and network requests of a map, PNG and A4-landscape PDF for printed
+  reports.
+"""
+
+from __future__ import annotations
+
+from ._browser import (
+    BrowserReport,
+    ChromiumError,
+    ChromiumNotFoundError,
+    check_in_browser,
+    find_chromium,
+    print_pdf,
+    screenshot,
+)
+from ._build import campaign_sites_map, hotspots_map, sign_sites_map
+from ._offline import (
+    OfflineAssetError,
+    OfflineCheckError,
+    check_offline,
+    render_offline,
+    save_offline,
+    show,
+    tile_layer,
+)
+from ._release import RELEASE_LEVELS, k_of, release_sites, suppress_counts
+from ._safe import popup_html, safe_frame, safe_text
+
+__all__ = [
+    "RELEASE_LEVELS",
+    "BrowserReport",
+    "ChromiumError",
+    "ChromiumNotFoundError",
+    "OfflineAssetError",
+    "OfflineCheckError",
+    "campaign_sites_map",
+    "check_in_browser",
+    "check_offline",
+    "find_chromium",
+    "hotspots_map",
+    "k_of",
+    "popup_html",
+    "print_pdf",
+    "release_sites",
+    "render_offline",
+    "safe_frame",
+    "safe_text",
+    "save_offline",
+    "screenshot",
+    "show",
+    "sign_sites_map",
+    "suppress_counts",
+    "tile_layer",
+]

@@ -1,0 +1,530 @@
+"""The three maps for the police: hotspots, sign sites, campaign sites.
+
+Every map is a folium ``Map`` with no tile layer: the area's own roads are the basemap (an
+optional intranet tile layer can be added with :func:`~trafficprev.maps.tile_layer`). Every
+string that comes from records goes through :func:`~trafficprev.maps.safe_text` before it
+reaches folium; counts below the release level's *k* are shown as "少于k起"; police and
+public maps hold unit aggregates only. Geometry is lean: coordinates rounded to 1e-5° (about
+1 m), no bounding boxes, few properties, one GeoJSON layer per kind. Save a map with
+:func:`~trafficprev.maps.save_offline` (everything inlined, opens with no network).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from .._periods import quarter_of
+from ..hotspots._windows import HOTSPOT_LABEL, HOUR_BANDS, _hour_band
+from ..settings import Settings
+from ._release import RELEASE_LABELS, check_release, k_of, release_sites, suppress_counts
+from ._safe import popup_html, safe_frame, safe_text
+
+__all__ = ["campaign_sites_map", "hotspots_map", "sign_sites_map"]
+
+_ON_UNIT = ("ok", "ambiguous")
+CLASS_STYLE = {
+    "significant": ("显著热点（Gi*，FDR 0.05）", "#d7191c"),
+    "threshold": ("达到多发点段参考标准", "#fdae61"),
+    "cluster": ("事故聚集区内（DBSCAN）", "#2c7bb6"),
+}
+_MAJOR = {
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "motorway_link",
+    "trunk_link",
+    "primary_link",
+}
+
+
+def _lean(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict:
+    """A small GeoJSON dict: chosen columns, coordinates rounded to 1e-5°, no bbox."""
+    geom = shapely.set_precision(np.asarray(frame.geometry.to_numpy(), dtype=object), 1e-5)
+    lean = gpd.GeoDataFrame(
+        frame[list(columns)].reset_index(drop=True), geometry=geom, crs="EPSG:4326"
+    )
+    return lean.to_geo_dict(show_bbox=False, drop_id=True)
+
+
+class _MetricScale(MacroElement):
+    """A metric-only scale bar (folium's ``control_scale`` also shows miles)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false, metric: true}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+
+def _base_map(area, bounds: np.ndarray | None, tiles=None) -> folium.Map:
+    edges = area.edges
+    if bounds is None or not np.isfinite(bounds).all():
+        bounds = np.asarray(edges.total_bounds, dtype=float)
+    m = folium.Map(
+        location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=False,
+        zoom_start=13,
+    )
+    m.add_child(_MetricScale())
+    m.options["maxZoom"] = 19
+    if tiles is not None:
+        tiles.add_to(m)
+    roads = edges.assign(
+        major=edges["highway"].isin(_MAJOR).astype(int),
+        name=edges["name"].fillna(""),
+    )
+    roads = safe_frame(roads, ["name"])
+    folium.GeoJson(
+        _lean(roads, ["name", "major"]),
+        name="道路（底图）",
+        style_function=lambda f: {
+            "color": "#777777" if f["properties"]["major"] else "#b0b0b0",
+            "weight": 2.5 if f["properties"]["major"] else 1.2,
+            "opacity": 0.8,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["道路"], labels=True),
+        control=True,
+    ).add_to(m)
+    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    return m
+
+
+def _title(m: folium.Map, title: str, lines: Sequence[str]) -> None:
+    """A fixed title box (our markup; every text escaped)."""
+    body = "".join(f"<div style='font-size:12px'>{safe_text(t)}</div>" for t in lines if t)
+    html = (
+        "<div style='position:fixed;top:10px;left:50px;z-index:9999;background:white;"
+        "padding:6px 10px;border:1px solid #999;border-radius:4px;max-width:60%'>"
+        f"<div style='font-size:16px;font-weight:bold'>{safe_text(title)}</div>{body}</div>"
+    )
+    m.get_root().html.add_child(Element(html))
+
+
+def _legend(m: folium.Map, items: Sequence[tuple[str, str]], note: str = "") -> None:
+    rows = "".join(
+        f"<div><span style='display:inline-block;width:14px;height:10px;background:{color};"
+        f"margin-right:6px'></span>{safe_text(label)}</div>"
+        for label, color in items
+    )
+    extra = f"<div style='margin-top:4px;color:#555'>{safe_text(note)}</div>" if note else ""
+    html = (
+        "<div style='position:fixed;bottom:24px;left:10px;z-index:9999;background:white;"
+        "padding:6px 10px;border:1px solid #999;border-radius:4px;font-size:12px'>"
+        f"<div style='font-weight:bold'>图例</div>{rows}{extra}</div>"
+    )
+    m.get_root().html.add_child(Element(html))
+
+
+def _unit_layer(
+    units: gpd.GeoDataFrame,
+    name: str,
+    color: str,
+    fields: Sequence[tuple[str, str]],
+    *,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """One layer of units (segments as lines, intersections as circles) with a tooltip."""
+    group = folium.FeatureGroup(name=name, show=show)
+    if units.empty:
+        return group
+    cols = [c for c, _ in fields]
+    safe = safe_frame(units[[*cols, "geometry"]].astype(dict.fromkeys(cols, str)), cols)
+    safe = gpd.GeoDataFrame(safe, geometry=units.geometry.to_numpy(), crs="EPSG:4326")
+    tooltip = folium.GeoJsonTooltip(fields=cols, aliases=[a for _, a in fields], labels=True)
+    is_point = safe.geometry.geom_type == "Point"
+    if (~is_point).any():
+        folium.GeoJson(
+            _lean(safe[~is_point], cols),
+            style_function=lambda f, c=color: {"color": c, "weight": 6, "opacity": 0.85},
+            tooltip=tooltip,
+        ).add_to(group)
+    if is_point.any():
+        folium.GeoJson(
+            _lean(safe[is_point], cols),
+            marker=folium.CircleMarker(radius=8, fill=True, fill_opacity=0.8, weight=1),
+            style_function=lambda f, c=color: {"color": "#333333", "fillColor": c},
+            tooltip=folium.GeoJsonTooltip(fields=cols, aliases=[a for _, a in fields]),
+        ).add_to(group)
+    return group
+
+
+def _place(units: pd.DataFrame) -> pd.Series:
+    road = units["road"].fillna("").astype(str)
+    cross = units["cross_road"].fillna("").astype(str)
+    return pd.Series(np.where(cross != "", road + "与" + cross + "交叉口", road), index=units.index)
+
+
+def _window_counts(cases: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+    return (
+        cases.assign(_k=key.to_numpy()).groupby(["_k", "unit_id"]).size().rename("n").reset_index()
+    )
+
+
+def hotspots_map(
+    result,
+    area,
+    settings: Settings | None = None,
+    *,
+    release: str = "police",
+    emerging: pd.DataFrame | None = None,
+    peaks: pd.DataFrame | None = None,
+    title: str | None = None,
+    period: str = "",
+    source: str = "",
+    tiles=None,
+) -> folium.Map:
+    """The hotspot map: units by class, density, clusters, hour-band and quarter layers.
+
+    Parameters
+    ----------
+    result
+        :class:`~trafficprev.hotspots.HotspotResult`.
+    area
+        The area (roads drawn as the basemap; its name in the title).
+    settings
+        ``k_police`` / ``k_public``.
+    release
+        ``internal``, ``police`` (default) or ``public``; internal adds a layer of case points
+        (decision number and date; never names, phones or narratives).
+    emerging, peaks
+        :func:`~trafficprev.trends.emerging_hotspots` ``.units`` and
+        :func:`~trafficprev.trends.hotspot_peaks`: their class and peak window go in the
+        tooltips.
+    title, period, source
+        Title (default ``<area> 通勤交通事故热点``), the period and the data source in words.
+    tiles
+        An optional :func:`~trafficprev.maps.tile_layer`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    settings = settings or Settings()
+    check_release(release)
+    k = k_of(release, settings)
+    units = result.units
+    cases = result.cases[result.cases["snap_status"].isin(_ON_UNIT)]
+    hot = units[units["hotspot_class"].fillna("") != ""].copy()
+    hot["place"] = _place(hot)
+    hot["cases"] = suppress_counts(hot["n_cases"], k).to_numpy()
+    hot["class_zh"] = hot["hotspot_class"].map({c: v[0] for c, v in CLASS_STYLE.items()})
+    hot["trend"] = ""
+    if emerging is not None and len(emerging):
+        hot["trend"] = (
+            hot["unit_id"].map(emerging.set_index("unit_id")["emerging_label"]).fillna("")
+        )
+    hot["peak"] = ""
+    if peaks is not None and len(peaks):
+        hot["peak"] = hot["unit_id"].map(peaks.set_index("unit_id")["peak_text"]).fillna("")
+    bounds = np.asarray(hot.total_bounds, dtype=float) if len(hot) else None
+    m = _base_map(area, bounds, tiles)
+    fields = [("place", "地点"), ("cases", "事故数"), ("class_zh", "类别"), ("peak", "高峰时段"),
+              ("trend", "趋势")]  # fmt: skip
+    for cls, (label, color) in CLASS_STYLE.items():
+        _unit_layer(hot[hot["hotspot_class"] == cls], label, color, fields).add_to(m)
+    dens = units[units["density"] > 0].copy() if "density" in units else units.iloc[:0]
+    if len(dens):
+        top = dens[dens["density"] >= dens["density"].quantile(0.95)].copy()
+        top["place"] = _place(top)
+        top["level"] = "前5%"
+        _unit_layer(
+            top, "核密度前5%路段", "#7b3294", [("place", "地点"), ("level", "密度")], show=False
+        ).add_to(m)
+    clusters = result.clusters
+    if len(clusters):
+        group = folium.FeatureGroup(name="事故聚集区轮廓", show=False)
+        cl = clusters.copy()
+        cl["cases"] = suppress_counts(cl["n_cases"], k).to_numpy()
+        folium.GeoJson(
+            _lean(cl, ["cluster_id", "cases"]),
+            style_function=lambda f: {"color": "#2c7bb6", "weight": 1, "fillOpacity": 0.15},
+            tooltip=folium.GeoJsonTooltip(fields=["cases"], aliases=["事故数"]),
+        ).add_to(group)
+        group.add_to(m)
+    info = units.set_index("unit_id")
+    if len(cases) and "injured_at" in cases:
+        when = pd.to_datetime(cases["injured_at"], errors="coerce")
+        timed = when.notna()
+        if "time_precision" in cases:
+            timed &= cases["time_precision"].isin(["minute", "hour"])
+        band = _hour_band(when[timed], HOUR_BANDS)
+        counts = _window_counts(cases[timed], band)
+        for name in HOUR_BANDS:
+            _window_layer(counts[counts["_k"] == name], info, k, f"时段：{name}", "#e66101").add_to(
+                m
+            )
+        counts = _window_counts(cases, quarter_of(cases["injured_at"]))
+        for q in sorted(set(counts["_k"].dropna())):
+            _window_layer(counts[counts["_k"] == q], info, k, f"季度：{q}", "#5e3c99").add_to(m)
+    if release == "internal" and len(cases):
+        _case_layer(cases).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    name = getattr(area, "name", "") or ""
+    _title(
+        m,
+        title or f"{name} 通勤交通事故热点",
+        [
+            f"时段：{period}" if period else "",
+            f"数据来源：{source}" if source else "",
+            HOTSPOT_LABEL,
+            f"发布级别：{RELEASE_LABELS[release]}"
+            + (f"（少于{k}起不显示具体数字）" if k > 1 else ""),
+        ],
+    )
+    _legend(m, [(v[0], v[1]) for v in CLASS_STYLE.values()], "灰线：道路底图")
+    return m
+
+
+def _window_layer(counts: pd.DataFrame, info: pd.DataFrame, k: int, name: str, color: str):
+    shown = counts[counts["n"] >= max(k, 1)]
+    units = info.loc[shown["unit_id"]].reset_index()
+    units["place"] = _place(units)
+    units["cases"] = shown["n"].astype(int).astype(str).to_numpy()
+    return _unit_layer(
+        gpd.GeoDataFrame(units, geometry="geometry", crs="EPSG:4326"),
+        name,
+        color,
+        [("place", "地点"), ("cases", "事故数")],
+        show=False,
+    )
+
+
+def _case_layer(cases: pd.DataFrame) -> folium.FeatureGroup:
+    """Internal only: one point per case, decision number and date (no names, no text)."""
+    group = folium.FeatureGroup(name="案件点位（内部）", show=False)
+    pts = cases[pd.to_numeric(cases["lon"], errors="coerce").notna()]
+    frame = pd.DataFrame(
+        {
+            "no": pts["decision_no"].astype(str) if "decision_no" in pts else "",
+            "date": pd.to_datetime(pts["injured_at"], errors="coerce").dt.strftime("%Y-%m-%d"),
+            "level": pts["match_level"].astype(str) if "match_level" in pts else "",
+        }
+    )
+    frame = safe_frame(frame.fillna(""), ["no", "date", "level"])
+    gdf = gpd.GeoDataFrame(
+        frame,
+        geometry=shapely.points(pts["lon"].to_numpy(float), pts["lat"].to_numpy(float)),
+        crs="EPSG:4326",
+    )
+    folium.GeoJson(
+        _lean(gdf, ["no", "date", "level"]),
+        marker=folium.CircleMarker(radius=3, fill=True, fill_opacity=0.7, weight=0),
+        style_function=lambda f: {"fillColor": "#000000", "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["no", "date", "level"], aliases=["认定书编号", "日期", "定位级别"]
+        ),
+    ).add_to(group)
+    return group
+
+
+def _numbered(m_or_group, lon: float, lat: float, label: str, color: str, popup: str, tip: str):
+    icon = folium.DivIcon(
+        html=(
+            f"<div style='background:{color};color:white;border-radius:10px;padding:1px 5px;"
+            f"font-size:11px;font-weight:bold;border:1px solid #333;white-space:nowrap'>"
+            f"{safe_text(label)}</div>"
+        ),
+        icon_size=(36, 18),
+        icon_anchor=(18, 9),
+    )
+    folium.Marker(
+        [lat, lon],
+        icon=icon,
+        popup=folium.Popup(popup, max_width=360),
+        tooltip=folium.Tooltip(safe_text(tip)),
+    ).add_to(m_or_group)
+
+
+def sign_sites_map(
+    sites: pd.DataFrame,
+    result,
+    area,
+    settings: Settings | None = None,
+    *,
+    release: str = "police",
+    title: str | None = None,
+    period: str = "",
+    source: str = "",
+    tiles=None,
+) -> folium.Map:
+    """Warning-sign sites with what each covers, over the hot units.
+
+    Parameters
+    ----------
+    sites
+        :func:`~trafficprev.sites.choose_sign_sites`.
+    result, area, settings, release, title, period, source, tiles
+        As :func:`hotspots_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    settings = settings or Settings()
+    check_release(release)
+    k = k_of(release, settings)
+    units = result.units
+    covered_ids = (
+        set("|".join(sites["unit_ids"].fillna("")).split("|")) - {""} if len(sites) else set()
+    )
+    bounds = None
+    if len(sites):
+        lo, la = sites["lon"].to_numpy(float), sites["lat"].to_numpy(float)
+        bounds = np.array([lo.min(), la.min(), lo.max(), la.max()]) + np.array(
+            [-0.003, -0.003, 0.003, 0.003]
+        )
+    m = _base_map(area, bounds, tiles)
+    cov = units[units["unit_id"].isin(covered_ids)].copy()
+    cov["place"] = _place(cov)
+    cov["cases"] = suppress_counts(cov["n_cases"], k).to_numpy()
+    _unit_layer(
+        cov, "标志覆盖的路段与交叉口", "#d7191c", [("place", "地点"), ("cases", "事故数")]
+    ).add_to(m)
+    new = folium.FeatureGroup(name="建议新设警示标志")
+    old = folium.FeatureGroup(name="已有警示标志")
+    shown = release_sites(sites, release, settings)
+    for row in shown.itertuples(index=False):
+        popup = popup_html(
+            [
+                ("编号", row.site_id),
+                ("位置", row.position_text),
+                ("朝向", row.facing),
+                ("覆盖事故", row.n_covered),
+                ("高峰时段", row.peak_hours),
+                ("主要情形", row.circumstances),
+                ("建议标志", row.signs),
+                ("建议设施", row.facilities),
+            ]
+        )
+        target = old if row.existing else new
+        _numbered(
+            target,
+            row.lon,
+            row.lat,
+            row.site_id,
+            "#555555" if row.existing else "#d7191c",
+            popup,
+            f"{row.site_id} {row.position_text}",
+        )
+    new.add_to(m)
+    old.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    name = getattr(area, "name", "") or ""
+    _title(
+        m,
+        title or f"{name} 警示标志建议点位",
+        [
+            f"时段：{period}" if period else "",
+            f"数据来源：{source}" if source else "",
+            "标志依据 GB 5768.2-2022；点位须经交警部门现场核实",
+            f"发布级别：{RELEASE_LABELS[release]}"
+            + (f"（少于{k}起不显示具体数字）" if k > 1 else ""),
+        ],
+    )
+    _legend(m, [("建议新设标志", "#d7191c"), ("已有标志", "#555555"), ("覆盖范围", "#d7191c")])
+    return m
+
+
+def campaign_sites_map(
+    sites: pd.DataFrame,
+    candidates: pd.DataFrame,
+    area,
+    settings: Settings | None = None,
+    *,
+    release: str = "police",
+    title: str | None = None,
+    period: str = "",
+    source: str = "",
+    tiles=None,
+) -> folium.Map:
+    """Campaign locations with their reach, among all candidates.
+
+    Parameters
+    ----------
+    sites
+        :func:`~trafficprev.sites.choose_campaign_sites`.
+    candidates
+        :func:`~trafficprev.sites.campaign_candidates` (drawn small and grey).
+    area, settings, release, title, period, source, tiles
+        As :func:`hotspots_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    settings = settings or Settings()
+    check_release(release)
+    k = k_of(release, settings)
+    pts = (
+        pd.concat([sites[["lon", "lat"]], candidates[["lon", "lat"]]])
+        if len(sites)
+        else candidates[["lon", "lat"]]
+    )
+    bounds = None
+    if len(pts):
+        bounds = np.array([pts["lon"].min(), pts["lat"].min(), pts["lon"].max(), pts["lat"].max()])
+    m = _base_map(area, bounds, tiles)
+    cand = folium.FeatureGroup(name="全部候选点", show=True)
+    safe = safe_frame(candidates[["name", "kind"]].astype(str), ["name", "kind"])
+    for (name, kind), lon, lat in zip(
+        safe.itertuples(index=False), candidates["lon"], candidates["lat"], strict=True
+    ):
+        folium.CircleMarker(
+            [lat, lon],
+            radius=4,
+            color="#888888",
+            fill=True,
+            fill_opacity=0.6,
+            weight=1,
+            tooltip=folium.Tooltip(f"{name}（{kind}）"),
+        ).add_to(cand)
+    cand.add_to(m)
+    chosen = folium.FeatureGroup(name="建议宣传点位")
+    for row in release_sites(sites, release, settings).itertuples(index=False):
+        folium.Circle(
+            [row.lat, row.lon],
+            radius=settings.campaign_radius_m,
+            color="#1a9641",
+            weight=1,
+            fill=True,
+            fill_opacity=0.08,
+        ).add_to(chosen)
+        popup = popup_html(
+            [
+                ("编号", row.site_id),
+                ("名称", row.name),
+                ("类型", row.site_kind),
+                ("覆盖事故", row.n_covered),
+                ("覆盖对象", row.reaches),
+            ]
+        )
+        _numbered(
+            chosen, row.lon, row.lat, row.site_id, "#1a9641", popup, f"{row.site_id} {row.name}"
+        )
+    chosen.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    name = getattr(area, "name", "") or ""
+    _title(
+        m,
+        title or f"{name} 交通安全宣传建议点位",
+        [
+            f"时段：{period}" if period else "",
+            f"数据来源：{source}" if source else "",
+            f"圆圈：{settings.campaign_radius_m:g}米覆盖范围（单位所在地或事故地点在范围内）",
+            f"发布级别：{RELEASE_LABELS[release]}"
+            + (f"（少于{k}起不显示具体数字）" if k > 1 else ""),
+        ],
+    )
+    _legend(m, [("建议宣传点位", "#1a9641"), ("其他候选点", "#888888")])
+    return m

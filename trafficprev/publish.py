@@ -1,0 +1,190 @@
+"""Write what is shared: ``sites.xlsx``, ``sites.gpkg`` and the three offline maps.
+
+Everything here is written at one release level (``police`` by default): site counts below
+*k* are suppressed and small sites lose their circumstances (:func:`~trafficprev.maps.
+release_sites`), the key-enterprise list carries only its public columns, the maps hold unit
+aggregates only. Each file is written atomically (a temporary file, then a rename), so an
+interrupted run leaves the previous file intact.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from . import __version__
+from .hotspots._windows import HOTSPOT_LABEL
+from .maps import (
+    campaign_sites_map,
+    find_chromium,
+    hotspots_map,
+    print_pdf,
+    release_sites,
+    save_offline,
+    screenshot,
+    sign_sites_map,
+    suppress_counts,
+)
+from .maps._release import RELEASE_LABELS, check_release, k_of
+from .settings import Settings
+from .sites import write_sites_xlsx
+
+__all__ = ["Published", "publish"]
+
+_SITE_LAYER_COLUMNS = [
+    "site_id", "kind", "road", "cross_road", "position_text", "facing", "n_covered",
+    "peak_hours", "circumstances", "signs", "facilities", "reaches", "lon_gcj02", "lat_gcj02",
+]  # fmt: skip
+_KEY_COLUMNS = [
+    "rank", "name", "credit_code", "n_cases", "insured", "rate_per_1000", "eb_rate_per_1000",
+    "reason",
+]  # fmt: skip
+
+
+_CRS_NOTE = "经纬度为 WGS-84（与天地图 CGCS2000 一致）；另列 GCJ-02，可直接用于高德、腾讯地图"
+_SIGN_NOTE = "GB 5768.2-2022《道路交通标志和标线 第2部分：道路交通标志》；点位须经交警部门现场核实"
+
+
+@dataclass(frozen=True)
+class Published:
+    """Paths written by :func:`publish` (``None`` for what was not written)."""
+
+    sites_xlsx: Path
+    sites_gpkg: Path
+    maps: dict[str, Path]
+    prints: dict[str, Path]
+
+
+def _atomic_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".gpkg", dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        for name, frame in layers.items():
+            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    cols = [c for c in _SITE_LAYER_COLUMNS if c in frame]
+    data = frame[cols].copy()
+    for c in data.columns:
+        if data[c].dtype == object:
+            data[c] = data[c].fillna("").astype(str)
+    geom = shapely.points(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
+    return gpd.GeoDataFrame(data, geometry=geom, crs="EPSG:4326")
+
+
+def publish(
+    out_dir: str | Path,
+    *,
+    result,
+    area,
+    sign_sites: pd.DataFrame,
+    campaign_sites: pd.DataFrame,
+    campaign_candidates: pd.DataFrame,
+    key: pd.DataFrame | None = None,
+    emerging: pd.DataFrame | None = None,
+    peaks: pd.DataFrame | None = None,
+    settings: Settings | None = None,
+    release: str = "police",
+    period: str = "",
+    source: str = "",
+    prints: bool = False,
+    tiles=None,
+) -> Published:
+    """Write ``sites.xlsx``, ``sites.gpkg`` and ``maps/*.html`` for one release level.
+
+    Parameters
+    ----------
+    out_dir
+        The run folder (``maps/`` is created inside it).
+    result, area
+        The hotspot result and its area.
+    sign_sites, campaign_sites, campaign_candidates
+        :func:`~trafficprev.sites.choose_sign_sites`,
+        :func:`~trafficprev.sites.choose_campaign_sites` and the candidates.
+    key
+        :func:`~trafficprev.groups.key_enterprises` (only rows with ``key`` go to the
+        重点企业 sheet; not written for ``public``).
+    emerging, peaks
+        Emerging classes and peak windows per unit for the hotspot map's tooltips.
+    settings
+        ``k_police`` / ``k_public`` and the site settings.
+    release
+        ``police`` (default), ``public`` or ``internal``.
+    period, source
+        The period and the data source in words, for titles and the 说明 sheet.
+    prints
+        Also write ``maps/*.png`` and A4-landscape ``maps/*.pdf`` through headless Chromium
+        (skipped with a note in the result when Chromium is not installed).
+    tiles
+        An optional :func:`~trafficprev.maps.tile_layer` for the maps.
+
+    Returns
+    -------
+    Published
+    """
+    settings = settings or Settings()
+    check_release(release)
+    k = k_of(release, settings)
+    out = Path(out_dir)
+    (out / "maps").mkdir(parents=True, exist_ok=True)
+    signs = release_sites(sign_sites, release, settings)
+    camp = release_sites(campaign_sites, release, settings)
+    sites = pd.concat([signs, camp], ignore_index=True)
+    ents = None
+    if key is not None and release != "public":
+        ents = key[key["key"].astype(bool)][[c for c in _KEY_COLUMNS if c in key]].copy()
+        ents["n_cases"] = suppress_counts(ents["n_cases"], k).to_numpy()
+    method = (
+        f"最大覆盖模型（精确求解）：每处标志覆盖前方{settings.sign_reach_m:g}米内的事故，"
+        f"同向标志间距不小于{settings.sign_spacing_m:g}米；宣传点覆盖单位所在地或事故地点"
+        f"{settings.campaign_radius_m:g}米内的事故"
+    )
+    notes = [
+        ("时段", period),
+        ("数据来源", source),
+        ("发布级别", RELEASE_LABELS[release]),
+        ("小数字抑制", f"少于{k}起的数字显示为“少于{k}起”" if k > 1 else "无"),
+        ("坐标系", _CRS_NOTE),
+        ("标志依据", _SIGN_NOTE),
+        ("选址方法", method),
+        ("说明", HOTSPOT_LABEL),
+        ("生成工具", f"trafficprev {__version__}"),
+    ]
+    xlsx = write_sites_xlsx(out / "sites.xlsx", sites, ents, notes=[n for n in notes if n[1]])
+    layers = {"sign_sites": _points(signs), "campaign_sites": _points(camp)}
+    gpkg = _atomic_gpkg(out / "sites.gpkg", layers)
+    kw = {"release": release, "period": period, "source": source, "tiles": tiles}
+    maps = {
+        "hotspots": save_offline(
+            hotspots_map(result, area, settings, emerging=emerging, peaks=peaks, **kw),
+            out / "maps" / "hotspots.html",
+        ),
+        "sign_sites": save_offline(
+            sign_sites_map(sign_sites, result, area, settings, **kw),
+            out / "maps" / "sign_sites.html",
+        ),
+        "campaign_sites": save_offline(
+            campaign_sites_map(campaign_sites, campaign_candidates, area, settings, **kw),
+            out / "maps" / "campaign_sites.html",
+        ),
+    }
+    printed: dict[str, Path] = {}
+    if prints and find_chromium() is not None:
+        for name, path in maps.items():
+            printed[f"{name}.png"] = screenshot(path, path.with_suffix(".png"))
+            printed[f"{name}.pdf"] = print_pdf(path, path.with_suffix(".pdf"))
+    return Published(xlsx, gpkg, maps, printed)
