@@ -183,3 +183,34 @@ def test_hostile_record_text_stays_inert(parts, demo_hotspots, demo_area, tmp_pa
     dom = check_in_browser(tmp_path / "hot.html").dom
     assert "&lt;img src=x" in dom
     assert pd.notna(dom)
+
+
+def test_public_campaign_reach_names_no_enterprise(parts):
+    public = release_sites(parts["camp"], "public", Settings())
+    police = release_sites(parts["camp"], "police", Settings())
+    assert not public["reaches"].str.contains("公司|医院").any()
+    assert police["reaches"].str.contains("公司|医院").any()
+
+
+def test_gcj02_tiles_shift_everything_drawn(parts, demo_hotspots, demo_area):
+    from trafficprev.coords import haversine_m
+    from trafficprev.maps import tile_layer
+
+    tiles = tile_layer(
+        "http://tiles.intranet.example/{z}/{x}/{y}.png", attribution="内网底图", crs="gcj02"
+    )
+    plain = render_offline(sign_sites_map(parts["signs"], demo_hotspots, demo_area))
+    shifted = render_offline(sign_sites_map(parts["signs"], demo_hotspots, demo_area, tiles=tiles))
+    row = parts["signs"].iloc[0]
+
+    def marker(html: str) -> tuple[float, float]:
+        # the first DivIcon marker is site J01
+        m = re.search(r"L\.marker\(\s*\[([0-9.]+), ([0-9.]+)\]", html)
+        return float(m.group(2)), float(m.group(1))
+
+    lon, lat = marker(plain)
+    assert (lon, lat) == pytest.approx((row["lon"], row["lat"]), abs=1e-9)
+    glon, glat = marker(shifted)
+    assert (glon, glat) == pytest.approx((row["lon_gcj02"], row["lat_gcj02"]), abs=1e-9)
+    assert 400 < haversine_m(lon, lat, glon, glat) < 800
+    assert "tiles.intranet.example" in shifted

@@ -22,6 +22,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from .._periods import quarter_of
+from ..coords import from_wgs84
 from ..hotspots._windows import HOTSPOT_LABEL, HOUR_BANDS, _hour_band
 from ..settings import Settings
 from ._release import RELEASE_LABELS, check_release, k_of, release_sites, suppress_counts
@@ -46,9 +47,35 @@ _MAJOR = {
 }
 
 
-def _lean(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict:
+def _display_crs(tiles) -> str:
+    """``"gcj02"`` when the tile layer declares GCJ-02 tiles, else ``"wgs84"``."""
+    return "gcj02" if tiles is not None and getattr(tiles, "crs", "wgs84") == "gcj02" else "wgs84"
+
+
+def _to_display(geoms: np.ndarray, crs: str) -> np.ndarray:
+    """Geometries as drawn: WGS-84, or GCJ-02 over GCJ-02 tiles (about 600 m apart here)."""
+    if crs == "wgs84":
+        return geoms
+
+    def shift(xy: np.ndarray) -> np.ndarray:
+        lon, lat = from_wgs84(xy[:, 0], xy[:, 1], "gcj02")
+        return np.column_stack([lon, lat])
+
+    return shapely.transform(geoms, shift)
+
+
+def _point(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    """(lat, lon) of a marker as drawn."""
+    if crs == "wgs84":
+        return lat, lon
+    x, y = from_wgs84(lon, lat, "gcj02")
+    return float(y), float(x)
+
+
+def _lean(frame: gpd.GeoDataFrame, columns: Sequence[str], crs: str) -> dict:
     """A small GeoJSON dict: chosen columns, coordinates rounded to 1e-5°, no bbox."""
-    geom = shapely.set_precision(np.asarray(frame.geometry.to_numpy(), dtype=object), 1e-5)
+    geom = _to_display(np.asarray(frame.geometry.to_numpy(), dtype=object), crs)
+    geom = shapely.set_precision(geom, 1e-5)
     lean = gpd.GeoDataFrame(
         frame[list(columns)].reset_index(drop=True), geometry=geom, crs="EPSG:4326"
     )
@@ -65,10 +92,15 @@ class _MetricScale(MacroElement):
     )
 
 
-def _base_map(area, bounds: np.ndarray | None, tiles=None) -> folium.Map:
+def _base_map(area, bounds: np.ndarray | None, tiles=None) -> tuple[folium.Map, str]:
+    """The map with the roads drawn, and the CRS its layers are drawn in."""
+    crs = _display_crs(tiles)
     edges = area.edges
     if bounds is None or not np.isfinite(bounds).all():
         bounds = np.asarray(edges.total_bounds, dtype=float)
+    if crs != "wgs84":
+        lo, la = from_wgs84(bounds[[0, 2]], bounds[[1, 3]], "gcj02")
+        bounds = np.array([lo[0], la[0], lo[1], la[1]])
     m = folium.Map(
         location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
         tiles=None,
@@ -86,7 +118,7 @@ def _base_map(area, bounds: np.ndarray | None, tiles=None) -> folium.Map:
     )
     roads = safe_frame(roads, ["name"])
     folium.GeoJson(
-        _lean(roads, ["name", "major"]),
+        _lean(roads, ["name", "major"], crs),
         name="道路（底图）",
         style_function=lambda f: {
             "color": "#777777" if f["properties"]["major"] else "#b0b0b0",
@@ -97,7 +129,7 @@ def _base_map(area, bounds: np.ndarray | None, tiles=None) -> folium.Map:
         control=True,
     ).add_to(m)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    return m
+    return m, crs
 
 
 def _title(m: folium.Map, title: str, lines: Sequence[str]) -> None:
@@ -131,6 +163,7 @@ def _unit_layer(
     name: str,
     color: str,
     fields: Sequence[tuple[str, str]],
+    crs: str,
     *,
     show: bool = True,
 ) -> folium.FeatureGroup:
@@ -145,13 +178,13 @@ def _unit_layer(
     is_point = safe.geometry.geom_type == "Point"
     if (~is_point).any():
         folium.GeoJson(
-            _lean(safe[~is_point], cols),
+            _lean(safe[~is_point], cols, crs),
             style_function=lambda f, c=color: {"color": c, "weight": 6, "opacity": 0.85},
             tooltip=tooltip,
         ).add_to(group)
     if is_point.any():
         folium.GeoJson(
-            _lean(safe[is_point], cols),
+            _lean(safe[is_point], cols, crs),
             marker=folium.CircleMarker(radius=8, fill=True, fill_opacity=0.8, weight=1),
             style_function=lambda f, c=color: {"color": "#333333", "fillColor": c},
             tooltip=folium.GeoJsonTooltip(fields=cols, aliases=[a for _, a in fields]),
@@ -228,18 +261,23 @@ def hotspots_map(
     if peaks is not None and len(peaks):
         hot["peak"] = hot["unit_id"].map(peaks.set_index("unit_id")["peak_text"]).fillna("")
     bounds = np.asarray(hot.total_bounds, dtype=float) if len(hot) else None
-    m = _base_map(area, bounds, tiles)
+    m, crs = _base_map(area, bounds, tiles)
     fields = [("place", "地点"), ("cases", "事故数"), ("class_zh", "类别"), ("peak", "高峰时段"),
               ("trend", "趋势")]  # fmt: skip
     for cls, (label, color) in CLASS_STYLE.items():
-        _unit_layer(hot[hot["hotspot_class"] == cls], label, color, fields).add_to(m)
+        _unit_layer(hot[hot["hotspot_class"] == cls], label, color, fields, crs).add_to(m)
     dens = units[units["density"] > 0].copy() if "density" in units else units.iloc[:0]
     if len(dens):
         top = dens[dens["density"] >= dens["density"].quantile(0.95)].copy()
         top["place"] = _place(top)
         top["level"] = "前5%"
         _unit_layer(
-            top, "核密度前5%路段", "#7b3294", [("place", "地点"), ("level", "密度")], show=False
+            top,
+            "核密度前5%路段",
+            "#7b3294",
+            [("place", "地点"), ("level", "密度")],
+            crs,
+            show=False,
         ).add_to(m)
     clusters = result.clusters
     if len(clusters):
@@ -247,7 +285,7 @@ def hotspots_map(
         cl = clusters.copy()
         cl["cases"] = suppress_counts(cl["n_cases"], k).to_numpy()
         folium.GeoJson(
-            _lean(cl, ["cluster_id", "cases"]),
+            _lean(cl, ["cluster_id", "cases"], crs),
             style_function=lambda f: {"color": "#2c7bb6", "weight": 1, "fillOpacity": 0.15},
             tooltip=folium.GeoJsonTooltip(fields=["cases"], aliases=["事故数"]),
         ).add_to(group)
@@ -261,14 +299,16 @@ def hotspots_map(
         band = _hour_band(when[timed], HOUR_BANDS)
         counts = _window_counts(cases[timed], band)
         for name in HOUR_BANDS:
-            _window_layer(counts[counts["_k"] == name], info, k, f"时段：{name}", "#e66101").add_to(
-                m
-            )
+            _window_layer(
+                counts[counts["_k"] == name], info, k, f"时段：{name}", "#e66101", crs
+            ).add_to(m)
         counts = _window_counts(cases, quarter_of(cases["injured_at"]))
         for q in sorted(set(counts["_k"].dropna())):
-            _window_layer(counts[counts["_k"] == q], info, k, f"季度：{q}", "#5e3c99").add_to(m)
+            _window_layer(counts[counts["_k"] == q], info, k, f"季度：{q}", "#5e3c99", crs).add_to(
+                m
+            )
     if release == "internal" and len(cases):
-        _case_layer(cases).add_to(m)
+        _case_layer(cases, crs).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     name = getattr(area, "name", "") or ""
     _title(
@@ -286,7 +326,9 @@ def hotspots_map(
     return m
 
 
-def _window_layer(counts: pd.DataFrame, info: pd.DataFrame, k: int, name: str, color: str):
+def _window_layer(
+    counts: pd.DataFrame, info: pd.DataFrame, k: int, name: str, color: str, crs: str
+) -> folium.FeatureGroup:
     shown = counts[counts["n"] >= max(k, 1)]
     units = info.loc[shown["unit_id"]].reset_index()
     units["place"] = _place(units)
@@ -296,11 +338,12 @@ def _window_layer(counts: pd.DataFrame, info: pd.DataFrame, k: int, name: str, c
         name,
         color,
         [("place", "地点"), ("cases", "事故数")],
+        crs,
         show=False,
     )
 
 
-def _case_layer(cases: pd.DataFrame) -> folium.FeatureGroup:
+def _case_layer(cases: pd.DataFrame, crs: str) -> folium.FeatureGroup:
     """Internal only: one point per case, decision number and date (no names, no text)."""
     group = folium.FeatureGroup(name="案件点位（内部）", show=False)
     pts = cases[pd.to_numeric(cases["lon"], errors="coerce").notna()]
@@ -318,7 +361,7 @@ def _case_layer(cases: pd.DataFrame) -> folium.FeatureGroup:
         crs="EPSG:4326",
     )
     folium.GeoJson(
-        _lean(gdf, ["no", "date", "level"]),
+        _lean(gdf, ["no", "date", "level"], crs),
         marker=folium.CircleMarker(radius=3, fill=True, fill_opacity=0.7, weight=0),
         style_function=lambda f: {"fillColor": "#000000", "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(
@@ -328,7 +371,9 @@ def _case_layer(cases: pd.DataFrame) -> folium.FeatureGroup:
     return group
 
 
-def _numbered(m_or_group, lon: float, lat: float, label: str, color: str, popup: str, tip: str):
+def _numbered(
+    m_or_group, lon: float, lat: float, label: str, color: str, popup: str, tip: str, crs: str
+) -> None:
     icon = folium.DivIcon(
         html=(
             f"<div style='background:{color};color:white;border-radius:10px;padding:1px 5px;"
@@ -339,7 +384,7 @@ def _numbered(m_or_group, lon: float, lat: float, label: str, color: str, popup:
         icon_anchor=(18, 9),
     )
     folium.Marker(
-        [lat, lon],
+        list(_point(lon, lat, crs)),
         icon=icon,
         popup=folium.Popup(popup, max_width=360),
         tooltip=folium.Tooltip(safe_text(tip)),
@@ -384,12 +429,12 @@ def sign_sites_map(
         bounds = np.array([lo.min(), la.min(), lo.max(), la.max()]) + np.array(
             [-0.003, -0.003, 0.003, 0.003]
         )
-    m = _base_map(area, bounds, tiles)
+    m, crs = _base_map(area, bounds, tiles)
     cov = units[units["unit_id"].isin(covered_ids)].copy()
     cov["place"] = _place(cov)
     cov["cases"] = suppress_counts(cov["n_cases"], k).to_numpy()
     _unit_layer(
-        cov, "标志覆盖的路段与交叉口", "#d7191c", [("place", "地点"), ("cases", "事故数")]
+        cov, "标志覆盖的路段与交叉口", "#d7191c", [("place", "地点"), ("cases", "事故数")], crs
     ).add_to(m)
     new = folium.FeatureGroup(name="建议新设警示标志")
     old = folium.FeatureGroup(name="已有警示标志")
@@ -416,6 +461,7 @@ def sign_sites_map(
             "#555555" if row.existing else "#d7191c",
             popup,
             f"{row.site_id} {row.position_text}",
+            crs,
         )
     new.add_to(m)
     old.add_to(m)
@@ -474,14 +520,14 @@ def campaign_sites_map(
     bounds = None
     if len(pts):
         bounds = np.array([pts["lon"].min(), pts["lat"].min(), pts["lon"].max(), pts["lat"].max()])
-    m = _base_map(area, bounds, tiles)
+    m, crs = _base_map(area, bounds, tiles)
     cand = folium.FeatureGroup(name="全部候选点", show=True)
     safe = safe_frame(candidates[["name", "kind"]].astype(str), ["name", "kind"])
     for (name, kind), lon, lat in zip(
         safe.itertuples(index=False), candidates["lon"], candidates["lat"], strict=True
     ):
         folium.CircleMarker(
-            [lat, lon],
+            list(_point(lon, lat, crs)),
             radius=4,
             color="#888888",
             fill=True,
@@ -493,7 +539,7 @@ def campaign_sites_map(
     chosen = folium.FeatureGroup(name="建议宣传点位")
     for row in release_sites(sites, release, settings).itertuples(index=False):
         folium.Circle(
-            [row.lat, row.lon],
+            list(_point(row.lon, row.lat, crs)),
             radius=settings.campaign_radius_m,
             color="#1a9641",
             weight=1,
@@ -510,7 +556,14 @@ def campaign_sites_map(
             ]
         )
         _numbered(
-            chosen, row.lon, row.lat, row.site_id, "#1a9641", popup, f"{row.site_id} {row.name}"
+            chosen,
+            row.lon,
+            row.lat,
+            row.site_id,
+            "#1a9641",
+            popup,
+            f"{row.site_id} {row.name}",
+            crs,
         )
     chosen.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)

@@ -58,7 +58,8 @@ def release_sites(
     For ``police`` and ``public``: ``n_covered`` (and ``marginal_cases``, ``n_workplace``,
     ``n_accident``) below *k* become ``少于k起``; such a site's ``peak_hours`` and
     ``circumstances`` are blanked (with one or two cases they describe individual
-    accidents); a campaign site's ``reaches`` is rewritten with the same suppression; the
+    accidents); a campaign site's ``reaches`` is rewritten with the same suppression (and,
+    for ``public``, without enterprise names); the
     internal columns (covered unit ids, rules, candidate id, the enterprise tuples) are
     dropped.
     ``internal`` returns the frame unchanged.
@@ -91,7 +92,7 @@ def release_sites(
 
         radius = (settings or Settings()).campaign_radius_m
         out["reaches"] = [
-            reaches_text(top, n_ent, n_acc, radius, k)
+            reaches_text(top, n_ent, n_acc, radius, k, names=release != "public")
             for top, n_ent, n_acc in zip(
                 out["top_enterprises"], out["n_enterprises"], out["n_accident"], strict=True
             )

@@ -110,8 +110,12 @@ def reaches_text(
     n_accident: int,
     radius: float,
     k: int = 1,
+    *,
+    names: bool = True,
 ) -> str:
     """Whom a campaign site reaches, in words; counts below `k` shown as 少于k起.
+
+    With ``names=False`` (public release) the enterprises are counted, not named.
 
     Examples
     --------
@@ -122,8 +126,13 @@ def reaches_text(
     def count(n: int) -> str:
         return f"少于{k}" if 0 < n < k else str(n)
 
-    names = "、".join(f"{'★' if key else ''}{name}（{count(n)}起）" for name, n, key in top)
-    text = f"单位在{radius:g}米内的{n_enterprises}家企业：{names}" if top else "范围内无登记企业"
+    listed = "、".join(f"{'★' if key else ''}{name}（{count(n)}起）" for name, n, key in top)
+    if not n_enterprises:
+        text = "范围内无登记企业"
+    elif names and top:
+        text = f"单位在{radius:g}米内的{n_enterprises}家企业：{listed}"
+    else:
+        text = f"单位在{radius:g}米内的{n_enterprises}家企业"
     return text + f"；{count(n_accident)}起事故发生在{radius:g}米内"
 
 

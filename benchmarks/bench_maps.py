@@ -1,0 +1,111 @@
+"""Map size and speed: the demo maps, and 5,000 cases on the demo's 20,000 road segments.
+
+Run from the repository root::
+
+    python benchmarks/bench_maps.py            # both parts
+    python benchmarks/bench_maps.py --quick    # smoke run (1,000 cases; not a measurement)
+
+For each map: Python build + offline render seconds, HTML size, gzip size, and the wall time of
+headless Chromium loading it (console errors and page requests must both be zero). Aims
+(issue 7): the demo maps under 5 MB each; 5,000 cases on 20,000 segments under 10 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_trends import markdown, synthetic  # noqa: E402
+from trafficprev import Settings  # noqa: E402
+from trafficprev.area import build_area  # noqa: E402
+from trafficprev.datasets import demo_files  # noqa: E402
+from trafficprev.geocode import geocode  # noqa: E402
+from trafficprev.hotspots import find_hotspots  # noqa: E402
+from trafficprev.intake import (  # noqa: E402
+    read_campaign_candidates,
+    read_determinations,
+    read_enterprises,
+)
+from trafficprev.maps import (  # noqa: E402
+    campaign_sites_map,
+    check_in_browser,
+    find_chromium,
+    hotspots_map,
+    save_offline,
+    sign_sites_map,
+)
+from trafficprev.sites import (  # noqa: E402
+    campaign_candidates,
+    choose_campaign_sites,
+    choose_sign_sites,
+)
+
+
+def measure(label: str, area, hs, cases, register, out: Path) -> list[dict]:
+    settings = Settings()
+    f = demo_files()
+    cand = campaign_candidates(read_campaign_candidates(f["campaign_sites"]).records, area)
+    signs = choose_sign_sites(hs, area, settings)
+    camp = choose_campaign_sites(cases, register, cand, settings)
+    builders = {
+        "hotspots (police)": lambda: hotspots_map(hs, area, settings),
+        "hotspots (internal, case points)": lambda: hotspots_map(
+            hs, area, settings, release="internal"
+        ),
+        "sign_sites": lambda: sign_sites_map(signs, hs, area, settings),
+        "campaign_sites": lambda: campaign_sites_map(camp, cand, area, settings),
+    }
+    rows = []
+    for name, build in builders.items():
+        t = time.perf_counter()
+        path = save_offline(build(), out / f"{name.split()[0]}_{len(rows)}.html")
+        seconds = time.perf_counter() - t
+        data = path.read_bytes()
+        row = {
+            "input": label,
+            "map": name,
+            "build + render s": round(seconds, 2),
+            "HTML MB": round(len(data) / 1e6, 2),
+            "gzip MB": round(len(gzip.compress(data)) / 1e6, 2),
+        }
+        if find_chromium():
+            t = time.perf_counter()
+            report = check_in_browser(path)
+            row["Chromium s"] = round(time.perf_counter() - t, 1)
+            row["console errors"] = len(report.errors)
+            row["page requests"] = len(report.requests)
+        rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    out = Path(tempfile.mkdtemp(prefix="bench-maps-"))
+    f = demo_files()
+    area = build_area("demo", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0])
+    register = read_enterprises(f["enterprises"]).records
+    cases = read_determinations(f["determinations"]).cases
+    geocoded = geocode(cases[cases["commuting"]], area).cases
+    rows = measure("demo (746 cases)", area, find_hotspots(geocoded, area), geocoded, register, out)
+    n = 1_000 if args.quick else 5_000
+    _, frame, _, _ = synthetic(n)
+    hs = find_hotspots(frame, area)
+    segments = int((hs.network.units["kind"] == "segment").sum())
+    rows += measure(f"{n:,} cases, {segments:,} segments", area, hs, frame, register, out)
+    print("## Map size and speed (`python benchmarks/bench_maps.py`)\n")
+    print(markdown(__import__("pandas").DataFrame(rows)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
