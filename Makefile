@@ -44,6 +44,8 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_rates.py
 	$(BIN)/python benchmarks/bench_mannkendall.py
 	$(BIN)/python benchmarks/bench_trends.py
+	$(BIN)/python benchmarks/bench_sites.py
+	$(BIN)/python benchmarks/bench_maps.py
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache
