@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine:
-#   make demo   - the demo city: intake, area gazetteer and geocoding (creates .venv if missing)
+#   make demo   - the whole quarterly run on the demo city, maps in maps/ (creates .venv if missing)
 #   make test   - lint and the whole test suite (creates .venv if missing)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -22,7 +22,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 demo: $(VENV)/.installed-run
-	$(BIN)/trafficprev demo --out $(OUT)
+	$(BIN)/trafficprev demo --out $(OUT) --maps maps
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check trafficprev tests benchmarks notebooks

@@ -12,7 +12,6 @@ from pathlib import Path
 from . import __version__
 from ._errors import TrafficPrevError
 from .area import build_area, load_area, save_area
-from .datasets import demo_files
 from .geocode import GeocodeResult, geocode
 from .intake import IntakeResult, read_campaign_candidates, read_determinations, read_enterprises
 from .settings import Settings
@@ -58,30 +57,67 @@ def _cmd_intake(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    files = demo_files()
-    args.input = [str(p) for p in files["determinations"]]
-    args.enterprises = [str(p) for p in files["enterprises"]]
-    args.campaign_sites = [str(p) for p in files["campaign_sites"]]
-    args.protected = None
-    print("示范市 合成演示数据 (synthetic demo city; no real person, enterprise or place)")
-    code = _cmd_intake(args)
-    out = Path(args.out)
-    area_dir = out / "area"
-    area = build_area(
-        "demo", osm=files["roads"][0], pois=files["pois"], admin=files["divisions"][0]
+def _print_run(result) -> None:
+    """What a finished run says on the console."""
+    print(f"== {result.quarter} == 写出 wrote {result.out}")
+    print(result.intake.accounting.report())
+    levels = result.manifest["geocode_levels"]
+    total = max(sum(levels.values()), 1)
+    print("== 地理编码 geocoding ==")
+    for level, n in levels.items():
+        if n:
+            print(f"  {level:<13}{n:>7}  {100 * n / total:5.1f} %")
+    print(f"  待复核 review queue {result.manifest['review_queue']} (review_queue.csv)")
+    hot = result.hotspots.units
+    print(
+        f"== 热点 hotspots {result.window[0]}–{result.window[-1]} == "
+        f"{int(hot['hot'].sum())} 个显著单元 hot units; "
+        f"建议标志 {len(result.sign_sites)} sign sites; "
+        f"宣传点 {len(result.campaign_sites)} campaign sites; "
+        f"重点企业 {int(result.key['key'].sum())} key enterprises"
     )
-    save_area(area, area_dir)
-    print(f"== 区域 area == {area!r}\n  写出 wrote {area_dir}")
-    cases = read_determinations(args.input, settings=_settings(args), progress=False).cases
-    result = geocode(
-        cases[cases["commuting"]],
-        area,
+    if result.comparison:
+        counts = result.comparison["hotspots"]["status_zh"].value_counts().to_dict()
+        print(f"  与上季度对比 vs previous run {result.comparison['previous']}: {counts}")
+    for name in ("report.html", "sites.xlsx", "maps/hotspots.html", "manifest.json"):
+        print(f"  写出 wrote {result.out / name}")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import run
+
+    previous = None if args.previous == "none" else args.previous
+    result = run(
+        area=args.area,
+        inputs=args.input,
+        quarter=args.quarter,
+        out=args.out,
+        enterprises=args.enterprises,
+        campaign_sites=args.campaign_sites,
+        measures=args.measures,
+        overrides=args.overrides,
         settings=_settings(args),
-        cache=area_dir / "geocode_cache.sqlite",
+        previous=previous,
+        release=args.release,
+        prints=args.prints,
+        quiet=args.quiet,
+        wait=args.wait,
     )
-    _print_geocode(result, result.write(out / "geocoded.gpkg"))
-    return code
+    _print_run(result)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .pipeline import run_demo
+
+    print("示范市 合成演示数据 (synthetic demo city; no real person, enterprise or place)")
+    result = run_demo(
+        args.out, maps_dir=args.maps, settings=_settings(args), quiet=args.quiet, prints=False
+    )
+    _print_run(result)
+    if args.maps:
+        print(f"  地图 maps copied to {args.maps}/")
+    return 0
 
 
 def _print_geocode(result: GeocodeResult, paths: dict[str, Path]) -> None:
@@ -186,10 +222,47 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser(
         "demo",
         parents=[common],
-        help="run on the synthetic demo city 示范市 and print the row accounting",
+        help="the whole quarterly run on the synthetic demo city 示范市",
+        description="Build the demo area, run 2024Q3 and 2024Q4 into --out (the second "
+        "compares itself with the first) and copy the maps into --maps.",
     )
     d.add_argument("--out", default="runs/demo", metavar="DIR", help="output folder")
+    d.add_argument("--maps", default="maps", metavar="DIR", help="where the maps are copied")
     d.set_defaults(func=_cmd_demo)
+
+    r = sub.add_parser(
+        "run",
+        parents=[common],
+        help="the whole quarterly run: cases.gpkg, sites.xlsx, maps, report.html, manifest.json",
+        description="Read the exports, geocode, find hotspots (the four quarters ending with "
+        "--quarter), enterprises, groups, trends, sites, evaluate measures, compare with the "
+        "previous quarter's run folder, and write everything to --out (replaced atomically).",
+    )
+    r.add_argument("--area", required=True, metavar="DIR", help="area folder (area build)")
+    r.add_argument("--input", nargs="+", required=True, metavar="FILE", help="export file(s)")
+    r.add_argument("--quarter", required=True, metavar="2024Q4", help="the run's quarter")
+    r.add_argument("--out", required=True, metavar="DIR", help="run folder, e.g. runs/2024Q4")
+    r.add_argument("--enterprises", nargs="+", metavar="FILE", help="enterprise register(s)")
+    r.add_argument("--campaign-sites", nargs="+", metavar="FILE", help="campaign candidates")
+    r.add_argument("--measures", nargs="+", metavar="FILE", help="existing measures")
+    r.add_argument("--overrides", metavar="FILE", help="overrides.csv (a filled review queue)")
+    r.add_argument(
+        "--previous",
+        default="auto",
+        metavar="DIR|auto|none",
+        help="previous quarter's run folder (auto: the sibling folder named after it)",
+    )
+    r.add_argument(
+        "--release",
+        default="police",
+        choices=("police", "public", "internal"),
+        help="release level of sites.xlsx and the maps (default police)",
+    )
+    r.add_argument("--prints", action="store_true", help="also PNG and A4 PDF of the maps")
+    r.add_argument(
+        "--wait", type=float, default=0.0, metavar="S", help="wait for another run into --out"
+    )
+    r.set_defaults(func=_cmd_run)
 
     a = sub.add_parser("area", help="build the gazetteer of an area (roads, POIs, divisions)")
     asub = a.add_subparsers(dest="area_command", metavar="ACTION", required=True)
