@@ -1,30 +1,176 @@
-"""Every notebook (jupytext .py source) runs top to bottom on the bundled data."""
+"""Every notebook (jupytext .py source) runs top to bottom through papermill on a small world.
+
+The world is a small demo city (``small_config()``) generated once per session; its area is
+built once and the quarter before its last one is run once, so that the notebooks' comparison
+with the previous quarter has a folder to compare with. Each notebook gets its own output
+folder (with a copy of that previous run, except 04, which runs it itself) and is checked for
+its files, for error outputs, for warnings in its stderr, and for personal data in anything
+it shows.
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import jupytext
+import nbformat
+import pandas as pd
 import papermill
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9]*.py"))
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.py"))
+INTAKE_FILES = ("cases.csv", "geocoded.gpkg", "review_queue.csv")
+RUN_FILES = ("report.html", "maps/hotspots.html")
+SHARED_PARAMETERS = {
+    "quarter",
+    "inputs",
+    "area_dir",
+    "out_dir",
+    "as_of",
+    "config",
+    "enterprises",
+    "campaign_sites",
+    "measures",
+}
+
+
+def _files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory) -> dict:
+    """The small world: the notebooks' parameters, its folders and its personal data."""
+    import trafficprev as tp
+    from trafficprev.area import build_area, save_area
+    from trafficprev.datasets.democity import make_demo_city, small_config
+    from trafficprev.pipeline import run
+
+    root = tmp_path_factory.mktemp("small-world")
+    city = root / "city"
+    make_demo_city(city, small_config())
+    config = pd.read_csv(city / "truth" / "config.csv", index_col="setting")["value"]
+    quarters = pd.period_range(config["first_quarter"], periods=int(config["quarters"]), freq="Q")
+    last = quarters[-1]
+    as_of = (last.end_time + pd.DateOffset(months=6)).date()
+    inputs = sorted(city.glob("determinations_*.xlsx")) + sorted(city.glob("determinations_*.csv"))
+    area_dir = root / "area"
+    area = build_area(
+        "small",
+        osm=city / "demo_city.osm",
+        pois=city / "pois.csv",
+        admin=city / "admin_divisions.csv",
+    )
+    save_area(area, area_dir)
+    settings = tp.Settings(as_of=as_of)
+    previous = str(last - 1)
+    extras = {k: city / f"{k}.csv" for k in ("enterprises", "campaign_sites", "measures")}
+    out = root / "previous" / previous
+    run(
+        area=area_dir,
+        inputs=inputs,
+        quarter=previous,
+        out=out,
+        settings=settings,
+        quiet=True,
+        **extras,
+    )
+    protected = tp.read_determinations(inputs, settings=settings).protected
+    personal = {
+        str(v)
+        for col in ("worker_name", "id_number", "phone", "narrative")
+        for v in protected[col].dropna()
+        if len(str(v)) >= 4
+    }
+    return {
+        "city": city,
+        "previous": previous,
+        "previous_run": out,
+        "personal": personal,
+        "parameters": {
+            "inputs": [str(p) for p in inputs],
+            "area_dir": str(area_dir),
+            **{k: str(v) for k, v in extras.items()},
+            "quarter": str(last),
+            "as_of": as_of.isoformat(),
+        },
+    }
+
+
+def _outputs(nb: nbformat.NotebookNode) -> list[dict]:
+    return [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+
+
+def _text(output: dict) -> str:
+    """Every text an output shows (stream text, plain/HTML/markdown data, tracebacks)."""
+    parts = [output.get("text", ""), "\n".join(output.get("traceback", []))]
+    data = output.get("data", {})
+    parts += [data.get(k, "") for k in ("text/plain", "text/html", "text/markdown")]
+    return "\n".join(p if isinstance(p, str) else "".join(p) for p in parts)
+
+
+def test_small_world_has_the_demo_layout(world):
+    from trafficprev.datasets import demo_dir
+
+    assert _files(world["city"]) == _files(demo_dir()) - {"README.md"}
+    assert world["personal"], "the small world has no personal data to look for"
+
+
+def test_every_notebook_has_the_shared_parameters():
+    assert {p.name[:2] for p in NOTEBOOKS} >= {"01", "02", "03", "04", "05", "季度"}
+    for path in NOTEBOOKS:
+        cells = [c for c in jupytext.read(path).cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(cells) == 1, path.name
+        source = cells[0].source
+        defined = {line.split("=")[0].split(":")[0].strip() for line in source.splitlines()}
+        assert defined >= SHARED_PARAMETERS, (path.name, SHARED_PARAMETERS - defined)
+        for default in ('quarter = "2024Q4"', "inputs: list[str] = []", "area_dir = None"):
+            assert default in source, (path.name, default)
+        assert 'out_dir = "runs/notebook"' in source, path.name
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs(path, tmp_path):
-    nb = jupytext.read(path)
+def test_notebook_runs(path, tmp_path, world):
+    out = tmp_path / "out"
+    quarter = world["parameters"]["quarter"]
+    if not path.name.startswith("04"):  # 04 runs the missing previous quarter itself
+        shutil.copytree(world["previous_run"], out / world["previous"])
     src = tmp_path / (path.stem + ".ipynb")
-    jupytext.write(nb, src)
+    jupytext.write(jupytext.read(path), src)
+    executed = tmp_path / ("out-" + src.name)
     papermill.execute_notebook(
         str(src),
-        str(tmp_path / ("out-" + src.name)),
+        str(executed),
         cwd=str(tmp_path),
-        parameters={"out_dir": str(tmp_path / "out"), "as_of": "2025-06-30"},
+        parameters={**world["parameters"], "out_dir": str(out)},
         kernel_name="python3",
         progress_bar=False,
     )
-    assert (tmp_path / "out" / "cases.csv").is_file()
-    if path.name.startswith("01"):
-        assert (tmp_path / "out" / "geocoded.gpkg").is_file()
-        assert (tmp_path / "out" / "review_queue.csv").is_file()
+    intake = path.name.startswith("01")
+    expected = INTAKE_FILES if intake else [f"{quarter}/{name}" for name in RUN_FILES]
+    for name in expected:
+        assert (out / name).is_file(), name
+
+    outputs = _outputs(nbformat.read(executed, as_version=4))
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    assert not errors, [(o.get("ename"), o.get("evalue")) for o in errors]
+    stderr = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr")
+    assert "Warning" not in stderr and "Traceback" not in stderr, stderr[:2000]
+    shown = "\n".join(_text(o) for o in outputs)
+    leaked = sorted(v for v in world["personal"] if v in shown)
+    assert not leaked, f"personal data shown: {leaked[:3]}"
+
+    if intake:
+        assert "核对 check" in shown and f"{quarter}" in shown
+    else:
+        assert f"run folder: {out / quarter}" in shown
+    if path.name.startswith(("04", "季度")):  # they show the comparison with the previous run
+        assert str(out / world["previous"]) in shown
+        assert (out / world["previous"] / "cases.gpkg").is_file()
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    if path.name.startswith(("03", "04")):  # funnel and ranked bars; hour and quarter charts
+        assert len(images) >= 2
+    if path.name.startswith(("02", "05")):  # maps shown inline, offline
+        assert "srcdoc=" in shown

@@ -1,0 +1,184 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 03 企业、人群与情形 · Enterprises, groups and circumstances
+#
+# 哪些企业的职工上下班途中事故多（漏斗图、重点企业名单及理由、排序条形图），这些企业的
+# 事故发生在哪里（离单位多远、是否在单位门口、通勤走廊），以及按人群（性别、年龄段、
+# 出行方式、行业、时段、通勤方向）和情形（对方车辆、交叉口/路段、事故责任、时间）的分布。
+# Which enterprises' workers have many commuting accidents (funnel plot, the key list with
+# its reasons, ranked bars), where those accidents happen, and the tables by group and by
+# circumstance.
+#
+# 发生率为每千名参保人每年（‰/年），经验贝叶斯（EB）平滑后排序，小企业不会因一起事故排在
+# 前面。人群和情形表中少于 `k_police` 起的格子标记为 `small`，对外发布前须隐去。
+# Rates are per 1,000 insured per year, ranked after empirical-Bayes smoothing; cells with
+# fewer than `k_police` cases are marked `small` and must be suppressed before sharing.
+#
+# 默认使用**合成演示数据**示范市；真实台账请给出 `inputs` 和 `area_dir`。
+
+# %% tags=["parameters"]
+quarter = "2024Q4"  # 本季度 the run's quarter
+inputs: list[str] = []  # 工伤认定台账 exports; empty: the synthetic demo city
+area_dir = None  # 区域地名库 (`trafficprev area build`); None: the demo's, in out_dir/area
+out_dir = "runs/notebook"  # the run goes to out_dir/quarter
+as_of = None  # 参考日期 "YYYY-MM-DD" (reproducible reruns); None: today
+config = None  # settings TOML file
+enterprises = None  # 企业名录; None: the demo's (only with the demo inputs)
+campaign_sites = None  # 宣传点候选清单
+measures = None  # 已实施措施
+
+# %%
+# %matplotlib inline
+from pathlib import Path
+
+from IPython.display import display
+
+from trafficprev.pipeline import resolve_inputs, run
+
+settings, files = resolve_inputs(
+    inputs=inputs,
+    area_dir=area_dir,
+    out_dir=out_dir,
+    enterprises=enterprises,
+    campaign_sites=campaign_sites,
+    measures=measures,
+    config=config,
+    as_of=as_of,
+)  # no inputs: the synthetic demo city (its exports, register, campaign list, measures, area)
+inputs, area_dir = files["inputs"], files["area_dir"]
+enterprises, campaign_sites, measures = (
+    files["enterprises"],
+    files["campaign_sites"],
+    files["measures"],
+)
+
+# %% [markdown]
+# ## 运行本季度 · Run the quarter
+#
+# 重点企业按截至本季度的八个季度计算（以便检验近四季度是否上升）；人群和情形表按热点窗口
+# （四个季度）计算。
+# Key enterprises use the eight quarters ending with `quarter` (for the rising-trend test);
+# the group and circumstance tables use the four-quarter window.
+
+# %%
+result = run(
+    area=area_dir,
+    inputs=inputs,
+    quarter=quarter,
+    out=Path(out_dir) / quarter,
+    enterprises=enterprises,
+    campaign_sites=campaign_sites,
+    measures=measures,
+    settings=settings,
+    quiet=True,
+)
+key = result.key
+print(f"运行文件夹 run folder: {result.out}")
+print(f"企业季度 key window: {key.attrs['quarters'][0]}–{key.attrs['quarters'][-1]}")
+print(f"全市平均 overall rate: {key.attrs['theta'] * 1000:.1f}‰/年 per year")
+
+# %% [markdown]
+# ## 漏斗图 · Funnel plot
+#
+# 横轴为参保人年，纵轴为发生率；虚线为 95% 控制限，实线为 99.8% 控制限（精确泊松）。
+# 红点为重点企业。
+# Exposure against rate with exact Poisson 95 % and 99.8 % limits; key enterprises in red.
+
+# %%
+from trafficprev import groups
+
+groups.plot_funnel(key, label_col="name", title=f"{quarter} 企业上下班途中交通事故发生率")
+
+# %% [markdown]
+# ## 重点企业名单 · The key list with its reasons
+#
+# 排序规则：第 1 层高于 99.8% 控制限；第 2 层高于 95% 控制限或近四季度上升；其余有案件的企业
+# 为第 3 层。层内按 EB 率仍归于该企业的超额案件数、案件数、信用代码排序。
+# Tier 1 above the 99.8 % limit; tier 2 above the 95 % limit or rising; then every other
+# enterprise with cases; within a tier by excess cases the EB rate attributes to it.
+
+# %%
+key_columns = ["rank", "tier", "name", "industry", "district", "n_cases", "insured"]
+key_columns += ["rate_per_1000", "eb_rate_per_1000", "n_recent", "n_before", "reason"]
+print(f"重点企业 key enterprises: {int(key['key'].sum())} (setting {settings.key_enterprises})")
+key[key["key"]][key_columns]
+
+# %% [markdown]
+# ## 排序条形图 · Ranked bars
+#
+# 条长为 EB 平滑发生率，横线为原始发生率的精确 95% 区间。
+# Bars: EB-smoothed rate; lines: the crude rate's exact 95 % interval.
+
+# %%
+groups.plot_ranked(
+    key[key["key"]],
+    n=settings.key_enterprises,
+    lower_col="rate_lower",
+    upper_col="rate_upper",
+    title="重点企业（经验贝叶斯平滑发生率）",
+)
+
+# %% [markdown]
+# ## 企业事故发生在哪里 · Where the enterprises' accidents happen
+#
+# 离单位的距离（只计精确定位的案件）、单位门口（`gate_radius_m` 内）的比例、位于热点单元的
+# 案件；以及多家企业共用的热点单元（通勤走廊，适合联合宣传）。
+# Distance from the workplace, share at the gate, cases on hot units; and the hot units
+# several enterprises share (commute corridors).
+
+# %%
+hs = result.hotspots
+places = groups.enterprise_places(hs.cases, result.register, hs.units, settings)
+key_codes = key.loc[key["key"], "credit_code"]
+places[places["credit_code"].isin(key_codes)].drop(columns="credit_code")
+
+# %%
+corridors = groups.enterprise_units(hs.cases, result.register, hs.units)
+if len(corridors):
+    display(corridors.drop(columns="enterprises"))
+else:
+    print("热点单元上没有企业的案件 no enterprise has cases on a hot unit")
+
+# %% [markdown]
+# ## 人群 · Groups
+#
+# 份额带 Wilson 95% 区间；行业另有按名录参保人数计算的发生率。
+# Shares with Wilson intervals; industries also with rates against the register's headcount.
+
+# %%
+for title, table in result.groups.items():
+    print(f"== {title}")
+    display(table)
+
+# %% [markdown]
+# ## 情形 · Circumstances
+
+# %%
+for title, table in result.circumstances.items():
+    if title in ("小时", "星期", "月份"):  # long tables: their profiles are in notebook 04
+        continue
+    print(f"== {title}")
+    display(table)
+
+# %% [markdown]
+# ## 交叉表 · Cross-tabulations
+#
+# 行 × 列的案件数（含合计）；比例和 `small` 标记见 `result.crosstabs` 的长表。
+# Counts with totals; shares and the `small` flag are in the long tables.
+
+# %%
+for title, table in result.crosstabs.items():
+    print(f"== {title}")
+    display(groups.crosstab_wide(table))
