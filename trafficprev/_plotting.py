@@ -24,7 +24,6 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from trafficprev._errors import SchemaError, SettingsError
-from trafficprev.groups._rates import funnel_limits
 
 __all__ = ["CJK_FONTS", "available_cjk_font", "cjk_style", "plot_funnel", "plot_ranked"]
 
@@ -250,6 +249,8 @@ def plot_funnel(
     when the largest exposure exceeds 100 times the smallest. The y axis spans the points
     (the limit curves are clipped there).
     """
+    from .groups._rates import funnel_limits  # here: groups imports this module
+
     cols = ["person_years", "rate_per_1000"]
     if highlight_col is not None:
         cols.append(highlight_col)
