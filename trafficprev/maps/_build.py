@@ -132,6 +132,34 @@ def _base_map(area, bounds: np.ndarray | None, tiles=None) -> tuple[folium.Map, 
     return m, crs
 
 
+def _finish(
+    m: folium.Map,
+    area,
+    title: str | None,
+    default: str,
+    *,
+    period: str,
+    source: str,
+    note: str,
+    release: str,
+    k: int,
+) -> None:
+    """Layer control and the title box every map carries (area, period, source, release)."""
+    folium.LayerControl(collapsed=False).add_to(m)
+    name = getattr(area, "name", "") or ""
+    _title(
+        m,
+        title or f"{name} {default}",
+        [
+            f"时段：{period}" if period else "",
+            f"数据来源：{source}" if source else "",
+            note,
+            f"发布级别：{RELEASE_LABELS[release]}"
+            + (f"（少于{k}起不显示具体数字）" if k > 1 else ""),
+        ],
+    )
+
+
 def _title(m: folium.Map, title: str, lines: Sequence[str]) -> None:
     """A fixed title box (our markup; every text escaped)."""
     body = "".join(f"<div style='font-size:12px'>{safe_text(t)}</div>" for t in lines if t)
@@ -309,18 +337,16 @@ def hotspots_map(
             )
     if release == "internal" and len(cases):
         _case_layer(cases, crs).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    name = getattr(area, "name", "") or ""
-    _title(
+    _finish(
         m,
-        title or f"{name} 通勤交通事故热点",
-        [
-            f"时段：{period}" if period else "",
-            f"数据来源：{source}" if source else "",
-            HOTSPOT_LABEL,
-            f"发布级别：{RELEASE_LABELS[release]}"
-            + (f"（少于{k}起不显示具体数字）" if k > 1 else ""),
-        ],
+        area,
+        title,
+        "通勤交通事故热点",
+        period=period,
+        source=source,
+        note=HOTSPOT_LABEL,
+        release=release,
+        k=k,
     )
     _legend(m, [(v[0], v[1]) for v in CLASS_STYLE.values()], "灰线：道路底图")
     return m
@@ -465,18 +491,16 @@ def sign_sites_map(
         )
     new.add_to(m)
     old.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    name = getattr(area, "name", "") or ""
-    _title(
+    _finish(
         m,
-        title or f"{name} 警示标志建议点位",
-        [
-            f"时段：{period}" if period else "",
-            f"数据来源：{source}" if source else "",
-            "标志依据 GB 5768.2-2022；点位须经交警部门现场核实",
-            f"发布级别：{RELEASE_LABELS[release]}"
-            + (f"（少于{k}起不显示具体数字）" if k > 1 else ""),
-        ],
+        area,
+        title,
+        "警示标志建议点位",
+        period=period,
+        source=source,
+        note="标志依据 GB 5768.2-2022；点位须经交警部门现场核实",
+        release=release,
+        k=k,
     )
     _legend(m, [("建议新设标志", "#d7191c"), ("已有标志", "#555555"), ("覆盖范围", "#d7191c")])
     return m
@@ -566,18 +590,16 @@ def campaign_sites_map(
             crs,
         )
     chosen.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    name = getattr(area, "name", "") or ""
-    _title(
+    _finish(
         m,
-        title or f"{name} 交通安全宣传建议点位",
-        [
-            f"时段：{period}" if period else "",
-            f"数据来源：{source}" if source else "",
-            f"圆圈：{settings.campaign_radius_m:g}米覆盖范围（单位所在地或事故地点在范围内）",
-            f"发布级别：{RELEASE_LABELS[release]}"
-            + (f"（少于{k}起不显示具体数字）" if k > 1 else ""),
-        ],
+        area,
+        title,
+        "交通安全宣传建议点位",
+        period=period,
+        source=source,
+        note=f"圆圈：{settings.campaign_radius_m:g}米覆盖范围（单位所在地或事故地点在范围内）",
+        release=release,
+        k=k,
     )
     _legend(m, [("建议宣传点位", "#1a9641"), ("其他候选点", "#888888")])
     return m
