@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -31,10 +32,18 @@ def map_unique(values: pd.Series, func: Callable[[Any], Any], *, dtype: Any = ob
     return out if dtype is object else out.astype(dtype)
 
 
+#: Invisible format characters that make equal texts compare unequal (zero-width spaces and
+#: joiners, bidi embeddings and overrides, word joiners, a stray BOM); removed from every cell.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
 def _nfkc_strip(value: object) -> str:
-    return "" if value is None else unicodedata.normalize("NFKC", str(value)).strip()
+    if value is None:
+        return ""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(value))).strip()
 
 
 def nfkc(values: pd.Series) -> pd.Series:
-    """NFKC-normalise and strip text cells (missing -> ``""``), as an object Series."""
+    """NFKC-normalise and strip text cells, dropping invisible format characters (missing ->
+    ``""``), as an object Series."""
     return map_unique(values, _nfkc_strip)
