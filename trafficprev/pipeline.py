@@ -40,7 +40,7 @@ import pandas as pd
 
 from . import __version__
 from ._accounting import to_csv
-from ._errors import TrafficPrevError
+from ._errors import FileFormatError, TrafficPrevError
 from ._periods import quarter_of, quarter_range
 from .area import Area, load_area
 from .geocode import geocode
@@ -201,7 +201,13 @@ class _Steps:
 @contextlib.contextmanager
 def _locked(out: Path, wait: float) -> Iterator[None]:
     """Hold an exclusive lock on ``out`` for the run (a lock file next to it)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileFormatError(
+            f"{out}: cannot create the output folder's parent {out.parent} ({exc.strerror}) / "
+            f"无法创建输出文件夹"
+        ) from exc
     lock = out.parent / f".{out.name}.lock"
     with open(lock, "a+") as fh:
         deadline = time.monotonic() + wait

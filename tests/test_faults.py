@@ -1,0 +1,299 @@
+"""Faults during the quarterly run: a damaged geocode cache, a damaged area, an output folder
+that cannot be created, a full disk and kill -9 at random moments. Whatever happens, the
+previous run stays complete, nothing half-written is left behind and the error says what
+happened."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import hashlib
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+
+from trafficprev._errors import TrafficPrevError
+from trafficprev.area import build_area, save_area
+from trafficprev.cli import main
+from trafficprev.datasets import demo_files
+from trafficprev.geocode._cache import CacheWarning
+from trafficprev.pipeline import run
+from trafficprev.settings import Settings
+from trafficprev.sites import read_back
+
+AS_OF = dt.date(2025, 1, 15)
+QUARTER = "2024Q4"
+SOURCE = "示范市工伤认定台账（合成演示数据，非真实数据）"
+FILES = (
+    "cases.gpkg", "review_queue.csv", "rejected_rows.csv", "duplicates.csv", "sites.xlsx",
+    "sites.gpkg", "maps/hotspots.html", "maps/sign_sites.html", "maps/campaign_sites.html",
+    "report.html", "manifest.json",
+)  # fmt: skip
+LAYERS = ("cases", "units", "hotspots", "clusters", "sign_sites", "campaign_sites", "enterprises")
+SAME_BYTES = (
+    "maps/hotspots.html", "maps/sign_sites.html", "maps/campaign_sites.html", "review_queue.csv",
+    "rejected_rows.csv", "duplicates.csv",
+)  # fmt: skip
+SEED = 20241231
+
+
+def _kwargs(area: Path) -> dict:
+    f = demo_files()
+    return {
+        "area": area,
+        "inputs": f["determinations"],
+        "enterprises": f["enterprises"],
+        "campaign_sites": f["campaign_sites"],
+        "measures": f["measures"],
+        "quarter": QUARTER,
+        "previous": None,
+        "quiet": True,
+        "source": SOURCE,
+        "settings": Settings(as_of=AS_OF),
+    }
+
+
+def _script(area: Path, out: Path) -> str:
+    kw = _kwargs(area)
+    return textwrap.dedent(
+        f"""
+        import datetime as dt
+        from trafficprev.pipeline import run
+        from trafficprev.settings import Settings
+        run(area={str(area)!r}, inputs={[str(p) for p in kw["inputs"]]!r},
+            enterprises={[str(p) for p in kw["enterprises"]]!r},
+            campaign_sites={[str(p) for p in kw["campaign_sites"]]!r},
+            measures={[str(p) for p in kw["measures"]]!r}, quarter={QUARTER!r},
+            out={str(out)!r}, previous=None, quiet=True, source={SOURCE!r},
+            settings=Settings(as_of=dt.date.fromisoformat({AS_OF.isoformat()!r})))
+        """
+    )
+
+
+def _manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _fingerprint(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under `folder`, by relative path."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _leftovers(parent: Path) -> list[str]:
+    return [p.name for p in parent.iterdir() if ".partial-" in p.name or ".old-" in p.name]
+
+
+def _assert_same_results(first: Path, second: Path) -> None:
+    """The tables, sites and maps of two run folders are identical."""
+    for layer in LAYERS:
+        a = pyogrio.read_dataframe(first / "cases.gpkg", layer=layer)
+        b = pyogrio.read_dataframe(second / "cases.gpkg", layer=layer)
+        pd.testing.assert_frame_equal(a, b, obj=layer)
+    left, right = read_back(first / "sites.xlsx"), read_back(second / "sites.xlsx")
+    assert list(left) == list(right)
+    for sheet, frame in left.items():
+        pd.testing.assert_frame_equal(frame, right[sheet], obj=sheet)
+    for name in SAME_BYTES:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    a, b = _manifest(first), _manifest(second)
+    for key in ("accounting", "geocode_levels", "review_queue", "hotspots", "settings"):
+        assert a[key] == b[key], key
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> tuple[Path, Path]:
+    """The demo area (built once) and a clean run of the quarter with a fresh cache.
+
+    Returns ``(area folder, run folder)``; the area's geocode cache is warm afterwards.
+    """
+    root = tmp_path_factory.mktemp("faults")
+    f = demo_files()
+    area = build_area("示范市", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0])
+    area_dir = root / "area"
+    save_area(area, area_dir)
+    out = root / "clean" / QUARTER
+    result = run(out=out, **_kwargs(area_dir))
+    assert result.manifest["geocode"]["cache_hits"] == 0
+    assert all((out / name).is_file() for name in FILES)
+    return area_dir, out
+
+
+def _area_copy(area_dir: Path, target: Path, *, cache: bool = True) -> Path:
+    shutil.copytree(area_dir, target)
+    if not cache:
+        for p in target.glob("geocode_cache.sqlite*"):
+            p.unlink()
+    return target
+
+
+# --- a damaged geocode cache ----------------------------------------------------------------
+
+
+def test_a_garbage_geocode_cache_is_rebuilt_and_the_results_do_not_change(clean, tmp_path):
+    area_dir, first = clean
+    area = _area_copy(area_dir, tmp_path / "area")
+    cache = area / "geocode_cache.sqlite"
+    assert cache.stat().st_size > 0
+    rng = np.random.default_rng(SEED)
+    cache.write_bytes(rng.integers(0, 256, size=64 * 1024, dtype=np.uint8).tobytes())
+    out = tmp_path / "runs" / QUARTER
+    with pytest.warns(CacheWarning, match="damaged"):
+        result = run(out=out, **_kwargs(area))
+    _assert_same_results(first, out)
+    # nothing was taken from the garbage: every text geocoded again and stored again
+    assert result.manifest["geocode"]["cache_hits"] == 0
+    assert result.manifest["geocode"]["geocoded"] > 0
+    assert (area / "geocode_cache.sqlite.corrupt-1").is_file()
+    with contextlib.closing(sqlite3.connect(cache)) as conn:
+        assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        stored = conn.execute("SELECT COUNT(*) FROM geocode").fetchone()[0]
+    assert stored >= result.manifest["geocode"]["geocoded"]
+
+
+# --- a damaged area -------------------------------------------------------------------------
+
+
+def _truncate_gpkg(area: Path) -> None:
+    gpkg = area / "area.gpkg"
+    data = gpkg.read_bytes()
+    gpkg.write_bytes(data[: len(data) // 3])
+
+
+def _break_json(area: Path) -> None:
+    (area / "area.json").write_text('{"name": "示范市", "version": ', encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage", [_truncate_gpkg, _break_json], ids=["gpkg", "json"])
+def test_a_damaged_area_is_one_clear_error_asking_to_rebuild(clean, tmp_path, damage, capsys):
+    area_dir, _ = clean
+    area = _area_copy(area_dir, tmp_path / "area")
+    damage(area)
+    out = tmp_path / "runs" / QUARTER
+    with pytest.raises(TrafficPrevError, match="area build") as info:
+        run(out=out, **_kwargs(area))
+    assert str(area) in str(info.value)
+    assert not out.exists() and not _leftovers(out.parent)
+    # the command line shows that one message, no traceback
+    args = ["run", "--area", str(area), "--input", *map(str, demo_files()["determinations"]),
+            "--quarter", QUARTER, "--out", str(out), "--previous", "none", "-q"]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "area build" in err and str(area) in err
+    assert "Traceback" not in err and 'File "' not in err
+
+
+# --- an output folder that cannot be created ------------------------------------------------
+
+
+def test_an_output_parent_that_is_a_file_is_a_clear_error(clean, tmp_path):
+    area_dir, _ = clean
+    blocker = tmp_path / "runs"
+    blocker.write_text("not a folder", encoding="utf-8")
+    out = blocker / QUARTER
+    with pytest.raises(TrafficPrevError, match=str(blocker)):
+        run(out=out, **_kwargs(area_dir))
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
+
+
+# --- a full disk ----------------------------------------------------------------------------
+
+
+def _enospc(*_args, **_kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def _fill_on_replace(monkeypatch) -> None:
+    """Every atomic rename into a staging folder fails (the first comes in sites.gpkg)."""
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if ".partial-" in str(dst):
+            _enospc()
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def _fill_on_manifest(monkeypatch) -> None:
+    """The last write before the swap, manifest.json, fails."""
+    real = Path.write_text
+
+    def write_text(self, *args, **kwargs):
+        if self.name == "manifest.json" and ".partial-" in str(self):
+            _enospc()
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+
+
+@pytest.mark.parametrize("fill", [_fill_on_replace, _fill_on_manifest], ids=["gpkg", "manifest"])
+def test_a_full_disk_keeps_the_previous_run_intact(clean, tmp_path, monkeypatch, fill):
+    area_dir, first = clean
+    area = _area_copy(area_dir, tmp_path / "area")
+    out = tmp_path / "runs" / QUARTER
+    shutil.copytree(first, out)
+    before = _fingerprint(out)
+    fill(monkeypatch)
+    with pytest.raises(OSError, match="No space left on device") as info:
+        run(out=out, **_kwargs(area))
+    assert info.value.errno == errno.ENOSPC
+    monkeypatch.undo()
+    assert _fingerprint(out) == before
+    assert all((out / name).is_file() for name in FILES)
+    assert not _leftovers(out.parent)
+
+
+# --- kill -9 at random moments ----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_kill_9_at_random_moments_always_leaves_a_complete_run(clean, tmp_path):
+    area_dir, first = clean
+    # an empty cache, so that the killed reruns are writing to it while they geocode
+    area = _area_copy(area_dir, tmp_path / "area", cache=False)
+    out = tmp_path / "runs" / QUARTER
+    shutil.copytree(first, out)
+    before = _manifest(out)
+    # one random moment in each third of a rerun (start-up and geocoding, analysis, writing)
+    rng = np.random.default_rng(SEED)
+    delays = rng.uniform([1.0, 3.5, 6.0], [3.5, 6.0, 9.0])
+    for delay in delays:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _script(area, out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(float(delay))
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        missing = [name for name in FILES if not (out / name).is_file()]
+        assert not missing, (float(delay), missing)
+        assert _manifest(out)["accounting"] == before["accounting"], float(delay)
+    result = run(out=out, **_kwargs(area))
+    assert all((out / name).is_file() for name in FILES)
+    assert not _leftovers(out.parent)
+    _assert_same_results(first, out)
+    # no corrupt cache: opened without a CacheWarning (warnings are errors), nothing moved
+    # aside, and every text either found in it or geocoded now
+    assert not list(area.glob("geocode_cache.sqlite.corrupt-*"))
+    stats = result.manifest["geocode"]
+    assert stats["cache_hits"] + stats["geocoded"] == stats["texts"]
