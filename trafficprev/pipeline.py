@@ -48,7 +48,7 @@ from .geocode._review import write_review_queue
 from .groups import circumstance_tables, group_tables, key_enterprises, standard_crosstabs
 from .hotspots import find_hotspots
 from .intake import read_campaign_candidates, read_determinations, read_enterprises, read_measures
-from .publish import publish
+from .publish import publish, site_points
 from .settings import Settings
 from .sites import campaign_candidates, choose_campaign_sites, choose_sign_sites
 from .trends import (
@@ -623,23 +623,14 @@ def _write_tables(staged, intake, geo, geocoded, hs, emerging, key, signs, campa
         "units": units,
         "hotspots": units[units["hotspot_class"].fillna("") != ""],
         "clusters": hs.clusters,
-        "sign_sites": _points(signs),
-        "campaign_sites": _points(campaign),
+        "sign_sites": site_points(signs, None),
+        "campaign_sites": site_points(campaign, None),
         "enterprises": key.drop(columns=[], errors="ignore"),
     }
     _gpkg(staged / "cases.gpkg", layers)
     write_review_queue(geo.review_queue, staged / "review_queue.csv")
     to_csv(intake.rejected, staged / "rejected_rows.csv")
     to_csv(intake.duplicates, staged / "duplicates.csv")
-
-
-def _points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
-    if frame.empty:
-        return gpd.GeoDataFrame(frame.copy(), geometry=gpd.GeoSeries([], crs="EPSG:4326"))
-    data = frame.drop(columns=[c for c in ("top_enterprises",) if c in frame])
-    return gpd.GeoDataFrame(
-        data, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326"
-    )
 
 
 #: The quarters ``trafficprev demo`` runs: the previous one first, so the report of the last

@@ -35,7 +35,7 @@ from .maps._release import RELEASE_LABELS, check_release, k_of
 from .settings import Settings
 from .sites import write_sites_xlsx
 
-__all__ = ["Published", "publish"]
+__all__ = ["Published", "publish", "site_points"]
 
 _SITE_LAYER_COLUMNS = [
     "site_id", "kind", "road", "cross_road", "position_text", "facing", "n_covered",
@@ -76,9 +76,25 @@ def _atomic_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     return path
 
 
-def _points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
-    cols = [c for c in _SITE_LAYER_COLUMNS if c in frame]
-    data = frame[cols].copy()
+def site_points(
+    frame: pd.DataFrame, columns: list[str] | None = _SITE_LAYER_COLUMNS
+) -> gpd.GeoDataFrame:
+    """Sites as WGS-84 points with text columns as strings (a GeoPackage layer).
+
+    Parameters
+    ----------
+    frame
+        Sites with ``lon`` and ``lat``.
+    columns
+        Columns to keep (default: the shareable ones); None keeps every column except the
+        enterprise tuples of campaign sites.
+    """
+    keep = (
+        [c for c in columns if c in frame]
+        if columns is not None
+        else [c for c in frame.columns if c != "top_enterprises"]
+    )
+    data = frame[keep].copy()
     for c in data.columns:
         if data[c].dtype == object:
             data[c] = data[c].fillna("").astype(str)
@@ -165,7 +181,7 @@ def publish(
         ("生成工具", f"trafficprev {__version__}"),
     ]
     xlsx = write_sites_xlsx(out / "sites.xlsx", sites, ents, notes=[n for n in notes if n[1]])
-    layers = {"sign_sites": _points(signs), "campaign_sites": _points(camp)}
+    layers = {"sign_sites": site_points(signs), "campaign_sites": site_points(camp)}
     gpkg = _atomic_gpkg(out / "sites.gpkg", layers)
     kw = {"release": release, "period": period, "source": source, "tiles": tiles}
     maps = {
