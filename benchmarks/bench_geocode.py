@@ -61,22 +61,30 @@ def true_district(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 def demo_accuracy(folder: Path) -> dict[str, object]:
     """Geocode the demo city's commuting cases and score them against the truth."""
     t0 = time.perf_counter()
-    area = build_area("demo", osm=folder / "demo_city.osm", pois=[folder / "pois.csv"],
-                      admin=folder / "admin_divisions.csv")
+    area = build_area(
+        "demo",
+        osm=folder / "demo_city.osm",
+        pois=[folder / "pois.csv"],
+        admin=folder / "admin_divisions.csv",
+    )
     build_s = time.perf_counter() - t0
-    files = [*sorted(folder.glob("determinations_*.xlsx")),
-             *sorted(folder.glob("determinations_*.csv"))]
+    files = [
+        *sorted(folder.glob("determinations_*.xlsx")),
+        *sorted(folder.glob("determinations_*.csv")),
+    ]
     cases = read_determinations(files).cases
     commuting = cases[cases["commuting"]].reset_index(drop=True)
     result = geocode(commuting, area)
     truth = pd.read_csv(folder / "truth" / "cases.csv", dtype={"decision_no": str})
-    g = pd.DataFrame(result.cases.drop(columns="geometry")).merge(truth, on="decision_no",
-                                                                  suffixes=("", "_t"))
+    g = pd.DataFrame(result.cases.drop(columns="geometry")).merge(
+        truth, on="decision_no", suffixes=("", "_t")
+    )
     placed = g["match_level"] != "none"
     err = pd.Series(np.nan, index=g.index)
     has = placed & g["true_lon"].notna()
-    err[has] = haversine_m(g.loc[has, "lon"], g.loc[has, "lat"], g.loc[has, "true_lon"],
-                           g.loc[has, "true_lat"])
+    err[has] = haversine_m(
+        g.loc[has, "lon"], g.loc[has, "lat"], g.loc[has, "true_lon"], g.loc[has, "true_lat"]
+    )
     g["error_m"] = err
     fine = g["match_level"].isin(["intersection", "road_offset"])
     namable = ~g["place_kind"].isin(["unresolvable", "village"])
@@ -104,8 +112,11 @@ def demo_accuracy(folder: Path) -> dict[str, object]:
     outside = int((actual != g.loc[check, "named_district"].to_numpy()).sum())
     queue_ids = set(result.review_queue["decision_no"])
     accounted = g.apply(
-        lambda r: (r["match_level"] != "none" and r["confidence"] >= 0.5)
-        or (r["decision_no"] in queue_ids and bool(r["reason"])), axis=1
+        lambda r: (
+            (r["match_level"] != "none" and r["confidence"] >= 0.5)
+            or (r["decision_no"] in queue_ids and bool(r["reason"]))
+        ),
+        axis=1,
     )
     # uncached throughput on distinct texts, one core
     texts = list(pd.unique(commuting["place_text"].fillna("")))
@@ -127,8 +138,9 @@ def demo_accuracy(folder: Path) -> dict[str, object]:
         "fine_within_50m": float((g.loc[fine, "error_m"] <= 50).mean()),
         "fine_median_m": float(g.loc[fine, "error_m"].median()),
         "median_error_placed_m": float(g.loc[placed, "error_m"].median()),
-        "median_error_confident_m": float(g.loc[placed & (g["confidence"] >= 0.5),
-                                                "error_m"].median()),
+        "median_error_confident_m": float(
+            g.loc[placed & (g["confidence"] >= 0.5), "error_m"].median()
+        ),
         "n_confident": int((placed & (g["confidence"] >= 0.5)).sum()),
         "error_by_level": g[placed].groupby("match_level")["error_m"].median().round(1).to_dict(),
         "named_district_checked": int(check.sum()),
@@ -176,8 +188,7 @@ def changde_texts(n: int, seed: int = 7) -> pd.DataFrame:
             text = f"{t['name']}{vname}路段"
         else:  # prefecture and county
             text = f"湖南省常德市{county}{a}与{b}交汇处"
-        rows.append({"text": text, "county_code": str(town_parent[t["code"]])[:6],
-                     "form": form})
+        rows.append({"text": text, "county_code": str(town_parent[t["code"]])[:6], "form": form})
     return pd.DataFrame(rows)
 
 
@@ -202,16 +213,23 @@ def peers_admin(texts: list[str]) -> dict[str, tuple[list[str], float]]:
 
         t = time.perf_counter()
         df = cpca.transform(texts)
-        out["cpca"] = ([str(c) if isinstance(c, str) else "" for c in df["adcode"]],
-                       time.perf_counter() - t)
+        out["cpca"] = (
+            [str(c) if isinstance(c, str) else "" for c in df["adcode"]],
+            time.perf_counter() - t,
+        )
     except ImportError:
         print("cpca not installed (pip install -e '.[bench]')")
     try:
         import jionlp
 
         div = read_admin_divisions("changde")
-        code_of = dict(zip(div.loc[div["level"] == 3, "name"],
-                           div.loc[div["level"] == 3, "code"].str[:6], strict=True))
+        code_of = dict(
+            zip(
+                div.loc[div["level"] == 3, "name"],
+                div.loc[div["level"] == 3, "code"].str[:6],
+                strict=True,
+            )
+        )
         t = time.perf_counter()
         res = [jionlp.parse_location(x) for x in texts]
         seconds = time.perf_counter() - t
@@ -238,27 +256,41 @@ def main(argv: list[str] | None = None) -> int:
         folder = ROOT / "data" / "demo"
     r = demo_accuracy(folder)
     print("## Demo city: geocoding the commuting cases (truth from data/demo/truth)\n")
-    print(f"area build: {r['area_build_s']:.2f} s; commuting cases: {r['cases']}; "
-          f"distinct texts: {r['texts']}")
+    print(
+        f"area build: {r['area_build_s']:.2f} s; commuting cases: {r['cases']}; "
+        f"distinct texts: {r['texts']}"
+    )
     print("\n| level | cases | median error m |\n|---|---:|---:|")
     for level, n in sorted(r["levels"].items(), key=lambda kv: -kv[1]):
         med = r["error_by_level"].get(level)
         print(f"| {level} | {n} | {'' if med is None or np.isnan(med) else med} |")
     print("\n| measure | value | aim |\n|---|---:|---|")
-    print(f"| placed at road level or better, all commuting cases | "
-          f"{100 * r['road_or_better_all']:.1f} % | ≥ 97 % |")
-    print(f"| … of the {r['n_namable']} whose text names a road, landmark or stake | "
-          f"{100 * r['road_or_better_namable']:.1f} % | |")
-    print(f"| intersection/offset level within 50 m (n = {r['fine_n']}) | "
-          f"{100 * r['fine_within_50m']:.1f} % | ≥ 95 % |")
+    print(
+        f"| placed at road level or better, all commuting cases | "
+        f"{100 * r['road_or_better_all']:.1f} % | ≥ 97 % |"
+    )
+    print(
+        f"| … of the {r['n_namable']} whose text names a road, landmark or stake | "
+        f"{100 * r['road_or_better_namable']:.1f} % | |"
+    )
+    print(
+        f"| intersection/offset level within 50 m (n = {r['fine_n']}) | "
+        f"{100 * r['fine_within_50m']:.1f} % | ≥ 95 % |"
+    )
     print(f"| median error, intersection/offset | {r['fine_median_m']:.1f} m | |")
     print(f"| median error, all placed cases | {r['median_error_placed_m']:.1f} m | < 30 m |")
-    print(f"| median error, placed with confidence ≥ 0.5 (not sent to review; "
-          f"n = {r['n_confident']}) | {r['median_error_confident_m']:.1f} m | |")
-    print(f"| placed outside the district the text names (of {r['named_district_checked']}) | "
-          f"{r['outside_named_district']} | 0 |")
-    print(f"| accounted (placed ≥ 0.5, or in the review queue with a reason) | "
-          f"{100 * r['accounted']:.1f} % | 100 % |")
+    print(
+        f"| median error, placed with confidence ≥ 0.5 (not sent to review; "
+        f"n = {r['n_confident']}) | {r['median_error_confident_m']:.1f} m | |"
+    )
+    print(
+        f"| placed outside the district the text names (of {r['named_district_checked']}) | "
+        f"{r['outside_named_district']} | 0 |"
+    )
+    print(
+        f"| accounted (placed ≥ 0.5, or in the review queue with a reason) | "
+        f"{100 * r['accounted']:.1f} % | 100 % |"
+    )
     print(f"| review queue | {r['review_queue']} | |")
     print(f"| throughput, uncached, one process | {r['texts_per_s']:,.0f} texts/s | ≥ 5,000 |")
 
@@ -271,12 +303,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(texts)} texts from real Changde division and road names.\n")
     print("| tool | county accuracy | texts/s | time ratio tool/trafficprev |")
     print("|---|---:|---:|---:|")
-    forms = ["full", "county+road", "short county", "township only", "township+village",
-             "province+prefecture+county"]
+    forms = [
+        "full",
+        "county+road",
+        "short county",
+        "township only",
+        "township+village",
+        "province+prefecture+county",
+    ]
     for tool, (codes, seconds) in rows.items():
         hit = np.array([a == b for a, b in zip(codes, data["county_code"], strict=True)])
-        print(f"| {tool} | {100 * hit.mean():.1f} % | {len(texts) / seconds:,.0f} | "
-              f"{seconds / base:.2f} |")
+        print(
+            f"| {tool} | {100 * hit.mean():.1f} % | {len(texts) / seconds:,.0f} | "
+            f"{seconds / base:.2f} |"
+        )
     print("\ncounty accuracy by text form:\n")
     print("| form | n | " + " | ".join(rows) + " |")
     print("|---|---:|" + "---:|" * len(rows))

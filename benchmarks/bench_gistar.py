@@ -2,6 +2,7 @@
 
     python benchmarks/bench_gistar.py            # n = 1,000 / 10,000 / 100,000 units
     python benchmarks/bench_gistar.py --sizes 1000 10000
+    python benchmarks/bench_gistar.py --quick      # 1,000 units only (smoke run, not a measurement)
 
 Units are the edges of a street grid with about a third of its edges removed at random, so a
 unit (segment) touches on average ~4 others at its two end nodes (some become islands). Values
@@ -103,9 +104,11 @@ def run(n: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=None)
+    parser.add_argument("--quick", action="store_true", help="1,000 units only (smoke run)")
     args = parser.parse_args()
-    rows = [run(n) for n in args.sizes]
+    sizes = args.sizes or ([1_000] if args.quick else [1_000, 10_000, 100_000])
+    rows = [run(n) for n in sizes]
     print(
         f"Python {platform.python_version()}, numpy {np.__version__}, esda {esda.__version__}, "
         f"libpysal {libpysal.__version__}; best of 3\n"

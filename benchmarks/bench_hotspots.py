@@ -116,11 +116,19 @@ def recovery(folder: Path | None = None) -> dict:
     rows = []
     for r in truth.itertuples(index=False):
         cases_there = int(res.units["n_cases"].to_numpy()[list(planted[r.hotspot_id])].sum())
-        rows.append({"hotspot": r.hotspot_id, "kind": r.kind, "pattern": r.pattern,
-                     "where": f"{r.road}×{r.cross_road}" if r.cross_road == r.cross_road and
-                     str(r.cross_road) != "nan" else r.road,
-                     "units": len(planted[r.hotspot_id]), "cases": cases_there,
-                     "hot": found[r.hotspot_id]})
+        rows.append(
+            {
+                "hotspot": r.hotspot_id,
+                "kind": r.kind,
+                "pattern": r.pattern,
+                "where": f"{r.road}×{r.cross_road}"
+                if r.cross_road == r.cross_road and str(r.cross_road) != "nan"
+                else r.road,
+                "units": len(planted[r.hotspot_id]),
+                "cases": cases_there,
+                "hot": found[r.hotspot_id],
+            }
+        )
     return {
         "seconds": seconds,
         "timings": res.timings,
@@ -173,8 +181,10 @@ def snapping(sizes) -> list[dict]:
             arcs = net.pointpatterns["cases"].obs_to_arc
             # spaghetti's arcs are (vertex, vertex) pairs; map back to our edge index
             vxy = np.array([net.vertex_coords[k] for k in sorted(net.vertex_coords)])
-            key = {tuple(np.round(p, 3)): k for k, p in zip(sorted(net.vertex_coords), vxy,
-                                                            strict=True)}
+            key = {
+                tuple(np.round(p, 3)): k
+                for k, p in zip(sorted(net.vertex_coords), vxy, strict=True)
+            }
             ours_pair = {}
             for e, (a, b) in enumerate(zip(u, v, strict=True)):
                 ka, kb = key[tuple(np.round(xy[a], 3))], key[tuple(np.round(xy[b], 3))]
@@ -185,8 +195,9 @@ def snapping(sizes) -> list[dict]:
                     theirs[i] = ours_pair[(min(arc), max(arc))]
             d_ours = shapely.distance(lines[ours], shapely.points(px, py))
             d_theirs = shapely.distance(lines[theirs], shapely.points(px, py))
-            row["same_as_spaghetti"] = float(np.mean((ours == theirs) | np.isclose(d_ours,
-                                                                                  d_theirs)))
+            row["same_as_spaghetti"] = float(
+                np.mean((ours == theirs) | np.isclose(d_ours, d_theirs))
+            )
         except ImportError:
             pass
         try:
@@ -236,8 +247,17 @@ def memory_child(n: int) -> None:
     res = find_hotspots(cases, area)
     seconds = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"cases": n, "seconds": round(seconds, 1), "timings": res.timings,
-                      "peak_mb": round(peak), "hot": int(res.units["hot"].sum())}))
+    print(
+        json.dumps(
+            {
+                "cases": n,
+                "seconds": round(seconds, 1),
+                "timings": res.timings,
+                "peak_mb": round(peak),
+                "hot": int(res.units["hot"].sum()),
+            }
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -245,9 +265,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--part", choices=["recovery", "snap", "memory", "all"], default="all")
     parser.add_argument("--cases", type=int, default=None, help="cases for the memory part")
-    parser.add_argument("--sizes", type=int, nargs="+", default=None,
-                        help="determinations of the demo worlds for the recovery part "
-                        "(3000 = the shipped city; others are generated)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=None,
+        help="determinations of the demo worlds for the recovery part "
+        "(3000 = the shipped city; others are generated)",
+    )
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -264,14 +289,20 @@ def main(argv: list[str] | None = None) -> int:
                 folder = Path(tempfile.mkdtemp(prefix="bench-hotspots-"))
                 make_demo_city(folder, DemoConfig(n_determinations=size))
             r = recovery(folder)
-            print(f"## Recovery of the planted hotspots: demo world of {size:,} determinations "
-                  "(8 quarters)\n")
-            print(f"{r['cases']} commuting cases, {r['snapped']} snapped to units; "
-                  f"{r['units']} units; find_hotspots {r['seconds']:.1f} s ({r['timings']})\n")
+            print(
+                f"## Recovery of the planted hotspots: demo world of {size:,} determinations "
+                "(8 quarters)\n"
+            )
+            print(
+                f"{r['cases']} commuting cases, {r['snapped']} snapped to units; "
+                f"{r['units']} units; find_hotspots {r['seconds']:.1f} s ({r['timings']})\n"
+            )
             print(markdown(r["per_hotspot"]))
             print(f"\nrecall (planted hotspots with a hot unit): {r['recall']:.2f} (aim ≥ 0.9)")
-            print(f"hot units planted or adjacent to a planted unit: {r['precision_near']:.2f} "
-                  f"of {r['hot_units']} (aim ≥ 0.8)")
+            print(
+                f"hot units planted or adjacent to a planted unit: {r['precision_near']:.2f} "
+                f"of {r['hot_units']} (aim ≥ 0.8)"
+            )
             print(f"hotspot classes: {r['classes']}\n")
     if args.part in ("snap", "all"):
         sizes = [((20, 20), 500)] if args.quick else [((32, 30), 5_580), ((71, 71), 20_000)]
@@ -280,17 +311,23 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown(pd.DataFrame(rows).round(4)))
         for row in rows:
             if "spaghetti_snap_s" in row:
-                print(f"- {row['edges']} edges: spaghetti snap / ours = "
-                      f"{row['spaghetti_snap_s'] / row['trafficprev_s']:.0f}×; "
-                      f"osmnx / ours = "
-                      f"{row.get('osmnx_s', float('nan')) / row['trafficprev_s']:.1f}×")
+                print(
+                    f"- {row['edges']} edges: spaghetti snap / ours = "
+                    f"{row['spaghetti_snap_s'] / row['trafficprev_s']:.0f}×; "
+                    f"osmnx / ours = "
+                    f"{row.get('osmnx_s', float('nan')) / row['trafficprev_s']:.1f}×"
+                )
         print()
     if args.part in ("memory", "all"):
         sizes = [args.cases] if args.cases else ([10_000] if args.quick else [100_000, 1_000_000])
         print("## The hotspot step at scale on the demo network (child process each)\n")
         for n in sizes:
-            out = subprocess.run([sys.executable, __file__, "--child", str(n)], check=True,
-                                 capture_output=True, text=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(n)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             print(out.stdout.strip().splitlines()[-1])
     return 0
 

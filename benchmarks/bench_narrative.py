@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench_narrative.py            # 40,000 texts per throughput row
     python benchmarks/bench_narrative.py --n 20000
+    python benchmarks/bench_narrative.py --quick    # minimum texts, one run (smoke run)
 
 It prints per-field accuracy on the ``dev`` split of the hand-labelled narratives (used
 while writing the rules) and the ``holdout`` split (written after the rules were frozen),
@@ -150,8 +151,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=40_000, help="distinct texts per row")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (best kept)")
+    parser.add_argument(
+        "--quick", action="store_true", help="minimum texts, one run each (smoke run)"
+    )
     args = parser.parse_args()
     n = max(args.n, MIN_TEXTS)
+    if args.quick:
+        n, args.repeat = MIN_TEXTS, 1
 
     labelled = load_labelled()
     splits = {name: labelled[labelled["split"] == name] for name in ("dev", "holdout")}

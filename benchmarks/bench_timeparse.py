@@ -3,6 +3,7 @@
 Run from the repository root::
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_timeparse.py [--rows 1000000]
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_timeparse.py --quick   # 10,000 rows (smoke)
 
 Prints a table of rows per second for clean ISO strings and for a mix of the Chinese
 forms found in exports (random minutes over 2015-2025, so the values are mostly
@@ -87,7 +88,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="10,000 rows (smoke run)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.rows = 10_000
 
     columns = {
         "ISO 'YYYY-MM-DD HH:MM'": iso_strings(args.rows),

@@ -128,7 +128,7 @@ def test_sheets_headers_and_no_formulas(workbook: Path):
     assert [ws.cell(r, 1).value for r in range(2, 6)] == [1, 2, 3, 4]
 
 
-def test_payload_cells_start_with_apostrophe(workbook: Path):
+def test_payload_cells_show_their_text_and_stay_text(workbook: Path):
     wb = openpyxl.load_workbook(workbook)
     texts = [
         cell.value
@@ -138,11 +138,18 @@ def test_payload_cells_start_with_apostrophe(workbook: Path):
         if isinstance(cell.value, str)
     ]
     for payload in [*PAYLOADS[:5], "=cmd|' /C calc'!A0"]:
-        assert "'" + payload in texts
-        assert payload not in texts
+        assert payload in texts  # shown exactly, no apostrophe
+        assert "'" + payload not in texts
     ws = wb["建议点位"]
-    assert ws["D3"].value == '\'=HYPERLINK("http://x","y")'
-    assert ws["F3"].value == "'-2+3"
+    for ref, text in (("D3", '=HYPERLINK("http://x","y")'), ("F3", "-2+3")):
+        assert ws[ref].value == text
+        assert ws[ref].data_type == "s" and ws[ref].quotePrefix  # text, even when edited
+    assert not ws["D2"].quotePrefix  # plain text needs no prefix
+    # in the file itself: a string cell, never a formula element
+    with zipfile.ZipFile(workbook) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(name) and b"<f " not in z.read(name)
     # a real negative number stays a number
     change = wb["说明"]["B7"]
     assert change.value == -3.5
@@ -200,15 +207,15 @@ def test_read_back_round_trip(workbook: Path):
     assert sites["序号"].tolist() == ["1", "2", "3", "4"]
     assert sites["道路名称"].tolist() == [
         "人民路",
-        '\'=HYPERLINK("http://x","y")',
+        '=HYPERLINK("http://x","y")',
         "迎宾大道",
-        "'+1",
+        "+1",
     ]
     assert sites["覆盖事故数"].tolist() == ["14", "9", "21", "6"]
     assert float(sites["经度(WGS-84)"].iloc[0]) == pytest.approx(111.6930822)
     assert sites["相交道路"].iloc[2] is None or pd.isna(sites["相交道路"].iloc[2])
     ent = sheets["重点企业"]
-    assert ent["单位名称"].tolist() == ["示范市交通运输局", "'=cmd|' /C calc'!A0"]
+    assert ent["单位名称"].tolist() == ["示范市交通运输局", "=cmd|' /C calc'!A0"]
     notes = sheets["说明"]
     assert notes["项目"].tolist() == [k for k, _ in NOTES]
     assert notes["说明"].iloc[0] == "2024Q4"

@@ -103,8 +103,9 @@ def neutralize(value: object) -> object:
 
     Notes
     -----
-    The OWASP CSV-injection rule. For ``.xlsx`` the writer also stores every text cell as an
-    explicit string (``data_type == "s"``), so openpyxl never stores a formula.
+    The OWASP CSV-injection rule, for text that leaves as CSV. :func:`write_sites_xlsx` does
+    not add the apostrophe (Excel would show it): it stores every text cell as an explicit
+    string and gives the cells this rule catches Excel's quote prefix instead.
 
     Examples
     --------
@@ -131,8 +132,12 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def _looks_like_formula(text: str) -> bool:
+    return neutralize(text) != text
+
+
 def _cell_value(value: object, fmt: str | None) -> object:
-    """The value to store: None, a Python number, or neutralised text."""
+    """The value to store: None, a Python number, or text (stored as written)."""
     if _is_missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):
@@ -146,8 +151,18 @@ def _cell_value(value: object, fmt: str | None) -> object:
         return number
     if isinstance(value, (list, tuple, set, frozenset)):
         value = "、".join(str(v) for v in value)
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return neutralize(text)
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+
+
+def _text_cell(cell: openpyxl.cell.Cell) -> None:
+    """Store `cell`'s text as a string; text a spreadsheet would run gets Excel's quote prefix.
+
+    The quote prefix is what Excel itself sets when a user types ``'=1+1``: the cell shows the
+    text exactly (no apostrophe), and stays text when it is edited.
+    """
+    cell.data_type = "s"
+    if _looks_like_formula(cell.value):
+        cell.quotePrefix = True
 
 
 def _formatted_width(value: object, fmt: str | None) -> int:
@@ -172,8 +187,8 @@ def _write_sheet(
     bold = Font(bold=True)
     widths = [_display_width(h) for h in headers]
     for c, header in enumerate(headers, start=1):
-        cell = ws.cell(row=1, column=c, value=neutralize(header))
-        cell.data_type = "s"
+        cell = ws.cell(row=1, column=c, value=ILLEGAL_CHARACTERS_RE.sub("", str(header)))
+        _text_cell(cell)
         cell.font = bold
     r = 1
     for r, row in enumerate(rows, start=2):
@@ -183,7 +198,7 @@ def _write_sheet(
                 continue
             cell = ws.cell(row=r, column=c, value=value)
             if isinstance(value, str):
-                cell.data_type = "s"
+                _text_cell(cell)
             elif fmt is not None:
                 cell.number_format = fmt
             widths[c - 1] = max(widths[c - 1], _formatted_width(value, fmt))
@@ -327,8 +342,11 @@ def write_sites_xlsx(
     Notes
     -----
     - 序号 numbers the site rows from 1 in the order given.
-    - Every text cell (headers included) goes through :func:`neutralize` and is stored as an
-      explicit string, so no cell is ever a formula; numbers stay numbers. Booleans are written
+    - Every text cell (headers included) is stored as an explicit string, so no cell is ever
+      a formula, and shows its text exactly; text that a spreadsheet would run (starting with
+      ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, see :func:`neutralize`) also gets
+      Excel's quote prefix, so that it stays text when a user edits the cell. Numbers stay
+      numbers. Booleans are written
       as 是/否; characters that XML cannot hold are dropped.
     - Number formats: coordinates ``0.000000``, rates ``0.0``, counts ``0``.
     - Column width = the widest cell in display units (CJK characters count two) + 2, clamped
