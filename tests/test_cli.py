@@ -105,3 +105,16 @@ def test_config_file_is_used(data_dir, tmp_path, capsys):
     assert code == 0
     dups = (tmp_path / "o" / "duplicates.csv").read_text(encoding="utf-8-sig")
     assert "输入中较前者优先" in dups
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_line(data_dir, tmp_path, capsys):
+    """Any command: the system refusing a write (here: the output folder is a file) is one line
+    naming the path, exit code 2, no traceback."""
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code = main(["intake", "-q", "--input", str(data_dir / "gb18030.csv"), "--out", str(blocker)])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("trafficprev: ") and str(blocker) in err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert blocker.read_text(encoding="utf-8") == "not a folder"

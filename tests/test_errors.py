@@ -14,6 +14,7 @@ from trafficprev import _errors
         (_errors.SchemaError, ValueError),
         (_errors.FileFormatError, ValueError),
         (_errors.InputFileNotFoundError, FileNotFoundError),
+        (_errors.OutputError, OSError),
     ],
 )
 def test_error_hierarchy(cls, builtin):
@@ -22,3 +23,11 @@ def test_error_hierarchy(cls, builtin):
     with pytest.raises(_errors.TrafficPrevError):
         raise cls("x")
     assert cls.__doc__
+
+
+def test_output_error_keeps_errno_and_reads_as_its_message():
+    import errno
+
+    exc = _errors.OutputError(errno.EROFS, "runs/2024Q4: cannot write the run")
+    assert exc.errno == errno.EROFS
+    assert str(exc) == "runs/2024Q4: cannot write the run"

@@ -11,6 +11,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -25,7 +26,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from trafficprev._errors import TrafficPrevError
+from trafficprev._errors import OutputError, TrafficPrevError
 from trafficprev.area import build_area, save_area
 from trafficprev.cli import main
 from trafficprev.datasets import demo_files
@@ -213,6 +214,69 @@ def test_an_output_parent_that_is_a_file_is_a_clear_error(clean, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
 
 
+# --- a read-only output folder ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _read_only_mount(folder: Path):
+    """`folder` as a read-only tmpfs, or skip when this machine does not let us mount."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "trafficprev-test", str(folder)],
+            check=True,
+            capture_output=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.skip(f"cannot mount a read-only file system here ({exc})")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False, capture_output=True)
+
+
+def test_a_read_only_output_folder_is_one_clear_line(clean, tmp_path, capsys):
+    area_dir, _ = clean
+    with _read_only_mount(tmp_path / "readonly") as folder:
+        out = folder / QUARTER
+        with pytest.raises(OutputError, match="read-only") as info:
+            run(out=out, **_kwargs(area_dir))
+        assert info.value.errno == errno.EROFS and str(folder) in str(info.value)
+        f = demo_files()
+        args = [
+            "run", "--area", str(area_dir), "--input", *map(str, f["determinations"]),
+            "--quarter", QUARTER, "--out", str(out), "--previous", "none", "-q",
+        ]  # fmt: skip
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"trafficprev: {out}: cannot write the run: the disk is read-only")
+        assert "Traceback" not in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("code", [errno.EACCES, errno.EROFS])
+def test_an_unwritable_output_folder_keeps_the_previous_run(clean, tmp_path, monkeypatch, code):
+    """The same on any machine (root ignores permission bits): writes into the folder fail."""
+    area_dir, first = clean
+    out = tmp_path / "runs" / QUARTER
+    shutil.copytree(first, out)
+    before = _fingerprint(out)
+    real = Path.mkdir
+
+    def mkdir(self, *args, **kwargs):
+        if ".partial-" in str(self):
+            raise OSError(code, os.strerror(code), str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    with pytest.raises(OutputError, match=re.escape(str(out))) as info:
+        run(out=out, **_kwargs(area_dir))
+    monkeypatch.undo()
+    assert info.value.errno == code
+    assert "previous run in this folder is left as it was" in str(info.value)
+    assert _fingerprint(out) == before
+    assert not _leftovers(out.parent)
+
+
 # --- a full disk ----------------------------------------------------------------------------
 
 
@@ -252,7 +316,7 @@ def test_a_full_disk_keeps_the_previous_run_intact(clean, tmp_path, monkeypatch,
     shutil.copytree(first, out)
     before = _fingerprint(out)
     fill(monkeypatch)
-    with pytest.raises(OSError, match="No space left on device") as info:
+    with pytest.raises(OutputError, match=r"the disk is full.*No space left on device") as info:
         run(out=out, **_kwargs(area))
     assert info.value.errno == errno.ENOSPC
     monkeypatch.undo()

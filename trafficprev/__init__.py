@@ -21,6 +21,7 @@ from . import utils as utils
 from ._errors import (
     FileFormatError,
     InputFileNotFoundError,
+    OutputError,
     SchemaError,
     SettingsError,
     TrafficPrevError,
@@ -42,6 +43,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "FileFormatError",
     "InputFileNotFoundError",
+    "OutputError",
     "SchemaError",
     "Settings",
     "SettingsError",

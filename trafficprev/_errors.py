@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "FileFormatError",
     "InputFileNotFoundError",
+    "OutputError",
     "SchemaError",
     "SettingsError",
     "TrafficPrevError",
@@ -34,6 +35,17 @@ class FileFormatError(TrafficPrevError, ValueError):
 
 class InputFileNotFoundError(TrafficPrevError, FileNotFoundError):
     """An input file named by the user does not exist."""
+
+
+class OutputError(TrafficPrevError, OSError):
+    """An output cannot be written: read-only folder, no permission, full disk.
+
+    Built as ``OutputError(errno, message)``, so ``.errno`` is the operating system's error
+    number and ``str()`` is the message alone.
+    """
+
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
 class TrafficPrevWarning(UserWarning):

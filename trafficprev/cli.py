@@ -327,8 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
-    File-level problems (missing file, unreadable file, missing required column) print
-    one paragraph to stderr and return 2. Rejected rows are reported, not failures.
+    File-level problems (missing file, unreadable file, missing required column, a folder
+    that cannot be written) print one paragraph to stderr and return 2. Rejected rows are
+    reported, not failures.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -341,4 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except TrafficPrevError as exc:
         print(f"trafficprev: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file the system refuses (permissions, read-only, full disk)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"trafficprev: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2

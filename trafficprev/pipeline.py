@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import json
@@ -40,7 +41,7 @@ import pandas as pd
 
 from . import __version__
 from ._accounting import to_csv
-from ._errors import FileFormatError, TrafficPrevError
+from ._errors import OutputError, TrafficPrevError
 from ._periods import quarter_of, quarter_range
 from .area import Area, load_area
 from .geocode import geocode
@@ -204,12 +205,17 @@ def _locked(out: Path, wait: float) -> Iterator[None]:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise FileFormatError(
+        raise OutputError(
+            exc.errno,
             f"{out}: cannot create the output folder's parent {out.parent} ({exc.strerror}) / "
-            f"无法创建输出文件夹"
+            f"无法创建输出文件夹",
         ) from exc
     lock = out.parent / f".{out.name}.lock"
-    with open(lock, "a+") as fh:
+    try:
+        fh = open(lock, "a+")  # noqa: SIM115 - closed by the with block below
+    except OSError as exc:
+        raise _output_error(exc, out) from exc
+    with fh:
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -226,6 +232,26 @@ def _locked(out: Path, wait: float) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+#: Operating-system errors that mean "this place cannot be written", with their words.
+_WRITE_ERRORS = {
+    errno.EROFS: "the disk is read-only / 磁盘为只读",
+    errno.EACCES: "no permission to write there / 没有写入权限",
+    errno.EPERM: "no permission to write there / 没有写入权限",
+    errno.ENOSPC: "the disk is full / 磁盘空间已满",
+    errno.EDQUOT: "the disk quota is used up / 磁盘配额已满",
+}
+
+
+def _output_error(exc: OSError, out: Path) -> OutputError:
+    """One readable error for an output that cannot be written (the cause stays chained)."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    return OutputError(
+        exc.errno,
+        f"{out}: cannot write the run: {_WRITE_ERRORS[exc.errno]} — {exc.strerror}{where}. "
+        f"A previous run in this folder is left as it was / 无法写入本次运行结果，原有结果未改动",
+    )
 
 
 def _recover(out: Path) -> None:
@@ -341,7 +367,12 @@ def run(
         _recover(out)
         staged = out.parent / f".{out.name}.partial-{os.getpid()}"
         shutil.rmtree(staged, ignore_errors=True)
-        (staged / "maps").mkdir(parents=True)
+        try:
+            (staged / "maps").mkdir(parents=True)
+        except OSError as exc:
+            if exc.errno in _WRITE_ERRORS:
+                raise _output_error(exc, out) from exc
+            raise
         try:
             result = _run(
                 staged,
@@ -369,6 +400,11 @@ def run(
                 json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
             )
             _swap(staged, out)
+        except OSError as exc:
+            shutil.rmtree(staged, ignore_errors=True)
+            if exc.errno in _WRITE_ERRORS and not isinstance(exc, TrafficPrevError):
+                raise _output_error(exc, out) from exc
+            raise
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)
             raise
