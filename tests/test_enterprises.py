@@ -256,3 +256,37 @@ def test_demo_planted_high_rate_enterprises_lead_the_key_list(demo_geocoded, dem
     assert (ranked["rank"] > 0).sum() == (ranked["n_cases"] > 0).sum()
     key = ranked[ranked["key"]]
     assert len(key) == 22 and key["reason"].str.len().gt(0).all()
+
+
+def test_reasons_and_rates_hide_counts_below_k_when_released():
+    import re
+
+    from trafficprev.groups import key_reasons
+    from trafficprev.maps import release_enterprises
+
+    spec = [*_key_spec(), ("91430000TEST00002B", "测试乙公司", "2024Q3", 2)]
+    key = key_enterprises(_cases(spec), REG, n=4)
+    by = key.set_index("credit_code")
+    assert key_reasons(key).tolist() == key["reason"].tolist()  # k = 1: as written
+    small = by.loc["91430000TEST00002B"]
+    assert small["n_cases"] == 2 and bool(small["key"])
+    assert re.search(r"（2起）|2起", small["reason"])  # internal: the count is there
+
+    police = release_enterprises(key, "police", Settings()).set_index("credit_code")
+    reason = police.loc["91430000TEST00002B", "reason"]
+    assert reason and "少于3起" in reason and not re.search(r"(?<!\d)[12]起", reason)
+    assert "‰" not in reason  # its rate beside the headcount would give the count away
+    assert police.loc["91430000TEST00002B", "n_cases"] == "少于3起"
+    assert pd.isna(police.loc["91430000TEST00002B", "rate_per_1000"])
+    assert pd.isna(police.loc["91430000TEST00002B", "eb_rate_per_1000"])
+    # enterprises with at least k cases keep their counts, rates and reasons
+    big = police.loc["91430000TEST00004D"]
+    assert big["n_cases"] == "12" and big["reason"] == by.loc["91430000TEST00004D", "reason"]
+    assert police.loc["91430000TEST00003C", "rate_per_1000"] == pytest.approx(
+        by.loc["91430000TEST00003C", "rate_per_1000"]
+    )
+    # every count written in any released reason is 0 or at least k
+    for text in police["reason"]:
+        for m in re.finditer(r"(?<![\d.])(\d+)起", text):
+            assert int(m[1]) == 0 or int(m[1]) >= 3, text
+    assert release_enterprises(key, "internal").equals(key)

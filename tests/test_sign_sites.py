@@ -144,3 +144,42 @@ def test_suggested_signs_follow_the_circumstances():
 def test_weight_must_be_known(demo_hotspots, demo_area):
     with pytest.raises(ValueError, match="weight must be"):
         choose_sign_sites(demo_hotspots, demo_area, weight="eb")
+
+
+def test_circumstances_leave_out_parts_below_k():
+    from trafficprev.sites import circumstances_text
+
+    full = circumstances_text(11, "电动自行车与小型汽车", 5, "下班", 8)
+    assert full == "电动自行车与小型汽车（5/11）；下班途中73%"
+    # k = 3: 8 下班 and 3 others may show; 5 of 11 too (6 others)
+    assert circumstances_text(11, "电动自行车与小型汽车", 5, "下班", 8, k=3) == full
+    # k = 5: 8 下班 leaves 3 others (below 5): the share goes
+    assert circumstances_text(11, "电动自行车与小型汽车", 5, "下班", 8, k=5) == (
+        "电动自行车与小型汽车（5/11）"
+    )
+    # a part of 2, or a rest of 1 or 2, goes; a rest of 0 is fine
+    assert circumstances_text(7, "电动自行车与小型汽车", 2, "上班", 7, k=3) == "上班途中100%"
+    assert circumstances_text(7, "电动自行车与小型汽车", 6, "上班", 5, k=3) == ""
+    assert circumstances_text(7, "", 0, "未知", 7, k=1) == ""  # direction only 上班/下班
+
+
+def test_released_sites_show_no_circumstance_count_below_k(demo_hotspots, demo_area):
+    import re
+
+    from trafficprev.maps import release_sites
+    from trafficprev.sites import CIRCUMSTANCE_COLUMNS
+
+    signs = choose_sign_sites(demo_hotspots, demo_area)
+    assert set(CIRCUMSTANCE_COLUMNS) <= set(signs.columns)
+    for release, k in (("police", 3), ("public", 5)):
+        out = release_sites(signs, release, Settings())
+        assert not set(CIRCUMSTANCE_COLUMNS) & set(out.columns)
+        for text, n in zip(out["circumstances"], signs["n_covered"], strict=True):
+            for m in re.finditer(r"（(\d+)/(\d+)）", text):
+                a, b = int(m[1]), int(m[2])
+                assert a >= k and (b == a or b - a >= k), (release, text)
+                assert b == n
+    assert release_sites(signs, "internal").equals(signs)
+    # positions name roads as the unit table does: no "#2" that tells two junctions apart
+    assert not signs["position_text"].str.contains("#").any()
+    assert not signs["cross_road"].fillna("").str.contains("#").any()

@@ -25,11 +25,11 @@ from .maps import (
     find_chromium,
     hotspots_map,
     print_pdf,
+    release_enterprises,
     release_sites,
     save_offline,
     screenshot,
     sign_sites_map,
-    suppress_counts,
 )
 from .maps._release import RELEASE_LABELS, check_release, k_of
 from .settings import Settings
@@ -162,8 +162,10 @@ def publish(
     sites = pd.concat([signs, camp], ignore_index=True)
     ents = None
     if key is not None and release != "public":
-        ents = key[key["key"].astype(bool)][[c for c in _KEY_COLUMNS if c in key]].copy()
-        ents["n_cases"] = suppress_counts(ents["n_cases"], k).to_numpy()
+        released = release_enterprises(key, release, settings)
+        ents = released[key["key"].astype(bool).to_numpy()][
+            [c for c in _KEY_COLUMNS if c in released]
+        ].copy()
     method = (
         f"最大覆盖模型（精确求解）：每处标志覆盖前方{settings.sign_reach_m:g}米内的事故，"
         f"同向标志间距不小于{settings.sign_spacing_m:g}米；宣传点覆盖单位所在地或事故地点"

@@ -24,6 +24,7 @@ from ._enterprises import (
     enterprise_rates,
     enterprise_units,
     key_enterprises,
+    key_reasons,
     link_employers,
 )
 from ._rates import (
@@ -68,6 +69,7 @@ __all__ = [
     "group_table",
     "group_tables",
     "key_enterprises",
+    "key_reasons",
     "link_employers",
     "location_kind",
     "plot_funnel",

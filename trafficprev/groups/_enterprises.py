@@ -333,7 +333,9 @@ def key_enterprises(
         :func:`enterprise_rates` over the window plus ``n_recent`` / ``n_before`` (cases in
         the last four quarters and the four before), ``trend_ratio``, ``trend_p``
         (one-sided exact test of an increase), ``rising``, ``tier``, ``rank`` (1 = first),
-        ``key`` (bool), ``reason`` (Chinese, every criterion the enterprise meets).
+        ``key`` (bool), ``count_rank`` (rank by cases, ties share the best; 0 without
+        cases), ``reason`` (Chinese, every criterion the enterprise meets; with counts below a
+        release level's *k* suppressed: :func:`key_reasons`).
         Enterprises with no case are not ranked (``rank`` 0, not in the frame's head).
 
     Notes
@@ -383,10 +385,8 @@ def key_enterprises(
     rates.loc[order.index, "rank"] = np.arange(1, len(order) + 1)
     rates["key"] = (rates["rank"] >= 1) & (rates["rank"] <= n)
     count_rank = rates.loc[has, "n_cases"].rank(method="min", ascending=False).reindex(rates.index)
-    rates["reason"] = [
-        _reason(row, theta, int(cr) if pd.notna(cr) else 0, n)
-        for row, cr in zip(rates.itertuples(index=False), count_rank, strict=True)
-    ]
+    rates["count_rank"] = count_rank.fillna(0).astype(int)
+    rates["reason"] = [_reason(row, theta, n) for row in rates.itertuples(index=False)]
     rates = pd.concat([rates.loc[order.index], rates[~has].sort_values("credit_code")]).reset_index(
         drop=True
     )
@@ -397,26 +397,68 @@ def key_enterprises(
     return rates
 
 
-def _reason(row, theta: float, count_rank: int, n: int) -> str:
+def _count(value: int, k: int) -> str:
+    """A count in words, ``少于k起`` when it is 1 … k-1."""
+    return f"少于{k}起" if 0 < value < k else f"{value}起"
+
+
+def _reason(row, theta: float, n: int, k: int = 1) -> str:
     if row.n_cases == 0:
         return ""
     parts = []
+    small = row.n_cases < k  # its rate and excess would give the suppressed count away
     overall = f"全市平均{1000 * theta:.1f}‰" if np.isfinite(theta) else ""
+    rate = "" if small else f"（{row.rate_per_1000:.1f}‰/年，{overall}）"
     if row.above_998:
-        parts.append(f"发生率高于99.8%控制限（{row.rate_per_1000:.1f}‰/年，{overall}）")
+        parts.append(f"发生率高于99.8%控制限{rate}")
     elif row.above_95:
-        parts.append(f"发生率高于95%控制限（{row.rate_per_1000:.1f}‰/年，{overall}）")
+        parts.append(f"发生率高于95%控制限{rate}")
     if row.rising:
         parts.append(
-            f"近四季度上升（{row.n_recent}起，前四季度{row.n_before}起，p={row.trend_p:.3f}）"
+            f"近四季度上升（{_count(row.n_recent, k)}，前四季度{_count(row.n_before, k)}，"
+            f"p={row.trend_p:.3f}）"
         )
-    if count_rank and count_rank <= n:
-        parts.append(f"案件数多（{row.n_cases}起，第{count_rank}位）")
+    if row.count_rank and row.count_rank <= n:
+        parts.append(f"案件数多（{_count(row.n_cases, k)}，第{row.count_rank}位）")
     if not row.in_register:
         parts.append("未在参保企业名录中，无法计算发生率")
     elif not parts and np.isfinite(row.eb_excess):
-        parts.append(f"经验贝叶斯超额{row.eb_excess:.1f}起（{row.n_cases}起）")
+        parts.append(
+            f"经验贝叶斯估计高于全市平均（{_count(row.n_cases, k)}）"
+            if small
+            else f"经验贝叶斯超额{row.eb_excess:.1f}起（{row.n_cases}起）"
+        )
     return "；".join(parts)
+
+
+def key_reasons(key: pd.DataFrame, k: int = 1) -> pd.Series:
+    """The 列入原因 of every enterprise, with counts of 1 … k-1 written as ``少于k起``.
+
+    Parameters
+    ----------
+    key
+        :func:`key_enterprises` output (its ``attrs`` give the overall rate and the list
+        length).
+    k
+        Smallest count that may be shown (the release level's *k*; 1 shows every count).
+
+    Returns
+    -------
+    pandas.Series
+        Text aligned with `key`; with ``k=1`` equal to ``key["reason"]``.
+
+    Notes
+    -----
+    For an enterprise with fewer than *k* cases, the rate and the empirical-Bayes excess are
+    left out too: with the insured headcount beside them, they give the count away.
+    """
+    theta = float(key.attrs.get("theta", np.nan))
+    n = int(key.attrs.get("n_key", int(key["key"].sum()) if "key" in key else 0))
+    return pd.Series(
+        [_reason(row, theta, n, k) for row in key.itertuples(index=False)],
+        index=key.index,
+        dtype=object,
+    )
 
 
 def _placed(cases: pd.DataFrame) -> pd.Series:

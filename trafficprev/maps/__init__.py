@@ -34,7 +34,7 @@ from ._offline import (
     show,
     tile_layer,
 )
-from ._release import RELEASE_LEVELS, k_of, release_sites, suppress_counts
+from ._release import RELEASE_LEVELS, k_of, release_enterprises, release_sites, suppress_counts
 from ._safe import popup_html, safe_frame, safe_text
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "k_of",
     "popup_html",
     "print_pdf",
+    "release_enterprises",
     "release_sites",
     "render_offline",
     "safe_frame",

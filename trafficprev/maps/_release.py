@@ -15,7 +15,15 @@ import pandas as pd
 
 from ..settings import Settings
 
-__all__ = ["RELEASE_LABELS", "RELEASE_LEVELS", "check_release", "k_of", "suppress_counts"]
+__all__ = [
+    "RELEASE_LABELS",
+    "RELEASE_LEVELS",
+    "check_release",
+    "k_of",
+    "release_enterprises",
+    "release_sites",
+    "suppress_counts",
+]
 
 RELEASE_LEVELS: tuple[str, ...] = ("internal", "police", "public")
 RELEASE_LABELS = {"internal": "内部", "police": "警方", "public": "公开"}
@@ -58,10 +66,11 @@ def release_sites(
     For ``police`` and ``public``: ``n_covered`` (and ``marginal_cases``, ``n_workplace``,
     ``n_accident``) below *k* become ``少于k起``; such a site's ``peak_hours`` and
     ``circumstances`` are blanked (with one or two cases they describe individual
-    accidents); a campaign site's ``reaches`` is rewritten with the same suppression (and,
-    for ``public``, without enterprise names); the
-    internal columns (covered unit ids, rules, candidate id, the enterprise tuples) are
-    dropped.
+    accidents), and every other site's ``circumstances`` is written again without the parts
+    whose count, or the count of the rest, is below *k*; a campaign site's ``reaches`` is
+    rewritten with the same suppression (and, for ``public``, without enterprise names); the
+    internal columns (covered unit ids, rules, candidate id, the enterprise tuples, the
+    counts behind ``circumstances``) are dropped.
     ``internal`` returns the frame unchanged.
 
     Parameters
@@ -83,7 +92,18 @@ def release_sites(
     out = sites.copy()
     if release == "internal" or out.empty:
         return out
-    small = pd.to_numeric(out["n_covered"], errors="coerce").fillna(0) < k
+    from ..sites._signs import CIRCUMSTANCE_COLUMNS, circumstances_text
+
+    n = pd.to_numeric(out["n_covered"], errors="coerce").fillna(0).astype(int)
+    small = n < k
+    if "circumstances" in out and all(c in out for c in CIRCUMSTANCE_COLUMNS):
+        # written again from its counts: a part whose count (or the rest) is below k goes
+        out["circumstances"] = [
+            circumstances_text(int(total), *row, k=k)
+            for total, row in zip(
+                n, out[list(CIRCUMSTANCE_COLUMNS)].itertuples(index=False), strict=True
+            )
+        ]
     for col in ("peak_hours", "circumstances"):
         if col in out:
             out[col] = out[col].where(~small, "")
@@ -100,5 +120,45 @@ def release_sites(
     for col in ("n_covered", "marginal_cases", "n_workplace", "n_accident"):
         if col in out:
             out[col] = suppress_counts(out[col], k).to_numpy()
-    drop = ("unit_ids", "rules", "candidate", "top_enterprises")
+    drop = ("unit_ids", "rules", "candidate", "top_enterprises", *CIRCUMSTANCE_COLUMNS)
     return out.drop(columns=[c for c in drop if c in out])
+
+
+def release_enterprises(
+    key: pd.DataFrame, release: str, settings: Settings | None = None
+) -> pd.DataFrame:
+    """Key enterprises as they may be shown at a release level.
+
+    For ``police`` and ``public``: ``n_cases`` below *k* becomes ``少于k起``, such an
+    enterprise's rates are blanked (with the insured headcount beside them they give the
+    count away), and ``reason`` is rewritten by :func:`~trafficprev.groups.key_reasons` with
+    every count below *k* suppressed. ``internal`` returns the frame unchanged.
+
+    Parameters
+    ----------
+    key
+        :func:`~trafficprev.groups.key_enterprises` output.
+    release
+        ``internal``, ``police`` or ``public``.
+    settings
+        ``k_police`` / ``k_public``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy (``attrs`` kept).
+    """
+    from ..groups import key_reasons
+
+    k = k_of(release, settings)
+    out = key.copy()
+    if release == "internal" or out.empty:
+        return out
+    small = pd.to_numeric(out["n_cases"], errors="coerce").fillna(0) < k
+    if "reason" in out:
+        out["reason"] = key_reasons(key, k).to_numpy()
+    for col in ("rate_per_1000", "eb_rate_per_1000", "eb_excess", "excess", "expected"):
+        if col in out:
+            out[col] = pd.to_numeric(out[col], errors="coerce").where(~small)
+    out["n_cases"] = suppress_counts(out["n_cases"], k).to_numpy()
+    return out

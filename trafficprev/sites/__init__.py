@@ -24,9 +24,17 @@ from ._cover import (
     p_median,
 )
 from ._excel import SHEETS, neutralize, read_back, write_sites_xlsx
-from ._signs import SIGN_RULES, choose_sign_sites, sign_candidates, suggest_signs
+from ._signs import (
+    CIRCUMSTANCE_COLUMNS,
+    SIGN_RULES,
+    choose_sign_sites,
+    circumstances_text,
+    sign_candidates,
+    suggest_signs,
+)
 
 __all__ = [
+    "CIRCUMSTANCE_COLUMNS",
     "SHEETS",
     "SIGN_RULES",
     "CoverResult",
@@ -36,6 +44,7 @@ __all__ = [
     "campaign_candidates",
     "choose_campaign_sites",
     "choose_sign_sites",
+    "circumstances_text",
     "max_cover",
     "neutralize",
     "p_median",

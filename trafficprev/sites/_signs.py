@@ -36,7 +36,14 @@ from ..settings import Settings
 from ..trends._profiles import circular_summary
 from ._cover import max_cover
 
-__all__ = ["SIGN_RULES", "choose_sign_sites", "sign_candidates", "suggest_signs"]
+__all__ = [
+    "CIRCUMSTANCE_COLUMNS",
+    "SIGN_RULES",
+    "choose_sign_sites",
+    "circumstances_text",
+    "sign_candidates",
+    "suggest_signs",
+]
 
 _ON_UNIT = ("ok", "ambiguous")
 _COMPASS = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")
@@ -304,23 +311,70 @@ def suggest_signs(
     return signs, facilities, names
 
 
-def _circumstances(cases: pd.DataFrame) -> str:
-    """The main circumstances of a set of cases in a few words."""
+#: Columns of :func:`choose_sign_sites` that hold the counts behind ``circumstances``.
+CIRCUMSTANCE_COLUMNS: tuple[str, ...] = ("main_pair", "main_pair_n", "main_direction",
+                                         "main_direction_n")  # fmt: skip
+
+
+def _main_circumstances(cases: pd.DataFrame) -> dict[str, object]:
+    """The commonest mode × counterpart pair and commute direction of some cases, with counts."""
+    out: dict[str, object] = {"main_pair": "", "main_pair_n": 0, "main_direction": "",
+                              "main_direction_n": 0}  # fmt: skip
     if cases.empty:
-        return ""
-    n = len(cases)
-    parts = []
+        return out
     if "mode" in cases and "counterpart" in cases:
         pair = (
             cases["mode"].fillna("未知") + "与" + cases["counterpart"].fillna("未知")
         ).value_counts()
         pair = pair.sort_index().sort_values(ascending=False, kind="stable")
-        parts.append(f"{pair.index[0]}（{pair.iloc[0]}/{n}）")
+        out.update(main_pair=pair.index[0], main_pair_n=int(pair.iloc[0]))
     if "direction" in cases:
         d = cases["direction"].fillna("未知").value_counts()
         d = d.sort_index().sort_values(ascending=False, kind="stable")
-        if d.index[0] in ("上班", "下班"):
-            parts.append(f"{d.index[0]}途中{round(100 * d.iloc[0] / n)}%")
+        out.update(main_direction=d.index[0], main_direction_n=int(d.iloc[0]))
+    return out
+
+
+def circumstances_text(
+    n: int, main_pair: str, main_pair_n: int, main_direction: str, main_direction_n: int,
+    k: int = 1,
+) -> str:  # fmt: skip
+    """The main circumstances of a site's `n` cases in a few words, e.g.
+    ``电动自行车与小型汽车（5/11）；下班途中73%``.
+
+    Parameters
+    ----------
+    n
+        Cases covered.
+    main_pair, main_pair_n, main_direction, main_direction_n
+        The commonest mode × counterpart pair and commute direction with their counts
+        (:data:`CIRCUMSTANCE_COLUMNS` of :func:`choose_sign_sites`).
+    k
+        Smallest count that may be shown (the release level's *k*).
+
+    Returns
+    -------
+    str
+        A part is left out when its count, or the count of the other cases it implies
+        (``n`` minus it), is 1 … k-1; the direction only when it is 上班 or 下班.
+
+    Examples
+    --------
+    >>> circumstances_text(7, "电动自行车与小型汽车", 5, "下班", 6)
+    '电动自行车与小型汽车（5/7）；下班途中86%'
+    >>> circumstances_text(7, "电动自行车与小型汽车", 5, "下班", 6, k=3)
+    '电动自行车与小型汽车（5/7）'
+    """
+
+    def shown(count: int) -> bool:
+        rest = n - count
+        return count >= k and (rest == 0 or rest >= k)
+
+    parts = []
+    if main_pair and main_pair_n and shown(main_pair_n):
+        parts.append(f"{main_pair}（{main_pair_n}/{n}）")
+    if main_direction in ("上班", "下班") and shown(main_direction_n):
+        parts.append(f"{main_direction}途中{round(100 * main_direction_n / n)}%")
     return "；".join(parts)
 
 
@@ -362,8 +416,10 @@ def choose_sign_sites(
         (cases), ``weighted_covered``,
         ``marginal_cases`` (covered by no site before it in the list), ``peak_hours``,
         ``circumstances``, ``signs``, ``facilities``, ``rules``, ``unit_ids`` (covered units,
-        ``|``-joined), ``lon``, ``lat``, ``lon_gcj02``, ``lat_gcj02``. ``attrs``:
-        ``objective``, ``total_weight``, ``status``, ``n_candidates``.
+        ``|``-joined), ``lon``, ``lat``, ``lon_gcj02``, ``lat_gcj02``, and the counts
+        behind ``circumstances`` (:data:`CIRCUMSTANCE_COLUMNS`, for
+        :func:`~trafficprev.maps.release_sites` to write it again with small counts
+        left out). ``attrs``: ``objective``, ``total_weight``, ``status``, ``n_candidates``.
     """
     settings = settings or Settings()
     if weight not in ("severity", "count"):
@@ -401,7 +457,7 @@ def choose_sign_sites(
     cols = ["site_id", "kind", "existing", "road", "cross_road", "position_text", "facing",
             "target", "candidate", "n_covered", "weighted_covered", "marginal_cases", "peak_hours",
             "circumstances", "signs", "facilities", "rules", "unit_ids", "lon", "lat",
-            "lon_gcj02", "lat_gcj02"]  # fmt: skip
+            "lon_gcj02", "lat_gcj02", *CIRCUMSTANCE_COLUMNS]  # fmt: skip
     if len(cand) == 0 or (settings.sign_count == 0 and not len(fixed)):
         out = pd.DataFrame(columns=cols)
         out.attrs.update(
@@ -419,6 +475,13 @@ def choose_sign_sites(
     seen = np.zeros(len(cases), dtype=bool)
     schools_xy = _schools(area, net.crs_metric, schools)
     inter_pos = positions
+    junctions = net.units[net.units["kind"] == "intersection"]
+    junction_names = {
+        uid: (str(a), "" if pd.isna(b) else str(b))
+        for uid, a, b in zip(
+            junctions["unit_id"], junctions["road"], junctions["cross_road"], strict=True
+        )
+    }
     line_geom = net.lines.set_index("line")["geometry"]
     road_class = _road_class(net)
     for j in chosen:
@@ -440,7 +503,8 @@ def choose_sign_sites(
             covered, at_intersection=bool(at_inter), near_school=near_school, rural=rural
         )
         peak = circular_summary(covered, min_n=3)["peak_text"].iloc[0] if len(covered) else ""
-        cross, text = _position_text(c, ref)
+        cross, text = _position_text(c, ref, junction_names)
+        main = _main_circumstances(covered)
         rows.append(
             {
                 "kind": "警示标志",
@@ -457,13 +521,14 @@ def choose_sign_sites(
                 "weighted_covered": float(w[hit].sum()),
                 "marginal_cases": marginal,
                 "peak_hours": peak,
-                "circumstances": _circumstances(covered),
+                "circumstances": circumstances_text(int(hit.sum()), **main),
                 "signs": "、".join(signs),
                 "facilities": "、".join(facilities),
                 "rules": "|".join(fired),
                 "unit_ids": "|".join(sorted(set(covered["unit_id"]))),
                 "lon": float(c["lon"]),
                 "lat": float(c["lat"]),
+                **main,
             }
         )
     out = pd.DataFrame(rows)
@@ -517,12 +582,13 @@ def _reference(c: pd.Series, positions: pd.DataFrame, units: pd.DataFrame):
     return row["unit_id"], float(d.iloc[k]), c["x"] - row["x"], c["y"] - row["y"]
 
 
-def _position_text(c: pd.Series, ref) -> tuple[str, str]:
+def _position_text(c: pd.Series, ref, names: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    """GA/T 1980 position in words and the cross road; `names`: unit id -> its two roads."""
     road = str(c["road"])
     if ref is None:
         return "", f"{road}（经纬度见表）"
     uid, dist, dx, dy = ref
-    a, b = uid[2:].split("|", 1) if "|" in uid else (uid[2:], "")
+    a, b = names[uid]  # from the unit table, not the id (its "#2" tells two junctions apart)
     cross = b if a == road else a
     place = f"{road}与{cross}交叉口"
     metres = int(round(dist / 10.0) * 10)
