@@ -20,8 +20,8 @@ spreadsheet formulas. The run is then made at the ``police`` and the ``public`` 
   (the internal ``cases.gpkg`` is the control: it has the decision numbers);
 * every count a shared output shows is 0, at least *k*, or ``少于k起`` (control: the same
   outputs written at ``internal`` show counts of 1 or 2), including the sub-counts in a
-  site's circumstances (``电动自行车与小型汽车（5/7）``: neither 5 nor the 2 others may be
-  below *k*) and the counts in the reason of a key enterprise (seen with a longer key list).
+  site's circumstances (``电动自行车与小型汽车（a/b）``: neither a nor the b − a others may
+  be 1 … k−1) and the counts in the reason of a key enterprise (seen with a longer key list).
 
 Hostile road names cannot be found in place texts by the geocoder (a road name in a place
 text is a run of word characters), so the world also gets a user alias table mapping each

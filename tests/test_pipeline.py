@@ -4,12 +4,6 @@ locking, and the command line."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -127,38 +121,7 @@ def test_rerun_is_identical_and_reuses_the_cache(demo, tmp_path):
     assert again.manifest["geocode"]["cache_hits"] > 0
 
 
-def _run_script(root: Path, out: Path) -> str:
-    kw = _kwargs(root)
-    return textwrap.dedent(
-        f"""
-        from trafficprev.pipeline import run
-        run(area={str(kw["area"])!r}, inputs={[str(p) for p in kw["inputs"]]!r},
-            enterprises={[str(p) for p in kw["enterprises"]]!r},
-            campaign_sites={[str(p) for p in kw["campaign_sites"]]!r},
-            measures={[str(p) for p in kw["measures"]]!r}, quarter="2024Q4",
-            out={str(out)!r}, previous=None, quiet=True, source={kw["source"]!r})
-        """
-    )
-
-
-@pytest.mark.slow
-def test_kill_9_leaves_the_previous_run_and_the_next_run_completes(demo, tmp_path):
-    root, _ = demo
-    out = tmp_path / "2024Q4"
-    run(quarter="2024Q4", out=out, previous=None, **_kwargs(root))
-    before = _manifest(out)
-    for delay in (1.5, 4.0):
-        proc = subprocess.Popen([sys.executable, "-c", _run_script(root, out)])
-        time.sleep(delay)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        # whatever the moment, the folder still holds a complete run
-        assert all((out / name).is_file() for name in FILES)
-        assert _manifest(out)["accounting"] == before["accounting"]
-    result = run(quarter="2024Q4", out=out, previous=None, **_kwargs(root))
-    assert all((out / name).is_file() for name in FILES)
-    assert result.manifest["accounting"] == before["accounting"]
-    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name or ".old-" in p.name]
+# kill -9 at random moments of a run: tests/test_faults.py
 
 
 def test_a_second_run_into_the_same_folder_refuses_clearly(demo, tmp_path):

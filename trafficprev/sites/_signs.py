@@ -360,10 +360,10 @@ def circumstances_text(
 
     Examples
     --------
-    >>> circumstances_text(7, "电动自行车与小型汽车", 5, "下班", 6)
-    '电动自行车与小型汽车（5/7）；下班途中86%'
-    >>> circumstances_text(7, "电动自行车与小型汽车", 5, "下班", 6, k=3)
-    '电动自行车与小型汽车（5/7）'
+    >>> circumstances_text(8, "电动自行车与小型汽车", 5, "下班", 6)
+    '电动自行车与小型汽车（5/8）；下班途中75%'
+    >>> circumstances_text(8, "电动自行车与小型汽车", 5, "下班", 6, k=3)  # 6 of 8 leaves 2
+    '电动自行车与小型汽车（5/8）'
     """
 
     def shown(count: int) -> bool:
