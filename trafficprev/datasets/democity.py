@@ -13,15 +13,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
-import zipfile
 from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
-from openpyxl.styles import Alignment, Font
 
 from ._case_text import CaseFacts, Place, basis_text, narrative_text, place_text, time_text
 from ._cases import DemoConfig, Simulation, haversine_m, simulate
@@ -35,6 +31,7 @@ from ._world import (
     write_osm,
     write_pois_csv,
 )
+from ._xlsx import Sheet, write_xlsx
 
 __all__ = ["DemoConfig", "make_demo_city"]
 
@@ -401,55 +398,19 @@ def determinations(
 # --- writers -------------------------------------------------------------------------------
 
 
-def _fix_zip(path: Path) -> None:
-    """Rewrite a zip (xlsx) with fixed timestamps so the same content gives the same bytes."""
-    with zipfile.ZipFile(path) as src:
-        items = [(info.filename, src.read(info.filename)) for info in src.infolist()]
-    # openpyxl stamps the save time into the core properties
-    items = [
-        (
-            name,
-            re.sub(
-                rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                rb"\g<1>2024-01-01T00:00:00Z\g<2>",
-                data,
-            ),
-        )
-        if name == "docProps/core.xml"
-        else (name, data)
-        for name, data in items
-    ]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name, data in items:
-            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(info, data)
-    path.write_bytes(buf.getvalue())
+_NOTE = "本工作簿为 trafficprev 生成的合成演示数据（示范市），不含任何真实个人或单位信息。"
 
 
 def _write_xlsx(path: Path, title: str, rows: pd.DataFrame) -> None:
-    wb = openpyxl.Workbook()
-    wb.properties.created = wb.properties.modified = dt.datetime(2024, 1, 1)
-    wb.properties.creator = "trafficprev demo city (合成演示数据)"
-    ws = wb.active
-    ws.title = "认定台账"
-    ws.append([title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
-    ws.cell(1, 1).font = Font(bold=True, size=14)
-    ws.cell(1, 1).alignment = Alignment(horizontal="center")
-    ws.append(HEADER)
-    for r, row in enumerate(rows[HEADER].itertuples(index=False), start=3):
-        ws.append(list(row))
-        for c, value in enumerate(row, start=1):
-            if isinstance(value, str) and value.startswith("="):
-                ws.cell(r, c).data_type = "s"  # text that looks like a formula, not one
-    notes = wb.create_sheet("说明")
-    notes.append(
-        ["本工作簿为 trafficprev 生成的合成演示数据（示范市），不含任何真实个人或单位信息。"]
+    """An export as an agency system writes it: a merged title row, the header, the rows."""
+    write_xlsx(
+        path,
+        [
+            Sheet("认定台账", [HEADER, *rows[HEADER].itertuples(index=False)], title=title),
+            Sheet("说明", [[_NOTE]]),
+        ],
+        creator="trafficprev demo city (合成演示数据)",
     )
-    wb.save(path)
-    _fix_zip(path)
 
 
 def _write_csv(path: Path, title: str, rows: pd.DataFrame, encoding: str) -> None:
