@@ -67,7 +67,8 @@ def release_sites(
     ``n_accident``) below *k* become ``少于k起``; such a site's ``peak_hours`` and
     ``circumstances`` are blanked (with one or two cases they describe individual
     accidents), and every other site's ``circumstances`` is written again without the parts
-    whose count, or the count of the rest, is below *k*; a campaign site's ``reaches`` is
+    whose count, or the count of the rest, is below *k* (withheld when the frame lacks those
+    counts); a campaign site's ``reaches`` is
     rewritten with the same suppression (and, for ``public``, without enterprise names); the
     internal columns (covered unit ids, rules, candidate id, the enterprise tuples, the
     counts behind ``circumstances``) are dropped.
@@ -104,6 +105,8 @@ def release_sites(
                 n, out[list(CIRCUMSTANCE_COLUMNS)].itertuples(index=False), strict=True
             )
         ]
+    elif "circumstances" in out:
+        out["circumstances"] = ""  # no counts to check them against (an older frame): withheld
     for col in ("peak_hours", "circumstances"):
         if col in out:
             out[col] = out[col].where(~small, "")
@@ -154,7 +157,8 @@ def release_enterprises(
     out = key.copy()
     if release == "internal" or out.empty:
         return out
-    small = pd.to_numeric(out["n_cases"], errors="coerce").fillna(0) < k
+    n = pd.to_numeric(out["n_cases"], errors="coerce").fillna(0)
+    small = (n > 0) & (n < k)  # 0 cases is shown as 0, with its rate of 0
     if "reason" in out:
         out["reason"] = key_reasons(key, k).to_numpy()
     for col in ("rate_per_1000", "eb_rate_per_1000", "eb_excess", "excess", "expected"):
