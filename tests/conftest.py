@@ -22,6 +22,7 @@ def pytest_configure(config):
                 "(the maps are checked in a real browser)"
             )
 
+
 DATA = Path(__file__).resolve().parent / "data"
 
 _W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]

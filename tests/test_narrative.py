@@ -113,8 +113,7 @@ def test_responsibility_belongs_to_the_worker(
 def test_worker_name_with_similar_counterpart_name() -> None:
     """A counterpart named 廖某乙 is not taken for the worker 廖某."""
     text = (
-        "廖某骑电动自行车下班回家，被一辆小型轿车碰撞。"
-        "经交警认定，小型轿车驾驶人廖某乙负全部责任。"
+        "廖某骑电动自行车下班回家，被一辆小型轿车碰撞。经交警认定，小型轿车驾驶人廖某乙负全部责任。"
     )
     assert extract_narrative(text, worker_name="廖某").responsibility == "无"
 
@@ -219,8 +218,7 @@ def test_non_traffic_workplace_case() -> None:
 def test_walking_fall_is_not_a_traffic_accident() -> None:
     """A pedestrian slipping with no vehicle is not a traffic accident."""
     text = (
-        "方某下班后步行回家途中，在小区门口因地面湿滑摔倒受伤。"
-        "不属于交通事故伤害，不予认定为工伤。"
+        "方某下班后步行回家途中，在小区门口因地面湿滑摔倒受伤。不属于交通事故伤害，不予认定为工伤。"
     )
     f = extract_narrative(text)
     assert (f.traffic, f.mode, f.conclusion) == (False, "步行", "不予认定")
@@ -232,8 +230,10 @@ def test_walking_fall_is_not_a_traffic_accident() -> None:
         ("现予以认定为工伤。", "认定工伤"),
         ("属于工伤认定范围，予以认定。", "认定工伤"),
         ("符合第十五条第（一）项之规定，视同工伤。", "视同工伤"),
-        ("不符合第十四条、第十五条认定工伤或者视同工伤的情形，现决定不予认定（或视同）为工伤。",
-         "不予认定"),
+        (
+            "不符合第十四条、第十五条认定工伤或者视同工伤的情形，现决定不予认定（或视同）为工伤。",
+            "不予认定",
+        ),
         ("决定不予认定为工伤。", "不予认定"),
         ("曾被不予认定为工伤，后经行政复议撤销，现予以认定为工伤。", "认定工伤"),
         ("经交警认定，张某某负事故次要责任。", "未知"),
@@ -252,12 +252,18 @@ def test_conclusion(sentence: str, conclusion: str) -> None:
         ("在人民路往建设路方向约２００米处被一辆货车追尾。", "人民路往建设路方向约200米处"),
         ("沿S306线由东往西行驶至K12+300处时与一辆货车相撞。", "K12+300处"),
         ("在朝阳路与常德大道交叉口与一辆小型轿车相撞。", "朝阳路与常德大道交叉口"),
-        ("途经金霞大道与善卷路交叉路口东侧地段时与一辆电动车相撞。",
-         "金霞大道与善卷路交叉路口东侧地段"),
-        ("在月亮大道与紫菱路交叉路口人行横道上被一辆轿车撞伤。",
-         "月亮大道与紫菱路交叉路口人行横道"),
-        ("被一辆轿车撞倒，事故发生在德山经开区莲池路与青山路交叉口。",
-         "德山经开区莲池路与青山路交叉口"),
+        (
+            "途经金霞大道与善卷路交叉路口东侧地段时与一辆电动车相撞。",
+            "金霞大道与善卷路交叉路口东侧地段",
+        ),
+        (
+            "在月亮大道与紫菱路交叉路口人行横道上被一辆轿车撞伤。",
+            "月亮大道与紫菱路交叉路口人行横道",
+        ),
+        (
+            "被一辆轿车撞倒，事故发生在德山经开区莲池路与青山路交叉口。",
+            "德山经开区莲池路与青山路交叉口",
+        ),
         ("在下班回家途中与一辆小型轿车相撞。", None),
     ],
 )
@@ -269,8 +275,7 @@ def test_place_phrase(text: str, place: str | None) -> None:
 def test_html_and_full_width_are_normalised() -> None:
     """HTML tags are dropped and full-width digits normalised."""
     text = (
-        "<p>２０２４年３月１８日，章某骑电动自行车上班，"
-        "在朝阳路往东约５０米处与一辆轿车相撞。</p>"
+        "<p>２０２４年３月１８日，章某骑电动自行车上班，在朝阳路往东约５０米处与一辆轿车相撞。</p>"
     )
     f = extract_narrative(text)
     assert f.place_phrase == "朝阳路往东约50米处"
@@ -312,7 +317,9 @@ def test_empty_inputs_give_defaults(text: object) -> None:
     st.text(
         alphabet=st.one_of(
             st.characters(),
-            st.sampled_from(list("张某李负主次同全无责任与被在行驶至时，。（）驾驶电动车相撞上下班")),
+            st.sampled_from(
+                list("张某李负主次同全无责任与被在行驶至时，。（）驾驶电动车相撞上下班")
+            ),
         ),
         max_size=300,
     ),
@@ -372,20 +379,39 @@ def _varied_texts(seed: int = 20240611) -> tuple[list[object], list[object]]:
     for i in range(300):
         name = f"测试{i:07d}"
         r1, r2 = rng.sample(roads, 2)
-        base.append((
-            f"2024年{1 + i % 12}月{1 + i % 28}日{5 + i % 17}时许，{name}"
-            f"{rng.choice(['驾驶电动自行车', '骑电动车', '驾驶二轮摩托车', '步行', '骑自行车'])}"
-            f"{rng.choice(['上班途中', '下班回家途中', '下班途中'])}，行驶至{r1}与{r2}交叉路口往"
-            f"{r1}方向约{10 + i}米处时，与示例人员驾驶的"
-            f"{rng.choice(['小型轿车', '重型自卸货车', '半挂牵引车', '电动自行车'])}"
-            "发生碰撞，致其受伤。"
-            f"经交警大队认定，{name}负事故{rng.choice(['无', '次要', '同等'])}责任。",
-            name,
-        ))
+        # drawn in this order: mode, commute, counterpart, responsibility
+        mode = rng.choice(["驾驶电动自行车", "骑电动车", "驾驶二轮摩托车", "步行", "骑自行车"])
+        commute = rng.choice(["上班途中", "下班回家途中", "下班途中"])
+        other = rng.choice(["小型轿车", "重型自卸货车", "半挂牵引车", "电动自行车"])
+        share = rng.choice(["无", "次要", "同等"])
+        base.append(
+            (
+                f"2024年{1 + i % 12}月{1 + i % 28}日{5 + i % 17}时许，{name}{mode}{commute}，"
+                f"行驶至{r1}与{r2}交叉路口往{r1}方向约{10 + i}米处时，与示例人员驾驶的{other}"
+                f"发生碰撞，致其受伤。经交警大队认定，{name}负事故{share}责任。",
+                name,
+            )
+        )
     noise = [
         *"张某李负主次同全无责任与被在行驶至时，。；（）驾驶电动车相撞上下班０１２*",
-        "<p>", "</b>", "&nbsp;", "&#12345;", "\x00", "\u200b", "\ufeff", " ", "\u3000", "\n",
-        "予以认定为工伤", "不予认定", "视同工伤", "交通意外", "逃逸", "乘坐", "流浪狗", "沿",
+        "<p>",
+        "</b>",
+        "&nbsp;",
+        "&#12345;",
+        "\x00",
+        "\u200b",
+        "\ufeff",
+        " ",
+        "\u3000",
+        "\n",
+        "予以认定为工伤",
+        "不予认定",
+        "视同工伤",
+        "交通意外",
+        "逃逸",
+        "乘坐",
+        "流浪狗",
+        "沿",
     ]
     full_width = str.maketrans("0123456789", "０１２３４５６７８９")
     texts: list[object] = []
@@ -411,8 +437,18 @@ def _varied_texts(seed: int = 20240611) -> tuple[list[object], list[object]]:
             text = text[: rng.randrange(len(text) + 1)] + other[rng.randrange(len(other) + 1) :]
         texts.append(text)
         names.append(name if k % 2 else rng.choice([None, "张某某", " 李某 ", "", float("nan")]))
-    for text in (None, float("nan"), "", "   ", "\x00", "&nbsp;", 12, "某" * 10_000,
-                 (base[0][0] * 80)[:10_000], "与" * 5_000 + "在" * 5_000):
+    for text in (
+        None,
+        float("nan"),
+        "",
+        "   ",
+        "\x00",
+        "&nbsp;",
+        12,
+        "某" * 10_000,
+        (base[0][0] * 80)[:10_000],
+        "与" * 5_000 + "在" * 5_000,
+    ):
         texts += [text, text]
         names += [None, "张某某"]
     texts += texts[:50]  # repeated (text, name) pairs
@@ -467,7 +503,9 @@ def _check_twins(text: str) -> None:
     r = rules
     assert _spans(r.names(text)) == _spans(r.NAME.finditer(text))
     for pattern, finder in (
-        (r.RESP, r.RESP_START), (r.POS_CONC, r.POS_CONC_START), (r.POS_SIMILAR, r.POS_SIMILAR_START)
+        (r.RESP, r.RESP_START),
+        (r.POS_CONC, r.POS_CONC_START),
+        (r.POS_SIMILAR, r.POS_SIMILAR_START),
     ):
         assert _spans(r.scan(pattern, finder, text)) == _spans(pattern.finditer(text))
     plain = list(r.VEHICLE.finditer(text))

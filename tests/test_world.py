@@ -35,8 +35,9 @@ def osm(world, tmp_path_factory):
     path = tmp_path_factory.mktemp("osm") / "demo.osm"
     write_osm(world, path)
     root = ET.parse(path).getroot()
-    nodes = {int(n.get("id")): (float(n.get("lon")), float(n.get("lat")))
-             for n in root.iter("node")}
+    nodes = {
+        int(n.get("id")): (float(n.get("lon")), float(n.get("lat"))) for n in root.iter("node")
+    }
     ways = []
     for w in root.iter("way"):
         tags = {t.get("k"): t.get("v") for t in w.iter("tag")}
@@ -94,8 +95,17 @@ def test_road_network_shape(osm):
         assert t.get("name:zh") == t.get("name")
     assert {"人民路", "人民东路", "建设路", "建设北路", "建设东路", "建设南路"} <= set(names)
     highways = {t["highway"] for _, _, t in roads}
-    assert {"primary", "secondary", "tertiary", "residential", "trunk", "service",
-            "unclassified", "track", "primary_link"} <= highways
+    assert {
+        "primary",
+        "secondary",
+        "tertiary",
+        "residential",
+        "trunk",
+        "service",
+        "unclassified",
+        "track",
+        "primary_link",
+    } <= highways
     links = [t for _, _, t in roads if t["highway"].endswith("_link")]
     assert links and all(t.get("oneway") == "yes" for t in links)
     unnamed_service = [t for _, _, t in roads if t["highway"] == "service" and "name" not in t]
@@ -121,8 +131,11 @@ def test_ways_split_at_junctions(osm):
 
 def test_dual_carriageway_pair(osm):
     nodes = osm[2]
-    cand = [(t["name"], _xy(nodes, refs)) for _, refs, t in _roads(osm)
-            if t.get("oneway") == "yes" and "name" in t and "junction" not in t]
+    cand = [
+        (t["name"], _xy(nodes, refs))
+        for _, refs, t in _roads(osm)
+        if t.get("oneway") == "yes" and "name" in t and "junction" not in t
+    ]
     found = 0
     for name, a in cand:
         if np.hypot(*(a[-1] - a[0])) < 100:
@@ -173,14 +186,14 @@ def _crossing(a1, b1, a2, b2) -> np.ndarray:
     """Which segments of the first set properly cross any segment of the second."""
     out = np.zeros(len(a1), dtype=bool)
     for i in range(0, len(a1), 2_000):
-        p, r = a1[i:i + 2_000, None], (b1 - a1)[i:i + 2_000, None]
+        p, r = a1[i : i + 2_000, None], (b1 - a1)[i : i + 2_000, None]
         q, s = a2[None], (b2 - a2)[None]
         den = r[..., 0] * s[..., 1] - r[..., 1] * s[..., 0]
         w = q - p
         with np.errstate(divide="ignore", invalid="ignore"):
             t = (w[..., 0] * s[..., 1] - w[..., 1] * s[..., 0]) / den
             u = (w[..., 0] * r[..., 1] - w[..., 1] * r[..., 0]) / den
-        out[i:i + 2_000] = ((den != 0) & (t > 0) & (t < 1) & (u >= 0) & (u <= 1)).any(1)
+        out[i : i + 2_000] = ((den != 0) & (t > 0) & (t < 1) & (u >= 0) & (u <= 1)).any(1)
     return out
 
 
@@ -244,8 +257,18 @@ def test_divisions(world, tmp_path):
 
 def test_pois(world, osm, tmp_path):
     p = world.pois
-    kinds = {"community", "large_community", "school", "hospital", "market", "bus_station",
-             "landmark", "industrial_park", "cbd", "park"}
+    kinds = {
+        "community",
+        "large_community",
+        "school",
+        "hospital",
+        "market",
+        "bus_station",
+        "landmark",
+        "industrial_park",
+        "cbd",
+        "park",
+    }
     assert set(p.kind) == kinds and p.name.is_unique
     assert (p[p.kind == "large_community"]["size"] >= 8_000).all()
     assert (p.as_area == p.kind.isin(["park", "industrial_park", "cbd", "large_community"])).all()
@@ -286,8 +309,17 @@ def test_enterprises(world, tmp_path):
     assert set(e.district) <= set(world.divisions[world.divisions.level == 3].name)
     write_enterprises_csv(world, tmp_path / "e.csv")
     back = pd.read_csv(tmp_path / "e.csv", encoding="utf-8-sig", dtype=str, skiprows=1)
-    assert list(back.columns) == ["统一社会信用代码", "单位名称", "所属行业", "单位地址",
-                                  "经度", "纬度", "坐标系", "参保人数", "所属区县"]
+    assert list(back.columns) == [
+        "统一社会信用代码",
+        "单位名称",
+        "所属行业",
+        "单位地址",
+        "经度",
+        "纬度",
+        "坐标系",
+        "参保人数",
+        "所属区县",
+    ]
     write_enterprises_csv(world, tmp_path / "e2.csv")
     assert (tmp_path / "e.csv").read_bytes() == (tmp_path / "e2.csv").read_bytes()
 
@@ -295,11 +327,44 @@ def test_enterprises(world, tmp_path):
 def test_no_real_changde_names(world):
     # Changde's real districts and counties and its best-known roads (domain.md §2.10): the demo
     # city must not reuse them (generic names such as 人民路 are fine)
-    real_units = {"武陵区", "鼎城区", "安乡县", "汉寿县", "澧县", "临澧县", "桃源县", "石门县",
-                  "津市市", "西湖管理区", "西洞庭管理区", "柳叶湖旅游度假区", "桃花源旅游管理区"}
-    real_roads = {"常德大道", "洞庭大道", "太阳大道", "阳山大道", "桃花源路", "金霞大道", "善卷路",
-                  "朗州路", "紫缘路", "柳叶大道", "武陵大道", "月亮大道", "三星路", "林荫路",
-                  "皂果路", "丹阳路", "沙河路", "双拥路", "汉德大道", "沙港路", "柳河路"}
+    real_units = {
+        "武陵区",
+        "鼎城区",
+        "安乡县",
+        "汉寿县",
+        "澧县",
+        "临澧县",
+        "桃源县",
+        "石门县",
+        "津市市",
+        "西湖管理区",
+        "西洞庭管理区",
+        "柳叶湖旅游度假区",
+        "桃花源旅游管理区",
+    }
+    real_roads = {
+        "常德大道",
+        "洞庭大道",
+        "太阳大道",
+        "阳山大道",
+        "桃花源路",
+        "金霞大道",
+        "善卷路",
+        "朗州路",
+        "紫缘路",
+        "柳叶大道",
+        "武陵大道",
+        "月亮大道",
+        "三星路",
+        "林荫路",
+        "皂果路",
+        "丹阳路",
+        "沙河路",
+        "双拥路",
+        "汉德大道",
+        "沙港路",
+        "柳河路",
+    }
     d = world.divisions
     assert not set(d[d.level > 2].name) & real_units
     assert not set(world.ways.name.dropna()) & real_roads

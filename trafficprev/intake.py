@@ -339,9 +339,10 @@ def _read_register(
         dates = parse_times(frame["implemented_on"])
         problems.append(("date_empty", clean["implemented_on"] == ""))
         problems.append(("date_invalid", dates["error"].notna() & (clean["implemented_on"] != "")))
-        no_point = pd.to_numeric(frame["lon"], errors="coerce").isna() | pd.to_numeric(
-            frame["lat"], errors="coerce"
-        ).isna()
+        no_point = (
+            pd.to_numeric(frame["lon"], errors="coerce").isna()
+            | pd.to_numeric(frame["lat"], errors="coerce").isna()
+        )
         problems.append(("target_and_point_missing", (clean["target"] == "") & no_point))
     for c in schema.required:
         if c.name == "implemented_on":

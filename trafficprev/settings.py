@@ -185,8 +185,10 @@ class Settings:
             ("campaign_radius_m", 1.0, 50000.0),
         ):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                low <= value <= high
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (low <= value <= high)
             ):
                 problems.append(f"{name} must be a number in {low:g}..{high:g}, got {value!r}")
         for name, low in (

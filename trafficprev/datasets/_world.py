@@ -27,24 +27,64 @@ from . import _world_roads as wr
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
-__all__ = ["World", "build_world", "edge_ways", "road_graph", "write_campaign_candidates_csv",
-           "write_divisions_csv", "write_enterprises_csv", "write_osm", "write_pois_csv"]
+__all__ = [
+    "World",
+    "build_world",
+    "edge_ways",
+    "road_graph",
+    "write_campaign_candidates_csv",
+    "write_divisions_csv",
+    "write_enterprises_csv",
+    "write_osm",
+    "write_pois_csv",
+]
 
 NOTE = "合成演示数据 / synthetic demo data — not a real place"
 CITY = "示范市"
 # code, name, aliases, streets (街道), rural townships (镇/乡) with approximate seats (x, y) in m
 _UNITS = (
-    ("439902", "澄阳区", "", ("府前街道", "江滨街道", "文汇街道", "北塘街道", "青石街道"),
-     (("石湖镇", (-7_000, 12_300)),)),
-    ("439903", "锦屏区", "", ("锦屏街道", "新澄街道", "东城街道", "玉屏街道", "长虹街道"),
-     (("枫溪镇", (11_500, 11_800)),)),
-    ("439904", "南岭区", "", ("南岭街道", "金桂街道", "鹤鸣街道", "桂园街道"),
-     (("龙渡镇", (-10_800, -12_300)), ("莲溪乡", (-12_000, -4_200)))),
-    ("439921", "澄源县", "澄源", ("澄城街道", "澄西街道"),
-     (("青溪镇", (-31_500, 8_500)), ("石桥镇", (-17_500, 8_000)), ("梅岭镇", (-29_000, -8_500)),
-      ("竹坪镇", (-21_000, -10_500)), ("云雾乡", (-33_500, 2_500)), ("白沙乡", (-15_500, -6_500)))),
-    ("439971", "示范经济技术开发区", "经开区|开发区|示范经开区", ("兴业街道", "创新街道"),
-     (("沙湾镇", (13_500, -7_500)),)),
+    (
+        "439902",
+        "澄阳区",
+        "",
+        ("府前街道", "江滨街道", "文汇街道", "北塘街道", "青石街道"),
+        (("石湖镇", (-7_000, 12_300)),),
+    ),
+    (
+        "439903",
+        "锦屏区",
+        "",
+        ("锦屏街道", "新澄街道", "东城街道", "玉屏街道", "长虹街道"),
+        (("枫溪镇", (11_500, 11_800)),),
+    ),
+    (
+        "439904",
+        "南岭区",
+        "",
+        ("南岭街道", "金桂街道", "鹤鸣街道", "桂园街道"),
+        (("龙渡镇", (-10_800, -12_300)), ("莲溪乡", (-12_000, -4_200))),
+    ),
+    (
+        "439921",
+        "澄源县",
+        "澄源",
+        ("澄城街道", "澄西街道"),
+        (
+            ("青溪镇", (-31_500, 8_500)),
+            ("石桥镇", (-17_500, 8_000)),
+            ("梅岭镇", (-29_000, -8_500)),
+            ("竹坪镇", (-21_000, -10_500)),
+            ("云雾乡", (-33_500, 2_500)),
+            ("白沙乡", (-15_500, -6_500)),
+        ),
+    ),
+    (
+        "439971",
+        "示范经济技术开发区",
+        "经开区|开发区|示范经开区",
+        ("兴业街道", "创新街道"),
+        (("沙湾镇", (13_500, -7_500)),),
+    ),
 )
 _SEAT = (-24_000.0, 2_500.0)  # the county town, north of the river
 _VIL_A = list("岚黛翠霁棠樾芸筠蔚璟苇蓼梓榆槐檀杞葛芹蒲艾菁茗松柏橘柚桑禾稻杏栗")
@@ -62,9 +102,31 @@ _BRAND_TEXT = (
 )
 _BRANDS = tuple(_BRAND_TEXT.split())
 _INDUSTRY = {  # industry: (count at scale 1, name patterns)
-    "制造业": (70, ("机械制造", "食品", "纺织", "电子科技", "新材料", "包装材料", "汽车零部件",
-                    "药业", "纸业", "建材", "精密铸造", "电气设备", "粮油", "饮品", "家具",
-                    "服饰", "塑胶制品", "钢结构", "农机", "环保设备")),
+    "制造业": (
+        70,
+        (
+            "机械制造",
+            "食品",
+            "纺织",
+            "电子科技",
+            "新材料",
+            "包装材料",
+            "汽车零部件",
+            "药业",
+            "纸业",
+            "建材",
+            "精密铸造",
+            "电气设备",
+            "粮油",
+            "饮品",
+            "家具",
+            "服饰",
+            "塑胶制品",
+            "钢结构",
+            "农机",
+            "环保设备",
+        ),
+    ),
     "建筑业": (22, ("建设工程", "建筑安装工程", "路桥工程", "装饰工程", "市政工程")),
     "批发和零售业": (18, ("商贸", "超市", "医药连锁", "农资", "建材贸易")),
     "住宿和餐饮业": (12, ("酒店管理", "餐饮管理", "宾馆", "食府")),
@@ -78,24 +140,61 @@ _INDUSTRY = {  # industry: (count at scale 1, name patterns)
     "居民服务、修理和其他服务业": (6, ("家政服务", "汽车维修", "保洁服务")),
     "房地产业": (4, ("置业", "房地产开发")),
 }
-_OFFICES = ("示范市城市管理和综合执法局", "示范市住房和城乡建设局", "示范市交通运输局",
-            "示范市人力资源和社会保障局", "示范市自然资源和规划局", "示范市市场监督管理局",
-            "示范经济技术开发区管理委员会", "澄阳区人民政府", "锦屏区人民政府", "澄源县人民政府",
-            "南岭区人民政府", "示范市生态环境局", "示范市水利局", "示范市民政局")
-_KIND_ZH = {"community": "小区", "large_community": "大型社区", "school": "学校",
-            "hospital": "医院", "market": "市场", "bus_station": "客运站", "landmark": "地标",
-            "industrial_park": "工业园区", "cbd": "CBD", "park": "公园"}
-_CAMPAIGN = {"large_community": "大型社区", "industrial_park": "工业园区", "cbd": "CBD",
-             "school": "学校", "hospital": "其他", "market": "其他", "bus_station": "其他"}
-_AREA_TAG = {"park": ("leisure", "park"), "industrial_park": ("landuse", "industrial"),
-             "cbd": ("landuse", "commercial"), "large_community": ("landuse", "residential")}
-_LANDMARKS = (("人民广场", "place", "square"), ("示范火车站", "railway", "station"),
-              ("示范市人民政府", "amenity", "townhall"), ("示范市体育中心", "leisure",
-                                                         "sports_centre"),
-              ("示范市图书馆", "amenity", "library"), ("示范市博物馆", "tourism", "museum"),
-              ("示范国际会展中心", "amenity", "conference_centre"),
-              ("澄江商业广场", "shop", "mall"), ("锦屏步行街", "tourism", "attraction"),
-              ("澄源县人民政府", "amenity", "townhall"))
+_OFFICES = (
+    "示范市城市管理和综合执法局",
+    "示范市住房和城乡建设局",
+    "示范市交通运输局",
+    "示范市人力资源和社会保障局",
+    "示范市自然资源和规划局",
+    "示范市市场监督管理局",
+    "示范经济技术开发区管理委员会",
+    "澄阳区人民政府",
+    "锦屏区人民政府",
+    "澄源县人民政府",
+    "南岭区人民政府",
+    "示范市生态环境局",
+    "示范市水利局",
+    "示范市民政局",
+)
+_KIND_ZH = {
+    "community": "小区",
+    "large_community": "大型社区",
+    "school": "学校",
+    "hospital": "医院",
+    "market": "市场",
+    "bus_station": "客运站",
+    "landmark": "地标",
+    "industrial_park": "工业园区",
+    "cbd": "CBD",
+    "park": "公园",
+}
+_CAMPAIGN = {
+    "large_community": "大型社区",
+    "industrial_park": "工业园区",
+    "cbd": "CBD",
+    "school": "学校",
+    "hospital": "其他",
+    "market": "其他",
+    "bus_station": "其他",
+}
+_AREA_TAG = {
+    "park": ("leisure", "park"),
+    "industrial_park": ("landuse", "industrial"),
+    "cbd": ("landuse", "commercial"),
+    "large_community": ("landuse", "residential"),
+}
+_LANDMARKS = (
+    ("人民广场", "place", "square"),
+    ("示范火车站", "railway", "station"),
+    ("示范市人民政府", "amenity", "townhall"),
+    ("示范市体育中心", "leisure", "sports_centre"),
+    ("示范市图书馆", "amenity", "library"),
+    ("示范市博物馆", "tourism", "museum"),
+    ("示范国际会展中心", "amenity", "conference_centre"),
+    ("澄江商业广场", "shop", "mall"),
+    ("锦屏步行街", "tourism", "attraction"),
+    ("澄源县人民政府", "amenity", "townhall"),
+)
 _USCC = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_W = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ORG_W = (3, 7, 9, 10, 5, 8, 4, 2)
@@ -142,8 +241,9 @@ def district_of(x, y) -> np.ndarray:
     """The 6-digit code of the level-3 unit containing each local point."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     north = y > wr.river_y(x)
-    code = np.where(north, np.where(x < wr.CX, "439902", "439903"),
-                    np.where(x < wr.CX, "439904", "439971"))
+    code = np.where(
+        north, np.where(x < wr.CX, "439902", "439903"), np.where(x < wr.CX, "439904", "439971")
+    )
     return np.where(x < wr.COUNTY_X, "439921", code)
 
 
@@ -183,8 +283,16 @@ def _divisions(rng, scale: float):
     x0, x1, y0, y1 = wr.EXTENT
 
     def add(code, parent, level, name, xy, aliases=""):
-        rows.append({"code": code, "parent_code": parent, "level": level, "name": name,
-                     "xy": np.asarray(xy, float), "aliases": aliases})
+        rows.append(
+            {
+                "code": code,
+                "parent_code": parent,
+                "level": level,
+                "name": name,
+                "xy": np.asarray(xy, float),
+                "aliases": aliases,
+            }
+        )
 
     add("439900000000", "430000000000", 2, CITY, wr.HUB, "示范")
     for code, name, aliases, streets, towns in _UNITS:
@@ -201,8 +309,14 @@ def _divisions(rng, scale: float):
             while not _far_from_river(p, 1_500.0):
                 p[1] += 400.0 if p[1] > wr.river_y(p[0]) else -400.0
             seats[tname] = p
-        add(c12, "439900000000", 3, name,
-            np.mean(centres + [seats[t] for t, _ in towns], axis=0), aliases)
+        add(
+            c12,
+            "439900000000",
+            3,
+            name,
+            np.mean(centres + [seats[t] for t, _ in towns], axis=0),
+            aliases,
+        )
         for i, (sname, p) in enumerate(zip(streets, centres, strict=True)):
             s_code = f"{code}{i + 1:03d}000"
             add(s_code, c12, 4, sname, p)
@@ -234,11 +348,14 @@ def _divisions(rng, scale: float):
                     break
                 ang, rad = rng.uniform(0, 2 * np.pi), rng.uniform(1_000, 4_200)
                 q = p + rad * np.array([math.cos(ang), math.sin(ang)])
-                if (not (x0 + 300 < q[0] < x1 - 300 and y0 + 300 < q[1] < y1 - 300)
-                        or district_of(*q) != code or wr.in_ring(*q, 600.0)
-                        or not _far_from_river(q, 300.0)
-                        or min(math.dist(q, t) for t in taken) < 800.0
-                        or math.dist(q, _SEAT) < 1_800.0):
+                if (
+                    not (x0 + 300 < q[0] < x1 - 300 and y0 + 300 < q[1] < y1 - 300)
+                    or district_of(*q) != code
+                    or wr.in_ring(*q, 600.0)
+                    or not _far_from_river(q, 300.0)
+                    or min(math.dist(q, t) for t in taken) < 800.0
+                    or math.dist(q, _SEAT) < 1_800.0
+                ):
                     continue
                 v_code = f"{t_code[:9]}{201 + k:03d}"
                 add(v_code, t_code, 5, names[k], q)
@@ -256,7 +373,8 @@ class _Near:
         self.b = np.vstack([r.pts[1:] for r in roads])
         self.name = np.concatenate([[r.name or ""] * (len(r.pts) - 1) for r in roads])
         self.named = np.array([bool(n) for n in self.name]) & np.concatenate(
-            [[r.highway not in ("service", "track")] * (len(r.pts) - 1) for r in roads])
+            [[r.highway not in ("service", "track")] * (len(r.pts) - 1) for r in roads]
+        )
         d = self.b - self.a
         self.d, self.dd = d, np.maximum(np.einsum("ij,ij->i", d, d), 1e-12)
 
@@ -344,25 +462,42 @@ def _pois(rng, scale: float, placer: _Placer, seats) -> list[dict]:
     used: set[str] = set()
 
     def add(name, kind, p, size, area=None):
-        out.append({"name": name, "kind": kind, "xy": np.asarray(p, float), "size": int(size),
-                    "area": area})
+        out.append(
+            {
+                "name": name,
+                "kind": kind,
+                "xy": np.asarray(p, float),
+                "size": int(size),
+                "area": area,
+            }
+        )
 
     s0 = seats["县城"]
     for name, kind, c, w, h, ang in (
-            ("示范经济技术开发区工业园", "industrial_park", (7_500, -7_000), 2_400, 1_600, -8),
-            ("南岭工业园", "industrial_park", (-6_500, -6_500), 1_600, 1_200, 5),
-            ("锦屏高新科技园", "industrial_park", (7_000, 6_000), 1_500, 1_100, 12),
-            ("澄源工业集中区", "industrial_park", s0 + np.array([2_500, 300]), 1_000, 800, 3),
-            ("示范中央商务区", "cbd", (2_300, 1_750), 1_300, 900, 12)):
+        ("示范经济技术开发区工业园", "industrial_park", (7_500, -7_000), 2_400, 1_600, -8),
+        ("南岭工业园", "industrial_park", (-6_500, -6_500), 1_600, 1_200, 5),
+        ("锦屏高新科技园", "industrial_park", (7_000, 6_000), 1_500, 1_100, 12),
+        ("澄源工业集中区", "industrial_park", s0 + np.array([2_500, 300]), 1_000, 800, 3),
+        ("示范中央商务区", "cbd", (2_300, 1_750), 1_300, 900, 12),
+    ):
         ring = _rect(c, w, h, ang, rng, 0.06)
         add(name, kind, ring.mean(0), 0, ring)
     river_park = np.arange(-2_600.0, -399.0, 200.0)
     ry = wr.river_y(river_park)
-    strip = np.vstack([np.column_stack([river_park, ry + 25]),
-                       np.column_stack([river_park, ry + wr.BANK - 20])[::-1]])
+    strip = np.vstack(
+        [
+            np.column_stack([river_park, ry + 25]),
+            np.column_stack([river_park, ry + wr.BANK - 20])[::-1],
+        ]
+    )
     add("滨江公园", "park", strip.mean(0), 0, strip)
-    for name, region in (("人民公园", "439902"), ("锦屏公园", "439903"), ("南岭湿地公园", "439904"),
-                         ("经开区中央公园", "439971"), ("澄源县城市公园", "town")):
+    for name, region in (
+        ("人民公园", "439902"),
+        ("锦屏公园", "439903"),
+        ("南岭湿地公园", "439904"),
+        ("经开区中央公园", "439971"),
+        ("澄源县城市公园", "town"),
+    ):
         add(name, "park", *_block(placer, region, rng))
     n_large = max(3, round(14 * scale))
     for k, name in enumerate(_unique_names(rng, _HOUSE_A, _HOUSE_B, "", n_large, used)):
@@ -375,30 +510,52 @@ def _pois(rng, scale: float, placer: _Placer, seats) -> list[dict]:
     for k, name in enumerate(_unique_names(rng, _HOUSE_A, _HOUSE_B, "", n_com, used)):
         p, _ = placer.spot("town" if k % 9 == 0 else "urban", 45.0, 200.0)
         add(name + suffixes[k % 6], "community", p, np.exp(rng.uniform(6.4, 8.7)))
-    schools = ["示范市第一中学", "示范市第二中学", "示范市第三中学", "示范市实验中学",
-               "示范市实验小学", "示范职业技术学院", "澄源县第一中学", "澄源县澄城小学"]
+    schools = [
+        "示范市第一中学",
+        "示范市第二中学",
+        "示范市第三中学",
+        "示范市实验中学",
+        "示范市实验小学",
+        "示范职业技术学院",
+        "澄源县第一中学",
+        "澄源县澄城小学",
+    ]
     stems = [d + s for d in ("", "新", "东", "西") for s in wr.STEMS][::-1]
     short = {"439902": "澄阳区", "439903": "锦屏区", "439904": "南岭区", "439971": "经开区"}
     n_school = max(4, round(28 * scale))
     while len(schools) < n_school:
-        schools.append(short[("439902", "439903", "439904", "439971")[len(schools) % 4]]
-                       + stems.pop() + ("小学" if len(schools) % 3 else "中学"))
+        schools.append(
+            short[("439902", "439903", "439904", "439971")[len(schools) % 4]]
+            + stems.pop()
+            + ("小学" if len(schools) % 3 else "中学")
+        )
     for name in schools[:n_school]:
         p, _ = placer.spot(_region_of(name), 50.0, 180.0)
         add(name, "school", p, rng.integers(600, 4_001) if "学院" not in name else 9_000)
-    for name, region in (("示范市第一人民医院", "439902"), ("示范市第二人民医院", "439903"),
-                         ("示范市中医医院", "439902"), ("示范市妇幼保健院", "439904"),
-                         ("澄阳区人民医院", "439902"), ("锦屏区人民医院", "439903"),
-                         ("南岭区人民医院", "439904"), ("澄源县人民医院", "town")):
+    for name, region in (
+        ("示范市第一人民医院", "439902"),
+        ("示范市第二人民医院", "439903"),
+        ("示范市中医医院", "439902"),
+        ("示范市妇幼保健院", "439904"),
+        ("澄阳区人民医院", "439902"),
+        ("锦屏区人民医院", "439903"),
+        ("南岭区人民医院", "439904"),
+        ("澄源县人民医院", "town"),
+    ):
         p, _ = placer.spot(region, 50.0, 180.0)
         add(name, "hospital", p, 0)
     for k in range(max(3, round(16 * scale))):
         p, _ = placer.spot("town" if k % 7 == 0 else "urban", 40.0, 150.0)
         kind = ("农贸市场", "菜市场", "大市场", "超市")[k % 4]
         add(stems.pop() + kind, "market", p, rng.integers(80, 600))
-    for name, region in (("示范汽车总站", "439903"), ("示范汽车北站", "439902"),
-                         ("示范汽车南站", "439904"), ("示范汽车西站", "439902"),
-                         ("澄源县汽车站", "town"), ("经开区公交枢纽站", "439971")):
+    for name, region in (
+        ("示范汽车总站", "439903"),
+        ("示范汽车北站", "439902"),
+        ("示范汽车南站", "439904"),
+        ("示范汽车西站", "439902"),
+        ("澄源县汽车站", "town"),
+        ("经开区公交枢纽站", "439971"),
+    ):
         p, _ = placer.spot(region, 40.0, 150.0)
         add(name, "bus_station", p, rng.integers(40, 300))
     for name, _, _ in _LANDMARKS:
@@ -414,8 +571,13 @@ def _region_of(name: str) -> str:
     """Where a named place belongs: its district's code, the county town, or anywhere urban."""
     if name.startswith("澄源"):
         return "town"
-    for prefix, code in (("澄阳", "439902"), ("锦屏", "439903"), ("南岭", "439904"),
-                         ("经开区", "439971"), ("示范经济技术开发区", "439971")):
+    for prefix, code in (
+        ("澄阳", "439902"),
+        ("锦屏", "439903"),
+        ("南岭", "439904"),
+        ("经开区", "439971"),
+        ("示范经济技术开发区", "439971"),
+    ):
         if name.startswith(prefix):
             return code
     return "urban"
@@ -462,9 +624,16 @@ def _enterprises(rng, scale: float, placer: _Placer, pois: list[dict]) -> list[d
                 return name
 
     def add(name, industry, p, insured, site="其他", kind="91"):
-        out.append({"credit_code": _credit_code(rng, kind, codes), "name": name,
-                    "industry": industry, "xy": np.asarray(p, float),
-                    "insured": int(max(3, round(insured))), "site": site})
+        out.append(
+            {
+                "credit_code": _credit_code(rng, kind, codes),
+                "name": name,
+                "industry": industry,
+                "xy": np.asarray(p, float),
+                "insured": int(max(3, round(insured))),
+                "site": site,
+            }
+        )
 
     lognorm = lambda mu, sd, hi: min(float(np.exp(rng.normal(mu, sd))), hi)  # noqa: E731
     for industry, (count, words) in _INDUSTRY.items():
@@ -492,21 +661,29 @@ def _enterprises(rng, scale: float, placer: _Placer, pois: list[dict]) -> list[d
                 hosp = [q for q in pois if q["kind"] == "hospital"][k]
                 staff = (2_300, 1_700, 1_100, 700, 800, 750, 650, 900)[k]
                 add(hosp["name"], industry, hosp["xy"], staff * rng.uniform(0.85, 1.15), kind="12")
-            elif industry in ("信息传输、软件和信息技术服务业", "金融业", "租赁和商务服务业",
-                              "房地产业") or (industry in ("批发和零售业", "住宿和餐饮业")
-                                             and k % 3 == 0):
+            elif industry in (
+                "信息传输、软件和信息技术服务业",
+                "金融业",
+                "租赁和商务服务业",
+                "房地产业",
+            ) or (industry in ("批发和零售业", "住宿和餐饮业") and k % 3 == 0):
                 p, _ = placer.spot(cbd["area"], 12.0, 90.0, service=False)
                 add(company(words), industry, p, lognorm(3.8, 0.9, 1_200.0), cbd["name"])
             else:
                 region = "periphery" if industry.startswith("交通") else "urban"
                 p, _ = placer.spot(region, 35.0, 200.0)
-                add(company(words), industry, p, lognorm(3.7 if region == "urban" else 4.2,
-                                                         1.0, 2_000.0))
+                add(
+                    company(words),
+                    industry,
+                    p,
+                    lognorm(3.7 if region == "urban" else 4.2, 1.0, 2_000.0),
+                )
     return out
 
 
 def _largest_scc(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """Mask of the nodes in the largest strongly connected component (iterative Kosaraju)."""
+
     def csr(a, b):
         order = np.argsort(a, kind="stable")
         return np.searchsorted(a[order], np.arange(n + 1)), b[order]
@@ -536,7 +713,7 @@ def _largest_scc(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         comp[s], stack = c, [s]
         while stack:
             v = stack.pop()
-            for w in ra[rp[v]:rp[v + 1]]:
+            for w in ra[rp[v] : rp[v + 1]]:
                 if comp[w] < 0:
                     comp[w] = c
                     stack.append(w)
@@ -606,8 +783,16 @@ def _assemble(rng, seed, scale, div_rows, villages, pts, ways, river, pois, ents
             node_id.setdefault(n, len(node_id) + 1)
     road_pids = np.array(list(node_id))
     lon, lat = wr.to_lonlat(pts[road_pids])
-    node_rows = [pd.DataFrame({"node_id": np.arange(1, len(road_pids) + 1, dtype=np.int64),
-                               "lon": lon, "lat": lat, "kind": "road"})]
+    node_rows = [
+        pd.DataFrame(
+            {
+                "node_id": np.arange(1, len(road_pids) + 1, dtype=np.int64),
+                "lon": lon,
+                "lat": lat,
+                "kind": "road",
+            }
+        )
+    ]
     next_id = len(road_pids) + 1
 
     def new_nodes(xy: np.ndarray, kind: str) -> tuple[int, ...]:
@@ -623,20 +808,39 @@ def _assemble(rng, seed, scale, div_rows, villages, pts, ways, river, pois, ents
         r, ids = w.road, tuple(node_id[n] for n in w.nodes)
         k = len(w.nodes) // 2
         mid = (pts[w.nodes[k - 1]] + pts[w.nodes[k]]) / 2.0
-        rows.append({"way_id": i, "node_ids": ids, "highway": r.highway, "name": r.name,
-                     "name_zh": r.name, "ref": r.ref, "oneway": bool(r.oneway),
-                     "junction": r.junction, "bridge": bool(w.bridge), "layer": int(w.bridge),
-                     "bridge_name": r.bridge_name if w.bridge else None,
-                     "district_code": str(district_of(*mid)) + "000000"})
+        rows.append(
+            {
+                "way_id": i,
+                "node_ids": ids,
+                "highway": r.highway,
+                "name": r.name,
+                "name_zh": r.name,
+                "ref": r.ref,
+                "oneway": bool(r.oneway),
+                "junction": r.junction,
+                "bridge": bool(w.bridge),
+                "layer": int(w.bridge),
+                "bridge_name": r.bridge_name if w.bridge else None,
+                "district_code": str(district_of(*mid)) + "000000",
+            }
+        )
     ways_df = pd.DataFrame(rows)
     for col in ("name", "name_zh", "ref", "junction", "bridge_name"):
         ways_df[col] = ways_df[col].astype(object).where(ways_df[col].notna(), None)
     next_way = len(rows) + 1
     river_ids = new_nodes(river, "water")
     cut = np.linspace(0, len(river_ids) - 1, 5).round().astype(int)
-    water = pd.DataFrame([{"way_id": next_way + j, "node_ids": river_ids[a:b + 1],
-                           "name": "澄江", "waterway": "river"}
-                          for j, (a, b) in enumerate(itertools.pairwise(cut))])
+    water = pd.DataFrame(
+        [
+            {
+                "way_id": next_way + j,
+                "node_ids": river_ids[a : b + 1],
+                "name": "澄江",
+                "waterway": "river",
+            }
+            for j, (a, b) in enumerate(itertools.pairwise(cut))
+        ]
+    )
     next_way += len(water)
     road_xy = pts[road_pids]
     nearest = lambda p: int(np.argmin(np.hypot(*(road_xy - p).T))) + 1  # noqa: E731
@@ -647,8 +851,11 @@ def _assemble(rng, seed, scale, div_rows, villages, pts, ways, river, pois, ents
         code = str(district_of(*p))
         d, _, k = placer.near.query(p, named=True)
         if d < 450.0:
-            return code, f"{CITY}{names[code + '000000']}{placer.near.name[k]}" \
-                f"{int(rng.integers(1, 400)) * 2 - int(rng.integers(0, 2))}号"
+            return (
+                code,
+                f"{CITY}{names[code + '000000']}{placer.near.name[k]}"
+                f"{int(rng.integers(1, 400)) * 2 - int(rng.integers(0, 2))}号",
+            )
         v = villages[int(np.argmin(np.hypot(*(vil_xy - p).T)))]
         return code, f"{CITY}{names[code + '000000']}{names[v[2][:9] + '000']}{v[0]}"
 
@@ -661,22 +868,50 @@ def _assemble(rng, seed, scale, div_rows, villages, pts, ways, river, pois, ents
             ring = new_nodes(p["area"], "area")
             osm_id = next_way
             key, value = _AREA_TAG[p["kind"]]
-            arow.append({"way_id": next_way, "poi_id": i, "node_ids": (*ring, ring[0]),
-                         "key": key, "value": value, "name": p["name"]})
+            arow.append(
+                {
+                    "way_id": next_way,
+                    "poi_id": i,
+                    "node_ids": (*ring, ring[0]),
+                    "key": key,
+                    "value": value,
+                    "name": p["name"],
+                }
+            )
             next_way += 1
-        prow.append({"poi_id": i, "name": p["name"], "kind": p["kind"], "lon": float(lo),
-                     "lat": float(la), "size": p["size"], "district_code": code + "000000",
-                     "node_id": nearest(p["xy"]), "as_area": p["area"] is not None,
-                     "osm_id": osm_id, "address": addr})
+        prow.append(
+            {
+                "poi_id": i,
+                "name": p["name"],
+                "kind": p["kind"],
+                "lon": float(lo),
+                "lat": float(la),
+                "size": p["size"],
+                "district_code": code + "000000",
+                "node_id": nearest(p["xy"]),
+                "as_area": p["area"] is not None,
+                "osm_id": osm_id,
+                "address": addr,
+            }
+        )
     erow = []
     for e in ents:
         code, addr = address(e["xy"])
         lo, la = wr.to_lonlat(e["xy"])
-        erow.append({"credit_code": e["credit_code"], "name": e["name"],
-                     "industry": e["industry"], "address": addr, "lon": float(lo),
-                     "lat": float(la), "insured": e["insured"],
-                     "district": names[code + "000000"], "node_id": nearest(e["xy"]),
-                     "site": e["site"]})
+        erow.append(
+            {
+                "credit_code": e["credit_code"],
+                "name": e["name"],
+                "industry": e["industry"],
+                "address": addr,
+                "lon": float(lo),
+                "lat": float(la),
+                "insured": e["insured"],
+                "district": names[code + "000000"],
+                "node_id": nearest(e["xy"]),
+                "site": e["site"],
+            }
+        )
     ent_df = pd.DataFrame(erow)
     poi_df = pd.DataFrame(prow)
     for k, prow_i in enumerate(prow):  # worker totals of the parks and the CBD, hospital staff
@@ -684,8 +919,9 @@ def _assemble(rng, seed, scale, div_rows, villages, pts, ways, river, pois, ents
             total = int(ent_df.loc[ent_df["site"] == prow_i["name"], "insured"].sum())
             poi_df.loc[k, "size"] = total * (1 if prow_i["kind"] == "industrial_park" else 2)
         elif prow_i["kind"] == "hospital":
-            poi_df.loc[k, "size"] = int(ent_df.loc[ent_df["name"] == prow_i["name"],
-                                                   "insured"].sum()) or 500
+            poi_df.loc[k, "size"] = (
+                int(ent_df.loc[ent_df["name"] == prow_i["name"], "insured"].sum()) or 500
+            )
     point_pois = poi_df.index[~poi_df["as_area"]]
     ids = new_nodes(np.array([pois[k]["xy"] for k in point_pois]), "poi")
     poi_df.loc[point_pois, "osm_id"] = ids
@@ -698,10 +934,17 @@ def _assemble(rng, seed, scale, div_rows, villages, pts, ways, river, pois, ents
     divisions["osm_id"] = 0
     divisions.loc[has_place, "osm_id"] = new_nodes(div_xy[has_place], "place")
     areas = pd.DataFrame(arow, columns=["way_id", "poi_id", "node_ids", "key", "value", "name"])
-    return World(divisions=divisions, nodes=pd.concat(node_rows, ignore_index=True),
-                 ways=ways_df, waterways=water, pois=poi_df,
-                 enterprises=ent_df.sort_values("credit_code").reset_index(drop=True),
-                 areas=areas, seed=seed, scale=scale)
+    return World(
+        divisions=divisions,
+        nodes=pd.concat(node_rows, ignore_index=True),
+        ways=ways_df,
+        waterways=water,
+        pois=poi_df,
+        enterprises=ent_df.sort_values("credit_code").reset_index(drop=True),
+        areas=areas,
+        seed=seed,
+        scale=scale,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -709,8 +952,11 @@ def _assemble(rng, seed, scale, div_rows, villages, pts, ways, river, pois, ents
 
 
 def _tags(pairs) -> list[str]:
-    return [f'    <tag k={quoteattr(k)} v={quoteattr(str(v))}/>' for k, v in sorted(pairs)
-            if v is not None and v != ""]
+    return [
+        f"    <tag k={quoteattr(k)} v={quoteattr(str(v))}/>"
+        for k, v in sorted(pairs)
+        if v is not None and v != ""
+    ]
 
 
 def _named(name) -> list[tuple[str, str]]:
@@ -726,41 +972,65 @@ def write_osm(world: World, path) -> None:
         if p.kind == "landmark":
             key, value = next((k, v) for n, k, v in _LANDMARKS if n == p.name)
         else:
-            key, value = {"community": ("place", "neighbourhood"),
-                          "school": ("amenity", "college" if "学院" in p.name else "school"),
-                          "hospital": ("amenity", "hospital"),
-                          "market": (("shop", "supermarket") if p.name.endswith("超市")
-                                     else ("amenity", "marketplace")),
-                          "bus_station": ("amenity", "bus_station")}[p.kind]
+            key, value = {
+                "community": ("place", "neighbourhood"),
+                "school": ("amenity", "college" if "学院" in p.name else "school"),
+                "hospital": ("amenity", "hospital"),
+                "market": (
+                    ("shop", "supermarket")
+                    if p.name.endswith("超市")
+                    else ("amenity", "marketplace")
+                ),
+                "bus_station": ("amenity", "bus_station"),
+            }[p.kind]
         node_tags[int(p.osm_id)] = [(key, value), *_named(p.name)]
     for d in world.divisions.itertuples():
         if d.osm_id:
-            place = {2: "city", 4: "suburb" if d.name.endswith("街道") else
-                     "town" if d.name.endswith("镇") else "village",
-                     5: "neighbourhood" if d.name.endswith("社区") else "village"}[d.level]
+            place = {
+                2: "city",
+                4: "suburb"
+                if d.name.endswith("街道")
+                else "town"
+                if d.name.endswith("镇")
+                else "village",
+                5: "neighbourhood" if d.name.endswith("社区") else "village",
+            }[d.level]
             node_tags[int(d.osm_id)] = [("place", place), *_named(d.name)]
     nodes = world.nodes
-    out = ["<?xml version='1.0' encoding='UTF-8'?>", f"<!-- {NOTE} -->",
-           '<osm version="0.6" generator="trafficprev demo city (合成演示数据)">',
-           f"  <note>{NOTE}</note>",
-           f'  <bounds minlat="{nodes.lat.min():.7f}" minlon="{nodes.lon.min():.7f}" '
-           f'maxlat="{nodes.lat.max():.7f}" maxlon="{nodes.lon.max():.7f}"/>']
-    for nid, lon, lat in zip(nodes.node_id.to_numpy(), nodes.lon.to_numpy(), nodes.lat.to_numpy(),
-                             strict=True):
+    out = [
+        "<?xml version='1.0' encoding='UTF-8'?>",
+        f"<!-- {NOTE} -->",
+        '<osm version="0.6" generator="trafficprev demo city (合成演示数据)">',
+        f"  <note>{NOTE}</note>",
+        f'  <bounds minlat="{nodes.lat.min():.7f}" minlon="{nodes.lon.min():.7f}" '
+        f'maxlat="{nodes.lat.max():.7f}" maxlon="{nodes.lon.max():.7f}"/>',
+    ]
+    for nid, lon, lat in zip(
+        nodes.node_id.to_numpy(), nodes.lon.to_numpy(), nodes.lat.to_numpy(), strict=True
+    ):
         head = f'  <node id="{nid}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"'
         tags = node_tags.get(int(nid))
         out.extend([head + ">", *_tags(tags), "  </node>"] if tags else [head + "/>"])
     elements = []
     for w in world.ways.itertuples():
-        tags = [("highway", w.highway), *_named(w.name), ("ref", w.ref),
-                ("oneway", "yes" if w.oneway else None), ("junction", w.junction)]
+        tags = [
+            ("highway", w.highway),
+            *_named(w.name),
+            ("ref", w.ref),
+            ("oneway", "yes" if w.oneway else None),
+            ("junction", w.junction),
+        ]
         if w.bridge:
             tags += [("bridge", "yes"), ("layer", "1"), ("bridge:name", w.bridge_name)]
         elements.append((w.way_id, w.node_ids, tags))
-    elements += [(w.way_id, w.node_ids, [("waterway", w.waterway), *_named(w.name)])
-                 for w in world.waterways.itertuples()]
-    elements += [(a.way_id, a.node_ids, [(a.key, a.value), *_named(a.name)])
-                 for a in world.areas.itertuples()]
+    elements += [
+        (w.way_id, w.node_ids, [("waterway", w.waterway), *_named(w.name)])
+        for w in world.waterways.itertuples()
+    ]
+    elements += [
+        (a.way_id, a.node_ids, [(a.key, a.value), *_named(a.name)])
+        for a in world.areas.itertuples()
+    ]
     for wid, ids, tags in sorted(elements, key=lambda e: e[0]):
         out.append(f'  <way id="{wid}" version="1">')
         out.extend(f'    <nd ref="{n}"/>' for n in ids)
@@ -790,34 +1060,75 @@ def _c(v: float) -> str:
 def write_divisions_csv(world: World, path) -> None:
     """The admin-divisions CSV (code, parent_code, level, name, lon, lat, aliases)."""
     d = world.divisions
-    _write_csv(path, ["code", "parent_code", "level", "name", "lon", "lat", "aliases"],
-               ([r.code, r.parent_code, r.level, r.name, _c(r.lon), _c(r.lat), r.aliases]
-                for r in d.itertuples()))
+    _write_csv(
+        path,
+        ["code", "parent_code", "level", "name", "lon", "lat", "aliases"],
+        (
+            [r.code, r.parent_code, r.level, r.name, _c(r.lon), _c(r.lat), r.aliases]
+            for r in d.itertuples()
+        ),
+    )
 
 
 def write_pois_csv(world: World, path) -> None:
     """The POI CSV (名称, 类型, 经度, 纬度, 坐标系)."""
-    _write_csv(path, ["名称", "类型", "经度", "纬度", "坐标系"],
-               ([p.name, _KIND_ZH[p.kind], _c(p.lon), _c(p.lat), "WGS84"]
-                for p in world.pois.itertuples()), title=f"{_TITLE}兴趣点")
+    _write_csv(
+        path,
+        ["名称", "类型", "经度", "纬度", "坐标系"],
+        (
+            [p.name, _KIND_ZH[p.kind], _c(p.lon), _c(p.lat), "WGS84"]
+            for p in world.pois.itertuples()
+        ),
+        title=f"{_TITLE}兴趣点",
+    )
 
 
 def write_campaign_candidates_csv(world: World, path) -> None:
     """Campaign candidates (名称, 类型, 地址, 经度, 纬度, 坐标系, 规模)."""
-    _write_csv(path, ["名称", "类型", "地址", "经度", "纬度", "坐标系", "规模"],
-               ([p.name, _CAMPAIGN[p.kind], p.address, _c(p.lon), _c(p.lat), "WGS84", p.size]
-                for p in world.pois.itertuples() if p.kind in _CAMPAIGN),
-               title=f"{_TITLE}宣传候选点")
+    _write_csv(
+        path,
+        ["名称", "类型", "地址", "经度", "纬度", "坐标系", "规模"],
+        (
+            [p.name, _CAMPAIGN[p.kind], p.address, _c(p.lon), _c(p.lat), "WGS84", p.size]
+            for p in world.pois.itertuples()
+            if p.kind in _CAMPAIGN
+        ),
+        title=f"{_TITLE}宣传候选点",
+    )
 
 
 def write_enterprises_csv(world: World, path) -> None:
     """The enterprise register (统一社会信用代码, 单位名称, 所属行业, 单位地址, 经度, 纬度, 坐标系,
     参保人数, 所属区县)."""
-    _write_csv(path, ["统一社会信用代码", "单位名称", "所属行业", "单位地址", "经度", "纬度",
-                      "坐标系", "参保人数", "所属区县"],
-               ([e.credit_code, e.name, e.industry, e.address, _c(e.lon), _c(e.lat), "WGS84",
-                 e.insured, e.district] for e in world.enterprises.itertuples()),
-               title=f"{_TITLE}参保企业名录")
+    _write_csv(
+        path,
+        [
+            "统一社会信用代码",
+            "单位名称",
+            "所属行业",
+            "单位地址",
+            "经度",
+            "纬度",
+            "坐标系",
+            "参保人数",
+            "所属区县",
+        ],
+        (
+            [
+                e.credit_code,
+                e.name,
+                e.industry,
+                e.address,
+                _c(e.lon),
+                _c(e.lat),
+                "WGS84",
+                e.insured,
+                e.district,
+            ]
+            for e in world.enterprises.itertuples()
+        ),
+        title=f"{_TITLE}参保企业名录",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -836,8 +1147,19 @@ def edge_ways(world: World) -> pd.DataFrame:
         u, v = ids[:-1], ids[1:]
         both = [(u, v, True)] if w.oneway else [(u, v, True), (v, u, False)]
         for a, b, fwd in both:
-            parts.append(pd.DataFrame({"u": a, "v": b, "way_id": w.way_id, "name": w.name,
-                                       "ref": w.ref, "highway": w.highway, "forward": fwd}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "u": a,
+                        "v": b,
+                        "way_id": w.way_id,
+                        "name": w.name,
+                        "ref": w.ref,
+                        "highway": w.highway,
+                        "forward": fwd,
+                    }
+                )
+            )
     e = pd.concat(parts, ignore_index=True)
     lon1, lat1 = nodes.loc[e.u, "lon"].to_numpy(), nodes.loc[e.u, "lat"].to_numpy()
     lon2, lat2 = nodes.loc[e.v, "lon"].to_numpy(), nodes.loc[e.v, "lat"].to_numpy()
@@ -847,8 +1169,10 @@ def edge_ways(world: World) -> pd.DataFrame:
 
 def _haversine(lon1, lat1, lon2, lat2) -> np.ndarray:
     p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = (np.sin((p2 - p1) / 2) ** 2
-         + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2)
+    a = (
+        np.sin((p2 - p1) / 2) ** 2
+        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6_371_008.8 * np.arcsin(np.sqrt(a))
 
 

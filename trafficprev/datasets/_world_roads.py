@@ -169,8 +169,9 @@ def offset(pts: np.ndarray, h: np.ndarray | float) -> np.ndarray:
     return pts + n_v * (np.broadcast_to(h, (len(pts),)) / np.maximum(cos, 0.5))[:, None]
 
 
-def dual(center: np.ndarray, taper: tuple[bool, bool] = (False, False), h: float = 12.5,
-         **attrs) -> list[Road]:
+def dual(
+    center: np.ndarray, taper: tuple[bool, bool] = (False, False), h: float = 12.5, **attrs
+) -> list[Road]:
     """Two one-way carriageways ``2h`` apart (traffic keeps right); tapered ends meet."""
     total = cumlen(center)[-1]
     lt = min(150.0, total / 3.0)
@@ -186,8 +187,13 @@ def dual(center: np.ndarray, taper: tuple[bool, bool] = (False, False), h: float
     return [Road(fwd, oneway=True, **attrs), Road(back, oneway=True, **attrs)]
 
 
-def wiggle(way: list, rng: np.random.Generator, amp: float, step: float = 220.0,
-           amps: list[float] | None = None) -> np.ndarray:
+def wiggle(
+    way: list,
+    rng: np.random.Generator,
+    amp: float,
+    step: float = 220.0,
+    amps: list[float] | None = None,
+) -> np.ndarray:
     """A rural road through the waypoints ``way``, meandering up to ``amp`` metres."""
     way = [np.asarray(p, float) for p in way]
     out = [way[0]]
@@ -199,8 +205,11 @@ def wiggle(way: list, rng: np.random.Generator, amp: float, step: float = 220.0,
         if n > 1 and leg_amp > 0:
             f = np.arange(1, n) / n
             nrm = np.array([-(b - a)[1], (b - a)[0]]) / length
-            off = leg_amp * np.sin(np.pi * f) * (0.7 * np.sin(2 * np.pi * f + ph[0])
-                                                 + 0.3 * np.sin(5 * np.pi * f + ph[1]))
+            off = (
+                leg_amp
+                * np.sin(np.pi * f)
+                * (0.7 * np.sin(2 * np.pi * f + ph[0]) + 0.3 * np.sin(5 * np.pi * f + ph[1]))
+            )
             out.extend(a + f[:, None] * (b - a) + off[:, None] * nrm)
         out.append(b)
     return np.array(out)
@@ -262,8 +271,13 @@ def poly_hits(p: np.ndarray, q: np.ndarray) -> list[tuple[float, float, np.ndarr
     out = []
     for i, j in zip(*np.nonzero(hit), strict=True):
         sp = cp[i] + t[i, j] * (cp[i + 1] - cp[i])
-        out.append((float(sp), float(cq[j] + u[i, j] * (cq[j + 1] - cq[j])),
-                    p[i] + t[i, j] * (p[i + 1] - p[i])))
+        out.append(
+            (
+                float(sp),
+                float(cq[j] + u[i, j] * (cq[j + 1] - cq[j])),
+                p[i] + t[i, j] * (p[i + 1] - p[i]),
+            )
+        )
     out.sort(key=lambda h: h[0])
     return [h for k, h in enumerate(out) if k == 0 or h[0] - out[k - 1][0] > 1.0]
 
@@ -291,8 +305,9 @@ def slip_lanes(a: list[Road], b: list[Road], back: float = 45.0) -> list[Road]:
 # river
 
 
-def apply_river(roads: list[Road], river: np.ndarray, span: float = 80.0,
-                gap: float = 150.0) -> tuple[list[Road], int]:
+def apply_river(
+    roads: list[Road], river: np.ndarray, span: float = 80.0, gap: float = 150.0
+) -> tuple[list[Road], int]:
     """Bridge the roads that may cross the river; cut the others back from it.
 
     Returns the new road list and the number of roads that had to be cut.
@@ -368,8 +383,9 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def node_roads(roads: list[Road], rng: np.random.Generator,
-               trim: float = 150.0) -> tuple[np.ndarray, list[Way]]:
+def node_roads(
+    roads: list[Road], rng: np.random.Generator, trim: float = 150.0
+) -> tuple[np.ndarray, list[Way]]:
     """Node the road polylines into ways split at junctions.
 
     Crossings of two roads (except on bridges) and road ends lying on another road become shared
@@ -406,8 +422,12 @@ def node_roads(roads: list[Road], rng: np.random.Generator,
     # crossings
     for i0 in range(0, n_seg, 512):
         i = np.arange(i0, min(i0 + 512, n_seg))
-        ov = ((lo[i, None, 0] <= hi[None, :, 0]) & (hi[i, None, 0] >= lo[None, :, 0])
-              & (lo[i, None, 1] <= hi[None, :, 1]) & (hi[i, None, 1] >= lo[None, :, 1]))
+        ov = (
+            (lo[i, None, 0] <= hi[None, :, 0])
+            & (hi[i, None, 0] >= lo[None, :, 0])
+            & (lo[i, None, 1] <= hi[None, :, 1])
+            & (hi[i, None, 1] >= lo[None, :, 1])
+        )
         ov &= np.arange(n_seg)[None, :] > i[:, None]
         ii, jj = np.nonzero(ov)
         ii = i[ii]
@@ -434,11 +454,16 @@ def node_roads(roads: list[Road], rng: np.random.Generator,
     for c0 in range(0, len(ends), 256):
         c = np.arange(c0, min(c0 + 256, len(ends)))
         p = vtx[e_pid[c]]
-        near = ((p[:, None, 0] >= lo[None, :, 0]) & (p[:, None, 0] <= hi[None, :, 0])
-                & (p[:, None, 1] >= lo[None, :, 1]) & (p[:, None, 1] <= hi[None, :, 1]))
+        near = (
+            (p[:, None, 0] >= lo[None, :, 0])
+            & (p[:, None, 0] <= hi[None, :, 0])
+            & (p[:, None, 1] >= lo[None, :, 1])
+            & (p[:, None, 1] <= hi[None, :, 1])
+        )
         ci, sj = np.nonzero(near)
         own = (srd[sj] == e_road[c[ci]]) & np.where(
-            e_last[c[ci]], sk[sj] == sn[sj] - 1, sk[sj] == 0)
+            e_last[c[ci]], sk[sj] == sn[sj] - 1, sk[sj] == 0
+        )
         keep = ~own & ~sbr[sj]
         ci, sj = ci[keep], sj[keep]
         pp = p[ci]
@@ -475,8 +500,10 @@ def node_roads(roads: list[Road], rng: np.random.Generator,
                 nodes.append(root)
                 params.append(param)
         nseg = n - 1 + (1 if r.closed else 0)
-        flags = [bool(r.bridge[min(int((a + b) / 2), nseg - 1)]) if r.bridge is not None
-                 else False for a, b in itertools.pairwise(params)]
+        flags = [
+            bool(r.bridge[min(int((a + b) / 2), nseg - 1)]) if r.bridge is not None else False
+            for a, b in itertools.pairwise(params)
+        ]
         seqs.append((nodes, flags))
     count = Counter()
     for (nodes, _), r in zip(seqs, roads, strict=True):
@@ -536,12 +563,13 @@ def _split(nodes, flags, r: Road, count, rng) -> list[Way]:
         flags = [False] * (len(nodes) - 1)
     cuts = []
     for i in range(1, len(nodes) - 1):
-        if flags[i - 1] != flags[i] or (count[nodes[i]] >= 2 and r.split != "none"
-                                         and (r.split == "all" or rng.random() < 0.7)):
+        if flags[i - 1] != flags[i] or (
+            count[nodes[i]] >= 2 and r.split != "none" and (r.split == "all" or rng.random() < 0.7)
+        ):
             cuts.append(i)
     out, start = [], 0
     for c in [*cuts, len(nodes) - 1]:
-        out.append(Way(list(nodes[start:c + 1]), r, flags[start]))
+        out.append(Way(list(nodes[start : c + 1]), r, flags[start]))
         start = c
     return out
 
@@ -571,24 +599,33 @@ def name_pool(rng: np.random.Generator) -> list[str]:
 
     def num(k: int) -> str:
         tens, unit = divmod(k, 10)
-        return ((digits[tens - 1] if tens > 1 else "") + ("十" if tens else "")
-                + (digits[unit - 1] if unit else ""))
+        return (
+            (digits[tens - 1] if tens > 1 else "")
+            + ("十" if tens else "")
+            + (digits[unit - 1] if unit else "")
+        )
 
     spare = [f"{axis}{num(k)}" for k in range(1, 100) for axis in "经纬"]
     return spare[::-1] + [STEMS[i] for i in rng.permutation(len(STEMS))]
 
 
-_ZONES = (("NW", 0.0, 430.0, 1, True), ("NE", 12.0, 480.0, 1, False),
-          ("SW", 5.0, 450.0, -1, True), ("SE", -8.0, 600.0, -1, False))
+_ZONES = (
+    ("NW", 0.0, 430.0, 1, True),
+    ("NE", 12.0, 480.0, 1, False),
+    ("SW", 5.0, 450.0, -1, True),
+    ("SE", -8.0, 600.0, -1, False),
+)
 
 
 def zone_mask(side: int, west: bool, grow: float):
     """Mask function of one urban quarter (north/south of the river, west/east of 建设路)."""
+
     def f(x, y):
         m = in_ring(x, y, grow)
         ry = river_y(x)
         m &= (y > ry + BANK - grow) if side > 0 else (y < ry - BANK + grow)
         return m & ((x < CX + grow) if west else (x > CX - grow))
+
     return f
 
 
@@ -600,8 +637,16 @@ def _pt_seg_dist(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.hypot(*(a[None] + t[..., None] * d[None] - p[:, None, :]).transpose(2, 0, 1)).min(1)
 
 
-def grid_lines(rng, origin, angle: float, spacing: float, mask_fn, keepout: list[np.ndarray],
-               discs: list[tuple[float, float, float]], span: float = 16_000.0):
+def grid_lines(
+    rng,
+    origin,
+    angle: float,
+    spacing: float,
+    mask_fn,
+    keepout: list[np.ndarray],
+    discs: list[tuple[float, float, float]],
+    span: float = 16_000.0,
+):
     """Straight grid streets clipped by ``mask_fn``; none runs parallel and near a keep-out line.
 
     Returns a list of (family "ew"/"ns", reference offset, list of two-point runs).
@@ -639,8 +684,11 @@ def _gaps(rng, rs: list[np.ndarray]) -> list[np.ndarray]:
         length = float(np.hypot(*(r[1] - r[0])))
         if length > 1_200.0 and rng.random() < 0.15:
             g0 = rng.uniform(300.0, length - 700.0)
-            out.extend(p for p in split_at(r, [g0, g0 + rng.uniform(200.0, 400.0)])[::2]
-                       if cumlen(p)[-1] >= 250.0)
+            out.extend(
+                p
+                for p in split_at(r, [g0, g0 + rng.uniform(200.0, 400.0)])[::2]
+                if cumlen(p)[-1] >= 250.0
+            )
         else:
             out.append(r)
     return out
@@ -650,16 +698,22 @@ def name_grid(rng, lines: dict[str, list], pool: list[str]) -> list[Road]:
     """Name and classify the grid streets of the urban quarters (shared stems across quarters)."""
     roads: list[Road] = []
     named: dict[tuple[str, str], list[tuple[float, str]]] = {}
-    pair = {("NE", "ew"): ("NW", "东路"), ("SW", "ns"): ("NW", "南路"),
-            ("SE", "ns"): ("NE", "南路")}
+    pair = {
+        ("NE", "ew"): ("NW", "东路"),
+        ("SW", "ns"): ("NW", "南路"),
+        ("SE", "ns"): ("NE", "南路"),
+    }
     for zone, zl in lines.items():
         for k, (fam, ref, rs) in enumerate(zl):
             cls = "secondary" if k % 6 == 3 else "tertiary" if k % 3 == 0 else "residential"
             name = None
             if cls != "residential" or rng.random() > 0.1:
                 other = pair.get((zone, fam))
-                cand = [(abs(r - ref), st) for r, st in named.get((other[0], fam), [])] if other \
+                cand = (
+                    [(abs(r - ref), st) for r, st in named.get((other[0], fam), [])]
+                    if other
                     else []
+                )
                 cand = sorted(x for x in cand if x[0] < 200.0)
                 if cand:
                     stem = cand[0][1]
@@ -688,11 +742,13 @@ def urban_roads(rng: np.random.Generator, scale: float, pool: list[str]) -> tupl
     roads: list[Road] = []
     north = dual(piece(0, 40), (True, True), highway="trunk", name="北环大道", ref="G399")
     roads += north
-    roads.append(Road(piece(40, 80), "primary", "西环路", may_bridge=True,
-                      bridge_name="澄江西大桥"))
+    roads.append(
+        Road(piece(40, 80), "primary", "西环路", may_bridge=True, bridge_name="澄江西大桥")
+    )
     roads.append(Road(piece(80, 120), "primary", "南环路"))
-    roads.append(Road(piece(120, 160), "primary", "东环路", may_bridge=True,
-                      bridge_name="澄江东大桥"))
+    roads.append(
+        Road(piece(120, 160), "primary", "东环路", may_bridge=True, bridge_name="澄江东大桥")
+    )
     xs = np.arange(-10_800.0, 10_801.0, 100.0)
     bank = {}
     for side, name in ((1, "滨江路"), (-1, "滨江南路")):
@@ -704,8 +760,8 @@ def urban_roads(rng: np.random.Generator, scale: float, pool: list[str]) -> tupl
         ang = np.degrees(np.arctan2(ring[:, 1] - frm[1], ring[:, 0] - frm[0]))
         return int(np.argmin(np.abs((ang - direction_deg + 180.0) % 360.0 - 180.0)))
 
-    inside = lambda g: (lambda x, y: in_ring(x, y, g))  # noqa: E731
-    north_of = lambda g: (lambda x, y: in_ring(x, y, g) & (y > river_y(x) + BANK - g))  # noqa: E731
+    inside = lambda g: lambda x, y: in_ring(x, y, g)  # noqa: E731
+    north_of = lambda g: lambda x, y: in_ring(x, y, g) & (y > river_y(x) + BANK - g)  # noqa: E731
     hub = np.array(HUB)
     y_jf = float(river_y(np.arange(-10_500, 10_500, 50.0)).max()) + BANK + 500.0
     k_g, k_c = ring_k(118.0, hub), ring_k(42.0, hub)
@@ -730,8 +786,15 @@ def urban_roads(rng: np.random.Generator, scale: float, pool: list[str]) -> tupl
     }
     for name, p in arts.items():
         hw = "primary" if name in ("人民路", "人民东路", "南岭大道") else "secondary"
-        roads.append(Road(p, hw, name.replace("北段", ""), may_bridge=name == "建设路",
-                          bridge_name="澄江一桥" if name == "建设路" else None))
+        roads.append(
+            Road(
+                p,
+                hw,
+                name.replace("北段", ""),
+                may_bridge=name == "建设路",
+                bridge_name="澄江一桥" if name == "建设路" else None,
+            )
+        )
     gy = straight_runs((6_300, -11_000), (5_500, 11_000), inside(45.0))[0]
     ky = straight_runs((CX - 40.0, -5_600.0), (11_000, -5_600), inside(40.0))[0]
     yb = dual(arts.pop("迎宾大道"), highway="primary", name="迎宾大道")
@@ -746,14 +809,32 @@ def urban_roads(rng: np.random.Generator, scale: float, pool: list[str]) -> tupl
     keepout = [*arts.values(), gy, ky, yb[0].pts, piece(0, 160), bank[1], bank[-1]]
     lines = {}
     for zone, ang, spacing, side, west in _ZONES:
-        lines[zone] = grid_lines(rng, hub, ang, spacing / math.sqrt(scale),
-                                 zone_mask(side, west, 30.0), keepout, discs)
+        lines[zone] = grid_lines(
+            rng, hub, ang, spacing / math.sqrt(scale), zone_mask(side, west, 30.0), keepout, discs
+        )
     roads += name_grid(rng, lines, pool)
-    info = {"ring": ring, "k_g": k_g, "k_c": k_c, "k_s": k_s, "k_e": k_e, "k_w": k_w,
-            "discs": discs, "hub2": hub2}
-    roads += [Road(circle(c[:2], c[2], 20), "primary", junction="roundabout", oneway=True,
-                   closed=True, split=sp, trim=False) for c, sp in zip(discs, ("none", "all"),
-                                                                       strict=True)]
+    info = {
+        "ring": ring,
+        "k_g": k_g,
+        "k_c": k_c,
+        "k_s": k_s,
+        "k_e": k_e,
+        "k_w": k_w,
+        "discs": discs,
+        "hub2": hub2,
+    }
+    roads += [
+        Road(
+            circle(c[:2], c[2], 20),
+            "primary",
+            junction="roundabout",
+            oneway=True,
+            closed=True,
+            split=sp,
+            trim=False,
+        )
+        for c, sp in zip(discs, ("none", "all"), strict=True)
+    ]
     return roads, info
 
 
@@ -771,8 +852,9 @@ def apply_discs(roads: list[Road], discs) -> list[Road]:
     return out
 
 
-def rural_roads(rng: np.random.Generator, seats: dict[str, np.ndarray], info: dict,
-                pool: list[str]) -> tuple[list[Road], list[tuple[float, float, float]]]:
+def rural_roads(
+    rng: np.random.Generator, seats: dict[str, np.ndarray], info: dict, pool: list[str]
+) -> tuple[list[Road], list[tuple[float, float, float]]]:
     """National, provincial and county roads between the township seats, and the county town.
 
     ``seats`` maps township names (and ``"县城"``, the county seat) to their centres.
@@ -787,45 +869,93 @@ def rural_roads(rng: np.random.Generator, seats: dict[str, np.ndarray], info: di
         ([east, seats["石桥镇"], ring[40]], "trunk", None, "G399", 0, None),
         ([ring[0], (x1, 8_600.0)], "trunk", None, "G399", 0, None),
         ([ring[info["k_c"]], seats["枫溪镇"], (x1, 13_500.0)], "primary", None, "S298", 0, None),
-        ([ring[info["k_s"]], seats["龙渡镇"], seats["竹坪镇"], seats["梅岭镇"], (x0, -9_600.0)],
-         "primary", None, "S276", 0, None),
+        (
+            [ring[info["k_s"]], seats["龙渡镇"], seats["竹坪镇"], seats["梅岭镇"], (x0, -9_600.0)],
+            "primary",
+            None,
+            "S276",
+            0,
+            None,
+        ),
         ([s0, seats["梅岭镇"]], "tertiary", "澄梅公路", "X071", 1, "澄源大桥"),
         ([s0, seats["青溪镇"]], "tertiary", "澄青公路", "X083", 0, None),
-        ([seats["石桥镇"], seats["白沙乡"], seats["竹坪镇"]], "tertiary", "石白公路", "X095", 1,
-         "白沙大桥"),
-        ([ring[info["k_g"]], seats["石湖镇"], (-9_000.0, y1)], "tertiary", "石湖公路", "X046", 0,
-         None),
-        ([ring[info["k_e"]], seats["沙湾镇"], (x1, -10_200.0)], "tertiary", "沙湾公路", "X062", 0,
-         None),
+        (
+            [seats["石桥镇"], seats["白沙乡"], seats["竹坪镇"]],
+            "tertiary",
+            "石白公路",
+            "X095",
+            1,
+            "白沙大桥",
+        ),
+        (
+            [ring[info["k_g"]], seats["石湖镇"], (-9_000.0, y1)],
+            "tertiary",
+            "石湖公路",
+            "X046",
+            0,
+            None,
+        ),
+        (
+            [ring[info["k_e"]], seats["沙湾镇"], (x1, -10_200.0)],
+            "tertiary",
+            "沙湾公路",
+            "X062",
+            0,
+            None,
+        ),
         ([ring[info["k_w"]], seats["莲溪乡"], seats["白沙乡"]], "tertiary", None, "X058", 0, None),
     ]
     roads = []
     for way, hw, name, ref, mb, bname in spec:
         amps = [0.0 if name == "澄源大道" else 140.0] * (len(way) - 1)
-        roads.append(Road(wiggle(way, rng, 140.0, amps=amps), hw, name, ref,
-                          may_bridge=bool(mb), bridge_name=bname))
+        roads.append(
+            Road(
+                wiggle(way, rng, 140.0, amps=amps),
+                hw,
+                name,
+                ref,
+                may_bridge=bool(mb),
+                bridge_name=bname,
+            )
+        )
     a = math.radians(3.0)
     u, v = np.array([math.cos(a), math.sin(a)]), np.array([-math.sin(a), math.cos(a)])
 
     def town(x, y):
         q = np.column_stack([x, y]) - s0
-        return ((np.abs(q @ u) < 1_650.0) & (np.abs(q @ v) < 1_150.0)
-                & (np.abs(y - river_y(x)) > 250.0))
+        return (
+            (np.abs(q @ u) < 1_650.0) & (np.abs(q @ v) < 1_150.0) & (np.abs(y - river_y(x)) > 250.0)
+        )
 
     disc = (float(s0[0]), float(s0[1]), 30.0)
     keep = [roads[1].pts, roads[6].pts, roads[7].pts]
-    for k, (fam, _, rs) in enumerate(grid_lines(rng, s0, 3.0, 380.0, town, keep, [disc],
-                                                span=2_500.0)):
+    for k, (fam, _, rs) in enumerate(
+        grid_lines(rng, s0, 3.0, 380.0, town, keep, [disc], span=2_500.0)
+    ):
         name = pool.pop() + ("街" if fam == "ew" else "路") if k % 5 else None
-        roads += [Road(r, "tertiary" if k % 3 == 0 else "residential", name, split="some")
-                  for r in rs]
-    roads.append(Road(circle(s0, 30.0, 12), "primary", junction="roundabout", oneway=True,
-                      closed=True, split="all", trim=False))
+        roads += [
+            Road(r, "tertiary" if k % 3 == 0 else "residential", name, split="some") for r in rs
+        ]
+    roads.append(
+        Road(
+            circle(s0, 30.0, 12),
+            "primary",
+            junction="roundabout",
+            oneway=True,
+            closed=True,
+            split="all",
+            trim=False,
+        )
+    )
     return roads, [disc]
 
 
-def village_links(rng: np.random.Generator, villages: list[tuple[str, np.ndarray]],
-                  anchors: np.ndarray, river: np.ndarray) -> list[Road]:
+def village_links(
+    rng: np.random.Generator,
+    villages: list[tuple[str, np.ndarray]],
+    anchors: np.ndarray,
+    river: np.ndarray,
+) -> list[Road]:
     """Township (Y), village (C) and unnumbered roads joining every village to the network.
 
     A Prim-style tree grows from ``anchors`` (vertices of the main roads): each step joins the
@@ -877,6 +1007,15 @@ def village_links(rng: np.random.Generator, villages: list[tuple[str, np.ndarray
             hw, ref = "unclassified", f"C7{int(rng.integers(0, 100)):02d}"
         else:
             hw, ref = ("track" if rng.random() < 0.5 else "unclassified"), None
-        roads.append(Road(line, hw, None, ref, may_bridge=x,
-                          bridge_name=villages[i][0] + "桥" if x else None, trim=False))
+        roads.append(
+            Road(
+                line,
+                hw,
+                None,
+                ref,
+                may_bridge=x,
+                bridge_name=villages[i][0] + "桥" if x else None,
+                trim=False,
+            )
+        )
     return roads

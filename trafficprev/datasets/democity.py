@@ -475,9 +475,7 @@ def demo_measures(
             if after >= len(quarters):
                 continue
             when = _quarter_start(quarters[after])
-        target = (
-            f"{h.road}与{h.cross_road}交叉口" if h.kind == "intersection" else f"{h.road}"
-        )
+        target = f"{h.road}与{h.cross_road}交叉口" if h.kind == "intersection" else f"{h.road}"
         rows.append(["警示标志", target, f"{h.lon:.7f}", f"{h.lat:.7f}", "WGS84", when.isoformat()])
         truth.append(("警示标志", target, h.hotspot_id, when.isoformat(), change))
     risky = sim.risky_enterprises.sort_values("credit_code").head(2)
