@@ -26,6 +26,7 @@ demo: $(VENV)/.installed-run
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check trafficprev tests benchmarks notebooks
+	$(BIN)/ruff format --check trafficprev tests benchmarks notebooks
 
 test: lint
 	$(BIN)/python -m pytest
