@@ -277,6 +277,20 @@ def test_an_unwritable_output_folder_keeps_the_previous_run(clean, tmp_path, mon
     assert not _leftovers(out.parent)
 
 
+def test_only_refused_writes_into_the_run_folder_are_output_errors(tmp_path):
+    from trafficprev.pipeline import _is_output_error
+
+    out = tmp_path / "runs" / QUARTER
+    staged = out.parent / f".{QUARTER}.partial-1" / "sites.xlsx"
+    assert _is_output_error(OSError(errno.EROFS, "Read-only", str(staged)), out)
+    assert _is_output_error(OSError(errno.ENOSPC, "No space left on device"), out)
+    # an input that cannot be read is not the output folder's fault
+    exports = tmp_path / "exports" / "2024.xlsx"
+    assert not _is_output_error(OSError(errno.EACCES, "Permission denied", str(exports)), out)
+    assert not _is_output_error(OSError(errno.ENOENT, "No such file", str(staged)), out)
+    assert not _is_output_error(OutputError(errno.EROFS, "already one"), out)
+
+
 # --- a full disk ----------------------------------------------------------------------------
 
 

@@ -247,11 +247,25 @@ _WRITE_ERRORS = {
 def _output_error(exc: OSError, out: Path) -> OutputError:
     """One readable error for an output that cannot be written (the cause stays chained)."""
     where = f" ({exc.filename})" if exc.filename else ""
+    why = _WRITE_ERRORS.get(exc.errno, "the system refused the write / 系统拒绝写入")
     return OutputError(
         exc.errno,
-        f"{out}: cannot write the run: {_WRITE_ERRORS[exc.errno]} — {exc.strerror}{where}. "
+        f"{out}: cannot write the run: {why} — {exc.strerror}{where}. "
         f"A previous run in this folder is left as it was / 无法写入本次运行结果，原有结果未改动",
     )
+
+
+def _is_output_error(exc: OSError, out: Path) -> bool:
+    """A refused write into the run's folder (not, say, an input file that cannot be read)."""
+    if isinstance(exc, TrafficPrevError) or exc.errno not in _WRITE_ERRORS:
+        return False
+    if exc.filename is None:
+        return True
+    try:
+        where = Path(os.fsdecode(exc.filename)).resolve()
+    except TypeError:  # a file descriptor, not a path
+        return False
+    return where.is_relative_to(out.parent.resolve())
 
 
 def _recover(out: Path) -> None:
@@ -370,7 +384,7 @@ def run(
         try:
             (staged / "maps").mkdir(parents=True)
         except OSError as exc:
-            if exc.errno in _WRITE_ERRORS:
+            if _is_output_error(exc, out):
                 raise _output_error(exc, out) from exc
             raise
         try:
@@ -402,7 +416,7 @@ def run(
             _swap(staged, out)
         except OSError as exc:
             shutil.rmtree(staged, ignore_errors=True)
-            if exc.errno in _WRITE_ERRORS and not isinstance(exc, TrafficPrevError):
+            if _is_output_error(exc, out):
                 raise _output_error(exc, out) from exc
             raise
         except BaseException:
