@@ -69,12 +69,7 @@ settings, files = resolve_inputs(
     config=config,
     as_of=as_of,
 )  # no inputs: the synthetic demo city (its exports, register, campaign list, measures, area)
-inputs, area_dir = files["inputs"], files["area_dir"]
-enterprises, campaign_sites, measures = (
-    files["enterprises"],
-    files["campaign_sites"],
-    files["measures"],
-)
+area_dir = files["area"]
 
 # %% [markdown]
 # ## 逐行核对 · Row accounting
@@ -83,7 +78,7 @@ enterprises, campaign_sites, measures = (
 # Every row is exactly one of case, rejected or duplicate; the counts add up.
 
 # %%
-intake = tp.read_determinations(inputs, settings=settings)
+intake = tp.read_determinations(files["inputs"], settings=settings)
 print(intake.accounting.report())
 
 # %% [markdown]
@@ -92,9 +87,9 @@ print(intake.accounting.report())
 
 # %%
 readers = {
-    "企业名录 enterprises": (tp.read_enterprises, enterprises),
-    "宣传点 campaign sites": (tp.read_campaign_candidates, campaign_sites),
-    "措施 measures": (tp.read_measures, measures),
+    "企业名录 enterprises": (tp.read_enterprises, files["enterprises"]),
+    "宣传点 campaign sites": (tp.read_campaign_candidates, files["campaign_sites"]),
+    "措施 measures": (tp.read_measures, files["measures"]),
 }
 for title, (reader, files) in readers.items():
     if files:

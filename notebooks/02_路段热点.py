@@ -58,12 +58,7 @@ settings, files = resolve_inputs(
     config=config,
     as_of=as_of,
 )  # no inputs: the synthetic demo city (its exports, register, campaign list, measures, area)
-inputs, area_dir = files["inputs"], files["area_dir"]
-enterprises, campaign_sites, measures = (
-    files["enterprises"],
-    files["campaign_sites"],
-    files["measures"],
-)
+area_dir = files["area"]
 
 # %% [markdown]
 # ## 运行本季度 · Run the quarter
@@ -72,17 +67,7 @@ enterprises, campaign_sites, measures = (
 # One call does the whole quarter (about 6 s on the demo city).
 
 # %%
-result = run(
-    area=area_dir,
-    inputs=inputs,
-    quarter=quarter,
-    out=Path(out_dir) / quarter,
-    enterprises=enterprises,
-    campaign_sites=campaign_sites,
-    measures=measures,
-    settings=settings,
-    quiet=True,
-)
+result = run(**files, quarter=quarter, out=Path(out_dir) / quarter, settings=settings, quiet=True)
 area = load_area(area_dir)
 hs = result.hotspots
 print(f"运行文件夹 run folder: {result.out}")

@@ -57,12 +57,7 @@ settings, files = resolve_inputs(
     config=config,
     as_of=as_of,
 )  # no inputs: the synthetic demo city (its exports, register, campaign list, measures, area)
-inputs, area_dir = files["inputs"], files["area_dir"]
-enterprises, campaign_sites, measures = (
-    files["enterprises"],
-    files["campaign_sites"],
-    files["measures"],
-)
+area_dir = files["area"]
 
 # %% [markdown]
 # ## 运行本季度 · Run the quarter
@@ -73,17 +68,7 @@ enterprises, campaign_sites, measures = (
 # the group and circumstance tables use the four-quarter window.
 
 # %%
-result = run(
-    area=area_dir,
-    inputs=inputs,
-    quarter=quarter,
-    out=Path(out_dir) / quarter,
-    enterprises=enterprises,
-    campaign_sites=campaign_sites,
-    measures=measures,
-    settings=settings,
-    quiet=True,
-)
+result = run(**files, quarter=quarter, out=Path(out_dir) / quarter, settings=settings, quiet=True)
 key = result.key
 print(f"运行文件夹 run folder: {result.out}")
 print(f"企业季度 key window: {key.attrs['quarters'][0]}–{key.attrs['quarters'][-1]}")

@@ -57,12 +57,7 @@ settings, files = resolve_inputs(
     config=config,
     as_of=as_of,
 )  # no inputs: the synthetic demo city (its exports, register, campaign list, measures, area)
-inputs, area_dir = files["inputs"], files["area_dir"]
-enterprises, campaign_sites, measures = (
-    files["enterprises"],
-    files["campaign_sites"],
-    files["measures"],
-)
+area_dir = files["area"]
 
 # %% [markdown]
 # ## 运行本季度 · Run the quarter
@@ -73,29 +68,12 @@ enterprises, campaign_sites, measures = (
 # and `run_previous` is true, the previous quarter is run first from the same inputs.
 
 # %%
-files = {"enterprises": enterprises, "campaign_sites": campaign_sites, "measures": measures}
 previous_dir = Path(out_dir) / str(pd.Period(quarter, freq="Q") - 1)
 if run_previous and not (previous_dir / "cases.gpkg").is_file():
     print(f"先运行上季度 running the previous quarter first: {previous_dir}")
-    run(
-        area=area_dir,
-        inputs=inputs,
-        quarter=previous_dir.name,
-        out=previous_dir,
-        settings=settings,
-        previous=None,
-        quiet=True,
-        **files,
-    )
-result = run(
-    area=area_dir,
-    inputs=inputs,
-    quarter=quarter,
-    out=Path(out_dir) / quarter,
-    settings=settings,
-    quiet=True,
-    **files,
-)
+    run(**files, quarter=previous_dir.name, out=previous_dir, settings=settings, previous=None,
+        quiet=True)  # fmt: skip
+result = run(**files, quarter=quarter, out=Path(out_dir) / quarter, settings=settings, quiet=True)
 hs = result.hotspots
 print(f"运行文件夹 run folder: {result.out}")
 print(f"热点窗口 window: {result.window[0]}–{result.window[-1]}")

@@ -54,29 +54,16 @@ settings, files = resolve_inputs(
     config=config,
     as_of=as_of,
 )  # no inputs: the synthetic demo city (its exports, register, campaign list, measures, area)
-inputs, area_dir = files["inputs"], files["area_dir"]
-enterprises, campaign_sites, measures = (
-    files["enterprises"],
-    files["campaign_sites"],
-    files["measures"],
-)
+area_dir = files["area"]
 
 # %% [markdown]
 # ## 运行本季度 · Run the quarter
 
 # %%
 result = run(
-    area=area_dir,
-    inputs=inputs,
-    quarter=quarter,
-    out=Path(out_dir) / quarter,
-    enterprises=enterprises,
-    campaign_sites=campaign_sites,
-    measures=measures,
-    settings=settings,
-    release=release,
+    **files, quarter=quarter, out=Path(out_dir) / quarter, settings=settings, release=release,
     quiet=True,
-)
+)  # fmt: skip
 area = load_area(area_dir)
 period = f"{result.window[0]}–{result.window[-1]}"
 print(f"运行文件夹 run folder: {result.out}")

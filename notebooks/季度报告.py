@@ -73,12 +73,7 @@ settings, files = resolve_inputs(
     config=config,
     as_of=as_of,
 )  # no inputs: the synthetic demo city (its exports, register, campaign list, measures, area)
-inputs, area_dir = files["inputs"], files["area_dir"]
-enterprises, campaign_sites, measures = (
-    files["enterprises"],
-    files["campaign_sites"],
-    files["measures"],
-)
+area_dir = files["area"]
 
 # %% [markdown]
 # ## 运行 · Run
@@ -88,13 +83,9 @@ enterprises, campaign_sites, measures = (
 
 # %%
 result = run(
-    area=area_dir,
-    inputs=inputs,
+    **files,
     quarter=quarter,
     out=Path(out_dir) / quarter,
-    enterprises=enterprises,
-    campaign_sites=campaign_sites,
-    measures=measures,
     overrides=overrides,
     settings=settings,
     previous=previous,

@@ -777,8 +777,9 @@ def resolve_inputs(
     Returns
     -------
     tuple
-        ``(settings, files)``; ``files`` has ``inputs``, ``area_dir``, ``enterprises``,
-        ``campaign_sites``, ``measures``.
+        ``(settings, files)``; ``files`` holds :func:`run`'s ``area`` (the area folder),
+        ``inputs``, ``enterprises``, ``campaign_sites`` and ``measures``, so that a notebook
+        runs the quarter with ``run(**files, quarter=…, out=…, settings=settings)``.
 
     Raises
     ------
@@ -789,8 +790,8 @@ def resolve_inputs(
     if as_of:
         settings = settings.replace(as_of=dt.date.fromisoformat(str(as_of)))
     files = {
+        "area": Path(area_dir) if area_dir else None,
         "inputs": _paths(inputs),
-        "area_dir": Path(area_dir) if area_dir else None,
         "enterprises": _paths(enterprises) or None,
         "campaign_sites": _paths(campaign_sites) or None,
         "measures": _paths(measures) or None,
@@ -803,14 +804,14 @@ def resolve_inputs(
         files["inputs"] = demo["determinations"]
         for key in ("enterprises", "campaign_sites", "measures"):
             files[key] = files[key] or demo[key]
-        if files["area_dir"] is None:
-            files["area_dir"] = Path(out_dir) / "area"
-            if not (files["area_dir"] / "area.json").is_file():
+        if files["area"] is None:
+            files["area"] = Path(out_dir) / "area"
+            if not (files["area"] / "area.json").is_file():
                 area = build_area(
                     "示范市", osm=demo["roads"][0], pois=demo["pois"], admin=demo["divisions"][0]
                 )
-                save_area(area, files["area_dir"])
-    if files["area_dir"] is None:
+                save_area(area, files["area"])
+    if files["area"] is None:
         raise ValueError(
             "area_dir is required with your own inputs / 使用自己的台账时须给出 area_dir"
         )
