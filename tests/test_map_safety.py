@@ -147,13 +147,15 @@ def _run(m: folium.Map, folder: Path, name: str):
 def test_safe_text_removes_every_dangerous_character(sink):
     for value in payloads(sink).values():
         out = safe_text(value)
-        assert not set("<>\"'\\`$") & set(out)
+        assert not set("<>\"'\\`${}(@") & set(out)
         assert html.unescape(out) == value
 
 
 def test_safe_text_known_values():
     assert safe_text("D:\\upload\\长沙.xls") == "D:&#92;upload&#92;长沙.xls"
-    assert safe_text("a`b`${c}") == "a&#96;b&#96;&#36;{c}"
+    assert safe_text("a`b`${c}") == "a&#96;b&#96;&#36;&#123;c&#125;"
+    assert safe_text("{{7*7}}{%x%}{#") == "&#123;&#123;7*7&#125;&#125;&#123;%x%&#125;&#123;#"
+    assert safe_text("url(http://x) @import") == "url&#40;http://x) &#64;import"
     assert safe_text("<b class='x'>&</b>") == "&lt;b class=&#x27;x&#x27;&gt;&amp;&lt;/b&gt;"
     assert safe_text(12.5) == "12.5"
     for missing in (None, math.nan, np.nan, pd.NA, pd.NaT, np.float32("nan")):
@@ -165,7 +167,7 @@ def test_safe_text_known_values():
 def test_safe_text_round_trips_and_is_inert(value):
     out = safe_text(value)
     assert html.unescape(out) == value
-    assert not set("<>\"'\\`$") & set(out)
+    assert not set("<>\"'\\`${}(@") & set(out)
 
 
 # --------------------------------------------------------------------------- safe_frame
@@ -218,7 +220,10 @@ def test_safe_frame_errors():
 
 def test_safe_frame_handles_unhashable_cells():
     out = safe_frame(pd.DataFrame({"tags": [["<a>"], {"k": "$"}]}))
-    assert out["tags"].tolist() == ["[&#x27;&lt;a&gt;&#x27;]", "{&#x27;k&#x27;: &#x27;&#36;&#x27;}"]
+    assert out["tags"].tolist() == [
+        "[&#x27;&lt;a&gt;&#x27;]",
+        "&#123;&#x27;k&#x27;: &#x27;&#36;&#x27;&#125;",
+    ]
 
 
 # --------------------------------------------------------------------------- popup_html

@@ -152,6 +152,20 @@ def cjk_style() -> contextlib.AbstractContextManager[None]:
     )
 
 
+def plain_label(value: object) -> str:
+    """Record text as a matplotlib label that is shown as written, never read as math.
+
+    matplotlib reads text between two ``$`` as mathtext (a small TeX): an enterprise named
+    ``A$\\frac$B`` would fail the whole chart at draw time. Every ``$`` is escaped.
+
+    Examples
+    --------
+    >>> plain_label("某$公司$")
+    '某\\$公司\\$'
+    """
+    return str(value).replace("$", "\\$")
+
+
 def _pin_fonts(ax: Axes) -> None:
     """Give every text artist of ``ax`` the concrete installed CJK families (+ DejaVu Sans)."""
     families = [*_installed_cjk_fonts(), _FALLBACK]
@@ -304,7 +318,7 @@ def plot_funnel(
                 names = table[label_col].astype("string").fillna("").to_numpy(dtype=object)
                 for xi, yi, nm in zip(x[hot], y[hot], names[hot], strict=True):
                     ax.annotate(
-                        str(nm),
+                        plain_label(nm),
                         (xi, yi),
                         xytext=(4, 3),
                         textcoords="offset points",
@@ -410,7 +424,7 @@ def plot_ranked(
                     fontsize=8,
                     zorder=4,
                 )
-        ax.set_yticks(pos, [str(s) for s in names])
+        ax.set_yticks(pos, [plain_label(s) for s in names])
         ax.set_ylim(len(top) - 0.5, -0.5)  # first row on top
         finite = right[np.isfinite(right)]
         if finite.size:

@@ -45,6 +45,7 @@ from matplotlib.figure import Figure
 
 from ._accounting import FLAGS, REASONS
 from ._periods import quarter_of
+from ._plotting import plain_label
 from .groups import cjk_style, plot_funnel
 from .settings import Settings
 from .trends import circular_summary
@@ -349,7 +350,7 @@ def _bar_panels(tables: Sequence[tuple[str, pd.DataFrame]], k: int) -> Figure:
     for i, (title, table) in enumerate(tables):
         ax = axes[i // ncols][i % ncols]
         top = table.iloc[:12]
-        labels = [_text(v) or "（空）" for v in top[_category_col(top)]]
+        labels = [plain_label(_text(v)) or "（空）" for v in top[_category_col(top)]]
         values = pd.to_numeric(top["n"], errors="coerce").fillna(0).to_numpy(dtype=float)
         small = values < k
         colors = np.where(small, "#bbbbbb", "#2b6cb0")

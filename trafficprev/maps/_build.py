@@ -11,6 +11,7 @@ public maps hold unit aggregates only. Geometry is lean: coordinates rounded to 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import folium
@@ -160,30 +161,65 @@ def _finish(
     )
 
 
-def _title(m: folium.Map, title: str, lines: Sequence[str]) -> None:
-    """A fixed title box (our markup; every text escaped)."""
-    body = "".join(f"<div style='font-size:12px'>{safe_text(t)}</div>" for t in lines if t)
-    html = (
-        "<div style='position:fixed;top:10px;left:50px;z-index:9999;background:white;"
-        "padding:6px 10px;border:1px solid #999;border-radius:4px;max-width:60%'>"
-        f"<div style='font-size:16px;font-weight:bold'>{safe_text(title)}</div>{body}</div>"
+class _Box(Element):
+    """A fixed box of our own markup; its text enters only as escaped template variables.
+
+    The template is a class constant. ``title`` and ``lines`` are :func:`safe_text` output
+    (so they stay inert even if a future branca compiled this element's output again); the
+    legend's colours are ours.
+    """
+
+    _template = Template(
+        "<div style='position:fixed;{{ this.corner }};z-index:9999;background:white;"
+        "padding:6px 10px;border:1px solid #999;border-radius:4px;{{ this.extra }}'>"
+        "<div style='{{ this.head_style }}'>{{ this.title }}</div>"
+        "{% for color, text in this.rows %}<div>"
+        "{% if color %}<span style='display:inline-block;width:14px;height:10px;"
+        "background:{{ color }};margin-right:6px'></span>{% endif %}{{ text }}</div>"
+        "{% endfor %}"
+        "{% for text in this.lines %}<div style='{{ this.line_style }}'>{{ text }}</div>"
+        "{% endfor %}</div>"
     )
-    m.get_root().html.add_child(Element(html))
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        rows: Sequence[tuple[str, str]] = (),  # (label, colour)
+        lines: Sequence[str] = (),
+        legend: bool = False,
+    ) -> None:
+        super().__init__()
+        self._name = "TextBox"
+        self.title = safe_text(title)
+        self.rows = [(_swatch(color), safe_text(label)) for label, color in rows]
+        self.lines = [safe_text(t) for t in lines if t]
+        if legend:
+            self.corner, self.extra = "bottom:24px;left:10px", "font-size:12px"
+            self.head_style, self.line_style = "font-weight:bold", "margin-top:4px;color:#555"
+        else:
+            self.corner, self.extra = "top:10px;left:50px", "max-width:60%"
+            self.head_style, self.line_style = "font-size:16px;font-weight:bold", "font-size:12px"
+
+
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _swatch(color: str) -> str:
+    """A legend colour: ``#rrggbb`` only (it sits in a style attribute)."""
+    if not _COLOR.fullmatch(color):
+        raise ValueError(f"legend colours are #rrggbb, got {color!r}")
+    return color
+
+
+def _title(m: folium.Map, title: str, lines: Sequence[str]) -> None:
+    """A fixed title box (area, period, source, release): record text only as variables."""
+    m.get_root().html.add_child(_Box(title, lines=lines))
 
 
 def _legend(m: folium.Map, items: Sequence[tuple[str, str]], note: str = "") -> None:
-    rows = "".join(
-        f"<div><span style='display:inline-block;width:14px;height:10px;background:{color};"
-        f"margin-right:6px'></span>{safe_text(label)}</div>"
-        for label, color in items
-    )
-    extra = f"<div style='margin-top:4px;color:#555'>{safe_text(note)}</div>" if note else ""
-    html = (
-        "<div style='position:fixed;bottom:24px;left:10px;z-index:9999;background:white;"
-        "padding:6px 10px;border:1px solid #999;border-radius:4px;font-size:12px'>"
-        f"<div style='font-weight:bold'>图例</div>{rows}{extra}</div>"
-    )
-    m.get_root().html.add_child(Element(html))
+    """The legend box: colour swatches (``#rrggbb``) with their labels, and a note."""
+    m.get_root().html.add_child(_Box("图例", rows=items, lines=[note], legend=True))
 
 
 def _unit_layer(

@@ -120,7 +120,10 @@ _CHECKS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "css @import",
         re.compile(r"@import\s+(?:url\()?\s*" + _EXTERNAL + r"[^\s;)]*", re.IGNORECASE),
     ),
-    ("vendored asset left as a link", re.compile(re.escape(_SCHEME) + r"[^\"'\s>]*")),
+    (
+        "vendored asset left as a link",
+        re.compile(r"\b(?:src|href)\s*=\s*[\"']?" + re.escape(_SCHEME) + r"[^\"'\s>]*", re.I),
+    ),
     (
         "local file reference",
         re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*[\"']?file:[^\s\"'>]*", re.I),
@@ -263,6 +266,51 @@ def _check_elements(elements: list[Any]) -> bool:
     return declared
 
 
+#: Attributes of a branca element that are its template or its place in the tree, not data.
+_NOT_DATA = frozenset({"_template", "_template_str", "_template_name", "_parent", "_children"})
+#: The three Jinja delimiters (expression, statement, comment).
+_JINJA = re.compile(r"\{[{%#]")
+
+
+def _strings(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """Every string inside `value` (dicts, lists, tuples), with where it sits."""
+    if isinstance(value, str):
+        yield path, value
+    elif depth < 64 and isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key, f"{path} key", depth + 1)
+            yield from _strings(item, f"{path}[{key!r}]", depth + 1)
+    elif depth < 64 and isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{path}[{i}]", depth + 1)
+
+
+def _check_no_template_source(elements: list[Any]) -> None:
+    """Refuse a map whose data could be read as Jinja source (branca renders twice).
+
+    branca compiles the output of every element's macro again as a template, so any string an
+    element carries (a popup's HTML, a tooltip, a ``DivIcon``, GeoJSON properties, layer
+    names) is template source at that second pass. Record text reaches elements only through
+    :func:`~trafficprev.maps._safe.safe_text`, which leaves no brace; a string with ``{{``,
+    ``{%`` or ``{#`` here means some text skipped it, and rendering it could run code.
+    """
+    from branca.element import Element
+
+    for element in elements:
+        for attr, value in vars(element).items():
+            if attr in _NOT_DATA or isinstance(value, Element):
+                continue
+            for where, text in _strings(value, f"{type(element).__name__}.{attr}"):
+                found = _JINJA.search(text)
+                if found:
+                    start = max(0, found.start() - 30)
+                    raise OfflineCheckError(
+                        f"map data holds template syntax at {where}: "
+                        f"{text[start : found.start() + 40]!r}; record text must pass through "
+                        "safe_text before it reaches folium / 地图数据含模板语法，已拒绝生成"
+                    )
+
+
 def _deterministic_ids(text: str, known: set[str]) -> str:
     """Replace folium's random 32-hex element ids by a counter in document order."""
     found: dict[str, None] = {}
@@ -369,7 +417,10 @@ def render_offline(m: folium.Map, *, title: str | None = None) -> str:
         ``folium.Icon``, and for a tile layer not created with :func:`tile_layer`.
     OfflineCheckError
         (a ``ValueError``) if the result still references anything external
-        (see :func:`check_offline`).
+        (see :func:`check_offline`), or, before anything is rendered, if a string the map
+        carries holds a Jinja delimiter (``{{``, ``{%``, ``{#``): branca compiles element
+        output as template source, so such text would be evaluated; record text must go
+        through :func:`~trafficprev.maps._safe.safe_text`.
 
     Notes
     -----
@@ -405,6 +456,7 @@ def render_offline(m: folium.Map, *, title: str | None = None) -> str:
 
     elements = list(_walk(figure))
     has_tiles = _check_elements(elements)
+    _check_no_template_source(elements)
     plan = _plan_assets(elements)
 
     saved_lists = {
@@ -469,9 +521,17 @@ def save_offline(m: folium.Map, path: str | os.PathLike[str], *, title: str | No
     -----
     The HTML is written to a temporary file in the destination folder and moved into
     place with ``os.replace``, so a reader (or a crash) never sees a half-written map.
+
+    Raises
+    ------
+    OfflineCheckError
+        As :func:`render_offline`, with the destination path in front of the message.
     """
     target = Path(path)
-    text = render_offline(m, title=title)
+    try:
+        text = render_offline(m, title=title)
+    except OfflineCheckError as exc:  # say which map
+        raise OfflineCheckError(f"{target}: {exc}") from exc
     folder = target.parent if str(target.parent) else Path(".")
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     try:

@@ -8,9 +8,19 @@ opens the shared map, and a harmless Windows path like ``D:\\upload\\长沙.xls`
 invalid escape in a template literal) makes the whole map script fail with a SyntaxError, so
 the map handed to the police is blank.
 
-:func:`safe_text` neutralises all of these: HTML-escape (``<>&"'``), then replace the three
-characters that are special inside a JavaScript template literal (``\\``, `````, ``$``) by
-their HTML character references. The browser displays every value literally.
+Worse, branca renders every element twice: the output of each element's template macro is
+compiled again as a Jinja template when the figure is rendered (``MacroElement.render`` wraps
+it in ``Element(…)``). Text inside a popup, a tooltip, a ``DivIcon`` or even a GeoJSON property
+is therefore Jinja *source* at that second pass: ``{{7*7}}`` in an OpenStreetMap road name
+shows ``49``, and ``{{ lipsum.__globals__.os.system(…) }}`` runs a command on the analysis PC.
+
+:func:`safe_text` neutralises all of these: HTML-escape (``<>&"'``), then replace by HTML
+character references the three characters that are special inside a JavaScript template
+literal (``\\``, `````, ``$``), the two Jinja needs for every delimiter (``{``, ``}``), and the
+two that CSS needs to load anything (``(`` of ``url(``, ``@`` of ``@import``), so that record
+text can never be read as a template, a script or a style, and the self-containment check of
+:func:`~trafficprev.maps.render_offline` never mistakes it for a load. The browser displays
+every value literally.
 
 Use it on every value that comes from records (addresses, company names, free text):
 
@@ -19,6 +29,8 @@ Use it on every value that comes from records (addresses, company names, free te
 * ``folium.GeoJson(safe_frame(gdf[[...]]), tooltip=GeoJsonTooltip(...))``.
 
 Never escape twice: ``safe_text(safe_text(s))`` shows the entities (``&amp;lt;``) to the user.
+:func:`~trafficprev.maps.render_offline` refuses a map whose data still holds a Jinja
+delimiter, so a value that skipped :func:`safe_text` fails loudly instead of running.
 """
 
 from __future__ import annotations
@@ -32,7 +44,18 @@ import pandas as pd
 
 __all__ = ["popup_html", "safe_frame", "safe_text"]
 
-_TEMPLATE_LITERAL = str.maketrans({"\\": "&#92;", "`": "&#96;", "$": "&#36;"})
+#: After ``html.escape``: template-literal characters, Jinja's braces, CSS's ``(`` and ``@``.
+_AS_REFERENCES = str.maketrans(
+    {
+        "\\": "&#92;",
+        "`": "&#96;",
+        "$": "&#36;",
+        "{": "&#123;",
+        "}": "&#125;",
+        "(": "&#40;",
+        "@": "&#64;",
+    }
+)
 
 
 def _is_missing(value: Any) -> bool:
@@ -58,20 +81,25 @@ def safe_text(value: Any) -> str:
     Returns
     -------
     str
-        ``html.escape(str(value), quote=True)`` with ``\\`` → ``&#92;``, ````` → ``&#96;``
-        and ``$`` → ``&#36;``.
+        ``html.escape(str(value), quote=True)`` with ``\\`` → ``&#92;``, ````` → ``&#96;``,
+        ``$`` → ``&#36;``, ``{`` → ``&#123;``, ``}`` → ``&#125;``, ``(`` → ``&#40;`` and
+        ``@`` → ``&#64;``.
 
     Notes
     -----
-    The result contains none of ``< > " ' \\ ` $`` and every ``&`` starts a character
-    reference, so it can neither open an HTML tag or attribute nor end or interpolate a
-    JavaScript template literal; the browser shows the original text. The mapping is
-    injective (distinct inputs give distinct outputs) because ``&`` itself is escaped first.
+    The result contains none of ``< > " ' \\ ` $ { } ( @`` and every ``&`` starts a character
+    reference, so it can neither open an HTML tag or attribute, nor end or interpolate a
+    JavaScript template literal, nor open a Jinja expression, statement or comment (branca
+    compiles element output as template source), nor form CSS ``url(…)`` or ``@import``; the
+    browser shows the original text. The mapping is injective (distinct inputs give distinct
+    outputs) because ``&`` itself is escaped first.
 
     Examples
     --------
     >>> safe_text("芙蓉中路<1>号 & ${y}")
-    '芙蓉中路&lt;1&gt;号 &amp; &#36;{y}'
+    '芙蓉中路&lt;1&gt;号 &amp; &#36;&#123;y&#125;'
+    >>> safe_text("{{7*7}} url(//x)")
+    '&#123;&#123;7*7&#125;&#125; url&#40;//x)'
     >>> safe_text("D:\\\\upload\\\\长沙.xls")
     'D:&#92;upload&#92;长沙.xls'
     >>> safe_text(None), safe_text(float("nan"))
@@ -79,7 +107,7 @@ def safe_text(value: Any) -> str:
     """
     if _is_missing(value):
         return ""
-    return html.escape(str(value), quote=True).translate(_TEMPLATE_LITERAL)
+    return html.escape(str(value), quote=True).translate(_AS_REFERENCES)
 
 
 def _safe_series(series: pd.Series) -> pd.Series:
