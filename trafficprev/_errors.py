@@ -10,6 +10,8 @@ __all__ = [
     "FileFormatError",
     "InputFileNotFoundError",
     "OutputError",
+    "OutputRefusedError",
+    "PersonalDataError",
     "SchemaError",
     "SettingsError",
     "TrafficPrevError",
@@ -46,6 +48,17 @@ class OutputError(TrafficPrevError, OSError):
 
     def __str__(self) -> str:
         return str(self.strerror)
+
+
+class OutputRefusedError(TrafficPrevError, FileExistsError):
+    """An output place that trafficprev will not write into, because it would destroy files
+    it did not write (a folder that is not one of its own, an input inside the output
+    folder, the current folder). Nothing is changed; the message says what to do instead.
+    """
+
+
+class PersonalDataError(TrafficPrevError, ValueError):
+    """A shared output (police or public) would carry personal data; nothing was published."""
 
 
 class TrafficPrevWarning(UserWarning):
