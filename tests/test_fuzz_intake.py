@@ -23,6 +23,7 @@ from trafficprev._errors import (
     SchemaError,
     TrafficPrevError,
 )
+from trafficprev._tables import MAX_CELL_CHARS
 
 SETTINGS = Settings(as_of=dt.date(2025, 6, 30))
 HEADER = [
@@ -268,16 +269,35 @@ def test_utf8_bom_on_gb18030_body(tmp_path):
 # --- hostile cell content --------------------------------------------------------------------
 
 
-def test_ten_megabyte_narrative_cell(tmp_path):
+def test_ten_megabyte_narrative_cell_refuses_the_file_in_one_line(tmp_path):
     big = "测试甲0驾驶电动自行车上班途中与小型轿车相撞。" * (10_000_000 // 60)
     rows = [_row(0, 受伤经过=big), _row(1)]
     path = _write_csv(tmp_path / "big.csv", rows)
     assert path.stat().st_size > 10_000_000
+    err = _one_clear_error(path)
+    assert isinstance(err, FileFormatError)
+    assert "line 2" in str(err) and f"{MAX_CELL_CHARS:,} characters" in str(err)
+    assert len(str(err).splitlines()) == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_narrative_of_exactly_the_cell_limit_is_read(tmp_path, encoding):
+    # U+20000 takes 4 bytes in UTF-8 and GB18030: the widest field that must still pass
+    longest = "\U00020000" * MAX_CELL_CHARS
+    rows = [_row(0, 受伤经过=longest), _row(1)]
+    path = _write_csv(tmp_path / "longest.csv", rows, encoding)
     result = read_determinations(path, settings=SETTINGS)
     _accounted(result)
     assert result.accounting.cases == 2
     assert "受伤经过" not in result.cases.columns
-    assert len(result.protected["narrative"].iloc[0]) == len(big)
+    assert result.protected["narrative"].str.len().max() == MAX_CELL_CHARS
+
+
+def test_a_narrative_one_character_over_the_limit_is_refused(tmp_path):
+    rows = [_row(0), _row(1, 受伤经过="甲" * (MAX_CELL_CHARS + 1))]
+    path = _write_csv(tmp_path / "over.csv", rows)
+    err = _one_clear_error(path)
+    assert isinstance(err, FileFormatError) and "line 3" in str(err)
 
 
 def test_formulas_in_csv_stay_text(tmp_path):

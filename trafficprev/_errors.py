@@ -6,7 +6,10 @@ specialises, so ``except ValueError`` in calling code keeps working.
 
 from __future__ import annotations
 
+import errno
+
 __all__ = [
+    "WRITE_ERRORS",
     "FileFormatError",
     "InputFileNotFoundError",
     "OutputError",
@@ -17,6 +20,18 @@ __all__ = [
     "TrafficPrevError",
     "TrafficPrevWarning",
 ]
+
+
+#: Operating-system errors that mean "this place cannot be written", with their words.
+WRITE_ERRORS: dict[int, str] = {
+    errno.EROFS: "the disk is read-only / 磁盘为只读",
+    errno.EACCES: "no permission to write there / 没有写入权限",
+    errno.EPERM: "no permission to write there / 没有写入权限",
+    errno.ENOSPC: "the disk is full / 磁盘空间已满",
+    errno.EDQUOT: "the disk quota is used up / 磁盘配额已满",
+    errno.ENOENT: "the folder does not exist / 文件夹不存在",
+    errno.EIO: "the system refused the write / 系统拒绝写入",
+}
 
 
 class TrafficPrevError(Exception):
