@@ -28,8 +28,9 @@
 # （也可用 papermill `-y "inputs: [2024.xlsx, 2024Q4.csv]" -p area_dir areas/changde`）。
 # By default it runs on the synthetic demo city; set `inputs` and `area_dir` for real exports.
 #
-# 写出 Writes to `out_dir`: `cases.csv`, `rejected_rows.csv`, `duplicates.csv`,
-# `accounting.json`, `geocoded.gpkg`, `review_queue.csv`.
+# 写出 Writes to `out_dir/intake`: `cases.csv`, `rejected_rows.csv`, `duplicates.csv`,
+# `accounting.json`, `geocoded.gpkg`, `review_queue.csv` (a folder of its own: trafficprev
+# never writes over files it did not write, so it does not share `out_dir` with other files).
 
 # %% tags=["parameters"]
 quarter = "2024Q4"  # 本季度 the quarter of interest
@@ -57,8 +58,9 @@ from pathlib import Path
 
 import trafficprev as tp
 from trafficprev.area import load_area
-from trafficprev.pipeline import resolve_inputs
+from trafficprev.pipeline import parse_quarter, resolve_inputs
 
+quarter = parse_quarter(quarter)  # 2024q4, 2024年第4季度 -> "2024Q4"; anything else refused
 settings, files = resolve_inputs(
     inputs=inputs,
     area_dir=area_dir,
@@ -140,7 +142,8 @@ for q, n in per_quarter.items():
     print(f"{q}  {n:5d}{'  ◀' if q == quarter else ''}")
 
 # %%
-paths = intake.write(out_dir)
+intake_dir = Path(out_dir) / "intake"
+paths = intake.write(intake_dir)
 paths
 
 # %% [markdown]
@@ -186,4 +189,4 @@ print(f"待复核 to review: {len(geo.review_queue)} / {len(geo.cases)}")
 geo.review_queue[["decision_no", "place_text", "match_level", "confidence", "reason"]].head(20)
 
 # %%
-geo.write(Path(out_dir) / "geocoded.gpkg")
+geo.write(intake_dir / "geocoded.gpkg")

@@ -41,12 +41,12 @@ run_previous = True  # 上季度文件夹不存在时先运行上季度 (so ther
 # %matplotlib inline
 from pathlib import Path
 
-import pandas as pd
 from IPython.display import display
 from matplotlib.figure import Figure
 
-from trafficprev.pipeline import resolve_inputs, run
+from trafficprev.pipeline import parse_quarter, previous_quarter, resolve_inputs, restore, run
 
+quarter = parse_quarter(quarter)  # 2024q4, 2024年第4季度 -> "2024Q4"; anything else refused
 settings, files = resolve_inputs(
     inputs=inputs,
     area_dir=area_dir,
@@ -68,7 +68,8 @@ area_dir = files["area"]
 # and `run_previous` is true, the previous quarter is run first from the same inputs.
 
 # %%
-previous_dir = Path(out_dir) / str(pd.Period(quarter, freq="Q") - 1)
+previous_dir = Path(out_dir) / previous_quarter(quarter)
+restore(previous_dir)  # put back a folder a killed run left aside (.NAME.old-PID)
 if run_previous and not (previous_dir / "cases.gpkg").is_file():
     print(f"先运行上季度 running the previous quarter first: {previous_dir}")
     run(**files, quarter=previous_dir.name, out=previous_dir, settings=settings, previous=None,

@@ -42,8 +42,9 @@ from pathlib import Path
 from IPython.display import display
 
 from trafficprev.area import load_area
-from trafficprev.pipeline import resolve_inputs, run
+from trafficprev.pipeline import parse_quarter, resolve_inputs, run
 
+quarter = parse_quarter(quarter)  # 2024q4, 2024年第4季度 -> "2024Q4"; anything else refused
 settings, files = resolve_inputs(
     inputs=inputs,
     area_dir=area_dir,

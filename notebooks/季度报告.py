@@ -61,8 +61,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from trafficprev.pipeline import resolve_inputs, run
+from trafficprev.pipeline import parse_quarter, resolve_inputs, run
 
+quarter = parse_quarter(quarter)  # 2024q4, 2024年第4季度 -> "2024Q4"; anything else refused
 settings, files = resolve_inputs(
     inputs=inputs,
     area_dir=area_dir,

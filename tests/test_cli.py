@@ -45,7 +45,9 @@ def test_missing_column_exit_code_and_message(data_dir, tmp_path, capsys):
 
 
 def test_missing_file(tmp_path, capsys):
-    assert main(["intake", "--input", str(tmp_path / "nope.xlsx"), "--out", str(tmp_path)]) == 2
+    # the output folder is not the folder of the input: that would be refused before reading
+    out = str(tmp_path / "out")
+    assert main(["intake", "--input", str(tmp_path / "nope.xlsx"), "--out", out]) == 2
     assert "not found" in capsys.readouterr().err
 
 

@@ -42,7 +42,7 @@ def build(out: Path, admin: Path, osm: Path = FIXTURE) -> int:
 def test_area_build_writes_the_area(tmp_path: Path, admin_csv: Path, capsys) -> None:
     out = tmp_path / "areas" / "t"
     assert build(out, admin_csv) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["area.gpkg", "area.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".trafficprev.json", "area.gpkg", "area.json"]
     meta = json.loads((out / "area.json").read_text(encoding="utf-8"))
     assert meta["name"] == "t" and meta["counts"]["roads"] == 6
     text = capsys.readouterr().out

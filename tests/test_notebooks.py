@@ -21,7 +21,9 @@ import pytest
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.py"))
-INTAKE_FILES = ("cases.csv", "geocoded.gpkg", "review_queue.csv")
+# 01 writes into an intake folder of its own (out_dir/intake): an intake folder may not share
+# out_dir with the run folders and the area (trafficprev writes only into folders it made)
+INTAKE_FILES = ("intake/cases.csv", "intake/geocoded.gpkg", "intake/review_queue.csv")
 RUN_FILES = ("report.html", "maps/hotspots.html")
 SHARED_PARAMETERS = {
     "quarter",

@@ -10,9 +10,10 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from trafficprev._outdir import locked
 from trafficprev.cli import main
 from trafficprev.datasets import demo_files
-from trafficprev.pipeline import DEMO_QUARTERS, RunLockedError, _locked, run, run_demo
+from trafficprev.pipeline import DEMO_QUARTERS, RunLockedError, run, run_demo
 from trafficprev.sites import read_back
 
 FILES = (
@@ -80,6 +81,7 @@ def test_manifest_accounts_for_every_row(demo):
     assert set(m["timings"]) >= {"intake", "geocode", "hotspots", "write", "report", "total"}
     assert m["previous"].endswith("2024Q3")
     assert m["window"] == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    assert m["warnings"] == [] and m["kept"] == []  # data in the window; a new folder
 
 
 def test_the_cases_layer_holds_no_personal_data(demo):
@@ -127,7 +129,7 @@ def test_rerun_is_identical_and_reuses_the_cache(demo, tmp_path):
 def test_a_second_run_into_the_same_folder_refuses_clearly(demo, tmp_path):
     root, _ = demo
     out = tmp_path / "busy"
-    with _locked(out, 0), pytest.raises(RunLockedError, match="another run is writing"):
+    with locked(out, 0), pytest.raises(RunLockedError, match="another run is writing"):
         run(quarter="2024Q4", out=out, **_kwargs(root))
     assert not out.exists()
 

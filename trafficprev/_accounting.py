@@ -7,16 +7,36 @@ Every input row ends as exactly one of: a record (case), a rejected row or a dup
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ._errors import FileFormatError, TrafficPrevError
+from ._errors import OutputRefusedError, TrafficPrevError
+from ._outdir import (
+    check_files,
+    check_folder,
+    is_output_error,
+    output_error,
+    staged,
+    write_file,
+)
 from ._tables import SourceFile
 from .privacy import ID_CHECKS, neutralize_formulas
 
-__all__ = ["FLAGS", "REASONS", "Accounting", "IntakeResult", "account", "to_csv"]
+__all__ = [
+    "FLAGS",
+    "INTAKE_PARTS",
+    "REASONS",
+    "Accounting",
+    "IntakeResult",
+    "account",
+    "check_intake_out",
+    "to_csv",
+    "write_intake",
+]
 
 #: Rejection reasons: code -> (column label, message in Chinese / English).
 REASONS: dict[str, tuple[str, str]] = {
@@ -183,10 +203,14 @@ class IntakeResult:
         return self.records
 
     def write(
-        self, out_dir: str | Path, *, protected_path: str | Path | None = None
+        self,
+        out_dir: str | Path,
+        *,
+        protected_path: str | Path | None = None,
+        inputs: Sequence[str | Path] = (),
     ) -> dict[str, Path]:
         """Write ``cases.csv`` (or ``records.csv``), ``rejected_rows.csv``, ``duplicates.csv``
-        and ``accounting.json`` to `out_dir`.
+        and ``accounting.json`` as the intake folder `out_dir` (see :func:`write_intake`).
 
         CSV files are UTF-8 with BOM (Excel on Chinese Windows opens them correctly) and
         text cells that a spreadsheet would run as formulas are neutralised. Personal data
@@ -197,34 +221,140 @@ class IntakeResult:
         dict
             Output name -> path written.
         """
-        out = Path(out_dir)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise FileFormatError(
-                f"{out}: cannot create the output folder ({exc.strerror})"
-            ) from exc
+        return write_intake(out_dir, self, protected_path=protected_path, inputs=inputs)["main"]
+
+    def _write_files(self, folder: Path) -> dict[str, Path]:
+        """Write the four outputs into `folder` (a staging folder); return their names."""
         name = "cases.csv" if self.kind == "determinations" else f"{self.kind}.csv"
         paths = {
-            "records": out / name,
-            "rejected": out / "rejected_rows.csv",
-            "duplicates": out / "duplicates.csv",
-            "accounting": out / "accounting.json",
+            "records": folder / name,
+            "rejected": folder / "rejected_rows.csv",
+            "duplicates": folder / "duplicates.csv",
+            "accounting": folder / "accounting.json",
         }
-        try:
-            to_csv(self.records, paths["records"])
-            to_csv(self.rejected, paths["rejected"])
-            to_csv(self.duplicates, paths["duplicates"])
-            paths["accounting"].write_text(
-                json.dumps(self.accounting.to_dict(), ensure_ascii=False, indent=2),
-                encoding="utf-8",
-            )
-            if protected_path is not None:
-                paths["protected"] = Path(protected_path)
-                to_csv(self.protected, paths["protected"])
-        except OSError as exc:
-            raise FileFormatError(f"{out}: cannot write outputs ({exc.strerror})") from exc
+        folder.mkdir(parents=True, exist_ok=True)
+        to_csv(self.records, paths["records"])
+        to_csv(self.rejected, paths["rejected"])
+        to_csv(self.duplicates, paths["duplicates"])
+        paths["accounting"].write_text(
+            json.dumps(self.accounting.to_dict(), ensure_ascii=False, indent=2),
+            encoding="utf-8",
+        )
         return paths
+
+
+#: Sub-folders of an intake folder for the registers read with the determinations.
+INTAKE_PARTS = ("enterprises", "campaign_sites")
+_OUTPUT_NAMES = ("cases.csv", "rejected_rows.csv", "duplicates.csv", "accounting.json")
+
+
+def check_intake_out(
+    out_dir: str | Path,
+    *,
+    inputs: Sequence[str | Path] = (),
+    protected_path: str | Path | None = None,
+) -> None:
+    """Refuse an intake output place before anything is read (see :func:`write_intake`).
+
+    Raises
+    ------
+    OutputRefusedError
+        One line; nothing is changed.
+    """
+    check_folder(out_dir, "intake", inputs=inputs)
+    if protected_path is None:
+        return
+    if not _inside(Path(protected_path), Path(out_dir)):
+        check_files([protected_path], inputs=inputs)
+        return
+    rel = Path(os.path.abspath(protected_path)).relative_to(os.path.abspath(out_dir))
+    if (
+        not rel.parts
+        or rel.parts[0] in (*_OUTPUT_NAMES, *INTAKE_PARTS)
+        or rel.name[:12] == ".trafficprev"
+    ):
+        raise OutputRefusedError(
+            f"{protected_path}: is where intake writes its own outputs; give the personal "
+            f"data another file name / 受保护文件不能与导入结果同名，请换一个文件名"
+        )
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return Path(os.path.abspath(path)).is_relative_to(Path(os.path.abspath(folder)))
+
+
+def write_intake(
+    out_dir: str | Path,
+    result: IntakeResult,
+    *,
+    parts: Mapping[str, IntakeResult] | None = None,
+    protected_path: str | Path | None = None,
+    inputs: Sequence[str | Path] = (),
+) -> dict[str, dict[str, Path]]:
+    """Write the outputs of one intake as one intake folder, staged and swapped in.
+
+    `out_dir` must be new, empty or an intake folder trafficprev made, and may hold no
+    input (anything else is refused, nothing changed). Every output is written into a
+    staging folder next to it which then replaces it (:mod:`trafficprev._outdir`): a failure
+    at any point leaves the previous outputs intact, and files the previous intake did not
+    write (or that were edited since) are kept.
+
+    Parameters
+    ----------
+    out_dir
+        The intake folder, e.g. ``runs/check-2024Q4``.
+    result
+        The determinations (``cases.csv``, ``rejected_rows.csv``, ``duplicates.csv``,
+        ``accounting.json``).
+    parts
+        Registers read with them, by sub-folder name (``enterprises``, ``campaign_sites``):
+        the same four files in ``out_dir/NAME/``.
+    protected_path
+        Where to write the personal data (asked for explicitly). Inside `out_dir` it is one
+        of the folder's outputs; elsewhere it is written atomically, and only over a file
+        an earlier intake wrote there (:func:`~trafficprev._outdir.write_file`).
+    inputs
+        The files read (none may be inside `out_dir` or be `protected_path`).
+
+    Returns
+    -------
+    dict
+        ``{"main": {name: path}, NAME: {name: path} …}`` with the final paths.
+
+    Raises
+    ------
+    OutputRefusedError
+        If `out_dir` or `protected_path` is not a place to write.
+    OutputError
+        If the folder cannot be written (read-only, no permission, full disk).
+    """
+    out = Path(out_dir)
+    parts = dict(parts or {})
+    check_intake_out(out, inputs=inputs, protected_path=protected_path)
+    written: dict[str, dict[str, Path]] = {}
+    try:
+        with staged(out, "intake", inputs=inputs) as stage:
+            for key, part, folder in [
+                ("main", result, stage.path),
+                *((k, v, stage.path / k) for k, v in parts.items()),
+            ]:
+                paths = part._write_files(folder)
+                written[key] = {k: out / p.relative_to(stage.path) for k, p in paths.items()}
+            if protected_path is not None and _inside(Path(protected_path), out):
+                rel = Path(os.path.abspath(protected_path)).relative_to(os.path.abspath(out))
+                (stage.path / rel).parent.mkdir(parents=True, exist_ok=True)
+                to_csv(result.protected, stage.path / rel)
+                written["main"]["protected"] = out / rel
+            stage.commit()
+        if protected_path is not None and "protected" not in written["main"]:
+            written["main"]["protected"] = write_file(
+                protected_path, lambda tmp: to_csv(result.protected, tmp), inputs=inputs
+            )
+    except OSError as exc:
+        if is_output_error(exc, out):
+            raise output_error(exc, out, "intake") from exc
+        raise
+    return written
 
 
 def to_csv(frame: pd.DataFrame, path: Path) -> None:

@@ -8,11 +8,71 @@ the quarter of the last one, unless the caller gives the quarters explicitly.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 
 import pandas as pd
 
-__all__ = ["coverage", "period_years", "quarter_of", "quarter_range"]
+from ._errors import SettingsError
+
+__all__ = [
+    "coverage",
+    "parse_quarter",
+    "period_years",
+    "previous_quarter",
+    "quarter_of",
+    "quarter_range",
+]
+
+_QUARTER = re.compile(r"(\d{4})[Qq]([1-4])")
+_QUARTER_ZH = re.compile(r"(\d{4})年第?([1-4一二三四])季度?")
+_ZH_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
+
+
+def parse_quarter(text: object) -> str:
+    """A quarter written by a person, as the label ``"2024Q4"``; anything else is refused.
+
+    Accepted (after NFKC normalisation, so full-width digits and letters count, and with
+    spaces removed): ``2024Q4``, ``2024q4``, ``2024年第4季度`` and ``2024年第四季度``
+    (``第`` and ``度`` may be left out). Nothing is guessed: ``2024-4`` (read by pandas as
+    April, i.e. 2024Q2), ``2024`` (2024Q1), ``24Q4``, ``Q4``, ``2024Q5`` and the empty string
+    are refused.
+
+    Parameters
+    ----------
+    text
+        The quarter as given (``--quarter``, a notebook parameter).
+
+    Returns
+    -------
+    str
+        ``"YYYYQn"``.
+
+    Raises
+    ------
+    SettingsError
+        One line naming the value and the accepted forms.
+
+    Examples
+    --------
+    >>> parse_quarter("２０２４ｑ４"), parse_quarter("2024年第四季度")
+    ('2024Q4', '2024Q4')
+    """
+    value = "".join(unicodedata.normalize("NFKC", str(text)).split())
+    for pattern in (_QUARTER, _QUARTER_ZH):
+        match = pattern.fullmatch(value)
+        if match and 1900 <= int(match.group(1)) <= 2199:
+            return f"{match.group(1)}Q{_ZH_DIGITS.get(match.group(2), match.group(2))}"
+    raise SettingsError(
+        f"quarter must be written like 2024Q4 or 2024年第4季度, got {text!r} / "
+        f"季度应写作 2024Q4 或 2024年第4季度"
+    )
+
+
+def previous_quarter(quarter: str) -> str:
+    """The quarter before `quarter` (``"2024Q1"`` -> ``"2023Q4"``)."""
+    return str(pd.Period(parse_quarter(quarter), freq="Q") - 1)
 
 
 def quarter_of(times: pd.Series) -> pd.Series:

@@ -10,7 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
+from ._accounting import check_intake_out, write_intake
 from ._errors import TrafficPrevError
+from ._outdir import check_folder
+from ._tables import display_path
 from .area import build_area, load_area, save_area
 from .geocode import GeocodeResult, geocode
 from .intake import IntakeResult, read_campaign_candidates, read_determinations, read_enterprises
@@ -38,28 +41,43 @@ def _print_result(title: str, result: IntakeResult, paths: dict[str, Path]) -> N
     print(f"== {title} ==")
     print(result.accounting.report())
     for name, path in paths.items():
-        print(f"  写出 wrote {name}: {path}")
+        print(f"  写出 wrote {name}: {display_path(path)}")
+
+
+_PART_TITLES = {
+    "enterprises": "企业名录 enterprises",
+    "campaign_sites": "宣传候选点 campaign candidates",
+}
 
 
 def _cmd_intake(args: argparse.Namespace) -> int:
     settings = _settings(args)
     progress = not args.quiet and sys.stderr.isatty()
-    out = Path(args.out)
+    inputs = [*args.input, *(args.enterprises or ()), *(args.campaign_sites or ())]
+    inputs += [args.config] if args.config else []
+    check_intake_out(args.out, inputs=inputs, protected_path=args.protected)
     result = read_determinations(args.input, settings=settings, progress=progress)
-    paths = result.write(out, protected_path=args.protected)
-    _print_result("工伤认定 determinations", result, paths)
+    parts = {}
     if args.enterprises:
-        ent = read_enterprises(args.enterprises, settings=settings, progress=progress)
-        _print_result("企业名录 enterprises", ent, ent.write(out / "enterprises"))
+        parts["enterprises"] = read_enterprises(
+            args.enterprises, settings=settings, progress=progress
+        )
     if args.campaign_sites:
-        camp = read_campaign_candidates(args.campaign_sites, settings=settings, progress=progress)
-        _print_result("宣传候选点 campaign candidates", camp, camp.write(out / "campaign_sites"))
+        parts["campaign_sites"] = read_campaign_candidates(
+            args.campaign_sites, settings=settings, progress=progress
+        )
+    paths = write_intake(
+        args.out, result, parts=parts, protected_path=args.protected, inputs=inputs
+    )
+    _print_result("工伤认定 determinations", result, paths["main"])
+    for key, part in parts.items():
+        _print_result(_PART_TITLES[key], part, paths[key])
     return 0
 
 
 def _print_run(result) -> None:
     """What a finished run says on the console."""
-    print(f"== {result.quarter} == 写出 wrote {result.out}")
+    print(f"== {result.quarter} == 写出 wrote {display_path(result.out)}")
     print(result.intake.accounting.report())
     levels = result.manifest["geocode_levels"]
     total = max(sum(levels.values()), 1)
@@ -80,7 +98,11 @@ def _print_run(result) -> None:
         counts = result.comparison["hotspots"]["status_zh"].value_counts().to_dict()
         print(f"  与上季度对比 vs previous run {result.comparison['previous']}: {counts}")
     for name in ("report.html", "sites.xlsx", "maps/hotspots.html", "manifest.json"):
-        print(f"  写出 wrote {result.out / name}")
+        print(f"  写出 wrote {display_path(result.out / name)}")
+    for name in result.manifest.get("kept", []):
+        print(f"  保留 kept (not written by this run): {display_path(result.out / name)}")
+    for text in result.manifest.get("warnings", []):
+        print(f"  注意 warning: {text}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -116,7 +138,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     _print_run(result)
     if args.maps:
-        print(f"  地图 maps copied to {args.maps}/")
+        print(f"  地图 maps copied to {display_path(args.maps)}/")
     return 0
 
 
@@ -136,10 +158,13 @@ def _print_geocode(result: GeocodeResult, paths: dict[str, Path]) -> None:
         counts = result.overrides_report["status"].value_counts().to_dict()
         print(f"  未采用的人工指定 overrides not applied: {counts} (see overrides_report.csv)")
     for name, path in paths.items():
-        print(f"  写出 wrote {name}: {path}")
+        print(f"  写出 wrote {name}: {display_path(path)}")
 
 
 def _cmd_area_build(args: argparse.Namespace) -> int:
+    sources = [args.osm, args.roads, args.aliases, args.zones, *(args.pois or ())]
+    sources += [] if args.admin == "changde" else [args.admin]
+    check_folder(args.out, "area", inputs=[p for p in sources if p])  # before the build
     area = build_area(
         args.name,
         osm=args.osm,
@@ -158,7 +183,7 @@ def _cmd_area_build(args: argparse.Namespace) -> int:
     print(f"== 区域 area {area.name} == version {area.version}")
     for key, n in area.meta["counts"].items():
         print(f"  {key:<14}{n:>8}")
-    print(f"  写出 wrote {path}")
+    print(f"  写出 wrote {display_path(path)}")
     return 0
 
 
@@ -171,7 +196,8 @@ def _cmd_geocode(args: argparse.Namespace) -> int:
         cases = cases[cases["commuting"]]
     cache = None if args.no_cache else Path(args.area) / "geocode_cache.sqlite"
     result = geocode(cases, area, settings=settings, overrides=args.overrides, cache=cache)
-    _print_geocode(result, result.write(args.out))
+    inputs = [*args.input, *([args.overrides] if args.overrides else [])]
+    _print_geocode(result, result.write(args.out, inputs=inputs))
     return 0
 
 
@@ -344,6 +370,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"trafficprev: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a file the system refuses (permissions, read-only, full disk)
-        where = f"{exc.filename}: " if exc.filename else ""
+        where = f"{display_path(exc.filename)}: " if exc.filename else ""
         print(f"trafficprev: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -13,21 +13,23 @@ It writes, in ``out``:
 ``rejected_rows.csv``, ``duplicates.csv``, ``sites.xlsx``, ``sites.gpkg``, ``maps/*.html``,
 ``report.html`` and ``manifest.json``.
 
-**Safe to interrupt.** Outputs are written to a staging folder next to ``out`` and swapped in
-at the end, so a run killed at any point leaves the previous run complete; the next run
-cleans up and completes. Two runs into the same folder at once: the second waits for the first
-(up to ``wait`` seconds) and then refuses with a clear message.
+**Safe to interrupt, never destructive** (:mod:`trafficprev._outdir`). ``out`` must be new,
+empty or a run folder trafficprev made, and may not hold an input or the current folder;
+anything else is refused before any work. Outputs are written to a staging folder next to
+``out`` and swapped in at the end, so a run killed at any point leaves the previous run
+complete (between the two renames of the swap it is ``.NAME.old-PID`` until the next command
+that reads the folder puts it back); files in ``out`` that the previous run did not write, or
+that were edited since, are kept and listed in the manifest as ``kept``. Two runs into the
+same folder at once: the second waits for the first (up to ``wait`` seconds) and then refuses
+with a clear message.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
-import fcntl
 import hashlib
 import json
-import os
 import shutil
 import sys
 import time
@@ -42,7 +44,19 @@ import pandas as pd
 from . import __version__
 from ._accounting import to_csv
 from ._errors import OutputError, TrafficPrevError
-from ._periods import quarter_of, quarter_range
+from ._io import write_gpkg
+from ._outdir import (
+    RunLockedError,
+    Stage,
+    check_files,
+    is_output_error,
+    output_error,
+    restore,
+    staged,
+    write_file,
+)
+from ._periods import parse_quarter, previous_quarter, quarter_of, quarter_range
+from ._tables import display_path
 from .area import Area, load_area
 from .geocode import geocode
 from .geocode._review import write_review_queue
@@ -60,16 +74,22 @@ from .trends import (
     hotspot_peaks,
 )
 
-__all__ = ["DEMO_QUARTERS", "RunLockedError", "RunResult", "resolve_inputs", "run", "run_demo"]
+__all__ = [
+    "DEMO_QUARTERS",
+    "RunLockedError",
+    "RunResult",
+    "parse_quarter",
+    "previous_quarter",
+    "resolve_inputs",
+    "restore",
+    "run",
+    "run_demo",
+]
 
 #: Quarters in the hotspot window and in the key-enterprise window.
 WINDOW_QUARTERS = 4
 KEY_QUARTERS = 8
 _PACKAGES = ("numpy", "pandas", "scipy", "shapely", "geopandas", "pyproj", "folium", "osmium")
-
-
-class RunLockedError(TrafficPrevError, RuntimeError):
-    """Another run is writing into the same output folder."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,15 +179,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _check_quarter(quarter: str) -> str:
-    try:
-        return str(pd.Period(quarter, freq="Q"))
-    except (ValueError, TypeError) as exc:
-        raise TrafficPrevError(
-            f"--quarter must look like 2024Q4, got {quarter!r} / 季度格式应为 2024Q4"
-        ) from exc
-
-
 def _versions() -> dict[str, str]:
     out = {"python": sys.version.split()[0], "trafficprev": __version__}
     for name in _PACKAGES:
@@ -199,108 +210,47 @@ class _Steps:
             sys.stderr.flush()
 
 
-@contextlib.contextmanager
-def _locked(out: Path, wait: float) -> Iterator[None]:
-    """Hold an exclusive lock on ``out`` for the run (a lock file next to it)."""
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            exc.errno,
-            f"{out}: cannot create the output folder's parent {out.parent} ({exc.strerror}) / "
-            f"无法创建输出文件夹",
-        ) from exc
-    lock = out.parent / f".{out.name}.lock"
-    try:
-        fh = open(lock, "a+")  # noqa: SIM115 - closed by the with block below
-    except OSError as exc:
-        raise _output_error(exc, out) from exc
-    with fh:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise RunLockedError(
-                        f"{out}: another run is writing into this folder; try again when it "
-                        f"has finished / 另一个运行正在写入此文件夹，请稍后再试"
-                    ) from None
-                time.sleep(0.5)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-#: Operating-system errors that mean "this place cannot be written", with their words.
-_WRITE_ERRORS = {
-    errno.EROFS: "the disk is read-only / 磁盘为只读",
-    errno.EACCES: "no permission to write there / 没有写入权限",
-    errno.EPERM: "no permission to write there / 没有写入权限",
-    errno.ENOSPC: "the disk is full / 磁盘空间已满",
-    errno.EDQUOT: "the disk quota is used up / 磁盘配额已满",
-}
-
-
 def _output_error(exc: OSError, out: Path) -> OutputError:
-    """One readable error for an output that cannot be written (the cause stays chained)."""
-    where = f" ({exc.filename})" if exc.filename else ""
-    why = _WRITE_ERRORS.get(exc.errno, "the system refused the write / 系统拒绝写入")
-    return OutputError(
-        exc.errno,
-        f"{out}: cannot write the run: {why} — {exc.strerror}{where}. "
-        f"A previous run in this folder is left as it was / 无法写入本次运行结果，原有结果未改动",
-    )
+    """One readable error for a run folder that cannot be written (the cause stays chained)."""
+    return output_error(exc, out, "run")
 
 
 def _is_output_error(exc: OSError, out: Path) -> bool:
     """A refused write into the run's folder (not, say, an input file that cannot be read)."""
-    if isinstance(exc, TrafficPrevError) or exc.errno not in _WRITE_ERRORS:
-        return False
-    if exc.filename is None:
-        return True
-    try:
-        where = Path(os.fsdecode(exc.filename)).resolve()
-    except TypeError:  # a file descriptor, not a path
-        return False
-    return where.is_relative_to(out.parent.resolve())
+    return is_output_error(exc, out)
 
 
-def _recover(out: Path) -> None:
-    """Undo what an interrupted run left: restore the previous run, drop staging folders."""
-    olds = sorted(out.parent.glob(f".{out.name}.old-*"))
-    if not out.exists() and olds:
-        olds[-1].rename(out)
-        olds = olds[:-1]
-    for stale in [*olds, *out.parent.glob(f".{out.name}.partial-*")]:
-        shutil.rmtree(stale, ignore_errors=True)
+def _warn(steps: _Steps, text: str) -> str:
+    """Say `text` on stderr (unless quiet) and return it for the manifest and the report."""
+    if not steps.quiet:
+        sys.stderr.write(f"trafficprev: 注意 warning: {text}\n")
+        sys.stderr.flush()
+    return text
 
 
-def _swap(staged: Path, out: Path) -> None:
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        out.rename(old)
-    staged.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _gpkg(path: Path, layers: dict[str, pd.DataFrame]) -> None:
-    for name, frame in layers.items():
-        frame = frame.copy()
-        for col in frame.columns:
-            if col != "geometry" and frame[col].dtype == object:
-                frame[col] = frame[col].map(
-                    lambda v: v if v is None or isinstance(v, str) else str(v)
-                )
-        if not isinstance(frame, gpd.GeoDataFrame):
-            frame = gpd.GeoDataFrame(
-                frame,
-                geometry=gpd.GeoSeries([None] * len(frame), index=frame.index),
-                crs="EPSG:4326",
-            )
-        frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+def _window_warnings(
+    q: pd.Series, commuting: pd.Series, quarter: str, window: tuple[str, ...]
+) -> list[str]:
+    """What is wrong with the run's quarter for the data: no case in the window, or a
+    quarter after the last case (a wrong ``--quarter`` or missing exports)."""
+    known = q[commuting & q.notna()]
+    out = []
+    if known.empty:
+        return ["the exports hold no commuting traffic case / 台账中没有上下班途中交通事故案件"]
+    last = str(known.max())
+    if quarter > last:
+        out.append(
+            f"{quarter} is after the quarter of the last commuting case ({last}): are the "
+            f"exports complete and the quarter right? / 本季度晚于最后一起上下班途中交通事故"
+            f"所在季度（{last}），请核对台账是否完整、季度是否正确"
+        )
+    if not known.isin(window).any():
+        span = f"{window[0]}–{window[-1]}" if len(window) > 1 else window[0]
+        out.append(
+            f"no commuting traffic case in the window {span}: no hotspot, site or trend can "
+            f"be found / 分析窗口 {span} 内没有上下班途中交通事故案件，无法得出热点、点位和趋势"
+        )
+    return out
 
 
 def _previous_folder(out: Path, quarter: str, previous: str | Path | None) -> Path | None:
@@ -308,9 +258,11 @@ def _previous_folder(out: Path, quarter: str, previous: str | Path | None) -> Pa
         return None
     if previous != "auto":
         p = Path(previous)
+        restore(p)
         return p if (p / "cases.gpkg").is_file() else None
-    prev = str(pd.Period(quarter, freq="Q") - 1)
+    prev = previous_quarter(quarter)
     for candidate in (out.parent / prev, out.parent / prev.lower()):
+        restore(candidate)  # a swap killed between its two renames left it aside
         if (candidate / "cases.gpkg").is_file():
             return candidate
     return None
@@ -348,7 +300,9 @@ def run(
     quarter
         The run's quarter, ``"2024Q4"``.
     out
-        The run folder (created; replaced atomically at the end).
+        The run folder: new, empty, or a run folder trafficprev made (anything else is
+        refused before any work, as is a folder holding an input or the current folder).
+        Replaced atomically at the end; files the previous run did not write are kept.
     enterprises, campaign_sites, measures, overrides
         The enterprise register, campaign candidates, existing measures and filled review
         queue (optional).
@@ -371,25 +325,33 @@ def run(
     Returns
     -------
     RunResult
+
+    Raises
+    ------
+    SettingsError
+        If `quarter` is not written like ``2024Q4`` or ``2024年第4季度``.
+    OutputRefusedError
+        If `out` is not a place a run may write (see `out`); nothing is changed.
+    RunLockedError, OutputError
+        Another run is writing into `out`; `out` cannot be written.
     """
     settings = settings or Settings()
-    quarter = _check_quarter(quarter)
+    quarter = parse_quarter(quarter)
     out = Path(out)
+    read = [
+        *_paths(inputs),
+        *_paths(enterprises),
+        *_paths(campaign_sites),
+        *_paths(measures),
+        *_paths(overrides),
+        *([] if isinstance(area, Area) else [Path(area)]),
+    ]
     steps = _Steps(13, quiet)
     started = time.perf_counter()
-    with _locked(out, wait):
-        _recover(out)
-        staged = out.parent / f".{out.name}.partial-{os.getpid()}"
-        shutil.rmtree(staged, ignore_errors=True)
-        try:
-            (staged / "maps").mkdir(parents=True)
-        except OSError as exc:
-            if _is_output_error(exc, out):
-                raise _output_error(exc, out) from exc
-            raise
-        try:
+    try:
+        with staged(out, "run", inputs=read, wait=wait) as stage:
             result = _run(
-                staged,
+                stage.path,
                 out,
                 area,
                 _paths(inputs),
@@ -405,28 +367,29 @@ def run(
                 source,
                 steps,
             )
-            manifest = result.manifest
-            manifest["timings"] = {
-                **steps.timings,
-                "total": round(time.perf_counter() - started, 2),
-            }
-            (staged / "manifest.json").write_text(
-                json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-            )
-            _swap(staged, out)
-        except OSError as exc:
-            shutil.rmtree(staged, ignore_errors=True)
-            if _is_output_error(exc, out):
-                raise _output_error(exc, out) from exc
-            raise
-        except BaseException:
-            shutil.rmtree(staged, ignore_errors=True)
-            raise
+            # Every output of the run is now in the staging folder and nothing is shared yet:
+            # a check of the shared outputs (fail closed) belongs here, before the swap.
+            _swap_in(stage, result.manifest, steps, started)
+    except OSError as exc:
+        if _is_output_error(exc, out):
+            raise _output_error(exc, out) from exc
+        raise
     return result
 
 
+def _swap_in(stage: Stage, manifest: dict, steps: _Steps, started: float) -> None:
+    """Keep the user's files, write ``manifest.json`` and swap the staging folder in."""
+    kept = stage.carry_over()
+    manifest["kept"] = kept
+    manifest["timings"] = {**steps.timings, "total": round(time.perf_counter() - started, 2)}
+    (stage.path / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+    stage.commit()
+
+
 def _run(
-    staged: Path,
+    folder: Path,
     out: Path,
     area_in,
     inputs: list[Path],
@@ -475,6 +438,7 @@ def _run(
     history = tuple(quarter_range(q[upto].min(), quarter)) if upto.any() else (quarter,)
     window = tuple(history[-WINDOW_QUARTERS:])
     key_window = tuple(history[-KEY_QUARTERS:])
+    warnings = [_warn(steps, w) for w in _window_warnings(q, cases["commuting"], quarter, window)]
     with steps.step("geocode", "地理编码 geocoding"):
         geo = geocode(cases[upto], area, settings=settings, overrides=overrides, cache=cache)
         geocoded = geo.cases
@@ -534,16 +498,16 @@ def _run(
             prev_ent["key"] = prev_ent["key"].astype(str).isin(["True", "1", "true"])
             prev_ent["rank"] = pd.to_numeric(prev_ent["rank"], errors="coerce").fillna(0)
             comparison = {
-                "previous": str(prev_dir),
+                "previous": display_path(prev_dir),
                 "hotspots": compare_hotspots(now_units, prev_units),
                 "enterprises": compare_key_enterprises(key, prev_ent),
             }
-    source = source or "、".join(p.name for p in inputs)
+    source = source or "、".join(display_path(p.name) for p in inputs)
     period = f"{window[0]}–{window[-1]}" if len(window) > 1 else window[0]
     with steps.step("write", "写出 writing tables, sites and maps"):
-        _write_tables(staged, intake, geo, geocoded, hs, emerging, key, signs, campaign)
+        _write_tables(folder, intake, geo, geocoded, hs, emerging, key, signs, campaign)
         publish(
-            staged,
+            folder,
             result=hs,
             area=area,
             sign_sites=signs,
@@ -569,7 +533,7 @@ def _run(
         if settings.as_of is None
         else str(settings.as_of),
         "inputs": {
-            kind: [{"path": str(p), "sha256": _sha256(p)} for p in paths]
+            kind: [{"path": display_path(p), "sha256": _sha256(p)} for p in paths]
             for kind, paths in (
                 ("determinations", inputs),
                 ("enterprises", enterprise_paths),
@@ -593,6 +557,7 @@ def _run(
             },
         },
         "previous": comparison["previous"] if comparison else None,
+        "warnings": warnings,
     }
     result = RunResult(
         quarter=quarter,
@@ -622,7 +587,7 @@ def _run(
     with steps.step("report", "报告 writing report.html"):
         from .report import write_report
 
-        write_report(staged / "report.html", result, settings)
+        write_report(folder / "report.html", result, settings)
     return result
 
 
@@ -656,7 +621,7 @@ _CASE_COLUMNS = [
 ]
 
 
-def _write_tables(staged, intake, geo, geocoded, hs, emerging, key, signs, campaign) -> None:
+def _write_tables(folder, intake, geo, geocoded, hs, emerging, key, signs, campaign) -> None:
     snapped = geocoded.drop(
         columns=[c for c in ("unit_id", "snap_status", "snap_m") if c in geocoded]
     )
@@ -677,11 +642,16 @@ def _write_tables(staged, intake, geo, geocoded, hs, emerging, key, signs, campa
         "campaign_sites": site_points(campaign, None),
         "enterprises": key.drop(columns=[], errors="ignore"),
     }
-    _gpkg(staged / "cases.gpkg", layers)
-    write_review_queue(geo.review_queue, staged / "review_queue.csv")
-    to_csv(intake.rejected, staged / "rejected_rows.csv")
-    to_csv(intake.duplicates, staged / "duplicates.csv")
+    write_gpkg(folder / "cases.gpkg", layers, atomic=False)
+    write_review_queue(geo.review_queue, folder / "review_queue.csv")
+    if len(geo.overrides_report):  # overrides not applied (stale, unknown case, bad candidate)
+        to_csv(geo.overrides_report, folder / "overrides_report.csv")
+    to_csv(intake.rejected, folder / "rejected_rows.csv")
+    to_csv(intake.duplicates, folder / "duplicates.csv")
 
+
+#: The maps of a run folder (``maps/NAME.html``, and ``.png``/``.pdf`` with prints).
+_MAP_NAMES = ("hotspots", "sign_sites", "campaign_sites")
 
 #: The quarters ``trafficprev demo`` runs: the previous one first, so the report of the last
 #: one has a comparison.
@@ -700,7 +670,8 @@ def run_demo(
 
     Builds the demo area into ``out/area`` (kept between runs, so its geocode cache is
     reused), runs :data:`DEMO_QUARTERS` into ``out/2024Q3`` and ``out/2024Q4`` (the second
-    compares itself with the first) and copies the last run's maps into `maps_dir`.
+    compares itself with the first) and copies the last run's maps into `maps_dir` (only
+    over maps it copied there before: another file of the same name is refused).
 
     Parameters
     ----------
@@ -747,13 +718,19 @@ def run_demo(
             source="示范市工伤认定台账（合成演示数据，非真实数据）",
         )
     if maps_dir is not None:
-        target = Path(maps_dir)
-        target.mkdir(parents=True, exist_ok=True)
-        for path in sorted((out / DEMO_QUARTERS[-1] / "maps").glob("*")):
-            tmp = target / f".{path.name}.tmp"
-            shutil.copyfile(path, tmp)
-            os.replace(tmp, target / path.name)
+        _copy_maps(out / DEMO_QUARTERS[-1] / "maps", Path(maps_dir))
     return result
+
+
+def _copy_maps(source: Path, target: Path) -> list[Path]:
+    """Copy the maps a run wrote into `target`, each atomically, only over copies made
+    before (a file of the same name that trafficprev did not write there is refused)."""
+    names = [f"{m}.{ext}" for m in _MAP_NAMES for ext in ("html", "png", "pdf")]
+    sources = [source / n for n in names if (source / n).is_file()]
+    check_files([target / p.name for p in sources])
+    return [
+        write_file(target / p.name, lambda tmp, src=p: shutil.copyfile(src, tmp)) for p in sources
+    ]
 
 
 def resolve_inputs(
@@ -806,6 +783,7 @@ def resolve_inputs(
             files[key] = files[key] or demo[key]
         if files["area"] is None:
             files["area"] = Path(out_dir) / "area"
+            restore(files["area"])
             if not (files["area"] / "area.json").is_file():
                 area = build_area(
                     "示范市", osm=demo["roads"][0], pois=demo["pois"], admin=demo["divisions"][0]

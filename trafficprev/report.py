@@ -46,6 +46,7 @@ from matplotlib.figure import Figure
 from ._accounting import FLAGS, REASONS
 from ._periods import quarter_of
 from ._plotting import plain_label
+from ._tables import display_path
 from .groups import cjk_style, plot_funnel
 from .settings import Settings
 from .trends import circular_summary
@@ -1223,7 +1224,7 @@ def _s_comparison(r: _R) -> str:
             prev = "上一季度"
         where = f"runs/{prev}"
         if r.out is not None:
-            where = str(Path(str(r.out)).parent / prev)
+            where = display_path(Path(str(r.out)).parent / prev)
         return (
             f"<p>未找到上一季度的运行结果 (no previous run found; looked for {_e(where)})。"
             "上一季度的结果放在同级文件夹（如 runs/2024Q3）时会自动对比。</p>\n"
@@ -1330,7 +1331,7 @@ def _s_notes(r: _R) -> str:
         "版本与行数核对，用于复现本次结果。",
     ]
     if r.out is not None:
-        items.append(f"<b>运行文件夹 (run folder)</b>：{_e(Path(str(r.out)).name)}")
+        items.append(f"<b>运行文件夹 (run folder)</b>：{_e(display_path(Path(str(r.out)).name))}")
     return "<ul>\n" + "".join(f"<li>{i}</li>\n" for i in items) + "</ul>\n"
 
 
@@ -1350,6 +1351,14 @@ _BUILDERS: dict[str, Callable[[_R], str]] = {
 # ----------------------------------------------------------------------------------------
 # public
 # ----------------------------------------------------------------------------------------
+
+
+def _warnings_html(r: _R) -> str:
+    """The run's warnings (``manifest["warnings"]``), one line each, above everything else."""
+    got = r.manifest.get("warnings")
+    if not isinstance(got, Sequence) or isinstance(got, str) or not got:
+        return ""
+    return "".join(f'<p class="label">注意 warning: {_e(text)}</p>\n' for text in got)
 
 
 def render_report(result: object, settings: Settings | None = None) -> str:
@@ -1398,6 +1407,7 @@ def render_report(result: object, settings: Settings | None = None) -> str:
         f"<h1>{_e(title)}<br><small>Quarterly report on commuting traffic accidents</small></h1>\n"
         f'<p class="meta">分析窗口 (window) {_e(r.period)} · 内部资料 (internal) · '
         "本报告不含个人信息 (no personal data)</p>\n"
+        f"{_warnings_html(r)}"
         f"<nav><ol>{nav}</ol></nav>\n" + "".join(body) + "</body>\n</html>\n"
     )
 

@@ -16,9 +16,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,7 +33,9 @@ from scipy.spatial import cKDTree
 
 from .. import __version__
 from .._errors import FileFormatError, InputFileNotFoundError, SchemaError
-from .._tables import read_table
+from .._io import write_gpkg
+from .._outdir import is_output_error, output_error, restore, staged
+from .._tables import display_path, read_table
 from ..coords import metric_crs, to_wgs84
 from ..geocode._match import NameMatcher, build_name_table, read_user_aliases
 from ..schema import POI_COLUMNS
@@ -247,7 +246,7 @@ def read_pois(paths: Sequence[str | Path]) -> gpd.GeoDataFrame:
                     "poi_id": f"csv{k}:{p.stem}:" + t["_row"].astype(str),
                     "name": t["name"].astype(str).str.strip(),
                     "kind": t["kind"].fillna("").astype(str) if "kind" in t else "",
-                    "source": p.name,
+                    "source": display_path(p.name),
                     "lon": wlon,
                     "lat": wlat,
                 }
@@ -316,11 +315,11 @@ def build_area(
     inputs: dict[str, Any] = {}
     if osm is not None:
         src = read_osm(_existing(osm, "OSM"))
-        inputs["osm"] = {"path": str(osm), "sha256": _file_hash(Path(osm))}
+        inputs["osm"] = {"path": display_path(osm), "sha256": _file_hash(Path(osm))}
     else:
         src = read_road_file(_existing(roads, "road"), name_col=name_col, crs=crs, gcj02=gcj02)
         inputs["roads"] = {
-            "path": str(roads),
+            "path": display_path(roads),
             "sha256": _file_hash(Path(roads)),
             "name_col": name_col,
             "crs": crs,
@@ -328,22 +327,22 @@ def build_area(
         }
     divisions = read_admin_divisions(admin, zones=zones)
     if zones is not None:
-        inputs["zones"] = {"path": str(zones), "sha256": _file_hash(Path(zones))}
+        inputs["zones"] = {"path": display_path(zones), "sha256": _file_hash(Path(zones))}
     if str(admin) == "changde":
         inputs["admin"] = {
             "path": "bundled:changde",
             "sha256": hashlib.sha256(divisions.to_csv().encode()).hexdigest(),
         }
     else:
-        inputs["admin"] = {"path": str(admin), "sha256": _file_hash(Path(admin))}
+        inputs["admin"] = {"path": display_path(admin), "sha256": _file_hash(Path(admin))}
     if isinstance(pois, str | Path):
         pois = [pois]
     poi_paths = [_existing(p, "POI") for p in pois]
-    inputs["pois"] = [{"path": str(p), "sha256": _file_hash(p)} for p in poi_paths]
+    inputs["pois"] = [{"path": display_path(p), "sha256": _file_hash(p)} for p in poi_paths]
     user = None
     if aliases is not None:
         user = read_user_aliases(_existing(aliases, "alias"))
-        inputs["aliases"] = {"path": str(aliases), "sha256": _file_hash(Path(aliases))}
+        inputs["aliases"] = {"path": display_path(aliases), "sha256": _file_hash(Path(aliases))}
     version = hashlib.sha256(
         json.dumps(
             {
@@ -537,46 +536,66 @@ def _milestones(ms: pd.DataFrame) -> gpd.GeoDataFrame:
 # --- storing ------------------------------------------------------------------------------
 
 
-def save_area(area: Area, folder: str | Path) -> Path:
+def save_area(area: Area, folder: str | Path, *, inputs: Sequence[str | Path] = ()) -> Path:
     """Write `area` to `folder` (``area.gpkg`` + ``area.json``) atomically.
 
-    The layers are written into a temporary folder next to `folder`, which then replaces
-    it, so an interrupted save leaves the previous area intact. Other files in the folder
-    (the geocode cache) are copied over: the cache is keyed by the area version, so a
-    rebuild from the same inputs keeps using it.
+    `folder` must be new, empty or an area folder trafficprev made (anything else is
+    refused, nothing changed). The layers are written into a staging folder next to
+    `folder`, which then replaces it (:mod:`trafficprev._outdir`), so an interrupted save
+    leaves the previous area intact. Every other file and sub-folder of the folder (the
+    geocode cache, the user's own files) is kept: the cache is keyed by the area version, so
+    a rebuild from the same inputs keeps using it.
+
+    Parameters
+    ----------
+    area
+        The area to store.
+    folder
+        The area folder, e.g. ``areas/changde``.
+    inputs
+        The files the area was built from (none may be inside `folder`).
+
+    Returns
+    -------
+    pathlib.Path
+        `folder`.
+
+    Raises
+    ------
+    OutputRefusedError
+        If `folder` is not a place an area may be written.
     """
     target = Path(folder)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        gpkg = tmp / "area.gpkg"
-        for layer in _LAYERS:
-            gdf = getattr(area, layer)
-            pyogrio.write_dataframe(gdf, gpkg, layer=layer, driver="GPKG")
-        pyogrio.write_dataframe(area.names, gpkg, layer="names", driver="GPKG")
-        meta = {"name": area.name, "version": area.version, "format": FORMAT_VERSION, **area.meta}
-        (tmp / "area.json").write_text(
-            json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
-        )
-        old = None
-        if target.exists():
-            for entry in target.iterdir():
-                if entry.name not in ("area.gpkg", "area.json") and entry.is_file():
-                    shutil.copy2(entry, tmp / entry.name)
-            old = target.with_name(f".{target.name}-old-{os.getpid()}")
-            target.rename(old)
-        try:
-            tmp.rename(target)
-        except BaseException:
-            if old is not None:
-                old.rename(target)
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with staged(target, "area", inputs=[*_input_paths(area.meta), *inputs]) as stage:
+            layers = {layer: getattr(area, layer) for layer in _LAYERS}
+            write_gpkg(stage.path / "area.gpkg", {**layers, "names": area.names}, atomic=False)
+            meta = {
+                "name": area.name,
+                "version": area.version,
+                "format": FORMAT_VERSION,
+                **area.meta,
+            }
+            (stage.path / "area.json").write_text(
+                json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
+            )
+            stage.commit()
+    except OSError as exc:
+        if is_output_error(exc, target):
+            raise output_error(exc, target, "area") from exc
         raise
     return target
+
+
+def _input_paths(meta: dict[str, Any]) -> list[Path]:
+    """The files an area was built from, as its ``meta["inputs"]`` records them."""
+    found: list[Path] = []
+    for value in (meta.get("inputs") or {}).values():
+        for item in value if isinstance(value, list) else [value]:
+            path = item.get("path") if isinstance(item, dict) else None
+            if isinstance(path, str) and path and not path.startswith("bundled:"):
+                found.append(Path(path))
+    return found
 
 
 def load_area(folder: str | Path) -> Area:
@@ -590,6 +609,7 @@ def load_area(folder: str | Path) -> Area:
         If the files are corrupt or of another format version: rebuild the area.
     """
     folder = Path(folder)
+    restore(folder)  # a save killed between the two renames of its swap left it aside
     gpkg, meta_path = folder / "area.gpkg", folder / "area.json"
     if not gpkg.is_file() or not meta_path.is_file():
         raise InputFileNotFoundError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,8 @@ import pandas as pd
 import shapely
 
 from .._accounting import to_csv
+from .._io import write_gpkg
+from .._outdir import check_files, write_file
 from ..coords import to_wgs84
 from ..settings import Settings
 from ._cache import GeocodeCache
@@ -79,30 +82,35 @@ class GeocodeResult:
         """Number of cases per match level, best level first."""
         return self.cases["match_level"].value_counts().reindex(list(LEVELS), fill_value=0)
 
-    def write(self, out: str | Path, *, layer: str = "cases") -> dict[str, Path]:
+    def write(
+        self, out: str | Path, *, layer: str = "cases", inputs: Sequence[str | Path] = ()
+    ) -> dict[str, Path]:
         """Write ``geocoded.gpkg`` (or the path given), ``review_queue.csv`` and, if any,
-        ``overrides_report.csv`` next to it; returns the paths."""
+        ``overrides_report.csv`` next to it; returns the paths.
+
+        Each file is written atomically, and only where no file is, or over a file an
+        earlier ``write`` put there and nobody changed since (a filled review queue saved
+        over ``review_queue.csv`` is refused, not lost): see
+        :func:`~trafficprev._outdir.write_file`. Every path is checked before the first
+        is written.
+
+        Raises
+        ------
+        OutputRefusedError
+            If one of the files may not be written; nothing is written then.
+        """
         out = Path(out)
         gpkg = out if out.suffix == ".gpkg" else out / "geocoded.gpkg"
-        gpkg.parent.mkdir(parents=True, exist_ok=True)
-        tmp = gpkg.with_name(f".tmp-{gpkg.name}")
-        tmp.unlink(missing_ok=True)
-        frame = self.cases.copy()
-        for col in frame.columns:
-            if col != "geometry" and frame[col].dtype == object:
-                frame[col] = frame[col].map(
-                    lambda v: v if v is None or isinstance(v, str) else str(v)
-                )
-        frame.to_file(tmp, layer=layer, driver="GPKG")
-        tmp.replace(gpkg)
-        paths = {"cases": gpkg}
-        paths["review_queue"] = write_review_queue(
-            self.review_queue, gpkg.with_name("review_queue.csv")
-        )
+        targets = {"cases": gpkg, "review_queue": gpkg.with_name("review_queue.csv")}
         if len(self.overrides_report):
-            paths["overrides_report"] = gpkg.with_name("overrides_report.csv")
-            to_csv(self.overrides_report, paths["overrides_report"])
-        return paths
+            targets["overrides_report"] = gpkg.with_name("overrides_report.csv")
+        check_files(targets.values(), inputs=inputs)
+        writers = {
+            "cases": lambda tmp: write_gpkg(tmp, {layer: self.cases}, atomic=False),
+            "review_queue": lambda tmp: write_review_queue(self.review_queue, tmp),
+            "overrides_report": lambda tmp: to_csv(self.overrides_report, tmp),
+        }
+        return {key: write_file(path, writers[key], inputs=inputs) for key, path in targets.items()}
 
 
 def _admin_names(area: Area) -> list[str]:
