@@ -271,15 +271,20 @@ def test_reasons_and_rates_hide_counts_below_k_when_released():
     small = by.loc["91430000TEST00002B"]
     assert small["n_cases"] == 2 and bool(small["key"])
     assert re.search(r"（2起）|2起", small["reason"])  # internal: the count is there
-
-    police = release_enterprises(key, "police", Settings()).set_index("credit_code")
-    reason = police.loc["91430000TEST00002B", "reason"]
+    # its reason written at k = 3 shows no count below 3 and no rate
+    reason = key_reasons(key, 3)[(key["credit_code"] == "91430000TEST00002B").to_numpy()].iloc[0]
     assert reason and "少于3起" in reason and not re.search(r"(?<!\d)[12]起", reason)
     assert "‰" not in reason  # its rate beside the headcount would give the count away
-    assert police.loc["91430000TEST00002B", "n_cases"] == "少于3起"
-    assert pd.isna(police.loc["91430000TEST00002B", "rate_per_1000"])
-    assert pd.isna(police.loc["91430000TEST00002B", "eb_rate_per_1000"])
+
+    # released, it is not listed at all (domain.md §3.4: enterprise counts only where >= k):
+    # "少于3起" beside "发生率高于95%控制限" and a headcount of 24 still reads as exactly 2
+    police = release_enterprises(key, "police", Settings())
+    assert "91430000TEST00002B" not in set(police["credit_code"])
+    assert set(police.index) <= set(key.index) and police.attrs == key.attrs
+    assert int(police["key"].sum()) == int(key["key"].sum()) - 1
+    assert not police["n_cases"].astype(str).str.startswith("少于").any()
     # enterprises with at least k cases keep their counts, rates and reasons
+    police = police.set_index("credit_code")
     big = police.loc["91430000TEST00004D"]
     assert big["n_cases"] == "12" and big["reason"] == by.loc["91430000TEST00004D", "reason"]
     assert police.loc["91430000TEST00003C", "rate_per_1000"] == pytest.approx(
@@ -290,3 +295,32 @@ def test_reasons_and_rates_hide_counts_below_k_when_released():
         for m in re.finditer(r"(?<![\d.])(\d+)起", text):
             assert int(m[1]) == 0 or int(m[1]) >= 3, text
     assert release_enterprises(key, "internal").equals(key)
+
+
+def test_recent_and_earlier_cases_are_parts_of_the_total_in_released_reasons():
+    """Issue 15: 11 cases and "近四季度 9 起" give away 2 earlier ones (relation d)."""
+    import re
+
+    from trafficprev.groups import key_reasons
+    from trafficprev.maps import release_enterprises
+
+    spec = [("91430000TEST00001A", "测试甲公司", "2023Q1", 2)]
+    spec += [("91430000TEST00001A", "测试甲公司", q, 3) for q in ("2024Q1", "2024Q2", "2024Q4")]
+    key = key_enterprises(_cases(spec), REG, n=2)
+    row = key.set_index("credit_code").loc["91430000TEST00001A"]
+    assert (row["n_cases"], row["n_recent"], row["n_before"]) == (11, 9, 2)
+    assert bool(row["rising"]) and "（9起，前四季度2起，p=0.033）" in row["reason"]
+    for release, k in (("police", 3), ("public", 5)):
+        released = release_enterprises(key, release).set_index("credit_code")
+        reason = released.loc["91430000TEST00001A", "reason"]
+        assert f"近四季度上升（{k}起及以上，前四季度少于{k}起）" in reason, reason
+        assert "p=" not in reason  # the p-value with the total would give both counts back
+        counts = [int(m[1]) for m in re.finditer(r"(?<![\d.于])(\d+)起(?!及以上)", reason)]
+        assert counts == [11]  # only the total is readable: no difference of two numbers
+    # 10 recent and 3 earlier: both parts show at k = 3, neither at k = 5
+    spec[0] = ("91430000TEST00001A", "测试甲公司", "2023Q1", 3)
+    spec.append(("91430000TEST00001A", "测试甲公司", "2024Q3", 1))
+    key = key_enterprises(_cases(spec), REG, n=2)
+    assert bool(key["rising"].iloc[0]) and key["n_cases"].iloc[0] == 13
+    assert "近四季度上升（10起，前四季度3起，p=" in key_reasons(key, 3).iloc[0]
+    assert "近四季度上升（5起及以上，前四季度少于5起）" in key_reasons(key, 5).iloc[0]

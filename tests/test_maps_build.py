@@ -23,6 +23,7 @@ from trafficprev.maps import (
     sign_sites_map,
     suppress_counts,
 )
+from trafficprev.maps._build import CLASS_STYLE
 from trafficprev.sites import campaign_candidates, choose_campaign_sites, choose_sign_sites
 from trafficprev.trends import emerging_hotspots, hotspot_peaks
 
@@ -134,18 +135,22 @@ def test_small_counts_are_suppressed_on_police_maps(written):
     assert any(c in ("1", "2") for c in re.findall(r'"cases": "([^"]*)"', internal))
 
 
-def test_release_sites_suppress_and_blank(parts):
+def test_release_sites_suppress_and_blank(parts, demo_hotspots):
     signs = parts["signs"]
-    police = release_sites(signs, "police", Settings())
+    police = release_sites(signs, "police", Settings(), units=demo_hotspots.units)
     small = (signs["n_covered"] < 3).to_numpy()
     some = (signs["n_covered"] > 0).to_numpy()
     assert small.any()
     assert (police.loc[small & some, "n_covered"] == "少于3起").all()
     assert (police.loc[small, "circumstances"] == "").all()
     assert "unit_ids" not in police and "candidate" not in police
+    assert not police["peak_hours"].str.contains("n=").any()
+    # a count hidden by secondary suppression is at least k and reads so
+    hidden = (police["n_covered"] == "3起及以上").to_numpy()
+    assert hidden.any() and (signs.loc[hidden, "n_covered"] >= 3).all()
     camp = release_sites(parts["camp"], "public", Settings())
     assert "top_enterprises" not in camp
-    assert not camp["reaches"].str.contains(r"（[1-4]起）").any()
+    assert not camp["reaches"].str.contains(r"(?<![\d.])[1-4]起(?!及以上)").any()
     assert release_sites(signs, "internal").equals(signs)
     assert suppress_counts([0, 1, 4, 5], 5).tolist() == ["0", "少于5起", "少于5起", "5"]
     with pytest.raises(ValueError, match="release must be"):
@@ -214,3 +219,73 @@ def test_gcj02_tiles_shift_everything_drawn(parts, demo_hotspots, demo_area):
     assert (glon, glat) == pytest.approx((row["lon_gcj02"], row["lat_gcj02"]), abs=1e-9)
     assert 400 < haversine_m(lon, lat, glon, glat) < 800
     assert "tiles.intranet.example" in shifted
+
+
+def _layers(html: str) -> dict[str, list[dict]]:
+    """The GeoJSON features of a map, by the name of the layer (FeatureGroup) holding them."""
+    import json
+
+    names = {
+        var: json.loads(f'"{name}"')
+        for name, var in re.findall(r'"([^"]+)"\s*:\s*(feature_group_\w+)', html)
+    }
+    owner = dict(re.findall(r"(geo_json_\w+)\.addTo\((feature_group_\w+)\)", html))
+    out: dict[str, list[dict]] = {}
+    decoder = json.JSONDecoder()
+    for m in re.finditer(r"\b(geo_json_\w+)_add\(", html):
+        data, _ = decoder.raw_decode(html, m.end())
+        name = names.get(owner.get(m[1], ""), "")
+        out.setdefault(name, []).extend(data.get("features", []))
+    return out
+
+
+def _key(feature: dict) -> str:
+    import json
+
+    return json.dumps(feature["geometry"], sort_keys=True)
+
+
+def test_hotspot_layers_hide_small_differences_and_peaks(written, parts, demo_hotspots):
+    """Issue 15 on the hotspot map: a unit shows 6 and its 晚高峰 layer 4 (2 outside);
+    样本不足（n=1） in tooltips; peak windows of units with too few cases; cluster counts."""
+    police = _layers(written["hotspots_police"].read_text(encoding="utf-8"))
+    internal = _layers(written["hotspots_internal"].read_text(encoding="utf-8"))
+
+    def totals(layers):
+        return {
+            _key(f): f["properties"]["cases"]
+            for name, feats in layers.items()
+            if name in {v[0] for v in CLASS_STYLE.values()}
+            for f in feats
+        }
+
+    def violations(layers, k):
+        shown = totals(layers)
+        bad = []
+        for name, feats in layers.items():
+            if not name.startswith(("时段：", "季度：")):
+                continue
+            for f in feats:
+                total, part = shown.get(_key(f)), f["properties"]["cases"]
+                readable = total and total.isdigit() and part.isdigit()
+                if readable and 0 < int(total) - int(part) < k:
+                    bad.append((name, total, part))
+        return bad
+
+    assert violations(internal, 3)  # the control: the demo has such units
+    assert not violations(police, 3)
+    assert sum(len(v) for n, v in police.items() if n.startswith("时段：")) >= 1
+    # peaks: never "n=", and only where the window holds at least 3 cases
+    peaks = [
+        f["properties"]["peak"] for n, v in police.items() for f in v if "peak" in f["properties"]
+    ]
+    assert peaks and not any("n=" in p for p in peaks)
+    assert any("样本不足（n=" in f["properties"].get("peak", "") for v in internal.values()
+               for f in v)  # fmt: skip
+    windows = [p for p in peaks if p and p != "样本不足"]
+    assert len(windows) <= int((parts["peaks"]["peak_n"] >= 3).sum())
+    # cluster outlines: no count at police, counts at internal
+    cl_police = [f["properties"]["cases"] for f in police["事故聚集区轮廓"]]
+    cl_internal = [f["properties"]["cases"] for f in internal["事故聚集区轮廓"]]
+    assert cl_police and set(cl_police) <= {"3起及以上", "少于3起"}
+    assert all(c.replace(".0", "").isdigit() for c in cl_internal)

@@ -233,9 +233,12 @@ def test_optional_columns_left_out_and_gcj_computed(tmp_path: Path):
     glon, glat = wgs84_to_gcj02(111.6930822, 29.0312)
     assert wb["建议点位"].cell(2, len(headers) - 1).value == pytest.approx(glon)
     assert wb["建议点位"].cell(2, len(headers)).value == pytest.approx(glat)
-    ent = wb["重点企业"]
-    assert ent.max_row == 1 and ent["A1"].value == "排名"
+    # no enterprise to list (None, e.g. at public, or an empty frame): no 重点企业 sheet at all
+    assert wb.sheetnames == ["建议点位", "说明"]
     assert wb["说明"].max_row == 1
+    assert list(read_back(path)) == ["建议点位", "说明"]
+    empty = write_sites_xlsx(tmp_path / "e.xlsx", sites, _enterprises().iloc[:0], notes=[])
+    assert openpyxl.load_workbook(empty).sheetnames == ["建议点位", "说明"]
 
 
 def test_missing_columns_error(tmp_path: Path):

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from . import __version__
+from .disclosure import disclosure_note
 from .hotspots._windows import HOTSPOT_LABEL
 from .maps import (
     campaign_sites_map,
@@ -157,13 +158,13 @@ def publish(
     k = k_of(release, settings)
     out = Path(out_dir)
     (out / "maps").mkdir(parents=True, exist_ok=True)
-    signs = release_sites(sign_sites, release, settings)
-    camp = release_sites(campaign_sites, release, settings)
+    signs = release_sites(sign_sites, release, settings, units=result.units)
+    camp = release_sites(campaign_sites, release, settings, units=result.units)
     sites = pd.concat([signs, camp], ignore_index=True)
     ents = None
     if key is not None and release != "public":
         released = release_enterprises(key, release, settings)
-        ents = released[key["key"].astype(bool).to_numpy()][
+        ents = released[released["key"].astype(bool).to_numpy()][
             [c for c in _KEY_COLUMNS if c in released]
         ].copy()
     method = (
@@ -175,7 +176,7 @@ def publish(
         ("时段", period),
         ("数据来源", source),
         ("发布级别", RELEASE_LABELS[release]),
-        ("小数字抑制", f"少于{k}起的数字显示为“少于{k}起”" if k > 1 else "无"),
+        ("小数字抑制", disclosure_note(k, release) or "无"),
         ("坐标系", _CRS_NOTE),
         ("标志依据", _SIGN_NOTE),
         ("选址方法", method),

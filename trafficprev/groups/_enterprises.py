@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .. import disclosure
 from .._names import name_keys
 from .._periods import coverage, period_years, quarter_of
 from ..coords import haversine_m
@@ -402,6 +403,26 @@ def _count(value: int, k: int) -> str:
     return f"少于{k}起" if 0 < value < k else f"{value}起"
 
 
+def _rising(row, k: int) -> str:
+    """The trend part of a reason: recent and earlier cases are parts of the total.
+
+    Both counts show only where :func:`~trafficprev.disclosure.parts_shown` allows it with
+    ``n_cases`` as the total (11 cases with "recent 9" would give away 2 earlier ones); a
+    count it hides is written ``少于k起`` (1 … k−1) or ``k起及以上``, and the p-value, which
+    with the total would give both counts back, goes too.
+    """
+    recent, before, total = int(row.n_recent), int(row.n_before), int(row.n_cases)
+    # counts that are not parts of this total (another window) cannot be checked: hidden
+    fits = recent + before <= total
+    show = disclosure.parts_shown(total, [recent, before], k) if fits else [k <= 1, k <= 1]
+
+    def count(value: int, shown: bool) -> str:
+        return f"{value}起" if shown else disclosure.count_text(value, k, hidden=True)
+
+    p = f"，p={row.trend_p:.3f}" if all(show) else ""
+    return f"近四季度上升（{count(recent, show[0])}，前四季度{count(before, show[1])}{p}）"
+
+
 def _reason(row, theta: float, n: int, k: int = 1) -> str:
     if row.n_cases == 0:
         return ""
@@ -414,10 +435,7 @@ def _reason(row, theta: float, n: int, k: int = 1) -> str:
     elif row.above_95:
         parts.append(f"发生率高于95%控制限{rate}")
     if row.rising:
-        parts.append(
-            f"近四季度上升（{_count(row.n_recent, k)}，前四季度{_count(row.n_before, k)}，"
-            f"p={row.trend_p:.3f}）"
-        )
+        parts.append(_rising(row, k))
     if row.count_rank and row.count_rank <= n:
         parts.append(f"案件数多（{_count(row.n_cases, k)}，第{row.count_rank}位）")
     if not row.in_register:
@@ -450,7 +468,12 @@ def key_reasons(key: pd.DataFrame, k: int = 1) -> pd.Series:
     Notes
     -----
     For an enterprise with fewer than *k* cases, the rate and the empirical-Bayes excess are
-    left out too: with the insured headcount beside them, they give the count away.
+    left out too: with the insured headcount beside them, they give the count away (a
+    release at ``police`` or ``public`` lists no such enterprise at all:
+    :func:`~trafficprev.maps.release_enterprises`). The cases of the last four quarters and
+    of the four before are parts of ``n_cases``: a part shows only where what it leaves
+    hidden is 0 or at least *k* (:func:`~trafficprev.disclosure.parts_shown`); a hidden one
+    reads ``少于k起`` or ``k起及以上``, and the trend's p-value is left out with it.
     """
     theta = float(key.attrs.get("theta", np.nan))
     n = int(key.attrs.get("n_key", int(key["key"].sum()) if "key" in key else 0))

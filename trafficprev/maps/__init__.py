@@ -7,7 +7,9 @@
 * :func:`safe_text` / :func:`safe_frame` escape record text for HTML and JavaScript template
   literals before it reaches folium (folium 0.20 does not).
 * Release levels (:data:`RELEASE_LEVELS`): ``internal``, ``police`` (default), ``public``;
-  counts below *k* are suppressed (:func:`suppress_counts`).
+  no count of 1 … k−1 can be read, directly, from a statement or as a difference
+  (:func:`release_sites`, :func:`release_enterprises`; the rule in
+  :mod:`trafficprev.disclosure`).
 * :func:`check_in_browser`, :func:`screenshot`, :func:`print_pdf` drive headless Chromium:
   console errors and network requests of a map, PNG and A4-landscape PDF for printed
   reports.
@@ -34,7 +36,14 @@ from ._offline import (
     show,
     tile_layer,
 )
-from ._release import RELEASE_LEVELS, k_of, release_enterprises, release_sites, suppress_counts
+from ._release import (
+    RELEASE_LEVELS,
+    k_of,
+    release_enterprises,
+    release_sites,
+    split_unit_ids,
+    suppress_counts,
+)
 from ._safe import popup_html, safe_frame, safe_text
 
 __all__ = [
@@ -61,6 +70,7 @@ __all__ = [
     "screenshot",
     "show",
     "sign_sites_map",
+    "split_unit_ids",
     "suppress_counts",
     "tile_layer",
 ]

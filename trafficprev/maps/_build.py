@@ -3,10 +3,13 @@
 Every map is a folium ``Map`` with no tile layer: the area's own roads are the basemap (an
 optional intranet tile layer can be added with :func:`~trafficprev.maps.tile_layer`). Every
 string that comes from records goes through :func:`~trafficprev.maps.safe_text` before it
-reaches folium; counts below the release level's *k* are shown as "少于k起"; police and
-public maps hold unit aggregates only. Geometry is lean: coordinates rounded to 1e-5° (about
-1 m), no bounding boxes, few properties, one GeoJSON layer per kind. Save a map with
-:func:`~trafficprev.maps.save_offline` (everything inlined, opens with no network).
+reaches folium; no count of 1 … k−1 can be read at the release level's *k*
+(:mod:`trafficprev.disclosure`): such counts show as "少于k起", hour-band and quarter layers
+leave out a unit's count when the unit's other cases would come to 1 … k−1, cluster outlines
+show no count, peak windows need *k* cases; police and public maps hold unit aggregates
+only. Geometry is lean: coordinates rounded to 1e-5° (about 1 m), no bounding boxes, few
+properties, one GeoJSON layer per kind. Save a map with :func:`~trafficprev.maps.save_offline`
+(everything inlined, opens with no network).
 """
 
 from __future__ import annotations
@@ -22,11 +25,19 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+from .. import disclosure
 from .._periods import quarter_of
 from ..coords import from_wgs84
 from ..hotspots._windows import HOTSPOT_LABEL, HOUR_BANDS, _hour_band
 from ..settings import Settings
-from ._release import RELEASE_LABELS, check_release, k_of, release_sites, suppress_counts
+from ._release import (
+    RELEASE_LABELS,
+    check_release,
+    k_of,
+    release_sites,
+    split_unit_ids,
+    suppress_counts,
+)
 from ._safe import popup_html, safe_frame, safe_text
 
 __all__ = ["campaign_sites_map", "hotspots_map", "sign_sites_map"]
@@ -283,6 +294,11 @@ def hotspots_map(
 ) -> folium.Map:
     """The hotspot map: units by class, density, clusters, hour-band and quarter layers.
 
+    At ``police`` and ``public`` a unit's hour-band or quarter count is drawn only when it
+    is at least *k* and the unit's cases it leaves out (other windows, no time) number 0 or
+    at least *k* (:func:`~trafficprev.disclosure.parts_shown`); cluster outlines show
+    ``k起及以上`` / ``少于k起``, no number.
+
     Parameters
     ----------
     result
@@ -297,7 +313,8 @@ def hotspots_map(
     emerging, peaks
         :func:`~trafficprev.trends.emerging_hotspots` ``.units`` and
         :func:`~trafficprev.trends.hotspot_peaks`: their class and peak window go in the
-        tooltips.
+        tooltips (at ``police`` and ``public`` a peak window shows only when it holds at
+        least *k* cases, ``peak_n``; else ``样本不足``, never with its ``n=``).
     title, period, source
         Title (default ``<area> 通勤交通事故热点``), the period and the data source in words.
     tiles
@@ -321,9 +338,7 @@ def hotspots_map(
         hot["trend"] = (
             hot["unit_id"].map(emerging.set_index("unit_id")["emerging_label"]).fillna("")
         )
-    hot["peak"] = ""
-    if peaks is not None and len(peaks):
-        hot["peak"] = hot["unit_id"].map(peaks.set_index("unit_id")["peak_text"]).fillna("")
+    hot["peak"] = _peak_texts(hot["unit_id"], peaks, k)
     bounds = np.asarray(hot.total_bounds, dtype=float) if len(hot) else None
     m, crs = _base_map(area, bounds, tiles)
     fields = [("place", "地点"), ("cases", "事故数"), ("class_zh", "类别"), ("peak", "高峰时段"),
@@ -347,7 +362,10 @@ def hotspots_map(
     if len(clusters):
         group = folium.FeatureGroup(name="事故聚集区轮廓", show=False)
         cl = clusters.copy()
-        cl["cases"] = suppress_counts(cl["n_cases"], k).to_numpy()
+        # an outline's count beside the units' inside it would give their other cases away
+        cl["cases"] = [
+            disclosure.count_text(round(float(v)), k, hidden=k > 1) for v in cl["n_cases"]
+        ]
         folium.GeoJson(
             _lean(cl, ["cluster_id", "cases"], crs),
             style_function=lambda f: {"color": "#2c7bb6", "weight": 1, "fillOpacity": 0.15},
@@ -361,13 +379,16 @@ def hotspots_map(
         if "time_precision" in cases:
             timed &= cases["time_precision"].isin(["minute", "hour"])
         band = _hour_band(when[timed], HOUR_BANDS)
-        counts = _window_counts(cases[timed], band)
+        counts = _released_parts(_window_counts(cases[timed], band), info["n_cases"], HOUR_BANDS, k)
         for name in HOUR_BANDS:
             _window_layer(
                 counts[counts["_k"] == name], info, k, f"时段：{name}", "#e66101", crs
             ).add_to(m)
         counts = _window_counts(cases, quarter_of(cases["injured_at"]))
-        for q in sorted(set(counts["_k"].dropna())):
+        quarters = sorted(set(counts["_k"].dropna()))
+        # newest first: among equal counts the oldest quarter is the one hidden
+        counts = _released_parts(counts, info["n_cases"], quarters[::-1], k)
+        for q in quarters:
             _window_layer(counts[counts["_k"] == q], info, k, f"季度：{q}", "#5e3c99", crs).add_to(
                 m
             )
@@ -386,6 +407,73 @@ def hotspots_map(
     )
     _legend(m, [(v[0], v[1]) for v in CLASS_STYLE.values()], "灰线：道路底图")
     return m
+
+
+def _peak_texts(unit_ids: pd.Series, peaks: pd.DataFrame | None, k: int) -> pd.Series:
+    """The peak window of each unit as a release shows it.
+
+    At ``internal`` (k = 1) :func:`~trafficprev.trends.hotspot_peaks`' text as it is. Above,
+    a window shows only when it holds at least *k* cases (``peak_n``; a frame without it
+    shows none), and ``样本不足`` never carries its ``n=``: a unit with a peak row that may
+    not show reads ``样本不足``.
+    """
+    if peaks is None or not len(peaks) or "peak_text" not in peaks:
+        return pd.Series("", index=unit_ids.index, dtype=object)
+    table = peaks.drop_duplicates("unit_id").set_index("unit_id")
+    text = unit_ids.map(table["peak_text"]).fillna("").astype(str)
+    if k <= 1:
+        return text
+    peak_n = unit_ids.map(table["peak_n"]) if "peak_n" in table else unit_ids.map(lambda _: None)
+    shown = np.array([disclosure.peak_shown(v, k) for v in peak_n], dtype=bool)
+    has = unit_ids.isin(table.index).to_numpy()
+    return pd.Series(
+        np.where(shown, text, np.where(has, "样本不足", "")), index=unit_ids.index, dtype=object
+    )
+
+
+def _released_parts(
+    counts: pd.DataFrame, totals: pd.Series, order: Sequence[str], k: int
+) -> pd.DataFrame:
+    """The (window, unit) counts a layer may show: relation (a) of each unit's total.
+
+    Parameters
+    ----------
+    counts
+        ``_k`` (the window), ``unit_id``, ``n``: the parts of each unit's cases.
+    totals
+        Cases per unit id, as the release shows them (every unit's total counts as shown:
+        the sign map shows those of the units the signs cover, whether hot or not).
+    order
+        The windows in order of preference (ties: the last listed is hidden).
+    k
+        Smallest count that may be shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of `counts` that may be drawn: at least *k* and
+        :func:`~trafficprev.disclosure.parts_shown` within their unit.
+    """
+    big = counts[counts["n"] >= max(k, 1)]
+    if k <= 1 or big.empty:
+        return big
+    rank = {w: i for i, w in enumerate(order)}
+    mine = counts[counts["unit_id"].isin(set(big["unit_id"]))]
+    position = mine["_k"].map(rank)
+    mine = mine[position.notna()].assign(_r=position[position.notna()])
+    mine = mine.sort_values(["unit_id", "_r"], kind="stable")
+    uids = mine["unit_id"].to_numpy()
+    values = mine["n"].to_numpy().astype(int)
+    rows = mine.index.to_numpy()
+    starts = np.flatnonzero(np.r_[True, uids[1:] != uids[:-1]])
+    ends = np.r_[starts[1:], len(uids)]
+    keep: list[int] = []
+    for a, b in zip(starts, ends, strict=True):  # one unit at a time: its parts in order
+        parts = values[a:b].tolist()
+        total = max(int(totals.get(uids[a], 0)), sum(parts))
+        flags = disclosure.parts_shown(total, parts, k)
+        keep += [rows[a + i] for i, (f, v) in enumerate(zip(flags, parts, strict=True)) if f and v]
+    return counts.loc[sorted(keep)]
 
 
 def _window_layer(
@@ -482,9 +570,10 @@ def sign_sites_map(
     check_release(release)
     k = k_of(release, settings)
     units = result.units
-    covered_ids = (
-        set("|".join(sites["unit_ids"].fillna("")).split("|")) - {""} if len(sites) else set()
-    )
+    known = frozenset(units["unit_id"].astype(str))
+    covered_ids: set[str] = set()
+    for joined in sites["unit_ids"].fillna("") if len(sites) else ():
+        covered_ids.update(split_unit_ids(str(joined), known) or ())
     bounds = None
     if len(sites):
         lo, la = sites["lon"].to_numpy(float), sites["lat"].to_numpy(float)
@@ -500,7 +589,7 @@ def sign_sites_map(
     ).add_to(m)
     new = folium.FeatureGroup(name="建议新设警示标志")
     old = folium.FeatureGroup(name="已有警示标志")
-    shown = release_sites(sites, release, settings)
+    shown = release_sites(sites, release, settings, units=units)
     for row in shown.itertuples(index=False):
         popup = popup_html(
             [

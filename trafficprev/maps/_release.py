@@ -2,17 +2,22 @@
 
 * ``internal`` — the centre's own staff: unit aggregates and, on request, case points with
   their decision numbers and dates (never names, ID numbers, phones or narratives).
-* ``police`` (the default for anything shared) — unit aggregates only; a count below
-  ``k_police`` (3) is shown as "少于3起" and per-window layers leave such units out; no
-  decision numbers, names, narratives or exact times.
-* ``public`` — as police, with ``k_public`` (5).
+* ``police`` (the default for anything shared) — unit aggregates only; no number of cases
+  from 1 to ``k_police − 1`` (2) can be read, directly, from a statement or as the
+  difference of two numbers shown (:mod:`trafficprev.disclosure`); no decision numbers,
+  names, narratives or exact times.
+* ``public`` — as police, with ``k_public`` (5), and no enterprise named.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import cache
+
 import numpy as np
 import pandas as pd
 
+from .. import disclosure
 from ..settings import Settings
 
 __all__ = [
@@ -22,6 +27,7 @@ __all__ = [
     "k_of",
     "release_enterprises",
     "release_sites",
+    "split_unit_ids",
     "suppress_counts",
 ]
 
@@ -58,20 +64,162 @@ def suppress_counts(counts, k: int) -> pd.Series:
     return pd.Series(np.where(small, f"少于{k}起", text), index=values.index)
 
 
+def split_unit_ids(joined: str, known: Iterable[str] | frozenset[str]) -> list[str] | None:
+    """The unit ids of a ``|``-joined list, read against the ids that exist.
+
+    An intersection's id holds ``|`` itself (``I:和平路|建设路#2``) and road names may too,
+    so the list is split where the pieces are known ids.
+
+    Parameters
+    ----------
+    joined
+        E.g. a sign site's ``unit_ids``.
+    known
+        Every unit id of the network.
+
+    Returns
+    -------
+    list of str or None
+        The ids in order (the first reading that uses only known ids, shortest pieces
+        first); None when no such reading exists.
+
+    Examples
+    --------
+    >>> split_unit_ids("I:和平路|建设路#1|S:x:1:000000", {"I:和平路|建设路#1", "S:x:1:000000"})
+    ['I:和平路|建设路#1', 'S:x:1:000000']
+    >>> split_unit_ids("", set())
+    []
+    """
+    if not isinstance(joined, str) or not joined:
+        return []
+    known = known if isinstance(known, (set, frozenset)) else frozenset(known)
+    tokens = joined.split("|")
+
+    @cache
+    def read(i: int) -> tuple[str, ...] | None:
+        if i == len(tokens):
+            return ()
+        for j in range(i + 1, len(tokens) + 1):
+            piece = "|".join(tokens[i:j])
+            if piece in known:
+                rest = read(j)
+                if rest is not None:
+                    return (piece, *rest)
+        return None
+
+    found = read(0)
+    return None if found is None else list(found)
+
+
+def _circumstances_words(
+    n: int, main_pair: str, main_pair_n: int, main_direction: str, main_direction_n: int, k: int
+) -> str:
+    """The main circumstances without a number (for a site whose own count is hidden).
+
+    A part shows only where its count would show (at least *k*, and the rest 0 or at least
+    *k*); no count or share is written, since ``(a/b)`` would give the hidden b away.
+    """
+
+    def shown(count: int) -> bool:
+        return count >= k and not disclosure.is_small(n - count, k)
+
+    parts = []
+    if main_pair and main_pair_n and shown(int(main_pair_n)):
+        parts.append(f"{main_pair}最多")
+    if main_direction in ("上班", "下班") and shown(int(main_direction_n)):
+        parts.append(f"{main_direction}途中最多")
+    return "；".join(parts)
+
+
+def _cases_text(n: int, k: int, *, hidden: bool) -> str:
+    """A count of cases in words: ``12起``, ``少于3起``, ``3起及以上``."""
+    text = disclosure.count_text(n, k, hidden=hidden)
+    return text if text.endswith("起") or text.endswith("以上") else f"{text}起"
+
+
+def _reaches(
+    top, n_enterprises: int, n_accident: str, radius: float, k: int, shown, *, names: bool
+) -> str:
+    """Whom a campaign site reaches, in words, with each enterprise count as decided.
+
+    A key enterprise is starred only when its count is at least *k* (then it is on the
+    released 重点企业 list, which leaves out enterprises with fewer cases).
+    """
+    if not n_enterprises:
+        text = "范围内无登记企业"
+    else:
+        text = f"单位在{radius:g}米内的{int(n_enterprises)}家企业"
+        if names and len(top):
+            listed = "、".join(
+                f"{'★' if key and n >= k else ''}{name}（{_cases_text(n, k, hidden=not ok)}）"
+                for (name, n, key), ok in zip(top, shown, strict=True)
+            )
+            text += f"：{listed}"
+    return text + f"；{n_accident}事故发生在{radius:g}米内"
+
+
+def _campaign_counts(row, k: int, names: bool) -> tuple[bool, bool, list[bool]]:
+    """(show n_accident, show n_workplace, show each listed enterprise count) of a site.
+
+    The listed enterprises' counts are parts of the cases by workplace (relation a, that
+    total treated as shown); a key enterprise's count is never shown (its total over the
+    longer key window is in the 重点企业 sheet: the difference would be its earlier cases).
+    When every enterprise in reach is listed with its count, the cases by workplace can be
+    added up, so they count as shown in relation (c); if (c) forbids that, the smallest
+    listed count is hidden too.
+    """
+    union, by_place, by_work = int(row.n_covered), int(row.n_accident), int(row.n_workplace)
+    top = tuple(row.top_enterprises) if names else ()
+    counts = [int(n) for _, n, _ in top]
+    parts = (
+        disclosure.parts_shown(by_work, counts, k, eligible=[not key for _, _, key in top])
+        if counts and sum(counts) <= by_work
+        else [False] * len(counts)
+    )
+    try:
+        show_place, show_work = disclosure.overlap_shown(union, by_place, by_work, k)
+    except ValueError:  # counts that do not fit together cannot be checked: hidden
+        show_place, show_work = False, False
+    summed = sum(n for n, s in zip(counts, parts, strict=True) if s)
+    readable = len(top) == int(row.n_enterprises) and summed == by_work and by_work > 0
+    if readable and not show_work:
+        positive = [i for i, s in enumerate(parts) if s and counts[i] > 0]
+        if positive:
+            parts[min(positive, key=lambda i: (counts[i], -i))] = False
+    return show_place, show_work, parts
+
+
 def release_sites(
-    sites: pd.DataFrame, release: str, settings: Settings | None = None
+    sites: pd.DataFrame,
+    release: str,
+    settings: Settings | None = None,
+    *,
+    units: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Sites as they may be shown at a release level.
 
-    For ``police`` and ``public``: ``n_covered`` (and ``marginal_cases``, ``n_workplace``,
-    ``n_accident``) below *k* become ``少于k起``; such a site's ``peak_hours`` and
-    ``circumstances`` are blanked (with one or two cases they describe individual
-    accidents), and every other site's ``circumstances`` is written again without the parts
-    whose count, or the count of the rest, is below *k* (withheld when the frame lacks those
-    counts); a campaign site's ``reaches`` is
-    rewritten with the same suppression (and, for ``public``, without enterprise names); the
-    internal columns (covered unit ids, rules, candidate id, the enterprise tuples, the
-    counts behind ``circumstances``) are dropped.
+    For ``police`` and ``public`` (:mod:`trafficprev.disclosure`):
+
+    * ``n_covered`` below *k* becomes ``少于k起``, and the site loses its ``peak_hours`` and
+      ``circumstances`` (with one or two cases they describe individual accidents);
+    * a sign site's ``n_covered`` is hidden (``k起及以上``) when it differs by 1 … k−1 from
+      any combination of the counts of the units it covers, as the same release shows them
+      (`units`; without `units` it cannot be checked and is hidden), or from an earlier
+      site's over the same or nested units (relations b);
+    * a campaign site's cases by accident place (in ``reaches``) and by workplace are hidden
+      when the atoms they determine with ``n_covered`` are 1 … k−1, and each listed
+      enterprise's count obeys relation (a) within the cases by workplace (key enterprises'
+      counts are written ``k起及以上``/``少于k起``: their totals are in the 重点企业 sheet);
+      ``reaches`` names no enterprise at ``public``;
+    * ``marginal_cases`` shows only where ``n_covered − marginal_cases`` is 0 or at least *k*;
+    * ``circumstances`` is written again from its counts with every part whose count, or the
+      count of the rest, is 1 … k−1 left out (withheld when the frame lacks those counts);
+      where ``n_covered`` is hidden, without numbers (``电动自行车与小型汽车最多``);
+    * ``peak_hours`` shows only where the frame says how many cases its window holds
+      (``peak_n``) and that is at least *k*; never ``样本不足（n=…）``;
+    * the internal columns (covered unit ids, rules, candidate id, the enterprise tuples, the
+      counts behind ``circumstances``, ``peak_n``) are dropped.
+
     ``internal`` returns the frame unchanged.
 
     Parameters
@@ -83,11 +231,14 @@ def release_sites(
         ``internal``, ``police`` or ``public``.
     settings
         ``k_police`` / ``k_public``.
+    units
+        The hotspot units (``unit_id``, ``n_cases``) whose counts the same release shows
+        (the hotspot and sign maps): a sign's ``n_covered`` is checked against them.
 
     Returns
     -------
     pandas.DataFrame
-        A copy.
+        A copy; count columns as text (``"12"``, ``"少于3起"``, ``"3起及以上"``).
     """
     k = k_of(release, settings)
     out = sites.copy()
@@ -95,36 +246,107 @@ def release_sites(
         return out
     from ..sites._signs import CIRCUMSTANCE_COLUMNS, circumstances_text
 
-    n = pd.to_numeric(out["n_covered"], errors="coerce").fillna(0).astype(int)
-    small = n < k
+    n = pd.to_numeric(out["n_covered"], errors="coerce").fillna(0).astype(int).to_numpy()
+    small = np.array([disclosure.is_small(v, k) for v in n], dtype=bool)
+    hidden = np.zeros(len(out), dtype=bool)  # secondary suppression of n_covered
+    if "unit_ids" in out:
+        hidden = _sign_totals_hidden(out, n, k, units)
+    campaign = all(c in out for c in ("top_enterprises", "n_workplace", "n_accident"))
+    if campaign:
+        names = release != "public"
+        decided = [_campaign_counts(row, k, names) for row in out.itertuples(index=False)]
+        radius = (settings or Settings()).campaign_radius_m
+        if "reaches" in out:
+            out["reaches"] = [
+                _reaches(
+                    tuple(row.top_enterprises) if names else (),
+                    int(row.n_enterprises),
+                    _cases_text(row.n_accident, k, hidden=not place),
+                    radius,
+                    k,
+                    parts,
+                    names=names,
+                )
+                for row, (place, _, parts) in zip(out.itertuples(index=False), decided, strict=True)
+            ]
+        out["n_accident"] = [
+            disclosure.count_text(v, k, hidden=not place)
+            for v, (place, _, _) in zip(out["n_accident"], decided, strict=True)
+        ]
+        out["n_workplace"] = [
+            disclosure.count_text(v, k, hidden=not work)
+            for v, (_, work, _) in zip(out["n_workplace"], decided, strict=True)
+        ]
     if "circumstances" in out and all(c in out for c in CIRCUMSTANCE_COLUMNS):
         # written again from its counts: a part whose count (or the rest) is below k goes
+        rows = out[list(CIRCUMSTANCE_COLUMNS)].itertuples(index=False)
         out["circumstances"] = [
-            circumstances_text(int(total), *row, k=k)
-            for total, row in zip(
-                n, out[list(CIRCUMSTANCE_COLUMNS)].itertuples(index=False), strict=True
-            )
+            _circumstances_words(int(total), *row, k=k)
+            if hide
+            else circumstances_text(int(total), *row, k=k)
+            for total, hide, row in zip(n, hidden, rows, strict=True)
         ]
     elif "circumstances" in out:
         out["circumstances"] = ""  # no counts to check them against (an older frame): withheld
+    if "peak_hours" in out:
+        if "peak_n" in out:
+            keep = np.array([disclosure.peak_shown(v, k) for v in out["peak_n"]], dtype=bool)
+        else:
+            keep = np.zeros(len(out), dtype=bool)  # nothing says how many cases: withheld
+        text = out["peak_hours"].fillna("").astype(str)
+        keep &= ~text.str.contains("n=", regex=False).to_numpy()
+        out["peak_hours"] = text.where(keep, "")
     for col in ("peak_hours", "circumstances"):
         if col in out:
             out[col] = out[col].where(~small, "")
-    if "top_enterprises" in out and "reaches" in out:
-        from ..sites._campaign import reaches_text
-
-        radius = (settings or Settings()).campaign_radius_m
-        out["reaches"] = [
-            reaches_text(top, n_ent, n_acc, radius, k, names=release != "public")
-            for top, n_ent, n_acc in zip(
-                out["top_enterprises"], out["n_enterprises"], out["n_accident"], strict=True
+    if "marginal_cases" in out:
+        marginal = pd.to_numeric(out["marginal_cases"], errors="coerce").fillna(0).astype(int)
+        out["marginal_cases"] = [
+            disclosure.count_text(
+                m, k, hidden=bool(h) or not disclosure.parts_shown(total, [m], k)[0]
             )
+            if m <= total
+            else disclosure.count_text(m, k, hidden=True)
+            for total, m, h in zip(n, marginal, hidden, strict=True)
         ]
-    for col in ("n_covered", "marginal_cases", "n_workplace", "n_accident"):
-        if col in out:
-            out[col] = suppress_counts(out[col], k).to_numpy()
-    drop = ("unit_ids", "rules", "candidate", "top_enterprises", *CIRCUMSTANCE_COLUMNS)
+    out["n_covered"] = [
+        disclosure.count_text(v, k, hidden=bool(h)) for v, h in zip(n, hidden, strict=True)
+    ]
+    drop = ("unit_ids", "rules", "candidate", "top_enterprises", "peak_n", *CIRCUMSTANCE_COLUMNS)
     return out.drop(columns=[c for c in drop if c in out])
+
+
+def _sign_totals_hidden(
+    sites: pd.DataFrame, n: np.ndarray, k: int, units: pd.DataFrame | None
+) -> np.ndarray:
+    """Which sign sites' ``n_covered`` secondary suppression hides (relations b)."""
+    joined = sites["unit_ids"].fillna("").astype(str).tolist()
+    if units is None:
+        # the covered units' counts cannot be checked: every covering count is hidden
+        return np.array([bool(j) and not disclosure.is_small(v, k) and v > 0
+                         for j, v in zip(joined, n, strict=True)], dtype=bool)  # fmt: skip
+    counts = pd.Series(
+        pd.to_numeric(units["n_cases"], errors="coerce").fillna(0).astype(int).to_numpy(),
+        index=units["unit_id"].astype(str).to_numpy(),
+    )
+    counts = counts[~counts.index.duplicated()]
+    known = frozenset(counts.index)
+    ok, members = [], []
+    for text, total in zip(joined, n, strict=True):
+        ids = split_unit_ids(text, known)
+        if ids is None:  # units of another network: cannot be checked
+            ok.append(False)
+            members.append(frozenset())
+            continue
+        ok.append(disclosure.sum_shown(int(total), counts.loc[ids].tolist(), k))
+        members.append(frozenset(ids))
+    primary = [not disclosure.is_small(v, k) for v in n]
+    shown = disclosure.nested_shown(
+        [int(v) for v in n], members, [a and b for a, b in zip(ok, primary, strict=True)], k
+    )
+    return np.array(
+        [p and not s and v > 0 for p, s, v in zip(primary, shown, n, strict=True)], dtype=bool
+    )
 
 
 def release_enterprises(
@@ -132,10 +354,13 @@ def release_enterprises(
 ) -> pd.DataFrame:
     """Key enterprises as they may be shown at a release level.
 
-    For ``police`` and ``public``: ``n_cases`` below *k* becomes ``少于k起``, such an
-    enterprise's rates are blanked (with the insured headcount beside them they give the
-    count away), and ``reason`` is rewritten by :func:`~trafficprev.groups.key_reasons` with
-    every count below *k* suppressed. ``internal`` returns the frame unchanged.
+    For ``police`` and ``public``: an enterprise with 1 … k−1 cases is not listed at all (its
+    rate beside its headcount, or the statement that it exceeds a control limit, would give
+    its count away; domain.md §3.4: enterprise counts are shared only where they are at
+    least *k*); it stays in the internal outputs. The others keep their counts and rates;
+    ``reason`` is rewritten by :func:`~trafficprev.groups.key_reasons`, whose counts obey
+    :mod:`trafficprev.disclosure` (recent and earlier cases are parts of the total).
+    ``internal`` returns the frame unchanged.
 
     Parameters
     ----------
@@ -149,7 +374,8 @@ def release_enterprises(
     Returns
     -------
     pandas.DataFrame
-        A copy (``attrs`` kept).
+        A copy of the rows that may be listed, with `key`'s index labels (``attrs`` kept);
+        select the key list with the returned frame's own ``key`` column.
     """
     from ..groups import key_reasons
 
@@ -158,11 +384,10 @@ def release_enterprises(
     if release == "internal" or out.empty:
         return out
     n = pd.to_numeric(out["n_cases"], errors="coerce").fillna(0)
-    small = (n > 0) & (n < k)  # 0 cases is shown as 0, with its rate of 0
+    small = (n > 0) & (n < k)
+    out = out.loc[~small.to_numpy()].copy()
+    out.attrs = dict(key.attrs)  # the overall rate and the list length, for the reasons
     if "reason" in out:
-        out["reason"] = key_reasons(key, k).to_numpy()
-    for col in ("rate_per_1000", "eb_rate_per_1000", "eb_excess", "excess", "expected"):
-        if col in out:
-            out[col] = pd.to_numeric(out[col], errors="coerce").where(~small)
+        out["reason"] = key_reasons(out, k).to_numpy()
     out["n_cases"] = suppress_counts(out["n_cases"], k).to_numpy()
     return out

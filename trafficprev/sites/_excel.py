@@ -1,12 +1,14 @@
 """The Excel list of recommended sites for the traffic police (``sites.xlsx``).
 
-Three sheets, in this order:
+Up to three sheets, in this order:
 
 ``建议点位``
     one row per recommended site (warning-sign sites and campaign sites), with the road, the
     position in words, the cases it covers, WGS-84 and GCJ-02 (Amap/Tencent) coordinates;
 ``重点企业``
-    the key enterprises (counts and rates; the caller decides what may be shared);
+    the key enterprises (counts and rates; the caller decides what may be shared); left out
+    when there is no enterprise to list (e.g. at the ``public`` release level, or at
+    ``police`` when none has at least *k* cases);
 ``说明``
     free notes: quarter, data source, coordinate systems, generator, release level, small-count
     suppression.
@@ -42,7 +44,7 @@ from ..privacy import neutralize_formula
 
 __all__ = ["SHEETS", "neutralize", "read_back", "write_sites_xlsx"]
 
-#: Sheet names, in workbook order.
+#: Sheet names, in workbook order (重点企业 only when there are enterprises to list).
 SHEETS: tuple[str, str, str] = ("建议点位", "重点企业", "说明")
 
 _COORD = "0.000000"
@@ -241,14 +243,8 @@ def _site_table(sites: pd.DataFrame) -> tuple[list[str], list[str | None], list[
 
 
 def _enterprise_table(
-    enterprises: pd.DataFrame | None,
+    enterprises: pd.DataFrame,
 ) -> tuple[list[str], list[str | None], list[list[object]]]:
-    if enterprises is None:
-        return (
-            [h for _, h, _, _ in _ENTERPRISE_COLUMNS],
-            [f for *_, f, _ in _ENTERPRISE_COLUMNS],
-            [],
-        )
     frame = enterprises.reset_index(drop=True)
     used = [(col, head, fmt) for col, head, fmt, _ in _ENTERPRISE_COLUMNS if col in frame.columns]
     columns = [frame[col].tolist() for col, _, _ in used]
@@ -305,7 +301,7 @@ def write_sites_xlsx(
     *,
     notes: Iterable[tuple[object, object]],
 ) -> Path:
-    """Write the police workbook ``sites.xlsx`` (sheets 建议点位, 重点企业, 说明).
+    """Write the police workbook ``sites.xlsx`` (sheets 建议点位, 重点企业 when given, 说明).
 
     Parameters
     ----------
@@ -322,7 +318,8 @@ def write_sites_xlsx(
     enterprises
         Key enterprises, in rank order. Required: ``rank``, ``name``, ``n_cases``; optional:
         ``credit_code``, ``insured``, ``rate_per_1000``, ``eb_rate_per_1000``, ``reason``. ``None``
-        writes the sheet with its header only (e.g. for a release level that shares none).
+        or an empty frame leaves the 重点企业 sheet out altogether (a release level that
+        shares none, or no enterprise to list).
     notes
         ``(item, text)`` pairs for the 说明 sheet (columns 项目 / 说明), e.g. 季度, 数据来源,
         坐标系说明, 生成工具, 发布级别, 小数字抑制.
@@ -367,7 +364,8 @@ def write_sites_xlsx(
     ws = wb.active
     ws.title = SHEETS[0]
     _write_sheet(ws, *_site_table(sites))
-    _write_sheet(wb.create_sheet(SHEETS[1]), *_enterprise_table(enterprises))
+    if enterprises is not None and len(enterprises):
+        _write_sheet(wb.create_sheet(SHEETS[1]), *_enterprise_table(enterprises))
     _write_sheet(wb.create_sheet(SHEETS[2]), ["项目", "说明"], [None, None], note_rows)
 
     props = wb.properties
@@ -389,6 +387,7 @@ def read_back(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict of str to pandas.DataFrame
-        Sheet name -> table (first row as header, ``dtype=str``), in workbook order.
+        Sheet name -> table (first row as header, ``dtype=str``), in workbook order (a
+        workbook without enterprises has no 重点企业).
     """
     return pd.read_excel(Path(path), sheet_name=None, engine="calamine", dtype=str)

@@ -415,6 +415,8 @@ def choose_sign_sites(
         (its id in :func:`sign_candidates`; ``E…`` for existing signs), ``n_covered``
         (cases), ``weighted_covered``,
         ``marginal_cases`` (covered by no site before it in the list), ``peak_hours``,
+        ``peak_n`` (the covered cases in that peak window, for
+        :func:`~trafficprev.maps.release_sites` to show it only when it holds at least *k*),
         ``circumstances``, ``signs``, ``facilities``, ``rules``, ``unit_ids`` (covered units,
         ``|``-joined), ``lon``, ``lat``, ``lon_gcj02``, ``lat_gcj02``, and the counts
         behind ``circumstances`` (:data:`CIRCUMSTANCE_COLUMNS`, for
@@ -456,7 +458,7 @@ def choose_sign_sites(
     conflicts = _conflicts(cand, settings.sign_spacing_m)
     cols = ["site_id", "kind", "existing", "road", "cross_road", "position_text", "facing",
             "target", "candidate", "n_covered", "weighted_covered", "marginal_cases", "peak_hours",
-            "circumstances", "signs", "facilities", "rules", "unit_ids", "lon", "lat",
+            "peak_n", "circumstances", "signs", "facilities", "rules", "unit_ids", "lon", "lat",
             "lon_gcj02", "lat_gcj02", *CIRCUMSTANCE_COLUMNS]  # fmt: skip
     if len(cand) == 0 or (settings.sign_count == 0 and not len(fixed)):
         out = pd.DataFrame(columns=cols)
@@ -502,7 +504,9 @@ def choose_sign_sites(
         signs, facilities, fired = suggest_signs(
             covered, at_intersection=bool(at_inter), near_school=near_school, rural=rural
         )
-        peak = circular_summary(covered, min_n=3)["peak_text"].iloc[0] if len(covered) else ""
+        summary = circular_summary(covered, min_n=3) if len(covered) else None
+        peak = summary["peak_text"].iloc[0] if summary is not None else ""
+        peak_n = float(summary["peak_n"].iloc[0]) if summary is not None else np.nan
         cross, text = _position_text(c, ref, junction_names)
         main = _main_circumstances(covered)
         rows.append(
@@ -521,6 +525,7 @@ def choose_sign_sites(
                 "weighted_covered": float(w[hit].sum()),
                 "marginal_cases": marginal,
                 "peak_hours": peak,
+                "peak_n": peak_n,
                 "circumstances": circumstances_text(int(hit.sum()), **main),
                 "signs": "、".join(signs),
                 "facilities": "、".join(facilities),
