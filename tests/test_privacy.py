@@ -88,6 +88,24 @@ def test_personal_values(make_valid_id):
     assert not looks_personal_values(pd.Series(["人民路与建设路交叉口", "2024-03-05"]))
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["座机（0736）7654321", "联系电话：7654321", "手机139-0736-1234", "+86 139 0736 1234"],
+)
+def test_personal_values_use_the_one_set_of_shapes(value):
+    """Intake's check of unknown columns sees what the redactor and the scanner see."""
+    assert looks_personal_values(pd.Series(["", value]))
+
+
+@pytest.mark.parametrize(
+    "value", ["111.13907361234", "111.07361234567", "marker_c13907361234a", "ID:x13907361234"]
+)
+def test_personal_values_ignore_digits_inside_other_numbers(value):
+    """Digits inside coordinates and hex ids are not personal (the old patterns took them for
+    phones, and moved such a column to the protected table)."""
+    assert not looks_personal_values(pd.Series([value]))
+
+
 def test_formula_neutralisation():
     for bad in ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\t=1"]:
         assert neutralize_formula(bad) == "'" + bad

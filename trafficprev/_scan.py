@@ -1,26 +1,35 @@
 """Privacy scanner for outputs that leave the centre (police and public releases).
 
 :func:`scan_outputs` looks through the files of a release for Chinese resident ID numbers,
-mobile phone numbers, work-injury decision numbers and any value the caller forbids (worker
-names, ID numbers, phones and decision numbers taken from the input, see
-:func:`forbidden_values`). It reads text files (HTML, JS, JSON, GeoJSON, CSV, TXT, Markdown),
-Excel workbooks (every cell of every sheet, sheet names, comments and document properties) and
-GeoPackages (every column of every layer, and the column names). Text is also scanned after
-HTML-entity decoding and after JSON ``\\uXXXX`` decoding, because folium writes Chinese as
-``\\uXXXX`` inside GeoJSON.
+mobile and landline phone numbers, work-injury decision numbers (the shapes of
+:func:`trafficprev.privacy.find_shapes`, the one set of patterns the redactor uses too) and
+any value the caller forbids (worker names, ID numbers, phones and decision numbers taken from
+the input, see :func:`forbidden_values` and :func:`trafficprev.privacy.personal_values`). It
+reads text files (HTML, JS, JSON, GeoJSON, CSV, TXT, Markdown), Excel workbooks (every cell of
+every sheet, sheet names, comments and document properties) and GeoPackages (every column of
+every layer, and the column names). Text is also scanned after HTML-entity decoding and after
+JSON ``\\uXXXX`` decoding, because folium writes Chinese as ``\\uXXXX`` inside GeoJSON. A
+finding in a map names its field: the GeoJSON property, popup row or tooltip, and the layer.
+
+:func:`check_shared_outputs` is the run's fail-closed gate: it scans the shared files of a
+run folder and raises :class:`~trafficprev._errors.PersonalDataError` (one line: file,
+field, kind) on any finding.
 
 All detection is regular expressions over whole texts (cells and table columns are joined
-first), so a 10 MB HTML map is scanned in seconds without per-character Python loops.
+first) and set lookups, so a 10 MB HTML map is scanned in seconds without per-character
+Python loops, however many values are forbidden.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import html
+import json
 import os
 import re
-import unicodedata
+import time
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable
@@ -30,43 +39,31 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["KINDS", "forbidden_values", "mask", "scan_outputs"]
+from ._errors import PersonalDataError
+from .privacy import PersonalValues, find_shapes, fold_width, personal_values
+
+__all__ = [
+    "KINDS",
+    "SHARED_OUTPUTS",
+    "check_shared_outputs",
+    "forbidden_values",
+    "mask",
+    "scan_outputs",
+]
 
 #: Kinds a finding can have (``not_scanned`` marks files the scanner cannot read).
 KINDS: tuple[str, ...] = ("id_number", "phone", "decision_no", "name", "not_scanned")
+#: The files of a run folder that leave the centre (checked by :func:`check_shared_outputs`).
+SHARED_OUTPUTS: tuple[str, ...] = ("sites.xlsx", "sites.gpkg", "maps/*.html")
 
-_COLUMNS = ["file", "where", "kind", "match"]
+_COLUMNS = ["file", "where", "field", "kind", "match"]
 _TEXT_SUFFIXES = {
     *(".html", ".htm", ".js", ".json", ".geojson", ".csv", ".txt", ".md"),
     *(".tsv", ".xml", ".svg", ".kml"),
 }
+_HTML_SUFFIXES = {".html", ".htm"}
 _SKIPPED_SUFFIXES = {".png", ".pdf"}
-
-# Framing: no ASCII letter or digit on either side (so digits inside hex ids, credit codes or
-# longer numbers never match), and not the fraction of a decimal number (111.13912345678).
-# The patterns start with a character class and check the left frame with a lookbehind that
-# spans that first character, so the regex engine can skip ahead to candidate characters.
-_PRE1 = r"(?<![0-9A-Za-z].)(?<!\d\..)"  # placed after the first character of a match
-_POST = r"(?![0-9A-Za-z])(?!\.\d)"
-_DATE8 = r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-_DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-_ID_RE = re.compile(rf"[1-9]{_PRE1}\d{{5}}(?:{_DATE8}\d{{3}}[\dXx]|{_DATE6}\d{{3}}){_POST}")
-_PHONE_TAIL = r"[- ]?\d{4}[- ]?\d{4}"
-_PHONE_RE = re.compile(
-    rf"\+86[- ]?(?:1[3-9]\d|100){_PHONE_TAIL}{_POST}"
-    rf"|8{_PRE1}6[- ]?(?:1[3-9]\d|100){_PHONE_TAIL}{_POST}"
-    rf"|1{_PRE1}(?:[3-9]\d|00){_PHONE_TAIL}{_POST}"
-)
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_DECISION_CORE = (
-    rf"(?:认|工伤|人社)[{_CJK}]{{0,6}}"
-    r"(?:[〔\[［（(【]\s{0,2}(?:19|20)\d{2}\s{0,2}[〕\]］）)】]\s{0,2}第?|第)"
-    r"\s{0,2}\d{1,6}\s{0,2}号"
-)
-_DECISION_RE = re.compile(_DECISION_CORE)
-_DECISION_FULL = re.compile(rf"[{_CJK}]{{0,4}}{_DECISION_CORE}")
-_DECISION_HEAD = re.compile(rf"(?:(?!号)[{_CJK}]){{1,3}}\Z")  # 示, 常德市 … before 人社
-_CJK_RUN = re.compile(rf"[{_CJK}]")
+_SHAPES = {"id_number", "phone", "decision_no"}  # shapes the scanner reports (not plates)
 _JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}(?:\\u[0-9a-fA-F]{4})*")
 # runs of the entities html.unescape decodes (its pattern, CPython Lib/html/__init__.py)
 _ENTITY = r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)"
@@ -96,91 +93,17 @@ def mask(value: str) -> str:
 # --------------------------------------------------------------------------- forbidden values
 
 
-def _classify(value: str) -> tuple[str, str] | None:
-    """(kind, search form) of a forbidden value, or None when it is too vague to search."""
-    text = unicodedata.normalize("NFKC", value).strip()
-    compact = re.sub(r"[\s\-]", "", text)
-    compact = re.sub(r"\.0$", "", compact)  # a phone read as a float
-    if re.fullmatch(r"\+?\d{6,}[\dXx]?", compact):
-        digits = compact.lstrip("+").upper()
-        if re.fullmatch(r"\d{17}[\dX]|\d{15}", digits):
-            return "id_number", digits
-        return "phone", digits
-    if _DECISION_FULL.fullmatch(text) or (
-        re.search(r"\d", text) and text.endswith("号") and len(_CJK_RUN.findall(text)) >= 2
-    ):
-        return "decision_no", text
-    if len(_CJK_RUN.findall(text)) >= 2:
-        return "name", text
-    return None
-
-
-@dataclass(frozen=True)
-class _Forbidden:
-    digits: dict[str, str]  # digit token -> kind
-    digit_token: re.Pattern[str] | None  # framed digit runs of the lengths in `digits`
-    literal: re.Pattern[str] | None  # trie of names and decision numbers
-    literal_kind: dict[str, str]
-    longest: int  # length of the longest forbidden value
-
-
-def _trie_pattern(words: Iterable[str]) -> str:
-    """A regex alternation of `words` factored as a trie (fast to match, longest first).
-
-    A word that starts (ends) with an ASCII letter or digit must not be preceded (followed) by
-    one, so a name such as ``测试甲一2`` does not match inside ``测试甲一26``.
-    """
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def build(node: dict, last: str) -> str:
-        alts = [re.escape(ch) + build(child, ch) for ch, child in sorted(node.items()) if ch]
-        if "" in node:
-            alts.append(r"(?![0-9A-Za-z])" if last.isascii() and last.isalnum() else "")
-        if len(alts) == 1:
-            return alts[0]
-        return "(?:" + "|".join(alts) + ")"
-
-    alts = []
-    for ch, child in sorted(trie.items()):
-        if not ch:
-            continue
-        frame = r"(?<![0-9A-Za-z].)" if ch.isascii() and ch.isalnum() else ""
-        alts.append(re.escape(ch) + frame + build(child, ch))
-    return "|".join(alts)
-
-
-def _prepare_forbidden(forbidden: Iterable[str], kinds: set[str]) -> _Forbidden:
-    digits: dict[str, str] = {}
-    literal_kind: dict[str, str] = {}
-    for value in forbidden:
-        if value is None or not isinstance(value, str):
-            continue
-        found = _classify(value)
-        if found is None or found[0] not in kinds:
-            continue
-        kind, form = found
-        if kind in ("id_number", "phone"):
-            digits[form] = kind
-            if kind == "phone" and form.startswith("86") and len(form) == 13:
-                digits[form[2:]] = kind
-        else:
-            literal_kind[form] = kind
-            literal_kind.setdefault(value.strip(), kind)
-    literal = None
-    if literal_kind:
-        literal = re.compile(_trie_pattern(sorted(literal_kind)))
-    token = None
-    if digits:
-        lengths = [len(d.rstrip("X")) for d in digits]
-        lo, hi = min(lengths) - 1, max(lengths) - 1
-        token = re.compile(rf"\d{_PRE1}\d{{{lo},{hi}}}[Xx]?{_POST}")
-    longest = max(map(len, [*digits, *literal_kind]), default=0)
-    return _Forbidden(digits, token, literal, literal_kind, longest)
+def _prepare_forbidden(forbidden: Iterable[str] | PersonalValues, kinds: set[str]):
+    """`forbidden` as :class:`~trafficprev.privacy.PersonalValues` of the wanted kinds."""
+    wanted = kinds & {"id_number", "phone", "decision_no", "name"}
+    if isinstance(forbidden, PersonalValues):
+        if forbidden.kinds <= wanted:
+            return forbidden
+        return PersonalValues(
+            {d: k for d, k in forbidden.digits.items() if k in wanted},
+            {w: k for w, k in forbidden.words.items() if k in wanted},
+        )
+    return PersonalValues.of(forbidden, wanted)
 
 
 def forbidden_values(protected: pd.DataFrame, cases: pd.DataFrame) -> list[str]:
@@ -299,44 +222,152 @@ def _variants(text: str) -> list[tuple[str, str, list[_Map]]]:
     return out
 
 
+# --------------------------------------------------------------------------- fields in HTML
+
+_JSON_KEY_BEFORE = re.compile(r'"((?:[^"\\\n]|\\.){1,80})"\s*:\s*\Z')
+_TH_OPEN = ("<th>", "&lt;th&gt;", "&amp;lt;th&amp;gt;")  # folium popups: plain or escaped
+_TH_CELL = re.compile(
+    r"(?:<th>|&lt;th&gt;|&amp;lt;th&amp;gt;)([^<&]{1,40})(?:</th>|&lt;/th&gt;|&amp;lt;/th&amp;gt;)"
+    r"\s*(?:<td>|&lt;td&gt;|&amp;lt;td&amp;gt;)"
+)
+_CELL_END = ("</td>", "&lt;/td&gt;", "&amp;lt;/td&amp;gt;")
+_TAG = re.compile(r"<([a-zA-Z][\w-]*)[^<>]*>[^<>]*\Z")
+_IDENT_END = re.compile(r"(\w+)\Z")
+# (literal, which identifier is the child): every pattern starts with a literal, which the
+# regex engine finds fast; the identifier before it is read back from there
+_DECLARE = re.compile(r"var (\w+) = |_add\(")
+_ADD_TO = re.compile(r"\.addTo\((\w+)\)")
+_CONTENT = re.compile(r"\.setContent\((\w+)\)")  # popup.setContent(content)
+_BOUND = re.compile(r"\.bind(?:Popup|Tooltip)\((\w+)\)")  # owner.bindPopup(popup)
+_OVERLAY = re.compile(r'"((?:[^"\\\n]|\\.){1,200})"\s*:\s*(\w+),')
+_WINDOW = 2000
+
+
+def _json_text(raw: str) -> str:
+    try:
+        return str(json.loads(f'"{raw}"'))
+    except ValueError:
+        return raw
+
+
+def _ident_before(text: str, end: int) -> str | None:
+    """The identifier that ends at `end` (``marker_0006`` of ``marker_0006.addTo(…)``)."""
+    m = _IDENT_END.search(text, max(0, end - 100), end)
+    return m.group(1) if m else None
+
+
+class _HtmlFields:
+    """Which field of a folium map a character position lies in (for one-line messages)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.declared: list[tuple[int, str]] = []
+        for m in _DECLARE.finditer(text):
+            name = m.group(1) or _ident_before(text, m.start())
+            if name:
+                self.declared.append((m.start(), name))
+        self.starts = [p for p, _ in self.declared]
+        self.parent: dict[str, str] = {}  # child -> what it is added or bound to
+        for m in _ADD_TO.finditer(text):
+            child = _ident_before(text, m.start())
+            if child is None and text[max(0, m.start() - 1)] in ")\n ":  # L.marker(…).addTo(…)
+                child = self._declared_before(m.start())
+            if child:
+                self.parent.setdefault(child, m.group(1))
+        for pattern in (_CONTENT, _BOUND):
+            for m in pattern.finditer(text):
+                owner = _ident_before(text, m.start())
+                if owner:
+                    self.parent.setdefault(m.group(1), owner)
+        self.layer: dict[str, str] = {}
+        for block in re.finditer(r"overlays\s*:\s*\{([^{}]*)\}", text):
+            for m in _OVERLAY.finditer(block.group(1)):
+                self.layer.setdefault(m.group(2), _json_text(m.group(1)))
+
+    def _owner(self, var: str) -> str:
+        """`var` with the map layer it ends up in, when the layer control names one."""
+        seen = var
+        for _ in range(6):
+            if seen in self.layer:
+                return f"{var} (layer {self.layer[seen]})"
+            if seen not in self.parent:
+                break
+            seen = self.parent[seen]
+        return var
+
+    def _declared_before(self, pos: int) -> str | None:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return self.declared[i][1] if i >= 0 else None
+
+    def _of(self, what: str, pos: int) -> str:
+        var = self._declared_before(pos)
+        return f"{what} of {self._owner(var)}" if var else what
+
+    def __call__(self, pos: int) -> str:
+        """`pos`'s field: ``popup field 名称 of html_…``, ``tooltip of marker_…``,
+        ``property name of geo_json_…`` (each with its layer), or ``element <div>``."""
+        text = self.text
+        lo = max(0, pos - _WINDOW)
+        th = max(text.rfind(t, lo, pos) for t in _TH_OPEN)
+        if th >= 0 and not any(text.find(e, th, pos) >= 0 for e in _CELL_END):
+            cell = _TH_CELL.match(text, th)
+            if cell is not None:
+                return self._of(f"popup field {cell.group(1).strip()}", pos)
+        tip = text.rfind(".bindTooltip(", lo, pos)
+        if tip >= 0:
+            opened = text.find("`", tip, pos)
+            if opened >= 0 and text.find("`", opened + 1, pos) < 0:
+                owner = _ident_before(text, tip)
+                return f"tooltip of {self._owner(owner)}" if owner else "tooltip"
+        window = text[lo:pos]
+        quote = _open_quote(window)
+        if quote is not None:
+            key = _JSON_KEY_BEFORE.search(window, max(0, quote - 120), quote)
+            if key is not None:
+                return self._of(f"property {_json_text(key.group(1))}", pos)
+        start = window.rfind("<")
+        while start > 0 and window[start + 1 : start + 2] == "/":
+            start = window.rfind("<", 0, start)
+        tag = _TAG.match(window, start) if start >= 0 else None
+        if tag is not None:
+            return f"element <{tag.group(1)}>"
+        return ""
+
+
+def _open_quote(window: str) -> int | None:
+    """Position of the last unescaped ``"`` of `window`: the one that opens the JSON string
+    the end of `window` lies in, when it is preceded by ``"key":`` (the caller checks)."""
+    i = len(window)
+    while True:
+        i = window.rfind('"', 0, i)
+        if i < 0:
+            return None
+        backslashes = len(window[:i]) - len(window[:i].rstrip("\\"))
+        if backslashes % 2 == 0:
+            return i
+
+
 # --------------------------------------------------------------------------- detection
 
 
 def _find(
-    text: str, kinds: set[str], forbidden: _Forbidden, pos: int = 0, endpos: int | None = None
+    text: str,
+    kinds: set[str],
+    forbidden: PersonalValues,
+    pos: int = 0,
+    endpos: int | None = None,
 ) -> list[tuple[int, str, str]]:
-    """(start, kind, matched text) of every finding in ``text[pos:endpos]``.
+    """(start, kind, matched text) of every finding in ``text[pos:endpos]`` (folded text).
 
     Lookbehinds see the text before `pos`; the text is treated as ending at `endpos`.
     """
-    end = len(text) if endpos is None else endpos
-    hits: list[tuple[int, str, str]] = []
-    if "id_number" in kinds:
-        hits += [(m.start(), "id_number", m.group(0)) for m in _ID_RE.finditer(text, pos, end)]
-    if "phone" in kinds:
-        hits += [(m.start(), "phone", m.group(0)) for m in _PHONE_RE.finditer(text, pos, end)]
-    if "decision_no" in kinds:
-        for m in _DECISION_RE.finditer(text, pos, end):
-            start = m.start()
-            head = _DECISION_HEAD.search(text, max(0, start - 3), start)
-            if head is not None:
-                start = head.start()
-            hits.append((start, "decision_no", text[start : m.end()]))
-    if forbidden.digit_token is not None:
-        for m in forbidden.digit_token.finditer(text, pos, end):
-            kind = forbidden.digits.get(m.group(0).upper())
-            if kind is not None:
-                hits.append((m.start(), kind, m.group(0)))
-    if forbidden.literal is not None:
-        for m in forbidden.literal.finditer(text, pos, end):
-            kind = forbidden.literal_kind.get(m.group(0))
-            if kind is not None:
-                hits.append((m.start(), kind, m.group(0)))
-    return hits
+    spans = find_shapes(text, kinds & _SHAPES, pos, endpos, folded=True)
+    spans += forbidden.find(text, pos, endpos)
+    return [(start, kind, text[start:end]) for start, end, kind in spans]
 
 
 def _find_near_changes(
-    text: str, changes: _Map, kinds: set[str], forbidden: _Forbidden
+    text: str, changes: _Map, kinds: set[str], forbidden: PersonalValues
 ) -> list[tuple[int, str, str]]:
     """Findings of a decoded `text` that touch a decoded piece.
 
@@ -372,16 +403,18 @@ def _find_near_changes(
 
 
 def _scan_text(
-    text: str, kinds: set[str], forbidden: _Forbidden
+    text: str, kinds: set[str], forbidden: PersonalValues
 ) -> list[tuple[int, str, str, str]]:
     """Findings of `text` and its decoded variants as (original start, kind, match, label).
 
     A finding seen at the same original position with the same kind is reported once, under
-    the first variant that shows it (the original text first).
+    the first variant that shows it (the original text first). Every variant is searched
+    after :func:`~trafficprev.privacy.fold_width` (full-width digits as ASCII).
     """
     seen: set[tuple[int, str]] = set()
     out: list[tuple[int, str, str, str]] = []
     for label, variant, maps in _variants(text):
+        variant = fold_width(variant)
         if maps:
             hits = _find_near_changes(variant, maps[0], kinds, forbidden)
         else:
@@ -422,15 +455,23 @@ def _byte_offsets(text: str, positions: list[int], encoding: str, bom: int) -> l
     return out
 
 
-def _text_findings(
-    path: Path, kinds: set[str], forbidden: _Forbidden
-) -> list[tuple[str, str, str]]:
+_Row = tuple[str, str, str, str]  # where, field, kind, match
+
+
+def _text_findings(path: Path, kinds: set[str], forbidden: PersonalValues) -> list[_Row]:
     text, encoding, bom = _read_text(path)
     found = _scan_text(text, kinds, forbidden)
+    is_html = path.suffix.lower() in _HTML_SUFFIXES
+    fields = _HtmlFields(text) if is_html and found else None
     offsets = _byte_offsets(text, [f[0] for f in found], encoding, bom)
     rows = [
-        (f"byte {b}" + (f" ({label})" if label else ""), kind, match)
-        for b, (_, kind, match, label) in zip(offsets, found, strict=True)
+        (
+            f"byte {b}" + (f" ({label})" if label else ""),
+            fields(p) if fields is not None else "",
+            kind,
+            match,
+        )
+        for b, (p, kind, match, label) in zip(offsets, found, strict=True)
     ]
     # HTML popups embedded by folium as base64 data URIs
     embedded: list[tuple[int, list[tuple[int, str, str, str]]]] = []
@@ -443,17 +484,22 @@ def _text_findings(
         if found_inner:
             embedded.append((m.start(), found_inner))
     starts = _byte_offsets(text, [start for start, _ in embedded], encoding, bom)
-    for at, (_, found_inner) in zip(starts, embedded, strict=True):
+    for at, (start, found_inner) in zip(starts, embedded, strict=True):
+        owner = _HtmlFields(text)(start) if is_html else ""
         rows += [
-            (f"byte {at} (base64 data URI, char {p})", kind, match)
+            (f"byte {at} (base64 data URI, char {p})", f"popup {owner}".strip(), kind, match)
             for p, kind, match, _ in found_inner
         ]
     return rows
 
 
 def _joined_findings(
-    values: list[str], labels: list[str], kinds: set[str], forbidden: _Forbidden
-) -> list[tuple[str, str, str]]:
+    values: list[str],
+    labels: list[str],
+    fields: list[str],
+    kinds: set[str],
+    forbidden: PersonalValues,
+) -> list[_Row]:
     """Scan many short texts at once: join with NUL, map each finding back to its text."""
     if not values:
         return []
@@ -464,7 +510,7 @@ def _joined_findings(
         return []
     idx = np.searchsorted(starts, np.array([f[0] for f in found]), side="right") - 1
     return [
-        (labels[i] + (f" ({label})" if label else ""), kind, match)
+        (labels[i] + (f" ({label})" if label else ""), fields[i], kind, match)
         for i, (_, kind, match, label) in zip(idx.tolist(), found, strict=True)
     ]
 
@@ -479,13 +525,12 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _xlsx_findings(
-    path: Path, kinds: set[str], forbidden: _Forbidden
-) -> list[tuple[str, str, str]]:
+def _xlsx_findings(path: Path, kinds: set[str], forbidden: PersonalValues) -> list[_Row]:
     import openpyxl
 
     values: list[str] = []
     labels: list[str] = []
+    fields: list[str] = []
     with warnings.catch_warnings():  # openpyxl warns about extensions it does not read
         warnings.simplefilter("ignore", UserWarning)
         wb = openpyxl.load_workbook(path, read_only=False, data_only=False)
@@ -493,38 +538,58 @@ def _xlsx_findings(
         for ws in wb.worksheets:
             values.append(ws.title)
             labels.append(f"sheet name {ws.title}")
+            fields.append("sheet name")
+            header: dict[int, str] = {}
             for row in ws.iter_rows():
                 for cell in row:
                     text = _cell_text(cell.value)
+                    if cell.row == 1 and text:
+                        header[cell.column] = text
+                    field = (
+                        "column header"
+                        if cell.row == 1
+                        else f"column {header.get(cell.column, '')}"
+                    ).strip()
                     if text:
                         values.append(text)
                         labels.append(f"{ws.title}!{cell.coordinate}")
+                        fields.append(field)
                     if cell.comment is not None and cell.comment.text:
                         values.append(cell.comment.text)
                         labels.append(f"{ws.title}!{cell.coordinate} comment")
+                        fields.append(f"comment, {field}")
     finally:
         wb.close()
-    rows = _joined_findings(values, labels, kinds, forbidden)
+    rows = _joined_findings(values, labels, fields, kinds, forbidden)
     with zipfile.ZipFile(path) as zf:
         for name in sorted(n for n in zf.namelist() if n.startswith("docProps/")):
             text = zf.read(name).decode("utf-8", errors="replace")
             rows += [
-                (f"{name} char {p}" + (f" ({label})" if label else ""), kind, match)
+                (
+                    f"{name} char {p}" + (f" ({label})" if label else ""),
+                    "document properties",
+                    kind,
+                    match,
+                )
                 for p, kind, match, label in _scan_text(text, kinds, forbidden)
             ]
     return rows
 
 
-def _gpkg_findings(
-    path: Path, kinds: set[str], forbidden: _Forbidden
-) -> list[tuple[str, str, str]]:
+def _gpkg_findings(path: Path, kinds: set[str], forbidden: PersonalValues) -> list[_Row]:
     import pyogrio
 
-    rows: list[tuple[str, str, str]] = []
+    rows: list[_Row] = []
     for layer in pyogrio.list_layers(path)[:, 0].tolist():
         frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
         names = [str(c) for c in frame.columns]
-        rows += _joined_findings(names, [f"{layer}/column names"] * len(names), kinds, forbidden)
+        rows += _joined_findings(
+            names,
+            [f"{layer}/column names"] * len(names),
+            [f"layer {layer}, column names"] * len(names),
+            kinds,
+            forbidden,
+        )
         for col in frame.columns:
             series = frame[col]
             if pd.api.types.is_bool_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
@@ -536,7 +601,11 @@ def _gpkg_findings(
                 text = series[keep].astype(str)
             rowno = np.flatnonzero(keep)
             rows += _joined_findings(
-                text.tolist(), [f"{layer}/{col}/row {r}" for r in rowno], kinds, forbidden
+                text.tolist(),
+                [f"{layer}/{col}/row {r}" for r in rowno],
+                [f"layer {layer}, column {col}"] * len(rowno),
+                kinds,
+                forbidden,
             )
     return rows
 
@@ -559,7 +628,7 @@ def _expand(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) ->
 def scan_outputs(
     paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     *,
-    forbidden: Iterable[str] = (),
+    forbidden: Iterable[str] | PersonalValues = (),
     kinds: Iterable[str] | str = ("id_number", "phone", "decision_no", "name"),
 ) -> pd.DataFrame:
     """Look for personal data in output files before they are shared.
@@ -570,7 +639,8 @@ def scan_outputs(
         Files, or folders (scanned recursively, files in sorted order).
     forbidden
         Values that must not appear, e.g. :func:`forbidden_values` of the input: worker names,
-        ID numbers, phone numbers, decision numbers.
+        ID numbers, phone numbers, decision numbers; or those values already prepared as
+        :class:`~trafficprev.privacy.PersonalValues`.
     kinds
         Kinds to report among ``id_number``, ``phone``, ``decision_no`` and ``name``;
         ``not_scanned`` rows are always reported.
@@ -578,12 +648,17 @@ def scan_outputs(
     Returns
     -------
     pandas.DataFrame
-        Columns ``file``, ``where``, ``kind``, ``match``; one row per finding, empty when clean.
-        ``where`` is ``byte N`` for text files (the byte offset in the file, with the decoding
-        in brackets when the finding shows only after HTML-entity or ``\\uXXXX`` decoding),
-        ``Sheet!B7`` or ``docProps/core.xml char N`` for workbooks, ``layer/column/row N``
-        (0-based feature order) or ``layer/column names`` for GeoPackages. ``match`` is masked
-        by :func:`mask`.
+        Columns ``file``, ``where``, ``field``, ``kind``, ``match``; one row per finding,
+        empty when clean. ``where`` is ``byte N`` for text files (the byte offset in the file,
+        with the decoding in brackets when the finding shows only after HTML-entity or
+        ``\\uXXXX`` decoding), ``Sheet!B7`` or ``docProps/core.xml char N`` for workbooks,
+        ``layer/column/row N`` (0-based feature order) or ``layer/column names`` for
+        GeoPackages. ``field`` says what the place holds: in a map, the GeoJSON ``property``
+        (with the map variable and the layer the layer control names), the ``popup field``
+        (the row label of folium's popup table), the ``tooltip`` of a marker, or the HTML
+        ``element`` around it; in a workbook the column header (``column 位置描述``); in a
+        GeoPackage ``layer L, column C``; empty for other text files. ``match`` is masked by
+        :func:`mask`.
 
     Raises
     ------
@@ -594,39 +669,31 @@ def scan_outputs(
 
     Notes
     -----
-    Detectors (all framed: no ASCII letter or digit on either side, and not the fraction of a
-    decimal number, so coordinates such as ``111.6930822``, hex ids, credit codes such as
-    ``91439900MA4J58RQ5R`` and longer numbers never match):
-
-    - ``id_number``: 18 characters = 6 region digits (first not 0) + a birth date
-      ``YYYYMMDD`` (1900–2099, month 01–12, day 01–31) + 3 digits + digit or X, reported
-      whatever the check character (synthetic IDs fail it); 15-digit old IDs with a ``YYMMDD``
-      date.
-    - ``phone``: mainland mobiles ``1[3-9]`` + 9 digits and the demo's synthetic ``100`` + 8
-      digits, optionally ``+86``-prefixed and split by spaces or hyphens as 3-4-4.
-    - ``decision_no``: ``认``, ``工伤`` or ``人社`` (up to 4 CJK characters before it, up to 6
-      after) followed by a year in 〔〕, [], ［］, （）, () or 【】 and ``第?NNNN号``, or by
-      ``第NNNN号`` alone, e.g. ``示人社工伤认字〔2023〕0001号``.
-    - forbidden values are classified: digit strings of 15 or 18 characters are ID numbers,
-      other digit strings of 5 or more (spaces, hyphens, ``+`` and a trailing ``.0`` ignored)
-      are phones; both are found as whole digit tokens. Strings ending in ``号`` with a digit
-      (or shaped like a decision number) are decision numbers; other strings with at least two
-      CJK characters are names; the rest (single characters, short codes) is ignored as too
-      noisy. Names and decision numbers are matched literally (Chinese text has no word
-      breaks); an end that is an ASCII letter or digit must not touch another one, so
-      ``测试甲一2`` does not match inside ``测试甲一26``.
+    Detectors: the shapes of :func:`trafficprev.privacy.find_shapes` (``id_number``,
+    ``phone`` with landlines, ``decision_no``; plates are redacted, not scanned), all framed
+    (no ASCII letter or digit on either side, not the fraction of a decimal number), so
+    coordinates such as ``111.6930822``, hex ids, credit codes such as
+    ``91439900MA4J58RQ5R`` and longer numbers never match; and the forbidden values,
+    classified by :func:`trafficprev.privacy.classify_personal`: digit strings of 15 or 18
+    characters are ID numbers, other digit strings of 6 or more are phones, both found as
+    whole digit tokens; strings with at least two CJK characters ending in ``号`` with a digit
+    are decision numbers, other such strings are names; the rest (single characters, short
+    codes) is ignored as too noisy. Names and decision numbers are matched literally (Chinese
+    text has no word breaks); an end that is an ASCII letter or digit must not touch another
+    one, so ``测试甲一2`` does not match inside ``测试甲一26``.
 
     Text is scanned as it is, after ``\\uXXXX`` decoding, after HTML-entity decoding (once and
-    twice, for ``srcdoc`` popups), and after both; base64 ``data:text/html`` URIs (folium
-    IFrame popups) are decoded and scanned too.
-    ``.png`` and ``.pdf`` files get a ``not_scanned`` row, as does any other unknown suffix.
+    twice, for ``srcdoc`` popups), and after both, each with full-width digits read as ASCII;
+    base64 ``data:text/html`` URIs (folium IFrame popups) are decoded and scanned too.
+    ``.png`` and ``.pdf`` files get a ``not_scanned`` row (their text is pixels), as does any
+    other unknown suffix.
     """
     kinds = {kinds} if isinstance(kinds, str) else set(kinds)
     unknown = kinds - set(KINDS)
     if unknown:
         raise ValueError(f"unknown kind(s) {sorted(unknown)}; known: {list(KINDS)}")
     prepared = _prepare_forbidden(forbidden, kinds)
-    records: list[tuple[str, str, str, str]] = []
+    records: list[tuple[str, str, str, str, str]] = []
     for path in _expand(paths):
         suffix = path.suffix.lower()
         if suffix in _TEXT_SUFFIXES:
@@ -637,7 +704,100 @@ def scan_outputs(
             found = _gpkg_findings(path, kinds, prepared)
         else:
             why = "image/PDF not scanned" if suffix in _SKIPPED_SUFFIXES else "unknown file type"
-            records.append((str(path), why, "not_scanned", ""))
+            records.append((str(path), why, "", "not_scanned", ""))
             continue
-        records += [(str(path), where, kind, mask(match)) for where, kind, match in found]
+        records += [
+            (str(path), where, field, kind, mask(match)) for where, field, kind, match in found
+        ]
     return pd.DataFrame(records, columns=_COLUMNS, dtype=object)
+
+
+# --------------------------------------------------------------------------- fail closed
+
+_KIND_WORDS = {
+    "id_number": "an ID number",
+    "phone": "a phone number",
+    "decision_no": "a decision number",
+    "name": "a worker's name",
+}
+
+
+def check_shared_outputs(
+    folder: str | os.PathLike[str],
+    *,
+    protected: pd.DataFrame | None = None,
+    cases: pd.DataFrame | None = None,
+    forbidden: PersonalValues | Iterable[str] | None = None,
+    release: str = "police",
+) -> dict[str, object]:
+    """Scan the files a run shares and refuse them if any holds personal data (fail closed).
+
+    Scanned (:data:`SHARED_OUTPUTS`): ``sites.xlsx`` (every cell, comment, sheet name and
+    document property), ``sites.gpkg`` (every column of every layer) and ``maps/*.html``
+    (the whole file, also after ``\\uXXXX``, HTML-entity and base64 decoding), for the shapes
+    of ID numbers, phone numbers and decision numbers and for the input's own worker names,
+    ID numbers, phones and decision numbers (:func:`scan_outputs`). ``maps/*.png`` and
+    ``maps/*.pdf`` cannot be scanned (their text is pixels); they are drawn from the HTML
+    maps that were.
+
+    Parameters
+    ----------
+    folder
+        The run folder (the staging folder, before it is swapped in).
+    protected, cases
+        Intake's protected table and cases, whose values are looked for
+        (:func:`~trafficprev.privacy.personal_values`) unless `forbidden` is given.
+    forbidden
+        The values to look for, already prepared (the ones the redactor used), or a list.
+    release
+        ``internal`` may show decision numbers (the case points of its hotspot map), so they
+        are not looked for there; names, ID numbers and phones are looked for at every level.
+
+    Returns
+    -------
+    dict
+        ``scanned`` and ``not_scanned`` (paths relative to `folder`) and ``seconds``: for
+        the manifest.
+
+    Raises
+    ------
+    PersonalDataError
+        One line: the file, the field and the kind of the first finding (the value masked),
+        and how many more there are.
+
+    Examples
+    --------
+    In :func:`trafficprev.pipeline.run`, before the staging folder is swapped in::
+
+        personal = personal_values(intake.protected, intake.cases)
+        publish(staged, ..., redact=Redactor(known=personal))
+        check_shared_outputs(staged, forbidden=personal, release=release)
+    """
+    started = time.perf_counter()
+    root = Path(folder)
+    files = [f for pattern in SHARED_OUTPUTS for f in sorted(root.glob(pattern)) if f.is_file()]
+    kinds = {"id_number", "phone", "name"} | ({"decision_no"} if release != "internal" else set())
+    if forbidden is None:
+        forbidden = personal_values(protected, cases)
+    found = scan_outputs(files, forbidden=forbidden, kinds=kinds)
+    if len(found):
+        first = found.iloc[0]
+        name = Path(first["file"]).relative_to(root).as_posix()
+        field = " ".join(str(first["field"] or first["where"]).split())
+        more = f"; {len(found) - 1} more finding(s)" if len(found) > 1 else ""
+        message = (
+            f"{name}: {_KIND_WORDS[first['kind']]} ({first['match']}) in {field} "
+            f"[{first['where']}]{more}. Nothing was published; the previous run stays. "
+            "Remove it from the input (or the area) and run again."
+        )
+        raise PersonalDataError(" ".join(message.split()))  # one line, whatever the names
+    skipped = [
+        f.relative_to(root).as_posix()
+        for f in sorted((root / "maps").glob("*"))
+        if f.suffix.lower() in _SKIPPED_SUFFIXES
+    ]
+    return {
+        "scanned": [f.relative_to(root).as_posix() for f in files],
+        "not_scanned": skipped,
+        "seconds": round(time.perf_counter() - started, 3),
+    }

@@ -32,7 +32,14 @@ from ._rows import (
 )
 from ._tables import EXTRA_CELLS, ID_AS_NUMBER
 from ._vector import map_unique, nfkc
-from .privacy import ID_CHECKS, check_credit_codes, check_id_numbers, id_birth_dates, id_sexes
+from .privacy import (
+    ID_CHECKS,
+    Redactor,
+    check_credit_codes,
+    check_id_numbers,
+    id_birth_dates,
+    id_sexes,
+)
 from .schema import (
     CAMPAIGN_COLUMNS,
     CAMPAIGN_KINDS,
@@ -47,6 +54,8 @@ from .settings import Settings
 from .timeparse import parse_times
 
 __all__ = [
+    "CASE_TEXT_COLUMNS",
+    "REGISTER_TEXT_COLUMNS",
     "Accounting",
     "IntakeResult",
     "read_campaign_candidates",
@@ -56,6 +65,77 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+
+#: Free text of the cases that intake redacts (:class:`~trafficprev.privacy.Redactor`: ID
+#: numbers, phones, plates and decision numbers by their shape, and the worker names, ID
+#: numbers and phones of the whole batch): what a clerk types that stays in ``cases.csv``,
+#: ``cases.gpkg`` and the review queue. Unknown columns kept in the cases are redacted too.
+#: Never touched: the keys (``decision_no``, ``credit_code``) and the columns intake derives
+#: itself (direction, mode, counterpart, responsibility, conclusion, times, codes).
+CASE_TEXT_COLUMNS: tuple[str, ...] = (
+    "place_text",
+    "narrative_place",
+    "employer",
+    "industry",
+    "occupation",
+    "injury_basis",
+    "severity",
+    "injured_at_raw",
+)
+#: Free text of the registers that intake redacts by shape (names are not known there):
+#: the enterprise register's name and address, a campaign candidate's name and address, a
+#: measure's target; also industry and district.
+REGISTER_TEXT_COLUMNS: tuple[str, ...] = ("name", "address", "target", "industry", "district")
+# bookkeeping and keys of the rejected and duplicates tables: never redacted
+_ROW_KEYS = frozenset(
+    {
+        "source_file",
+        "source_sheet",
+        "row_number",
+        "key",
+        "kind",
+        "column",
+        "reason_code",
+        "reason",
+        "other_problems",
+        "kept_file",
+        "kept_sheet",
+        "kept_row",
+        "rule",
+        "differing_columns",
+        "decision_no",
+        "credit_code",
+        "lon",
+        "lat",
+        "crs",
+    }
+)
+
+
+def _batch_redactor(frame: pd.DataFrame) -> Redactor:
+    """The redactor of one batch: shapes, and every row's worker name, ID number and phone
+    (rejected and duplicate rows included: a name is personal wherever it is typed)."""
+
+    def distinct(col: str) -> list[str]:
+        if col not in frame.columns:
+            return []
+        return pd.unique(frame[col].dropna().astype(str)).tolist()  # NFKC: the redactor's
+
+    return Redactor(
+        names=distinct("worker_name"), numbers=distinct("id_number") + distinct("phone")
+    )
+
+
+def _redact_rows(
+    redact: Redactor, rejected: pd.DataFrame, duplicates: pd.DataFrame, keep: frozenset[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rejected and duplicates tables with their values redacted, except columns `keep`
+    (bookkeeping and keys)."""
+    return (
+        redact.frame(rejected, skip=keep) if len(rejected) else rejected,
+        redact.frame(duplicates, skip=keep) if len(duplicates) else duplicates,
+    )
 
 
 _SEX = {
@@ -264,9 +344,12 @@ def read_determinations(
         },
         index=idx,
     )
-    for c in unknown:
-        if c not in personal_unknown:
-            cases[c] = v[c]
+    kept = [c for c in unknown if c not in personal_unknown]
+    for c in kept:
+        cases[c] = v[c]
+    # personal data typed into the place, the employer or any other kept text goes here
+    redact = _batch_redactor(frame)
+    cases = redact.frame(cases, [*CASE_TEXT_COLUMNS, *kept])
     protected = pd.DataFrame(
         {
             "decision_no": cases["decision_no"],
@@ -296,6 +379,7 @@ def read_determinations(
     )
     cases = cases.loc[keep].reset_index(drop=True)
     protected = protected.loc[keep].reset_index(drop=True)
+    rejected, duplicates = _redact_rows(redact, rejected, duplicates, _ROW_KEYS)
     accounting = account(
         "determinations",
         frame,
@@ -401,6 +485,11 @@ def _read_register(
         set(),
     )
     records = records.loc[keep].reset_index(drop=True)
+    # an ID number or phone typed into a name, an address or a target goes here (by shape)
+    redact = Redactor()
+    records = redact.frame(records, [*REGISTER_TEXT_COLUMNS, *(c for c in unknown if c in records)])
+    # a register's key is a name or a target (a credit code has no personal shape)
+    rejected, duplicates = _redact_rows(redact, rejected, duplicates, _ROW_KEYS - {"key"})
     accounting = account(
         schema.kind,
         frame,

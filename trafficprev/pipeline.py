@@ -56,6 +56,7 @@ from ._outdir import (
     write_file,
 )
 from ._periods import parse_quarter, previous_quarter, quarter_of, quarter_range
+from ._scan import check_shared_outputs
 from ._tables import display_path
 from .area import Area, load_area
 from .geocode import geocode
@@ -63,6 +64,7 @@ from .geocode._review import write_review_queue
 from .groups import circumstance_tables, group_tables, key_enterprises, standard_crosstabs
 from .hotspots import find_hotspots
 from .intake import read_campaign_candidates, read_determinations, read_enterprises, read_measures
+from .privacy import Redactor, personal_values
 from .publish import publish, site_points
 from .settings import Settings
 from .sites import campaign_candidates, choose_campaign_sites, choose_sign_sites
@@ -346,7 +348,7 @@ def run(
         *_paths(overrides),
         *([] if isinstance(area, Area) else [Path(area)]),
     ]
-    steps = _Steps(13, quiet)
+    steps = _Steps(14, quiet)
     started = time.perf_counter()
     try:
         with staged(out, "run", inputs=read, wait=wait) as stage:
@@ -367,8 +369,8 @@ def run(
                 source,
                 steps,
             )
-            # Every output of the run is now in the staging folder and nothing is shared yet:
-            # a check of the shared outputs (fail closed) belongs here, before the swap.
+            # Every output of the run is now in the staging folder, its shared files checked
+            # for personal data (fail closed, in _run); nothing is shared before this swap.
             _swap_in(stage, result.manifest, steps, started)
     except OSError as exc:
         if _is_output_error(exc, out):
@@ -504,6 +506,7 @@ def _run(
             }
     source = source or "、".join(display_path(p.name) for p in inputs)
     period = f"{window[0]}–{window[-1]}" if len(window) > 1 else window[0]
+    personal = personal_values(intake.protected, intake.cases)
     with steps.step("write", "写出 writing tables, sites and maps"):
         _write_tables(folder, intake, geo, geocoded, hs, emerging, key, signs, campaign)
         publish(
@@ -521,7 +524,11 @@ def _run(
             period=period,
             source=source,
             prints=prints,
+            redact=Redactor(known=personal),
         )
+    with steps.step("check", "核查 scanning what is shared for personal data"):
+        scan = check_shared_outputs(folder, forbidden=personal, release=release)
+        scanned = {k: v for k, v in scan.items() if k != "seconds"}  # the time is in timings
     manifest = {
         "trafficprev": __version__,
         "quarter": quarter,
@@ -557,6 +564,7 @@ def _run(
             },
         },
         "previous": comparison["previous"] if comparison else None,
+        "privacy_scan": scanned,
         "warnings": warnings,
     }
     result = RunResult(

@@ -3,14 +3,16 @@
 Everything here is written at one release level (``police`` by default): site counts below
 *k* are suppressed and small sites lose their circumstances (:func:`~trafficprev.maps.
 release_sites`), the key-enterprise list carries only its public columns, the maps hold unit
-aggregates only. Each file is written atomically (a temporary file, then a rename), so an
-interrupted run leaves the previous file intact.
+aggregates only. Every text that enters them (site, candidate, enterprise and road names,
+places, the area's name, period and source) first goes through a
+:class:`~trafficprev.privacy.Redactor`: ID numbers, phones, plates, decision numbers and the
+input's worker names become placeholders. Each file is written atomically (a temporary file,
+then a rename), so an interrupted run leaves the previous file intact.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pandas as pd
 import shapely
 
 from . import __version__
+from ._io import write_gpkg
 from .disclosure import disclosure_note
 from .hotspots._windows import HOTSPOT_LABEL
 from .maps import (
@@ -33,6 +36,7 @@ from .maps import (
     sign_sites_map,
 )
 from .maps._release import RELEASE_LABELS, check_release, k_of
+from .privacy import Redactor
 from .settings import Settings
 from .sites import write_sites_xlsx
 
@@ -48,6 +52,26 @@ _KEY_COLUMNS = [
 ]  # fmt: skip
 
 
+#: Id and key columns that are never redacted (the maps join on them; credit codes are no
+#: personal data).
+_ID_COLUMNS = ("site_id", "unit_id", "unit_ids", "candidate", "rules", "cluster_id", "line",
+               "credit_code")  # fmt: skip
+#: Text of the hotspot units that the maps show (as 地点).
+_UNIT_TEXT = ("road", "cross_road", "name", "place")
+
+
+def _redacted(redact: Redactor, result, area):
+    """`result` and `area` with the text the maps show redacted: the units' road names and
+    the area's name and road names (the basemap). Nothing else of them reaches a map."""
+    units = result.units
+    units = redact.frame(units, [c for c in _UNIT_TEXT if c in units])
+    result = dataclasses.replace(result, units=units)
+    if dataclasses.is_dataclass(area):
+        edges = redact.frame(area.edges, [c for c in ("name",) if c in area.edges])
+        area = dataclasses.replace(area, name=redact(area.name), edges=edges)
+    return result, area
+
+
 _CRS_NOTE = "经纬度为 WGS-84（与天地图 CGCS2000 一致）；另列 GCJ-02，可直接用于高德、腾讯地图"
 _SIGN_NOTE = "GB 5768.2-2022《道路交通标志和标线 第2部分：道路交通标志》；点位须经交警部门现场核实"
 
@@ -60,21 +84,6 @@ class Published:
     sites_gpkg: Path
     maps: dict[str, Path]
     prints: dict[str, Path]
-
-
-def _atomic_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".gpkg", dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp)
-    try:
-        for name, frame in layers.items():
-            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def site_points(
@@ -120,6 +129,7 @@ def publish(
     source: str = "",
     prints: bool = False,
     tiles=None,
+    redact: Redactor | None = None,
 ) -> Published:
     """Write ``sites.xlsx``, ``sites.gpkg`` and ``maps/*.html`` for one release level.
 
@@ -148,6 +158,13 @@ def publish(
         (skipped with a note in the result when Chromium is not installed).
     tiles
         An optional :func:`~trafficprev.maps.tile_layer` for the maps.
+    redact
+        What every shared text goes through before anything is written: the sites (every
+        text column, the enterprise names of a campaign site's reach), the campaign
+        candidates, the key enterprises, the units' road names, the peaks, the area's road
+        names and name, `period` and `source`. The run passes
+        ``Redactor(known=personal_values(protected, cases))`` (shapes and the input's worker
+        names, ID numbers, phones, decision numbers); default ``Redactor()``: shapes only.
 
     Returns
     -------
@@ -155,6 +172,14 @@ def publish(
     """
     settings = settings or Settings()
     check_release(release)
+    # personal data in any shared text becomes a placeholder before anything is written
+    redact = Redactor() if redact is None else redact
+    result, area = _redacted(redact, result, area)
+    sign_sites, campaign_sites, campaign_candidates, key, emerging, peaks = (
+        None if frame is None else redact.frame(frame, skip=_ID_COLUMNS)
+        for frame in (sign_sites, campaign_sites, campaign_candidates, key, emerging, peaks)
+    )
+    period, source = redact(period), redact(source)
     k = k_of(release, settings)
     out = Path(out_dir)
     (out / "maps").mkdir(parents=True, exist_ok=True)
@@ -185,7 +210,7 @@ def publish(
     ]
     xlsx = write_sites_xlsx(out / "sites.xlsx", sites, ents, notes=[n for n in notes if n[1]])
     layers = {"sign_sites": site_points(signs), "campaign_sites": site_points(camp)}
-    gpkg = _atomic_gpkg(out / "sites.gpkg", layers)
+    gpkg = write_gpkg(out / "sites.gpkg", layers)
     kw = {"release": release, "period": period, "source": source, "tiles": tiles}
     maps = {
         "hotspots": save_offline(

@@ -36,6 +36,7 @@ import pandas as pd
 
 from .._errors import FileFormatError, SchemaError
 from .._tables import read_table
+from ..privacy import redact_shapes
 from ..schema import Column, TableSchema
 
 __all__ = [
@@ -90,6 +91,8 @@ _TRUE = frozenset({"true", "1", "yes", "y", "是", "t", "确定"})
 _FALSE = frozenset({"false", "0", "no", "n", "否", "f", "待确认", "不确定"})
 #: How an alias was found, best first (kept when one alias reaches one code twice).
 _HOW_RANK = {"name": 0, "short": 1, "zone": 2, "alias": 3}
+# names a clerk types: an ID number or phone in them is redacted before any index is built
+_REDACTED = ("name", "aliases", "members")
 _EXAMPLES = 5
 
 # ----------------------------------------------------------------------------------------
@@ -384,7 +387,9 @@ def read_admin_divisions(source: str | Path, *, zones: str | Path | None = None)
         ``members``, ``source`` (text), ``level`` (int), ``lon``, ``lat`` (float, NaN when
         unknown), ``certain`` (bool), then any other columns of the file. Absent optional
         columns are filled: ``kind='official'``, ``members=''``, ``certain=True``,
-        ``source`` = the file name.
+        ``source`` = the file name. ID numbers, phone numbers, plates and decision numbers
+        in ``name``, ``aliases`` and ``members`` are replaced by placeholders
+        (:func:`trafficprev.privacy.redact_shapes`).
 
     Raises
     ------
@@ -416,6 +421,8 @@ def read_admin_divisions(source: str | Path, *, zones: str | Path | None = None)
         frame = _zone_rows(Path(zones), frame)
         where = f"{path} with zones from {zones}"
     df = _validate(frame, where, path.name)
+    for col in _REDACTED:  # an ID number or phone typed into a name goes here (by shape)
+        df[col] = redact_shapes(df[col])
     internal = [c for c in df.columns if str(c).startswith("_")]
     first = ["code", "parent_code", "level", "name", "lon", "lat", "aliases"]
     first += ["kind", "members", "certain", "source"]

@@ -38,6 +38,7 @@ from .._outdir import is_output_error, output_error, restore, staged
 from .._tables import display_path, read_table
 from ..coords import metric_crs, to_wgs84
 from ..geocode._match import NameMatcher, build_name_table, read_user_aliases
+from ..privacy import redact_shapes
 from ..schema import POI_COLUMNS
 from . import _build
 from ._admin import admin_aliases, read_admin_divisions
@@ -244,7 +245,7 @@ def read_pois(paths: Sequence[str | Path]) -> gpd.GeoDataFrame:
             pd.DataFrame(
                 {
                     "poi_id": f"csv{k}:{p.stem}:" + t["_row"].astype(str),
-                    "name": t["name"].astype(str).str.strip(),
+                    "name": redact_shapes(t["name"].astype(str).str.strip()),
                     "kind": t["kind"].fillna("").astype(str) if "kind" in t else "",
                     "source": display_path(p.name),
                     "lon": wlon,

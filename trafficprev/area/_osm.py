@@ -16,6 +16,7 @@ and stripped. Reading XML (``.osm``, also ``.osm.gz``/``.osm.bz2``) and PBF give
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -32,6 +33,7 @@ import pandas as pd
 import shapely
 
 from .._errors import FileFormatError, InputFileNotFoundError
+from ..privacy import redact_shapes
 
 __all__ = [
     "MILESTONE_COLUMNS",
@@ -40,10 +42,12 @@ __all__ = [
     "PLACE_COLUMNS",
     "POI_COLUMNS",
     "POI_KINDS",
+    "REDACTED_COLUMNS",
     "WAY_COLUMNS",
     "RoadSource",
     "parse_distance_km",
     "read_osm",
+    "redact_source",
 ]
 
 logger = logging.getLogger(__name__)
@@ -232,6 +236,45 @@ class RoadSource:
             f"places={len(self.places)}, milestones={len(self.milestones)}, "
             f"dropped={self.dropped!r})"
         )
+
+
+#: Text columns of a :class:`RoadSource` that :func:`redact_source` redacts, by table.
+REDACTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "ways": ("name", "name_alt", "ref"),
+    "pois": ("name",),
+    "places": ("name",),
+    "milestones": ("ref",),
+}
+
+
+def redact_source(src: RoadSource) -> RoadSource:
+    """`src` with personal data in its names replaced by placeholders.
+
+    OSM names are public text anyone can edit, and real shop and POI names carry phone
+    numbers: an ID number, phone number, vehicle plate or decision number in a road name,
+    an alternative name, a route code, a POI or place name
+    (:data:`REDACTED_COLUMNS`) becomes ``〔电话已隐去〕`` etc.
+    (:func:`trafficprev.privacy.redact_shapes`), before the name index is built, so a place
+    text and a road name lose the same phone. Everything else (G319, 人民路128号) is kept.
+
+    Examples
+    --------
+    >>> ways = frame(WAY_COLUMNS, {"way_id": [1], "node_ids": [(1, 2)], "highway": ["primary"],
+    ...     "name": ["人民路（电话13907361234）"], "name_alt": [""], "ref": ["G319"],
+    ...     "oneway": [False], "junction": [""], "bridge": [False], "tunnel": [False],
+    ...     "layer": [0]})
+    >>> src = RoadSource(frame(NODE_COLUMNS), ways, frame(POI_COLUMNS), frame(PLACE_COLUMNS),
+    ...     frame(MILESTONE_COLUMNS), "x.osm", "OSM (WGS-84)")
+    >>> redact_source(src).ways[["name", "ref"]].values.tolist()
+    [['人民路（电话〔电话已隐去〕）', 'G319']]
+    """
+    changed = {}
+    for table, columns in REDACTED_COLUMNS.items():
+        df = getattr(src, table)
+        cols = [c for c in columns if c in df.columns]
+        if len(df) and cols:
+            changed[table] = df.assign(**{c: redact_shapes(df[c]) for c in cols})
+    return dataclasses.replace(src, **changed)
 
 
 def frame(columns: dict[str, str], data: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -684,7 +727,8 @@ def read_osm(path: str | os.PathLike[str]) -> RoadSource:
         one-way; ``junction=roundabout`` and ``highway=motorway`` are one-way unless tagged
         otherwise. Negative ids (objects not yet uploaded, in JOSM files) are supported. POIs
         and places need a name; closed ways and multipolygons are placed at
-        their centroid (planar, in degrees), open ways at their midpoint.
+        their centroid (planar, in degrees), open ways at their midpoint. Personal data in
+        names and route codes is replaced by placeholders (:func:`redact_source`).
 
     Raises
     ------
@@ -737,7 +781,7 @@ def read_osm(path: str | os.PathLike[str]) -> RoadSource:
         len(milestones),
         col.dropped,
     )
-    return RoadSource(
+    source = RoadSource(
         nodes=nodes,
         ways=ways,
         pois=pois,
@@ -747,3 +791,4 @@ def read_osm(path: str | os.PathLike[str]) -> RoadSource:
         crs_note="OSM (WGS-84)",
         dropped=dict(col.dropped),
     )
+    return redact_source(source)

@@ -33,6 +33,7 @@ from ._osm import (
     WAY_COLUMNS,
     RoadSource,
     frame,
+    redact_source,
 )
 
 __all__ = ["NAME_COLUMNS", "SNAP_GRID_M", "node_ids_from_xy", "read_road_file"]
@@ -158,7 +159,8 @@ def read_road_file(
         parts left with fewer than two nodes are dropped and counted (``too_few_nodes``), as
         are empty or non-line geometries (``not_a_line``). ``pois``, ``places`` and
         ``milestones`` are empty; ``name_alt`` and ``junction`` are empty, ``oneway``,
-        ``bridge`` and ``tunnel`` False and ``layer`` 0.
+        ``bridge`` and ``tunnel`` False and ``layer`` 0. Personal data in names and route
+        codes is replaced by placeholders (:func:`~trafficprev.area._osm.redact_source`).
 
     Raises
     ------
@@ -275,7 +277,7 @@ def read_road_file(
         utm.to_string(),
         dropped,
     )
-    return RoadSource(
+    source = RoadSource(
         nodes=nodes,
         ways=ways,
         pois=frame(POI_COLUMNS),
@@ -285,3 +287,4 @@ def read_road_file(
         crs_note=note,
         dropped=dropped,
     )
+    return redact_source(source)  # a phone or ID number in a road name never goes further

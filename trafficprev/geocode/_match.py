@@ -45,6 +45,7 @@ from .._names import (
     road_variants,
     suffix_class,
 )
+from ..privacy import redact_shapes
 
 __all__ = [
     "HOW_RANK",
@@ -697,4 +698,7 @@ def read_user_aliases(path: str | Path) -> pd.DataFrame:
             f"{p}: {len(bad)} row(s) lack an alias or target or have a 类型 other than "
             "道路/地点/行政区:\n  " + "\n  ".join(bad)
         )
-    return pd.DataFrame(out, columns=["alias", "target", "kind"])
+    table = pd.DataFrame(out, columns=["alias", "target", "kind"])
+    for col in ("alias", "target"):  # a phone or ID number in a name is never kept
+        table[col] = redact_shapes(table[col])
+    return table
