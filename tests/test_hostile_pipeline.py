@@ -18,10 +18,13 @@ spreadsheet formulas. The run is then made at the ``police`` and the ``public`` 
   formula-safe (one leading apostrophe);
 * no ID number, name, phone or decision number of the input is in any shared output
   (the internal ``cases.gpkg`` is the control: it has the decision numbers);
-* every count a shared output shows is 0, at least *k*, or ``少于k起`` (control: the same
-  outputs written at ``internal`` show counts of 1 or 2), including the sub-counts in a
-  site's circumstances (``电动自行车与小型汽车（a/b）``: neither a nor the b − a others may
-  be 1 … k−1) and the counts in the reason of a key enterprise (seen with a longer key list).
+* every count a shared output shows is 0, at least *k*, ``少于k起`` or ``k起及以上`` (a
+  count hidden by secondary suppression; control: the same outputs written at ``internal``
+  show counts of 1 or 2), including the sub-counts in a site's circumstances
+  (``电动自行车与小型汽车（a/b）``: neither a nor the b − a others may be 1 … k−1) and the
+  counts in the reason of a key enterprise (seen with a longer key list, which also holds
+  enterprises with fewer than *k* cases: they are not listed). The differences between
+  related counts are checked by ``tests/test_disclosure_release.py``.
 
 Hostile road names cannot be found in place texts by the geocoder (a road name in a place
 text is a run of word characters), so the world also gets a user alias table mapping each
@@ -36,6 +39,7 @@ import datetime as dt
 import html
 import io
 import json
+import os
 import re
 import unicodedata
 import zlib
@@ -65,6 +69,13 @@ from trafficprev.sites import SHEETS, read_back
 chromium = pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed")
 
 PWN = "document.title='pwned'"
+#: A quote-free Jinja payload: evaluated, it would create the folder named by $TP_MARKER on the
+#: analysis PC (folium compiles the output of every map element again as a template).
+RUNS = "{{ lipsum.__globals__.os.makedirs(lipsum.__globals__.os.environ.TP_MARKER, exist_ok=1) }}"
+#: Template syntax: shows 49 / x, or breaks the render ({# opens a comment), if it is source.
+JINJA = ("{{7*7}}", "{% if 1 %}x{% endif %}", "{#", RUNS)
+#: CSS that would load something if text were read as a style.
+CSS = ("url(http://x.invalid/a.png)", '@import "//x.invalid/a.css";')
 #: Payloads appended to text (they must not run, and must show as written).
 HTML_PAYLOADS = (
     f'<img src=x onerror="{PWN}">',
@@ -73,17 +84,31 @@ HTML_PAYLOADS = (
     "D:\\upload\\长沙.xls",
     f"</script><script>{PWN}</script>",
     "<svg onload=\"document.body.setAttribute('data-'+'pwned','1')\"></svg>",
+    *JINJA,
+    *CSS,
 )
+#: Personal data typed into names (synthetic: the mobile is a made-up number, the ID number
+#: fails its check character): redacted before anything is shared.
+PHONE = "13900001111"
+ID_NUMBER = "439902198001011230"
 #: Payloads put in front of text (a spreadsheet would run them).
 FORMULAS = ('=HYPERLINK("http://x","点我")', "+1+1", "-1+1", "@SUM(1)", "\t", "\r")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Busy (hot) roads of the world and their hostile names in the OSM file.
 ROADS = {
-    "和平路": f'和平路<img src=x onerror="{PWN}">',
-    "建设南路": "建设南路${" + PWN + "}",
-    "滨江南路": f"滨江南路\\`);{PWN};//",
-    "青山路": f"青山路</script><script>{PWN}</script>",
+    "和平路": f'和平路<img src=x onerror="{PWN}">{{{{7*7}}}}',
+    "建设南路": "建设南路${" + PWN + "}" + RUNS,
+    "滨江南路": f"滨江南路\\`);{PWN};//" + "{% if 1 %}x{% endif %}",
+    "青山路": f"青山路</script><script>{PWN}</script>" + "{#" + CSS[0],
 }
+#: The area's name (the maps' titles), and the names the exports are saved under.
+AREA_NAME = '示范市<img src=x onerror="' + PWN + '">{{7*7}}{#'
+EXPORT_NAMES = {
+    "determinations_2023.xlsx": "@SUM(1)determinations_2023" + RUNS + ".xlsx",
+    "determinations_2024.xlsx": "determinations_2024{{7*7}}<img src=x onerror=alert(1)>.xlsx",
+    "determinations_2024Q4.csv": '=HYPERLINK("x","点我")2024Q4{% if 1 %}x{% endif %}url(x) {#.csv',
+}
+SHEET_TITLE = "台账{{7+7}}<b>{%x%}"
 SOURCE = (
     '=HYPERLINK("http://x","点我")'
     + "".join(HTML_PAYLOADS[:5])
@@ -94,7 +119,8 @@ RELEASES = ("police", "public")
 MAP_NAMES = ("hotspots", "sign_sites", "campaign_sites")
 MAPS = [(r, m) for r in RELEASES for m in MAP_NAMES]
 #: Text that marks a value as hostile (every payload has one of these).
-MARKERS = ("<img", "${", "\\`", "D:\\upload", "</script>", "<svg", *FORMULAS[:4])
+MARKERS = ("<img", "${", "\\`", "D:\\upload", "</script>", "<svg", "{{", "{%", "{#", "url(",
+           "@import", *FORMULAS[:4])  # fmt: skip
 
 
 # --- making the world hostile ------------------------------------------------------------
@@ -120,6 +146,22 @@ def _either(key: str, text: str, salt: str) -> str:
     return _with_html(key, text, salt)
 
 
+def _personal(key: str) -> str:
+    """A phone or an ID number for a third of the keys each (typed into a name or address)."""
+    return ("", f"（联系电话{PHONE}）", f"（法人身份证{ID_NUMBER}）")[zlib.crc32(key.encode()) % 3]
+
+
+def _hostile_poi(m: re.Match[str]) -> str:
+    """An OSM POI node with a hostile name (``name`` and ``name:zh`` alike)."""
+    node = m.group(0)
+    name = re.search(r'k="name" v="([^"]*)"', node)
+    if name is None:
+        return node
+    old = html.unescape(name.group(1))
+    new = _with_html(old, old, "osm-poi") + _personal(old)
+    return node.replace(f'v="{name.group(1)}"', "v=" + quoteattr(new))
+
+
 def _rename_roads(text: str) -> str:
     for old, new in ROADS.items():
         text = text.replace(old, new)
@@ -138,6 +180,10 @@ def _hostile_name(i: int, name: str) -> str:
         f"@SUM(1){name}",
         f"{name}D:\\upload\\长沙.xls",
         f"\t{name}",
+        name + "{{7*7}}",
+        name + RUNS,
+        name + "{% if 1 %}x{% endif %}{#",
+        name + CSS[0],
     )
     return forms[i % len(forms)]
 
@@ -161,9 +207,11 @@ def _hostile_row(row: dict[str, str], employers: dict, industries: dict) -> dict
 
 
 def _rewrite_xlsx(path: Path, change) -> None:
-    """Rewrite the data rows of an export (title row 1, header row 2) with openpyxl."""
+    """Rewrite the data rows of an export (title row 1, header row 2) with openpyxl; the sheet
+    gets a hostile title too."""
     wb = openpyxl.load_workbook(path)
     ws = wb.worksheets[0]
+    ws.title = SHEET_TITLE
     header = [c.value for c in ws[2]]
     for r in range(3, ws.max_row + 1):
         cells = [ws.cell(r, c) for c in range(1, len(header) + 1)]
@@ -178,13 +226,15 @@ def _rewrite_xlsx(path: Path, change) -> None:
     wb.save(path)
 
 
-def _rewrite_csv(path: Path, encoding: str, change) -> None:
-    """Rewrite the data rows of a CSV with one title line and a header, same encoding."""
+def _rewrite_csv(path: Path, encoding: str, change, *, title: bool = True) -> None:
+    """Rewrite the data rows of a CSV with (one title line and) a header, same encoding."""
     rows = list(csv.reader(io.StringIO(path.read_bytes().decode(encoding), newline="")))
-    title, header, body = rows[0], rows[1], rows[2:]
+    rows = rows if title else [None, *rows]
+    head, header, body = rows[0], rows[1], rows[2:]
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(title)
+    if head is not None:
+        writer.writerow(head)
     writer.writerow(header)
     for values in body:
         new = change(dict(zip(header, values, strict=True)))
@@ -209,24 +259,41 @@ def _make_hostile(city: Path, aliases: Path) -> dict[str, dict[str, str]]:
 
     def candidate(d: dict[str, str]) -> dict[str, str]:
         d["名称"] = _either(d["名称"], d["名称"], "site")
-        d["地址"] = _with_html(d["地址"], _rename_roads(d["地址"]), "addr")
+        d["地址"] = _with_html(d["地址"], _rename_roads(d["地址"]), "addr") + _personal(d["地址"])
         return d
 
     def measure(d: dict[str, str]) -> dict[str, str]:
         d["道路或单位"] = employers.get(d["道路或单位"], _rename_roads(d["道路或单位"]))
         return d
 
+    def poi(d: dict[str, str]) -> dict[str, str]:
+        d["名称"] = _with_html(d["名称"], d["名称"], "poi") + _personal(d["名称"])
+        return d
+
+    def division(d: dict[str, str]) -> dict[str, str]:
+        if d["level"] == "5" and zlib.crc32(d["code"].encode()) % 3 == 0:  # villages, 社区
+            d["name"] = _with_html(d["code"], d["name"], "admin")
+        return d
+
     _rewrite_csv(city / "enterprises.csv", "utf-8-sig", enterprise)
     _rewrite_csv(city / "campaign_sites.csv", "utf-8-sig", candidate)
     _rewrite_csv(city / "measures.csv", "utf-8-sig", measure)
+    _rewrite_csv(city / "pois.csv", "utf-8-sig", poi)
+    _rewrite_csv(city / "admin_divisions.csv", "utf-8-sig", division, title=False)
     for path in sorted(city.glob("determinations_*.xlsx")):
         _rewrite_xlsx(path, lambda row: _hostile_row(row, employers, industries))
     for path in sorted(city.glob("determinations_*.csv")):
         _rewrite_csv(path, "gb18030", lambda row: _hostile_row(row, employers, industries))
+    for old, new in EXPORT_NAMES.items():
+        (city / old).rename(city / new)
     osm = (city / "demo_city.osm").read_text(encoding="utf-8")
     for old, new in ROADS.items():
         assert f'v="{old}"' in osm, old
         osm = osm.replace(f'v="{old}"', "v=" + quoteattr(new))
+    osm, n = re.subn(
+        r"<node\b[^>]*>(?:(?!</node>).)*k=\"amenity\".*?</node>", _hostile_poi, osm, flags=re.S
+    )
+    assert n > 20
     (city / "demo_city.osm").write_text(osm, encoding="utf-8")
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
@@ -238,14 +305,33 @@ def _make_hostile(city: Path, aliases: Path) -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> SimpleNamespace:
-    """The hostile world, its police and public runs, and its outputs at ``internal``."""
+    """The hostile world, its police and public runs, and its outputs at ``internal``.
+
+    ``TP_MARKER`` names a folder that the Jinja payloads would create if any text were ever
+    evaluated as a template, during the area build, the runs or the publishing.
+    """
     root = tmp_path_factory.mktemp("hostile")
+    marker = root / "MARKER_the_payload_ran"
+    saved = os.environ.get("TP_MARKER")
+    os.environ["TP_MARKER"] = str(marker)
+    try:
+        out = _build_world(root)
+    finally:
+        if saved is None:
+            os.environ.pop("TP_MARKER", None)
+        else:
+            os.environ["TP_MARKER"] = saved
+    out.marker = marker
+    return out
+
+
+def _build_world(root: Path) -> SimpleNamespace:
     city = root / "city"
     make_demo_city(city, small_config(n_determinations=1500, hotspot_strength=15.0))
     renamed = _make_hostile(city, root / "aliases.csv")
     area_dir = root / "area"
     area = build_area(
-        "hostile",
+        AREA_NAME,
         osm=city / "demo_city.osm",
         pois=city / "pois.csv",
         admin=city / "admin_divisions.csv",
@@ -253,8 +339,10 @@ def world(tmp_path_factory) -> SimpleNamespace:
     )
     save_area(area, area_dir)
     settings = Settings(as_of=dt.date(2025, 6, 30))
-    inputs = sorted(city.glob("determinations_*.xlsx")) + sorted(city.glob("determinations_*.csv"))
+    inputs = [city / name for name in EXPORT_NAMES.values()]
     extras = {k: city / f"{k}.csv" for k in ("enterprises", "campaign_sites", "measures")}
+    # police: a source in words; public: the default, the exports' (hostile) file names
+    sources = {"police": SOURCE, "public": "、".join(p.name for p in inputs)}
     runs = {
         release: run(
             area=area_dir,
@@ -265,7 +353,7 @@ def world(tmp_path_factory) -> SimpleNamespace:
             previous=None,
             release=release,
             quiet=True,
-            source=SOURCE,
+            source=SOURCE if release == "police" else None,
             **extras,
         )
         for release in RELEASES
@@ -294,6 +382,7 @@ def world(tmp_path_factory) -> SimpleNamespace:
         settings=settings,
         inputs=inputs,
         runs=runs,
+        sources=sources,
         out={release: root / release for release in RELEASES},
         internal=internal,
         intake=read_determinations(inputs, settings=settings),
@@ -483,7 +572,8 @@ def test_map_is_inert_in_chromium(world, browser, release, name):
 @pytest.mark.parametrize(("release", "name"), MAPS)
 def test_map_shows_hostile_text_literally(world, browser, release, name):
     dom = browser(release, name).dom
-    assert _dom_text(f"数据来源：{SOURCE}") in dom  # the title box
+    assert _dom_text(f"数据来源：{world.sources[release]}") in dom  # the title box
+    assert _dom_text(AREA_NAME) in dom
     dump = dom[dom.index('id="tp-dump"') :]
     for road in ROADS.values():  # tooltips of the road basemap
         assert f"<td>{_dom_text(road)}</td>" in dump, road
@@ -512,6 +602,77 @@ def test_map_shows_hostile_text_literally(world, browser, release, name):
             assert shown  # the popups' 覆盖对象 name the enterprises, as text
         else:
             assert named and not shown  # public: enterprises counted, never named
+
+
+# --- template syntax, CSS and personal data in names --------------------------------------
+
+
+def test_no_text_was_ever_evaluated_as_a_template(world):
+    """The quote-free payload sat in road, POI, register, campaign, measure and admin names,
+    file and sheet names and the area's name; evaluated once, it makes the marker folder."""
+    assert os.environ.get("TP_MARKER") != str(world.marker)  # the fixture put it back
+    assert not world.marker.exists()
+    assert any(RUNS in n for n in EXPORT_NAMES.values()) and RUNS in ROADS["建设南路"]
+    for folder in (*world.out.values(), world.internal):
+        for page in sorted(folder.glob("**/*.html")):
+            text = html.unescape(page.read_text(encoding="utf-8"))
+            # {{7*7}} written next to a name would show as 49 there had it been evaluated
+            assert "和平路<img" not in text or "{{7*7}}" in text, page
+            assert "示范市<img" not in text or "{{7*7}}" in text, page
+
+
+@chromium
+@pytest.mark.parametrize("release", RELEASES)
+def test_the_report_is_inert_and_literal_in_chromium(world, release):
+    report = check_in_browser(world.out[release] / "report.html")
+    assert report.errors == []
+    assert report.requests == []
+    assert "data-pwned" not in report.dom
+    assert not re.search(r"<title>\s*pwned\s*</title>", report.dom)
+    assert not re.search(r"<img\b[^>]*onerror", report.dom)
+    assert _dom_text(AREA_NAME) in report.dom
+    assert not world.marker.exists()
+
+
+@chromium
+@pytest.mark.parametrize("release", RELEASES)
+def test_personal_data_typed_into_names_never_reaches_a_shared_map(world, browser, release):
+    for name in MAP_NAMES:
+        dom = browser(release, name).dom
+        assert PHONE not in dom and ID_NUMBER not in dom, name
+    # POIs from pois.csv with a phone or an ID number in their names are campaign candidates
+    dom = browser(release, "campaign_sites").dom
+    assert "〔电话已隐去〕" in dom and "〔身份证号已隐去〕" in dom
+    for path in _shared(world.out[release]):
+        if path.suffix == ".html":
+            text = html.unescape(path.read_text(encoding="utf-8"))
+            assert PHONE not in text and ID_NUMBER not in text, path.name
+
+
+@pytest.mark.parametrize("payload", [*JINJA, *CSS, HTML_PAYLOADS[0]])
+def test_hostile_string_settings_are_refused_as_text(payload, tmp_path, monkeypatch, capsys):
+    from trafficprev import SettingsError
+    from trafficprev.cli import main
+
+    marker = tmp_path / "ran"
+    monkeypatch.setenv("TP_MARKER", str(marker))
+    for field in ("duplicate_rule", "nkde_method"):
+        with pytest.raises(SettingsError) as info:
+            Settings(**{field: payload})
+        assert repr(payload) in str(info.value)
+    with pytest.raises(SettingsError):
+        Settings(csv_encodings=(payload,))
+    config = tmp_path / "settings.toml"
+    config.write_text(f"duplicate_rule = {json.dumps(payload)}\n", encoding="utf-8")
+    with pytest.raises(SettingsError):
+        Settings.from_toml(config)
+    code = main(["intake", "--input", str(tmp_path / "x.csv"), "--out", str(tmp_path / "o"),
+                 "--config", str(config)])  # fmt: skip
+    err = capsys.readouterr().err
+    # one message (a paragraph listing every bad setting), the text shown as text
+    assert code == 2 and err.startswith("trafficprev: ") and "Traceback" not in err
+    assert repr(payload) in err
+    assert not marker.exists()
 
 
 # --- sites.xlsx and the CSVs -------------------------------------------------------------
@@ -546,7 +707,7 @@ def test_sites_xlsx_holds_no_formula_and_shows_every_payload(world, release):
     assert guarded >= 1  # formula payloads reached the workbook (and are safe)
 
     notes = {r["项目"]: r["说明"] for r in _sheet(path, SHEETS[2])}
-    assert notes["数据来源"] == SOURCE
+    assert notes["数据来源"] == world.sources[release]
 
     result = world.runs[release]
     sites = _sheet(path, SHEETS[0])
@@ -556,13 +717,14 @@ def test_sites_xlsx_holds_no_formula_and_shows_every_payload(world, release):
     written = {*result.sign_sites["position_text"], *result.campaign_sites["position_text"]}
     assert positions and positions <= written
 
-    ents = _sheet(path, SHEETS[1])
     reaches = [r["覆盖对象"] for r in sites if r.get("覆盖对象")]
     if release == "public":
-        assert ents == []
+        assert SHEETS[1] not in openpyxl.load_workbook(path).sheetnames  # no key list at all
         assert not any("示范市" in r and "公司" in r for r in reaches)
         return
-    key = result.key[result.key["key"].astype(bool)]
+    ents = _sheet(path, SHEETS[1])
+    # the key list, less the enterprises with fewer than k cases (never listed when shared)
+    key = result.key[result.key["key"].astype(bool) & (result.key["n_cases"] >= _k(world, release))]
     hostile_names = {_clean(v) for v in world.employers.values()}
     assert set(key["name"]) <= hostile_names  # the run's names are the hostile register names
     assert [r["单位名称"] for r in ents] == list(key["name"])
@@ -581,7 +743,7 @@ def _clean(name: str) -> str:
 def test_sites_xlsx_reads_back_as_written(world, release):
     path = world.out[release] / "sites.xlsx"
     frames = read_back(path)
-    assert list(frames) == list(SHEETS)
+    assert list(frames) == [s for s in SHEETS if release == "police" or s != SHEETS[1]]
     wb = openpyxl.load_workbook(path, data_only=False)
     checked = 0
     for title, frame in frames.items():
@@ -767,7 +929,11 @@ def _map_fields(path: Path) -> list[tuple[str, str, object]]:
 
 def _xlsx_fields(path: Path) -> list[tuple[str, str, object]]:
     fields = []
+    present = openpyxl.load_workbook(path).sheetnames
+    assert set(present) <= set(XLSX_COLUMNS), present
     for title, columns in XLSX_COLUMNS.items():
+        if title not in present:  # 重点企业: none at public
+            continue
         for i, row in enumerate(_sheet(path, title), start=2):
             for header, value in row.items():
                 assert header in columns, f"{title}: unclassified column {header!r}"
@@ -804,7 +970,8 @@ def _small_counts(fields, k: int) -> list[str]:
         text = str(text).strip()
         if kind == "count":
             number = re.fullmatch(r"(\d+)(?:\.0)?", text)
-            if not (text in ("", f"少于{k}起") or (number and not 0 < int(number[1]) < k)):
+            labels = ("", f"少于{k}起", f"{k}起及以上")
+            if not (text in labels or (number and not 0 < int(number[1]) < k)):
                 bad.append(f"{where}: {text!r}")
         elif kind == "text":
             for m in _COUNT_IN_TEXT.finditer(text):
@@ -879,11 +1046,18 @@ def _enterprise_fields(folder: Path) -> list[tuple[str, str, object]]:
     return [f for f in _xlsx_fields(folder / "sites.xlsx") if f[0].startswith(SHEETS[1] + "!")]
 
 
-def test_a_longer_key_list_suppresses_its_count_column(world, longer_key_list):
+def test_a_longer_key_list_leaves_out_enterprises_below_k(world, longer_key_list):
     k = world.settings.k_police
     counts = [f for f in _enterprise_fields(longer_key_list) if f[1] == "count"]
-    assert len(counts) == 30
-    assert f"少于{k}起" in {v for _, _, v in counts}  # enterprises with fewer than k cases
+    police = world.runs["police"]
+    window = tuple(police.manifest["key_window"])
+    cases = police.geocoded[quarter_of(police.geocoded["injured_at"]).isin(window)]
+    key = key_enterprises(cases, police.register, world.settings.replace(key_enterprises=30),
+                          quarters=window)  # fmt: skip
+    listed = key[key["key"].astype(bool)]
+    assert len(listed) == 30 and (listed["n_cases"] < k).any()  # it holds small enterprises
+    assert len(counts) == int((listed["n_cases"] >= k).sum())  # and they are not listed
+    assert f"少于{k}起" not in {v for _, _, v in counts}
     assert not _small_counts(counts, k)
 
 

@@ -160,8 +160,8 @@ def plain_label(value: object) -> str:
 
     Examples
     --------
-    >>> plain_label("某$公司$")
-    '某\\$公司\\$'
+    >>> print(plain_label("某$公司$"))
+    某\\$公司\\$
     """
     return str(value).replace("$", "\\$")
 
