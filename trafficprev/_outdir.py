@@ -62,6 +62,7 @@ __all__ = [
     "Stage",
     "check_files",
     "check_folder",
+    "file_sha256",
     "folder_kind",
     "is_output_error",
     "locked",
@@ -153,7 +154,8 @@ def _refuse(message: str) -> OutputRefusedError:
 # --- fingerprints and markers ----------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (hex), read in 1 MiB chunks."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -166,7 +168,7 @@ def fingerprint(path: Path) -> dict[str, Any]:
     st = os.lstat(path)
     if os.path.islink(path):
         return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "link": os.readlink(path)}
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": _sha256(path)}
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": file_sha256(path)}
 
 
 def _unchanged(folder: Path, rel: str, fp: dict[str, Any]) -> bool:
@@ -187,7 +189,7 @@ def _unchanged(folder: Path, rel: str, fp: dict[str, Any]) -> bool:
         return True
     if "link" in fp:
         return os.readlink(path) == fp["link"]
-    return fp.get("sha256") == _sha256(path)
+    return fp.get("sha256") == file_sha256(path)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

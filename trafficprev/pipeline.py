@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import shutil
 import sys
@@ -49,6 +48,7 @@ from ._outdir import (
     RunLockedError,
     Stage,
     check_files,
+    file_sha256,
     is_output_error,
     output_error,
     restore,
@@ -171,14 +171,6 @@ def _paths(values: str | Path | Sequence[str | Path] | None) -> list[Path]:
     if isinstance(values, str | Path):
         return [Path(values)]
     return [Path(v) for v in values]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _versions() -> dict[str, str]:
@@ -540,7 +532,7 @@ def _run(
         if settings.as_of is None
         else str(settings.as_of),
         "inputs": {
-            kind: [{"path": display_path(p), "sha256": _sha256(p)} for p in paths]
+            kind: [{"path": display_path(p), "sha256": file_sha256(p)} for p in paths]
             for kind, paths in (
                 ("determinations", inputs),
                 ("enterprises", enterprise_paths),

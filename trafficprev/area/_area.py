@@ -34,7 +34,7 @@ from scipy.spatial import cKDTree
 from .. import __version__
 from .._errors import FileFormatError, InputFileNotFoundError, SchemaError
 from .._io import write_gpkg
-from .._outdir import is_output_error, output_error, restore, staged
+from .._outdir import file_sha256, is_output_error, output_error, restore, staged
 from .._tables import display_path, read_table
 from ..coords import metric_crs, to_wgs84
 from ..geocode._match import NameMatcher, build_name_table, read_user_aliases
@@ -193,14 +193,6 @@ def _township_at(index: tuple[cKDTree | None, np.ndarray], xy) -> np.ndarray:
 # --- building -----------------------------------------------------------------------------
 
 
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _existing(path: str | Path, what: str) -> Path:
     p = Path(path)
     if not p.is_file():
@@ -316,34 +308,34 @@ def build_area(
     inputs: dict[str, Any] = {}
     if osm is not None:
         src = read_osm(_existing(osm, "OSM"))
-        inputs["osm"] = {"path": display_path(osm), "sha256": _file_hash(Path(osm))}
+        inputs["osm"] = {"path": display_path(osm), "sha256": file_sha256(Path(osm))}
     else:
         src = read_road_file(_existing(roads, "road"), name_col=name_col, crs=crs, gcj02=gcj02)
         inputs["roads"] = {
             "path": display_path(roads),
-            "sha256": _file_hash(Path(roads)),
+            "sha256": file_sha256(Path(roads)),
             "name_col": name_col,
             "crs": crs,
             "gcj02": gcj02,
         }
     divisions = read_admin_divisions(admin, zones=zones)
     if zones is not None:
-        inputs["zones"] = {"path": display_path(zones), "sha256": _file_hash(Path(zones))}
+        inputs["zones"] = {"path": display_path(zones), "sha256": file_sha256(Path(zones))}
     if str(admin) == "changde":
         inputs["admin"] = {
             "path": "bundled:changde",
             "sha256": hashlib.sha256(divisions.to_csv().encode()).hexdigest(),
         }
     else:
-        inputs["admin"] = {"path": display_path(admin), "sha256": _file_hash(Path(admin))}
+        inputs["admin"] = {"path": display_path(admin), "sha256": file_sha256(Path(admin))}
     if isinstance(pois, str | Path):
         pois = [pois]
     poi_paths = [_existing(p, "POI") for p in pois]
-    inputs["pois"] = [{"path": display_path(p), "sha256": _file_hash(p)} for p in poi_paths]
+    inputs["pois"] = [{"path": display_path(p), "sha256": file_sha256(p)} for p in poi_paths]
     user = None
     if aliases is not None:
         user = read_user_aliases(_existing(aliases, "alias"))
-        inputs["aliases"] = {"path": display_path(aliases), "sha256": _file_hash(Path(aliases))}
+        inputs["aliases"] = {"path": display_path(aliases), "sha256": file_sha256(Path(aliases))}
     version = hashlib.sha256(
         json.dumps(
             {
