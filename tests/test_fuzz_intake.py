@@ -23,7 +23,7 @@ from trafficprev._errors import (
     SchemaError,
     TrafficPrevError,
 )
-from trafficprev._tables import MAX_CELL_CHARS
+from trafficprev._limits import MAX_CELL_CHARS
 
 SETTINGS = Settings(as_of=dt.date(2025, 6, 30))
 HEADER = [

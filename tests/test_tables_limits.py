@@ -28,14 +28,14 @@ from python_calamine import CalamineWorkbook
 
 from trafficprev import Settings, read_determinations
 from trafficprev._errors import FileFormatError
-from trafficprev._tables import (
+from trafficprev._limits import (
     MAX_CELL_CHARS,
     MAX_CSV_RUN_BYTES,
     MAX_PART_BYTES,
     MAX_XML_RUN_BYTES,
     _Runs,
-    read_table,
 )
+from trafficprev._tables import read_table
 from trafficprev.datasets import demo_dir
 from trafficprev.schema import DETERMINATION_COLUMNS
 
@@ -287,16 +287,17 @@ def test_a_sheet_part_over_the_part_limit_is_refused_from_its_header(tmp_path):
 
 def test_a_part_larger_than_its_header_declares_is_refused_while_streaming(tmp_path, monkeypatch):
     limit = 4 << 20  # the real limit is 1 GiB; the check is the same at any limit
-    monkeypatch.setattr("trafficprev._tables.MAX_PART_BYTES", limit)
-    row = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(3, 1003))
+    monkeypatch.setattr("trafficprev._limits.MAX_PART_BYTES", limit)
+    # (the head ends in the text of a cell: fill it with text and markup, not rows)
+    row = "甲乙丙<b/>" * 4000
     sheet = _repeated(SHEET, _SHEET_HEAD, row.encode(), 2 * limit // len(row) + 1, _SHEET_TAIL)
     sheet.declared = 1000
     _refused(_book(tmp_path / "lying.xlsx", sheet), "more than its header declares")
 
 
 def test_parts_together_over_the_workbook_limit_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr("trafficprev._tables.MAX_PART_BYTES", 3 << 20)
-    monkeypatch.setattr("trafficprev._tables.MAX_WORKBOOK_BYTES", 4 << 20)
+    monkeypatch.setattr("trafficprev._limits.MAX_PART_BYTES", 3 << 20)
+    monkeypatch.setattr("trafficprev._limits.MAX_WORKBOOK_BYTES", 4 << 20)
     fillers = [
         _repeated(f"xl/worksheets/sheet{i}.xml", "<worksheet>", b"<v>1</v>" * 1000, 300, "")
         for i in (2, 3)
@@ -443,3 +444,400 @@ def test_runs_finds_exactly_the_runs_over_the_limit_across_any_chunking(seed):
     over = re.search(b"[^%s]{%d,}" % (re.escape(stops), limit + 1), data)
     # the start of the first run over the limit, or None when there is none
     assert at == (over.start() if over else None)
+
+
+# --- the range of cells a sheet spans -------------------------------------------------------------
+#
+# calamine fills a dense grid of every row × column its cells span, and the reader asks for it
+# from A1: two cells far apart ask for 2**34 cells and abort the process. Tests that would
+# allocate much on a reader without the check lower the limit (``_limit``), or read in a child.
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_V = "<v>1</v>"
+
+# calamine alone, as the reader calls it: aborts, panics or prints "read"
+_CALAMINE_CHILD = r"""
+import sys
+from python_calamine import CalamineWorkbook
+book = CalamineWorkbook.from_path(sys.argv[1])
+book.get_sheet_by_name(book.sheet_names[0]).to_python(skip_empty_area=False)
+print("read")
+"""
+
+# intake: "read", or the message of the FileFormatError
+_READ_CHILD = r"""
+import json, sys
+from trafficprev._errors import FileFormatError
+from trafficprev._tables import read_table
+from trafficprev.schema import DETERMINATION_COLUMNS
+out = []
+for path in sys.argv[1:]:
+    try:
+        read_table(path, DETERMINATION_COLUMNS)
+        out.append("read")
+    except FileFormatError as exc:
+        out.append(str(exc))
+print(json.dumps(out))
+"""
+
+
+def _sheet_xml(rows: str, *, head: str = "", tail: str = "", prefix: str = "") -> str:
+    """A worksheet whose sheetData holds `rows` (`prefix`: "x:" names every element so)."""
+    xmlns = f'xmlns:{prefix[:-1]}="{_MAIN}"' if prefix else f'xmlns="{_MAIN}"'
+    return (
+        f"{_DECLARATION}<{prefix}worksheet {xmlns}>{head}<{prefix}sheetData>{rows}"
+        f"</{prefix}sheetData>{tail}</{prefix}worksheet>"
+    )
+
+
+def _sheet(path: Path, rows: str, **kw) -> Path:
+    return _book(path, _part(SHEET, _sheet_xml(rows, **kw)))
+
+
+def _limit(monkeypatch, cells: int) -> None:
+    monkeypatch.setattr("trafficprev._limits.MAX_SHEET_CELLS", cells)
+
+
+def _spans(path: Path) -> tuple[int, int]:
+    """The last row and column (1-based) the check finds the cells of the sheet reach."""
+    from trafficprev._limits import check_workbook as _check_workbook
+
+    return _check_workbook(path.read_bytes(), str(path), "xlsx")[SHEET]
+
+
+def _calamine_span(path: Path) -> tuple[int, int]:
+    """The same, from calamine (a sheet whose grid is small: this reads it)."""
+    book = CalamineWorkbook.from_path(str(path))
+    end = book.get_sheet_by_name(book.sheet_names[0]).end
+    return (0, 0) if end is None else (end[0] + 1, end[1] + 1)
+
+
+def _extent(xml: str, sizes=(1 << 20,), tier: str = "any", monkeypatch=None) -> tuple[int, int]:
+    """The span of the sheet `xml` fed to _SheetExtent in chunks of the `sizes` (in turn),
+    read by any path, or only by the exact ones ("usual": tidy tags; "general": any XML)."""
+    from trafficprev._limits import _SheetExtent
+
+    if tier != "any":
+        monkeypatch.setattr(_SheetExtent, "_explicit", lambda *a: False)
+    if tier == "general":
+        monkeypatch.setattr(_SheetExtent, "_usual", lambda *a: None)
+    data, extent, start, i = xml.encode(), _SheetExtent(), 0, 0
+    while start < len(data):
+        size = sizes[i % len(sizes)]
+        extent.feed(data[start : start + size])
+        start, i = start + size, i + 1
+    extent.feed(b"", final=True)
+    return extent.rows, extent.cols
+
+
+def _column(n: int) -> str:
+    letters = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+_FAR_APART = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+    '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+)
+
+
+@pytest.mark.parametrize("dimension", ["", '<dimension ref="A1:B2"/>'])
+def test_two_cells_far_apart_abort_calamine_and_are_refused_in_one_line(tmp_path, dimension):
+    """The issue's workbook: 1.5 KB, two cells, A1 and XFD1048576 (a small <dimension> or
+    none: it does not matter). calamine aborts the process (the control); intake refuses
+    the file in one line naming it, the sheet and the range, before calamine sees it."""
+    path = _sheet(tmp_path / "two_cells.xlsx", _FAR_APART, head=dimension)
+    assert path.stat().st_size < 2_000
+    control = subprocess.run(
+        [sys.executable, "-c", _CALAMINE_CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert control.returncode != 0 and "read" not in control.stdout
+    assert "memory allocation of" in control.stderr  # Rust's abort, no Python exception
+    run = subprocess.run(
+        [sys.executable, "-c", _READ_CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    (message,) = json.loads(run.stdout.strip().splitlines()[-1])
+    assert message.startswith(f"{path}: sheet 认定台账 (part {SHEET}) ")
+    assert len(message.splitlines()) == 1
+    assert "A1:XFD1048576" in message and "17,179,869,184 cells" in message
+    assert "over the limit of 33,554,432 cells per sheet" in message
+
+
+def test_cells_only_in_the_far_corner_are_refused_as_the_reader_reads_from_a1(tmp_path):
+    """calamine's own grid of this sheet is 2 × 2 (it starts at the first cell), but the
+    reader asks for it from A1 (to keep the row numbers the spreadsheet shows), and
+    python-calamine then builds A1:XFD1048576 and panics (the control). So a sheet's span
+    counts from A1, and this one is refused."""
+    rows = (
+        f'<row r="1048575"><c r="XFC1048575">{_V}</c></row>'
+        f'<row r="1048576"><c r="XFD1048576">{_V}</c></row>'
+    )
+    path = _sheet(tmp_path / "corner.xlsx", rows)
+    assert _calamine_span(path) == (1_048_576, 16_384)  # its grid: XFC1048575:XFD1048576
+    control = subprocess.run(
+        [sys.executable, "-c", _CALAMINE_CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert control.returncode != 0 and "PanicException" in control.stderr
+    _refused(path, "A1:XFD1048576", "17,179,869,184 cells")
+
+
+def test_a_panic_in_calamine_is_one_clear_error(tmp_path, monkeypatch):
+    """pyo3 raises a Rust panic as PanicException, which is no Exception: it is caught too
+    (the check is skipped here to let calamine meet the corner sheet above)."""
+    rows = (
+        f'<row r="1048575"><c r="XFC1048575">{_V}</c></row>'
+        f'<row r="1048576"><c r="XFD1048576">{_V}</c></row>'
+    )
+    path = _sheet(tmp_path / "corner.xlsx", rows)
+    monkeypatch.setattr("trafficprev._tables.check_workbook", lambda *a: {})
+    _refused(path, "cannot read it as an Excel xlsx workbook (PanicException")
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        f'<c r="AD40" t="n">{_V}</c>',
+        f'<c s="1" r="AD40">{_V}</c>',  # r not first
+        f"<c t='n' s='0' r='AD40'>{_V}</c>",  # single quotes
+        f'<c s="1"\n\tr = "AD40" t="n">{_V}</c>',  # whitespace around "="
+        f'<c s="1"r="AD40">{_V}</c>',  # no whitespace before r: calamine reads it
+        f'<c r="ad40">{_V}</c>',  # lower case
+        f'<c r="A40" t="n" r="AD40">{_V}</c>',  # r twice: calamine takes the second
+        f'<c r="AC40"/><c>{_V}</c>',  # a cell without r follows the one before
+    ],
+)
+@pytest.mark.parametrize("tier", ["any", "usual", "general"])
+def test_a_cell_far_off_is_placed_whatever_the_form_of_its_attributes(
+    tmp_path, monkeypatch, cell, tier
+):
+    rows = f'<row r="1"><c r="A1">{_V}</c></row><row r="40">{cell}</row>'
+    tail = (
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+    )
+    path = _sheet(tmp_path / "far.xlsx", rows, tail=tail)
+    assert _calamine_span(path) == (40, 30)  # AD40
+    xml = _sheet_xml(rows, tail=tail)
+    split = len(_DECLARATION) + 10  # the declaration apart: the rest goes any path
+    assert _extent(xml, (split, 1 << 20), tier, monkeypatch) == (40, 30)
+    rows_, cols_ = _extent(xml, (3, 1, 7), tier, monkeypatch)
+    if tier == "any":  # a chunk of cells that all name their place carries bounds on
+        assert rows_ >= 40 and cols_ >= 30
+    else:
+        assert (rows_, cols_) == (40, 30)
+    _limit(monkeypatch, 30 * 40)
+    assert _spans(path) == (40, 30)
+    _limit(monkeypatch, 30 * 40 - 1)
+    _refused(path, "sheet 认定台账", "A1:AD40", "1,200 cells", "limit of 1,199 cells per sheet")
+
+
+def test_attributes_that_end_in_r_are_not_r(tmp_path):
+    """footer="0.3", header="…", x:r="…": none is the attribute r of calamine."""
+    rows = f'<row r="2" x:r="900"><c r="B2" footer="XFD9" x:r="XFD9" header="9">{_V}</c></row>'
+    tail = (
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+    )
+    path = _sheet(tmp_path / "footer.xlsx", rows.replace("<row", '<row xmlns:x="x"', 1), tail=tail)
+    assert _calamine_span(path) == _spans(path) == (2, 2)
+
+
+@pytest.mark.parametrize("tier", ["any", "usual", "general"])
+def test_rows_and_cells_without_r_add_up_as_calamine_counts_them(tmp_path, monkeypatch, tier):
+    """Rows without r follow the row before; a cell without r is one column right of the
+    cell before: 201 rows, the last one of 50 cells, span A1:AX201 (10,050 cells)."""
+    cell = '<c t="inlineStr"><is><t>x</t></is></c>'
+    rows = f'<row r="1">{cell}</row>' + f"<row>{cell}</row>" * 199 + f"<row>{cell * 50}</row>"
+    path = _sheet(tmp_path / "counted.xlsx", rows)
+    assert _calamine_span(path) == (201, 50)
+    found = _extent(_sheet_xml(rows), (len(_DECLARATION) + 5, 97), tier, monkeypatch)
+    if tier == "any":  # (a chunk of rows and cells that name their places carries bounds)
+        assert found[0] >= 201 and found[1] >= 50
+    else:
+        assert found == (201, 50)
+    _limit(monkeypatch, 10_049)
+    _refused(path, "A1:AX201", "10,050 cells")
+    # and after an explicit cell or row, the count goes on from it
+    rows = (
+        f'<row r="7"><c r="C7">{_V}</c><c>{_V}</c></row>'
+        f'<row><c>{_V}</c><c r="B20">{_V}</c><c>{_V}</c></row>'
+    )
+    path = _sheet(tmp_path / "mixed.xlsx", rows)
+    assert _calamine_span(path) == _spans(path) == (20, 4)  # D7, then A8, B20 and C8
+
+
+def test_a_row_at_the_bottom_with_cells_without_r_is_refused(tmp_path):
+    """<row r="1048576"> and 33 cells without r: 1,048,576 × 33 cells, over the real limit
+    (checked without reading: the file is 1.5 KB and the grid 34,603,008 cells)."""
+    from trafficprev._limits import MAX_SHEET_CELLS
+
+    assert 1_048_576 * 32 <= MAX_SHEET_CELLS < 1_048_576 * 33  # (Excel's height, 32 columns)
+    rows = f'<row r="1"><c r="A1">{_V}</c></row><row r="1048576">' + f"<c>{_V}</c>" * 33 + "</row>"
+    path = _sheet(tmp_path / "bottom.xlsx", rows)
+    message = _refused(path, "A1:AG1048576", "34,603,008 cells", "limit of 33,554,432")
+    assert "row 1,048,576 and column AG (33)" in message
+
+
+@pytest.mark.parametrize(
+    "far",
+    [
+        f'<row r="100"><c r="CV100">{_V}</c></row>',
+        '<row r="100">' + f"<c>{_V}</c>" * 100 + "</row>",
+        '<row r="99"/><row>' + f"<c>{_V}</c>" * 100 + "</row>",
+    ],
+    ids=["explicit", "counted", "row-after-empty-row"],
+)
+@pytest.mark.parametrize("split", range(14))
+def test_a_reference_across_the_1_mib_chunk_boundary_is_read_whole(
+    tmp_path, monkeypatch, far, split
+):
+    """The check reads a part in chunks of 1 MiB: the far row is placed so that the chunk
+    boundary falls `split` bytes into it (inside "<row", "r=", the digits, a "<c", …).
+    (A1 has no r: a chunk whose cells all name their places carries its counters on as
+    bounds, which one column of 100 would exceed here.)"""
+    before = f'<row r="1"><c>{_V}</c></row>'
+    head = "".join(f"<{'p' if i % 2 else 'q'}/>{' ' * 4000}" for i in range(300))  # 1.2 MB
+    xml = _sheet_xml(before + far, head=head)
+    at = xml.index(far)
+    cut = (1 << 20) - split
+    assert 0 < cut < at
+    xml = xml[: xml.index("<q/>")] + xml[xml.index("<q/>") + (at - cut) :]  # trim the padding
+    assert len(xml[: xml.index(far)].encode()) == (1 << 20) - split
+    path = _book(tmp_path / "split.xlsx", _part(SHEET, xml))
+    assert _calamine_span(path) == (100, 100)
+    _limit(monkeypatch, 100 * 100)
+    assert _spans(path) == (100, 100)
+    _limit(monkeypatch, 100 * 100 - 1)
+    _refused(path, "A1:CV100")
+
+
+@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("tier", ["any", "usual", "general"])
+def test_the_span_is_calamines_for_random_sheets_fed_in_any_chunks(
+    tmp_path, seed, tier, monkeypatch
+):
+    """Random small sheets (rows and cells with and without r, attributes in any order and
+    quote, whitespace, prefixed names, self-closing rows and empty cells, CDATA, quotes,
+    ">" and "r=" in text): the span found equals calamine's whatever the chunks, by the
+    exact readings, and is never smaller by any."""
+    rng = random.Random(seed)
+    xml = _random_sheet(rng)
+    expected = _calamine_span(_book(tmp_path / "random.xlsx", _part(SHEET, xml)))
+    for sizes in ((1 << 20,), (len(_DECLARATION), rng.choice([1, 5, 40, 300])), (7, 1, 64)):
+        found = _extent(xml, sizes, tier, monkeypatch)
+        if tier == "any":
+            assert found[0] >= expected[0] and found[1] >= expected[1], (sizes, found, expected)
+        else:
+            assert found == expected, (sizes, found, expected)
+
+
+def _random_sheet(rng: random.Random) -> str:
+    prefix = rng.choice(["", "", "x:"])
+
+    def attr(name: str, value: object) -> str:
+        quote = rng.choice(['"', '"', "'"])
+        eq = rng.choice(["=", "=", "=", " = ", "\n="])
+        return f"{rng.choice([' ', ' ', chr(10), chr(9) + ' '])}{name}{eq}{quote}{value}{quote}"
+
+    def element(name: str, attrs: list[str], content: str | None) -> str:
+        rng.shuffle(attrs)
+        if content is None:
+            return f"<{prefix}{name}{''.join(attrs)}/>"
+        end = rng.choice(["", "", " "])
+        return f"<{prefix}{name}{''.join(attrs)}>{content}</{prefix}{name}{end}>"
+
+    texts = ["x", "a &gt; b", 'say "hi"', "it's", 'r="XFD1048576"', "a = b", "1 > 0",
+             "<![CDATA[</row><row r=\"9\"><c r='XFD9'>]]>"]  # fmt: skip
+    rows, row = [], 0
+    for _ in range(rng.randrange(1, 20)):
+        row_attrs = []
+        if rng.random() < 0.7:
+            row = rng.randrange(row, row + 4)
+            row_attrs.append(attr("r", row + 1))
+        if rng.random() < 0.3:
+            row_attrs.append(attr("spans", "1:5"))
+        if rng.random() < 0.1:
+            rows.append(element("row", row_attrs, None))
+            row += 1
+            continue
+        cells, col = [], 0
+        for _ in range(rng.randrange(0, 8)):
+            attrs = []
+            if rng.random() < 0.6:
+                col = rng.randrange(col, col + 5)
+                at = row if rng.random() < 0.9 else rng.randrange(0, row + 5)
+                ref = f"{_column(col + 1)}{at + 1}"
+                attrs.append(attr("r", ref.lower() if rng.random() < 0.1 else ref))
+            if rng.random() < 0.4:
+                attrs.append(attr("s", rng.randrange(10)))
+            kind = rng.choice(["number", "text", "empty"])
+            if kind == "number":
+                cells.append(element("c", attrs, f"<{prefix}v>{rng.randrange(99)}</{prefix}v>"))
+            elif kind == "text":
+                attrs.append(attr("t", "inlineStr"))
+                text = f"<{prefix}t>{rng.choice(texts)}</{prefix}t>"
+                cells.append(element("c", attrs, f"<{prefix}is>{text}</{prefix}is>"))
+            else:  # no value: calamine leaves it out, but it moves the column on
+                cells.append(element("c", attrs, None))
+            col += 1
+        rows.append(element("row", row_attrs, "".join(cells)))
+        row += 1
+    cols = f'<{prefix}cols><{prefix}col min="1" max="3" width="9"/></{prefix}cols>'
+    head = rng.choice(["", f'<{prefix}dimension ref="A1:B2"/>', cols])
+    tail = f'<{prefix}pageMargins left="0.7" right="0.7" header="0.3" footer="0.3"/>'
+    return _sheet_xml("".join(rows), head=head, tail=tail, prefix=prefix)
+
+
+def test_a_wide_short_and_a_tall_narrow_sheet_under_the_limit_read(tmp_path):
+    """All 16,384 columns in 3 rows, and all 1,048,576 rows in 4 columns: under the limit
+    (33,554,432 cells), both read, with every value where it is."""
+    from trafficprev._limits import MAX_SHEET_CELLS
+
+    wide = _SHEET_HEAD + "a</t></is></c></row>" + f'<row r="3"><c r="XFD3">{_V}</c></row>'
+    tall = _SHEET_HEAD + "b</t></is></c></row>" + f'<row r="1048576"><c r="D1048576">{_V}</c></row>'
+    for name, body, span in (("wide", wide, (3, 16_384)), ("tall", tall, (1_048_576, 4))):
+        path = _book(tmp_path / f"{name}.xlsx", _part(SHEET, body + "</sheetData></worksheet>"))
+        assert _spans(path) == span and span[0] * span[1] <= MAX_SHEET_CELLS
+        frame, sources = read_table(path, DETERMINATION_COLUMNS, settings=SETTINGS)
+        assert frame["_row"].tolist() == [2, span[0]] and sources[0].rows == 2
+        assert frame.loc[0, "employer"] == "示范市假想食品有限公司"
+        last = frame.iloc[1]
+        assert (last["未命名列16384"] if name == "wide" else last["narrative"]) == "1"
+
+
+@pytest.mark.parametrize("name", ["determinations_2023.xlsx", "determinations_2024.xlsx"])
+def test_the_demo_exports_span_what_calamine_reads(name):
+    """The check finds each sheet of the demo exports spanning exactly calamine's grid
+    (and the exports read unchanged: test_the_demo_exports_read_unchanged)."""
+    from trafficprev._limits import check_workbook as _check_workbook
+
+    path = demo_dir() / name
+    spans = _check_workbook(path.read_bytes(), str(path), "xlsx")
+    book = CalamineWorkbook.from_path(str(path))
+    ends = [book.get_sheet_by_name(sheet).end for sheet in book.sheet_names]
+    assert sorted(spans.values()) == sorted((end[0] + 1, end[1] + 1) for end in ends)
+    assert spans[SHEET][0] > 1_000 and spans[SHEET][1] == 17
+
+
+def test_xml_no_spreadsheet_program_writes_is_refused_but_cdata_reads(tmp_path):
+    """A comment could hide "</row>" from the check but not from calamine (or the other way
+    round), so a sheet with one is refused, as are rows inside a cell; CDATA is text."""
+    rows = f'<row r="1"><c r="A1">{_V}</c><!-- </row> --><c>{_V}</c></row>'
+    _refused(_sheet(tmp_path / "comment.xlsx", rows), "XML that Excel and WPS never write")
+    rows = f'<row r="2"><c><f><row r="9"/></f>{_V}</c></row>'
+    _refused(_sheet(tmp_path / "nested.xlsx", rows), "a row or cell inside a cell")
+    cdata = '<c t="inlineStr"><is><t><![CDATA[</row><row r="900"><c r="XFD900">]]></t></is></c>'
+    path = _sheet(tmp_path / "cdata.xlsx", f'<row r="2">{cdata}<c r="C2">{_V}</c></row>')
+    assert _calamine_span(path) == _spans(path) == (2, 3)

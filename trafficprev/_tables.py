@@ -7,7 +7,8 @@ content of a row.
 
 Before a file is parsed, what it would become in memory is bounded (see :func:`read_table`,
 "Limits"): the parts of a workbook are stream-decompressed with a hard cap and refused when a
-part, the whole workbook or one cell is over its limit; a CSV is refused when one field is.
+part, the whole workbook, one cell or the range of cells one sheet spans is over its limit; a
+CSV is refused when one field is.
 File names are stored and shown in one form, :func:`display_path`, that is valid Unicode
 whatever bytes the file system holds.
 """
@@ -15,34 +16,30 @@ whatever bytes the file system holds.
 from __future__ import annotations
 
 import codecs
-import copy
 import csv
 import datetime as dt
 import io
 import logging
 import math
-import os
-import re
 import sys
-import zipfile
-import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ._display import display_path
 from ._errors import FileFormatError, InputFileNotFoundError, SchemaError
+from ._limits import (
+    MAX_CELL_CHARS,
+    check_csv,
+    check_workbook,
+)
 from .schema import TableSchema, normalize_header
 from .settings import Settings
 
 __all__ = [
-    "MAX_CELL_CHARS",
-    "MAX_CSV_RUN_BYTES",
-    "MAX_PART_BYTES",
-    "MAX_WORKBOOK_BYTES",
-    "MAX_XML_RUN_BYTES",
     "SourceFile",
     "display_path",
     "read_table",
@@ -51,24 +48,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-
-#: Longest text of one cell, in characters: Excel's own limit per cell (Excel and WPS cannot
-#: type or save a longer one). Every cell up to this length is read.
-MAX_CELL_CHARS = 32_767
-#: Largest uncompressed size of one part (zip member) of a workbook: 1 GiB. The largest part
-#: of the benchmark's 1,000,000-determination world (about 440,000 rows in one sheet, 1,342
-#: bytes a row) is about 600 MB; 1 GiB holds about 800,000 rows of that shape.
-MAX_PART_BYTES = 1 << 30
-#: Largest uncompressed size of all parts of a workbook together: 2 GiB (two sheets of the
-#: largest size, e.g. two years in one workbook).
-MAX_WORKBOOK_BYTES = 2 << 30
-#: Longest run of bytes without ``<`` in a workbook's XML: a cell of MAX_CELL_CHARS characters
-#: each written in its widest XML form (a character reference such as ``&#x10FFFF;``, 10 bytes)
-#: plus 1 KiB for the opening tag in front of it. A longer run is a cell over the limit.
-MAX_XML_RUN_BYTES = MAX_CELL_CHARS * 10 + 1024
-#: Longest run of bytes in a CSV without a comma, tab or line break: a field of MAX_CELL_CHARS
-#: characters of 4 bytes (the widest in UTF-8, GB18030 and UTF-16) plus its quotes and a BOM.
-MAX_CSV_RUN_BYTES = MAX_CELL_CHARS * 4 + 64
 
 #: Column holding the extra cells of a CSV row that is longer than its header.
 EXTRA_CELLS = "_extra_cells"
@@ -104,235 +83,6 @@ class SourceFile:
             "columns": dict(self.columns),
             "unknown_columns": list(self.unknown_columns),
         }
-
-
-# --- file names ---------------------------------------------------------------------------
-
-# characters that would break a one-line message or mislead a reader: C0/C1 controls, DEL,
-# line and paragraph separators, bidirectional embeddings, overrides and isolates
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_ESCAPE_BACKSLASH = os.sep == "/"  # on Windows "\\" separates folders and is kept as it is
-
-
-def _escape_hidden(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
-
-
-def display_path(path: str | os.PathLike[str] | bytes) -> str:
-    r"""The one text form of a file path that trafficprev stores, writes and shows.
-
-    A file name on Linux is bytes and need not be UTF-8; Python hands such a name over with
-    surrogate escapes (``'bad\udcff.csv'``), which cannot be written to a UTF-8 file. This
-    form is valid Unicode, one line and unambiguous: a byte that is not UTF-8 becomes
-    ``\xff``, a control character ``\x0a`` (C1 and bidirectional controls ``\u202e``) and, on
-    POSIX, a backslash ``\\``. An ordinary path is returned unchanged.
-
-    Parameters
-    ----------
-    path
-        A path as Python gives it (``str`` with surrogate escapes, ``bytes`` or a path object).
-
-    Returns
-    -------
-    str
-        ``bad\xff.csv`` for the file whose name holds the byte 0xff.
-    """
-    text = os.fsdecode(path)
-    if text.isprintable() and "\\" not in text:
-        return text
-    raw = os.fsencode(text)
-    if _ESCAPE_BACKSLASH:
-        raw = raw.replace(b"\\", b"\\\\")
-    return _HIDDEN.sub(_escape_hidden, raw.decode("utf-8", "backslashreplace"))
-
-
-# --- limits checked before a file is parsed -------------------------------------------------
-
-
-class _Runs:
-    """Finds a run of more than `limit` bytes holding none of `stops`, over chunks fed in order.
-
-    Only about one ``bytes.find`` per ``limit // 2`` bytes is needed: a run longer than
-    `limit` contains a whole window of ``limit // 2`` aligned bytes without a stop, and only
-    such windows are measured exactly.
-    """
-
-    def __init__(self, stops: bytes, limit: int) -> None:
-        self.stops = [stops[i : i + 1] for i in range(len(stops))]
-        self.limit = limit
-        self.step = max(limit // 2, 1)
-        self.run = 0  # bytes since the last stop, at the end of what was fed
-        self.offset = 0  # absolute offset of the next chunk
-
-    def _find(self, data: bytes, start: int, end: int) -> int:
-        hits = [i for i in (data.find(s, start, end) for s in self.stops) if i >= 0]
-        return min(hits) if hits else -1
-
-    def _rfind(self, data: bytes, start: int, end: int) -> int:
-        return max(data.rfind(s, start, end) for s in self.stops)
-
-    def feed(self, data: bytes) -> int | None:
-        """Offset where an over-long run starts, or None."""
-        n, base = len(data), self.offset
-        self.offset += n
-        first = self._find(data, 0, n)
-        if first < 0:
-            self.run += n
-            return base - (self.run - n) if self.run > self.limit else None
-        if self.run + first > self.limit:
-            return base - self.run
-        last = self._rfind(data, 0, n)
-        i = first + 1
-        while i + self.step <= last:
-            if any(data.find(s, i, i + self.step) >= 0 for s in self.stops):
-                i += self.step
-                continue
-            a = self._rfind(data, 0, i)
-            b = self._find(data, i + self.step, last + 1)
-            if b - a - 1 > self.limit:
-                return base + a + 1
-            i = b + 1
-        self.run = n - last - 1
-        return base + last + 1 if self.run > self.limit else None
-
-
-def _mib(n: int) -> str:
-    return f"{n / (1 << 20):,.0f} MiB"
-
-
-_ZIP_READ = (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, EOFError, OSError, ValueError)
-_BINARY_SUFFIXES = (
-    ".png", ".jpg", ".jpeg", ".jfif", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".wdp",
-    ".bin",
-)  # fmt: skip
-# the relationships of the workbook name its sheets: calamine reads a sheet from the target of
-# a relationship of a sheet type, or (older versions) from any target in a sheet folder,
-# whatever the part's own name
-_WORKBOOK_RELS = "workbook.xml.rels"
-_RELATIONSHIP = re.compile(rb"""<(?:[\w.-]+:)?Relationship\b((?:[^>"']|"[^"]*"|'[^']*')*)>""")
-_ATTRIBUTE = re.compile(rb"""\b(Type|Target)\s*=\s*(["'])(.*?)\2""", re.S)
-_SHEET_TYPE = re.compile(rb"(?:work|chart|dialog|macro|xlMacro|xlIntlMacro)sheet$", re.I)
-_SHEET_FOLDER = re.compile(r"(?:^|/)(?:work|chart|dialog|macro)sheets/", re.I)
-_RELS_KEPT = 16 << 20  # a relationships part longer than this is not parsed (no exemptions)
-
-
-def _read_targets(rels: bytes) -> set[str]:
-    """Lower-case file names of the parts a workbook's relationships name as sheets."""
-    out = set()
-    for tag in _RELATIONSHIP.finditer(rels):
-        attrs = {k: v for k, _, v in _ATTRIBUTE.findall(tag.group(1))}
-        target = attrs.get(b"Target", b"").decode("utf-8", "replace").replace("\\", "/")
-        if _SHEET_TYPE.search(attrs.get(b"Type", b"")) or _SHEET_FOLDER.search(target):
-            out.add(target.rsplit("/", 1)[-1].lower())
-    return out
-
-
-def _stream(book: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
-    """The decompressed bytes of one member in chunks of at most 1 MiB, read to the end of
-    its compressed data whatever size its headers declare."""
-    unbounded = copy.copy(info)
-    unbounded.file_size = 1 << 62  # do not stop at the declared size; the caller caps
-    with book.open(unbounded) as fh:
-        while chunk := fh.read(1 << 20):
-            yield chunk
-
-
-def _check_workbook(data: bytes, name: str, fmt: str) -> None:
-    """Refuse a zip workbook with a part, the whole or a cell over the limits, before a
-    reader parses it. A chunk of 1 MiB is held at a time (and the workbook's relationships,
-    parsed for the names of its sheets, up to 16 MiB)."""
-    try:
-        book = zipfile.ZipFile(io.BytesIO(data))
-        members = [i for i in book.infolist() if not i.is_dir()]
-    except _ZIP_READ as exc:
-        raise FileFormatError(
-            f"{name}: cannot read it as an Excel {fmt} workbook ({type(exc).__name__}: {exc}). "
-            "The file may be truncated, encrypted or not a workbook / 无法作为 Excel 工作簿读取"
-        ) from exc
-    refuse = (
-        "; split the export (e.g. one file per year) or save it as CSV, then read that / "
-        "超过大小上限，请拆分导出（如按年）或另存为 CSV，文件未读取"
-    )
-    declared = 0
-    for info in members:
-        declared += info.file_size
-        if info.file_size > MAX_PART_BYTES:
-            raise FileFormatError(
-                f"{name}: part {info.filename} is {_mib(info.file_size)} uncompressed, over the "
-                f"limit of {_mib(MAX_PART_BYTES)} per part{refuse}"
-            )
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise FileFormatError(
-                f"{name}: part {info.filename} uses zip compression method "
-                f"{info.compress_type}, which Excel does not write; save the workbook again "
-                "from Excel or WPS / 工作簿压缩方式不受支持，请用 Excel 或 WPS 重新保存"
-            )
-    if declared > MAX_WORKBOOK_BYTES:
-        raise FileFormatError(
-            f"{name}: its parts are {_mib(declared)} uncompressed together, over the limit of "
-            f"{_mib(MAX_WORKBOOK_BYTES)} per workbook{refuse}"
-        )
-    # the workbook's relationships first: they name the sheets, whatever their names (only a
-    # picture or other binary part that no relationship names as a sheet is not read as XML)
-    members.sort(key=lambda i: not i.filename.lower().endswith(_WORKBOOK_RELS))
-    parsed: set[str] | None = set()
-    total = 0
-    for info in members:
-        base = info.filename.rsplit("/", 1)[-1].lower()
-        is_rels = base.endswith(_WORKBOOK_RELS)
-        binary = parsed is not None and base.endswith(_BINARY_SUFFIXES) and base not in parsed
-        runs = None if binary else _Runs(b"<", MAX_XML_RUN_BYTES)
-        size, kept = 0, []
-        try:
-            for chunk in _stream(book, info):
-                size += len(chunk)
-                total += len(chunk)
-                if size > MAX_PART_BYTES:
-                    raise FileFormatError(
-                        f"{name}: part {info.filename} is over {_mib(MAX_PART_BYTES)} "
-                        f"uncompressed (more than its header declares), over the limit per "
-                        f"part{refuse}"
-                    )
-                if total > MAX_WORKBOOK_BYTES:
-                    raise FileFormatError(
-                        f"{name}: its parts are over {_mib(MAX_WORKBOOK_BYTES)} uncompressed "
-                        f"together, over the limit per workbook{refuse}"
-                    )
-                at = runs.feed(chunk) if runs is not None else None
-                if at is not None:
-                    raise FileFormatError(
-                        f"{name}: part {info.filename} holds a text of more than "
-                        f"{MAX_XML_RUN_BYTES:,} bytes from byte {at:,}, a cell over the limit "
-                        f"of {MAX_CELL_CHARS:,} characters (Excel's own); the file is refused "
-                        f"before reading / 单元格超过每格 {MAX_CELL_CHARS:,} 字符的上限，文件未读取"
-                    )
-                if is_rels and parsed is not None:
-                    kept.append(chunk)
-                    if size > _RELS_KEPT:  # not a real workbook's: trust no name from now on
-                        parsed, kept = None, []
-        except FileFormatError:
-            raise
-        except (*_ZIP_READ, zlib.error) as exc:
-            raise FileFormatError(
-                f"{name}: cannot read part {info.filename} of the Excel {fmt} workbook "
-                f"({type(exc).__name__}: {exc}). The file may be truncated or corrupt / "
-                "工作簿已损坏，无法读取"
-            ) from exc
-        if is_rels and parsed is not None:
-            parsed |= _read_targets(b"".join(kept))
-
-
-def _check_csv(data: bytes, name: str) -> None:
-    """Refuse a CSV holding a field certainly longer than the limit, before decoding it."""
-    at = _Runs(b",\n\r\t", MAX_CSV_RUN_BYTES).feed(data)
-    if at is not None:
-        line = data.count(b"\n", 0, at) + 1
-        raise FileFormatError(
-            f"{name}: line {line:,} holds a field of more than {MAX_CSV_RUN_BYTES:,} bytes, "
-            f"over the limit of {MAX_CELL_CHARS:,} characters per cell (Excel's own); the file "
-            f"is refused before reading / 字段超过每格 {MAX_CELL_CHARS:,} 字符的上限，文件未读取"
-        )
 
 
 def _sniff_format(path: Path, name: str, head: bytes) -> str:
@@ -406,19 +156,22 @@ def _excel_sheets(
         book = CalamineWorkbook.from_filelike(content)
         content.close()
         sheets = []
-        for name in book.sheet_names:
-            sheet = book.get_sheet_by_name(name)
+        for sheet_name in book.sheet_names:  # (not `name`: that is the file's, for messages)
+            sheet = book.get_sheet_by_name(sheet_name)
             raw = sheet.to_python(skip_empty_area=False)
             rows = [[_excel_cell(v) for v in row] for row in raw]
             numeric = [
                 [isinstance(v, (int, float)) and not isinstance(v, bool) for v in row]
                 for row in raw
             ]
-            sheets.append((name, rows, numeric, 1))
+            sheets.append((sheet_name, rows, numeric, 1))
         return sheets
     except FileFormatError:
         raise
-    except Exception as exc:  # calamine raises several unrelated types for corrupt files
+    except BaseException as exc:  # calamine raises several unrelated types for corrupt files
+        # and a panic in its Rust code arrives as pyo3's PanicException, a BaseException
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
         raise FileFormatError(
             f"{name}: cannot read it as an Excel {fmt} workbook ({type(exc).__name__}: {exc}). "
             "The file may be truncated, encrypted or not a workbook."
@@ -542,11 +295,24 @@ def read_table(
       = 1 GiB uncompressed and all its parts together at most :data:`MAX_WORKBOOK_BYTES` =
       2 GiB. Declared sizes are checked first; then every part is stream-decompressed in
       chunks of 1 MiB with a hard cap (a header may lie), so the check holds no more than a
-      few MiB whatever the file claims. Only zip's stored and deflate methods are accepted.
+      few MiB whatever the file claims. Only zip's stored and deflate methods are accepted;
+    - a sheet spans at most :data:`MAX_SHEET_CELLS` = 33,554,432 cells, counted from A1 to
+      the last row and the last column its cells reach: reading a sheet fills that whole
+      grid (about 32 bytes a cell in calamine, and more in Python), so two cells, A1 and
+      XFD1048576, would ask for 17,179,869,184 cells and abort the process. The same
+      streaming pass places every cell as calamine does (``<row r>``, ``<c r>`` in any
+      attribute order, and rows and cells without ``r``, which follow the one before);
+      cells without a value that calamine leaves out (``<c r="X9" s="1"/>``) do not count.
+      A sheet whose XML no spreadsheet program writes (an XML comment, a processing
+      instruction, a tag whose quotes do not pair, a row inside a cell) is refused, as its
+      cells cannot be placed without a full parser. 1,048,576 rows (Excel's maximum) of 32
+      columns fit.
 
     The largest part of the benchmark's 1,000,000-determination world (about 440,000 rows in
-    one sheet) is about 600 MB and its longest cell about 350 characters. An export over a
-    limit is split (e.g. one file per year) or saved as CSV.
+    one sheet, of at most 25 columns) is about 600 MB and its longest cell about 350
+    characters. An export over a limit is split (e.g. one file per year) or saved
+    as CSV; a sheet over the cell limit because of a few stray cells far from the table is
+    saved again without them.
     """
     settings = settings or Settings()
     p = Path(path)
@@ -564,14 +330,14 @@ def read_table(
     fmt = _sniff_format(p, name, data[:4096])
     encoding: str | None = None
     if fmt == "csv":
-        _check_csv(data, name)
+        check_csv(data, name)
         encoding = _detect_encoding(name, data, settings.csv_encodings)
         logger.info("%s: decoded as %s", name, encoding)
         sheets = [(None, _csv_rows(name, data, encoding), None, 1)]
         del data
     else:
         if fmt == "xlsx":
-            _check_workbook(data, name, fmt)
+            check_workbook(data, name, fmt)
         content = io.BytesIO(data)
         del data
         sheets = _excel_sheets(content, name, fmt)
