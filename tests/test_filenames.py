@@ -2,7 +2,7 @@
 
 On Linux a file name is bytes. ``bad\\xff.csv`` (the byte 0xff) reaches Python as
 ``'bad\\udcff.csv'``, a string that cannot be written to a UTF-8 file; everything trafficprev
-stores, writes or shows uses :func:`~trafficprev._tables.display_path` instead:
+stores, writes or shows uses :func:`~trafficprev._display.display_path` instead:
 ``bad\\xff.csv``.
 """
 
@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 
 from trafficprev import Settings, read_determinations
+from trafficprev._display import display_path
 from trafficprev._errors import SchemaError
-from trafficprev._tables import display_path
 from trafficprev.cli import main
 from trafficprev.datasets import demo_files
 

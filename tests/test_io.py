@@ -18,9 +18,9 @@ import pytest
 import shapely
 
 from trafficprev import _io
+from trafficprev._display import display_path
 from trafficprev._errors import OutputError
 from trafficprev._io import write_gpkg
-from trafficprev._tables import display_path
 
 
 def _points(n: int, seed: int = 0) -> gpd.GeoDataFrame:

@@ -25,8 +25,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from ._display import display_path
 from ._errors import WRITE_ERRORS, OutputError, TrafficPrevError
-from ._tables import display_path
 
 __all__ = ["WRITE_ERRORS", "write_gpkg"]
 

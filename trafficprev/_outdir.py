@@ -51,8 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ._display import display_path
 from ._errors import WRITE_ERRORS, OutputError, OutputRefusedError, TrafficPrevError
-from ._tables import display_path
 
 __all__ = [
     "FILES_MARKER",

@@ -42,6 +42,7 @@ import pandas as pd
 
 from . import __version__
 from ._accounting import to_csv
+from ._display import display_path
 from ._errors import OutputError, TrafficPrevError
 from ._io import write_gpkg
 from ._outdir import (
@@ -57,7 +58,6 @@ from ._outdir import (
 )
 from ._periods import parse_quarter, previous_quarter, quarter_of, quarter_range
 from ._scan import check_shared_outputs
-from ._tables import display_path
 from .area import Area, load_area
 from .geocode import geocode
 from .geocode._review import write_review_queue

@@ -44,9 +44,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ._accounting import FLAGS, REASONS
+from ._display import display_path
 from ._periods import quarter_of
 from ._plotting import plain_label
-from ._tables import display_path
 from .groups import cjk_style, plot_funnel
 from .settings import Settings
 from .trends import circular_summary

@@ -32,10 +32,11 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from .. import __version__
+from .._display import display_path
 from .._errors import FileFormatError, InputFileNotFoundError, SchemaError
 from .._io import write_gpkg
 from .._outdir import file_sha256, is_output_error, output_error, restore, staged
-from .._tables import display_path, read_table
+from .._tables import read_table
 from ..coords import metric_crs, to_wgs84
 from ..geocode._match import NameMatcher, build_name_table, read_user_aliases
 from ..privacy import redact_shapes
