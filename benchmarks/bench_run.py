@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 STEPS = ("intake", "geocode", "hotspots", "history", "trends", "enterprises", "groups", "sites",
-         "evaluate", "write", "report")  # fmt: skip
+         "evaluate", "write", "check", "report")  # fmt: skip
 
 
 WORLDS = ROOT / "benchmarks" / ".worlds"
