@@ -273,3 +273,24 @@ def test_ranked_errors(table):
         plot_ranked(table, value_col="score")
     with pytest.raises(SchemaError, match="numeric"):
         plot_ranked(table, value_col="name")
+
+
+# ----------------------------------------------------------------------------------------------
+# record text is never read as mathtext
+# ----------------------------------------------------------------------------------------------
+
+#: Enterprise names a register could hold: ``$…$`` is mathtext to matplotlib, and these
+#: fail at draw time (unknown command, unbalanced braces) unless every ``$`` is escaped.
+MATH_NAMES = ["某$\\frac$公司", "测试$\\x{$企业", "$$", "A$B$C有限公司"]
+
+
+@pytest.mark.parametrize("chart", ["funnel", "ranked"])
+def test_names_with_dollars_draw_as_written(table, chart):
+    t = table.copy()
+    key = t.index[t["key"]]
+    t.loc[key[: len(MATH_NAMES)], "name"] = MATH_NAMES
+    t = t.sort_values("eb_rate_per_1000", ascending=False)
+    fig = plot_funnel(t) if chart == "funnel" else plot_ranked(t, n=len(t))
+    assert render(fig, "png")  # would raise ValueError (mathtext) with a bare "$"
+    shown = {s.replace("\\$", "$") for s in texts(fig)}
+    assert set(MATH_NAMES) <= shown
