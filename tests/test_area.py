@@ -39,10 +39,21 @@ from trafficprev.area import (
 )
 from trafficprev.coords import gcj02_to_wgs84
 from trafficprev.datasets import demo_files
+from trafficprev.geocode import geocode_texts
 
 OSM = Path(__file__).resolve().parent / "data" / "osm"
 XML, PBF = OSM / "roads.osm", OSM / "roads.osm.pbf"
-LAYERS = ("edges", "junctions", "intersections", "roads", "pois", "admin", "milestones", "names")
+LAYERS = (
+    "edges",
+    "junctions",
+    "intersections",
+    "roads",
+    "pois",
+    "admin",
+    "milestones",
+    "territories",
+    "names",
+)
 KEYS = {
     "edges": ["edge_id"],
     "junctions": ["node_id"],
@@ -51,6 +62,7 @@ KEYS = {
     "pois": ["poi_id"],
     "admin": ["code"],
     "milestones": ["node_id"],
+    "territories": ["code"],
     "names": ["kind", "key", "target", "source"],
 }
 GEOD = Geod(ellps="WGS84")
@@ -485,7 +497,7 @@ def test_save_load_round_trip(area: Area, tmp_path: Path) -> None:
     ]
     assert set(pyogrio.list_layers(folder / "area.gpkg")[:, 0]) == set(LAYERS)
     meta = json.loads((folder / "area.json").read_text(encoding="utf-8"))
-    assert meta["version"] == area.version and meta["format"] == 1
+    assert meta["version"] == area.version and meta["format"] == 2
     loaded = load_area(folder)
     assert (loaded.name, loaded.version) == (area.name, area.version)
     assert loaded.meta == json.loads(json.dumps(area.meta))
@@ -686,3 +698,89 @@ def test_extract_without_roads_is_an_error(admin_csv: Path, tmp_path: Path) -> N
     )
     with pytest.raises(FileFormatError):
         build_area("t", osm=path, admin=admin_csv)
+
+
+# -- landmarks from named areas, bridges and tunnels -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def landmarks(admin_csv: Path, tmp_path_factory) -> Area:
+    """An extract with a bridge, a tunnel, a business district and a tea farm (synthetic)."""
+    nodes = {
+        1: (111.680, 29.040),
+        2: (111.684, 29.040),
+        3: (111.686, 29.040),
+        4: (111.692, 29.040),
+        5: (111.700, 29.030),
+        6: (111.700, 29.036),
+        7: (111.700, 29.046),
+        8: (111.686, 29.041),
+        9: (111.692, 29.041),
+        10: (111.692, 29.043),
+        11: (111.686, 29.043),
+        12: (111.701, 29.031),
+        13: (111.703, 29.031),
+        14: (111.703, 29.033),
+        15: (111.701, 29.033),
+    }
+    road = {"highway": "secondary", "name": "跨河路"}
+    ways = {
+        1: ([1, 2], road),
+        2: ([2, 3], {**road, "bridge": "yes", "bridge:name": "测试大桥"}),
+        3: ([3, 4], road),
+        4: (
+            [5, 6],
+            {"highway": "primary", "ref": "S999", "tunnel": "yes", "tunnel:name": "测试岭隧道"},
+        ),
+        5: ([6, 7], {"highway": "primary", "ref": "S999"}),
+        6: ([8, 9, 10, 11, 8], {"landuse": "commercial", "name": "测试中央商务区"}),
+        7: ([12, 13, 14, 15, 12], {"landuse": "farmyard", "name": "样例茶场"}),
+    }
+    osm = write_osm(tmp_path_factory.mktemp("landmarks") / "x.osm", nodes, ways)
+    return build_area("lm", osm=osm, admin=admin_csv)
+
+
+def test_named_areas_bridges_and_tunnels_reach_the_name_index(landmarks: Area) -> None:
+    pois = landmarks.pois.set_index("name")
+    assert pois.loc["测试大桥", "kind"] == "bridge" and pois.loc["测试岭隧道", "kind"] == "tunnel"
+    assert pois.loc["测试中央商务区", "kind"] == "commercial"
+    assert pois.loc["样例茶场", "kind"] == "farm"
+    names = landmarks.names[landmarks.names["kind"] == "poi"]
+    for name in ("测试大桥", "测试岭隧道", "测试中央商务区", "样例茶场"):
+        assert set(names.loc[names["name"] == name, "target"]) == {pois.loc[name, "poi_id"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("测试岭隧道内", (111.700, 29.033)),  # the middle of the tunnel, on S999
+        ("测试大桥上", (111.685, 29.040)),  # the middle of the bridge, on 跨河路
+        ("测试中央商务区门口", (111.689, 29.040)),  # on 跨河路, nearest the centroid
+        ("样例茶场附近", (111.700, 29.032)),  # on S999, nearest the farm
+    ],
+)
+def test_named_areas_bridges_and_tunnels_are_placed_as_landmarks(
+    landmarks: Area, text: str, where: tuple[float, float]
+) -> None:
+    (res,), _ = geocode_texts([text], landmarks)
+    assert res.match_level == "landmark", res.reason
+    assert haversine_m(res.lon, res.lat, *where) < 5.0, (res.lon, res.lat, res.reason)
+
+
+def test_road_file_bridges_are_landmarks(admin_csv: Path, tmp_path: Path) -> None:
+    roads = gpd.GeoDataFrame(
+        {"name": ["样例大桥", "测试路"], "highway": ["primary", "residential"]},
+        geometry=[
+            shapely.LineString([(111.680, 29.040), (111.684, 29.040)]),
+            shapely.LineString([(111.684, 29.040), (111.684, 29.044)]),
+        ],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "roads.geojson"
+    roads.to_file(path, driver="GeoJSON")
+    built = build_area("r", roads=path, admin=admin_csv)
+    assert built.pois[["poi_id", "name", "kind", "source"]].values.tolist() == [
+        ["roads:w1", "样例大桥", "bridge", "roads"]
+    ]
+    ((x, y),) = shapely.get_coordinates(built.pois.geometry)
+    assert haversine_m(x, y, 111.682, 29.040) < 1.0

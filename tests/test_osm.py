@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from trafficprev._errors import FileFormatError, InputFileNotFoundError
 from trafficprev.area._osm import (
@@ -343,3 +344,183 @@ def test_josm_file_with_negative_ids(tmp_path: Path) -> None:
     assert src.ways["node_ids"].tolist() == [(-101, -102, 5)]
     assert src.nodes.set_index("node_id").loc[-101, "lat"] == 29.04
     assert src.dropped["missing_nodes"] == 0
+
+
+# -- named areas, bridges and tunnels as landmarks ----------------------------------------------
+
+# A small extract (synthetic names) around lon 111.69, lat 29.04: ways are (id, points, tags),
+# a point shared by two ways is one node.
+_CROSSING_WAYS: list[tuple[int, list[tuple[float, float]], dict[str, str]]] = [
+    # 跨河路: approaches (no tag) and a bridge drawn in two pieces, named by bridge:name
+    (10, [(111.680, 29.040), (111.684, 29.040)], {"highway": "secondary", "name": "跨河路"}),
+    (
+        11,
+        [(111.684, 29.040), (111.685, 29.040)],
+        {"highway": "secondary", "name": "跨河路", "bridge": "yes", "bridge:name": "测试大桥"},
+    ),
+    (
+        12,
+        [(111.685, 29.040), (111.688, 29.040)],
+        {"highway": "secondary", "name": "跨河路", "bridge": "yes", "bridge:name": "测试大桥"},
+    ),
+    (13, [(111.688, 29.040), (111.692, 29.040)], {"highway": "secondary", "name": "跨河路"}),
+    # a street named after its bridge: only the tagged span is the bridge
+    (20, [(111.680, 29.050), (111.686, 29.050)], {"highway": "tertiary", "name": "样例大桥"}),
+    (
+        21,
+        [(111.686, 29.050), (111.690, 29.050)],
+        {"highway": "tertiary", "name": "样例大桥", "bridge": "yes"},
+    ),
+    (22, [(111.690, 29.050), (111.696, 29.050)], {"highway": "tertiary", "name": "样例大桥"}),
+    # a route through a tunnel named by tunnel:name
+    (
+        30,
+        [(111.700, 29.030), (111.700, 29.034), (111.701, 29.038)],
+        {"highway": "primary", "ref": "S999", "tunnel": "yes", "tunnel:name": "测试岭隧道"},
+    ),
+    (31, [(111.701, 29.038), (111.702, 29.045)], {"highway": "primary", "ref": "S999"}),
+    # two carriageways of one bridge (no shared node): two landmarks of one name
+    (
+        40,
+        [(111.670, 29.060), (111.672, 29.060)],
+        {"highway": "primary", "name": "示例路", "bridge": "yes", "bridge:name": "示例大桥"},
+    ),
+    (
+        41,
+        [(111.672, 29.0602), (111.670, 29.0602)],
+        {"highway": "primary", "name": "示例路", "bridge": "yes", "bridge:name": "示例大桥"},
+    ),
+    # untagged, named as a bridge; a bridge whose name carries a phone number
+    (50, [(111.660, 29.070), (111.662, 29.070)], {"highway": "residential", "name": "旧石桥"}),
+    (
+        51,
+        [(111.650, 29.070), (111.652, 29.070)],
+        {"highway": "residential", "bridge": "yes", "bridge:name": "测试13907361234桥"},
+    ),
+    # a bridge with no bridge name and an ordinary road name: no landmark
+    (
+        52,
+        [(111.640, 29.070), (111.642, 29.070)],
+        {"highway": "residential", "name": "样例路", "bridge": "yes"},
+    ),
+    # named landuse areas (closed ways); an unnamed one is no landmark
+    (
+        60,
+        [
+            (111.690, 29.020),
+            (111.694, 29.020),
+            (111.694, 29.024),
+            (111.690, 29.024),
+            (111.690, 29.020),
+        ],
+        {"landuse": "commercial", "name": "测试中央商务区"},
+    ),
+    (
+        61,
+        [
+            (111.700, 29.020),
+            (111.702, 29.020),
+            (111.702, 29.022),
+            (111.700, 29.022),
+            (111.700, 29.020),
+        ],
+        {"landuse": "retail", "name": "样例商业街区"},
+    ),
+    (
+        62,
+        [
+            (111.710, 29.020),
+            (111.714, 29.020),
+            (111.714, 29.024),
+            (111.710, 29.024),
+            (111.710, 29.020),
+        ],
+        {"landuse": "farmyard", "name": "样例茶场"},
+    ),
+    (
+        63,
+        [
+            (111.720, 29.020),
+            (111.722, 29.020),
+            (111.722, 29.022),
+            (111.720, 29.022),
+            (111.720, 29.020),
+        ],
+        {"landuse": "commercial"},
+    ),
+]
+
+
+def write_ways_osm(path: Path, ways: list[tuple[int, list[tuple[float, float]], dict]]) -> Path:
+    """Write OSM XML holding `ways` (a point shared by two ways is one node)."""
+    ids: dict[tuple[float, float], int] = {}
+    for _, points, _ in ways:
+        for point in points:
+            ids.setdefault(point, 1000 + len(ids))
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    lines += [
+        f'  <node id="{i}" lat="{lat:.7f}" lon="{lon:.7f}"/>' for (lon, lat), i in ids.items()
+    ]
+    for wid, points, tags in ways:
+        lines.append(f'  <way id="{wid}">')
+        lines += [f'    <nd ref="{ids[p]}"/>' for p in points]
+        lines += [f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items()]
+        lines.append("  </way>")
+    lines.append("</osm>")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def crossings(tmp_path_factory) -> RoadSource:
+    return read_osm(write_ways_osm(tmp_path_factory.mktemp("cross") / "x.osm", _CROSSING_WAYS))
+
+
+def test_named_areas_bridges_and_tunnels_are_pois(crossings: RoadSource) -> None:
+    got = sorted((r.osm_id, r.name, r.kind, r.tag) for r in crossings.pois.itertuples(index=False))
+    assert got == [
+        (11, "测试大桥", "bridge", "bridge:name=测试大桥"),  # two pieces: one landmark
+        (21, "样例大桥", "bridge", "name=样例大桥"),  # the tagged span, not the approaches
+        (30, "测试岭隧道", "tunnel", "tunnel:name=测试岭隧道"),
+        (40, "示例大桥", "bridge", "bridge:name=示例大桥"),  # two carriageways
+        (41, "示例大桥", "bridge", "bridge:name=示例大桥"),
+        (50, "旧石桥", "bridge", "name=旧石桥"),
+        (51, "测试〔电话已隐去〕桥", "bridge", "bridge:name=测试〔电话已隐去〕桥"),
+        (60, "测试中央商务区", "commercial", "landuse=commercial"),
+        (61, "样例商业街区", "commercial", "landuse=retail"),
+        (62, "样例茶场", "farm", "landuse=farmyard"),
+    ]
+    assert set(crossings.pois["kind"]) <= set(POI_KINDS)
+    assert (crossings.pois["osm_type"] == "way").all()
+
+
+@pytest.mark.parametrize(
+    ("osm_id", "way_ids", "lon", "lat"),
+    [
+        (11, (11, 12), 111.686, 29.040),  # midpoint of the two pieces together
+        (21, (21,), 111.688, 29.050),  # midpoint of the bridge span only
+        (30, (30,), None, None),
+        (40, (40,), 111.671, 29.060),
+        (62, (), 111.712, 29.022),  # a landuse area: its centroid
+    ],
+)
+def test_bridge_and_tunnel_landmarks_lie_on_their_road(
+    crossings: RoadSource, osm_id: int, way_ids: tuple[int, ...], lon, lat
+) -> None:
+    row = crossings.pois[crossings.pois["osm_id"] == osm_id].iloc[0]
+    point = shapely.Point(row["lon"], row["lat"])
+    nodes = crossings.nodes.set_index("node_id")
+    ways = crossings.ways.set_index("way_id")
+    if way_ids:
+        line = shapely.union_all(
+            [
+                shapely.LineString(nodes.loc[list(ways.loc[w, "node_ids"])].to_numpy())
+                for w in way_ids
+            ]
+        )
+        assert line.distance(point) < 1e-9  # on the road, in degrees (< 0.1 mm)
+    if osm_id == 30:  # halfway along the tunnel, by length (in degrees)
+        line = shapely.LineString(nodes.loc[list(ways.loc[30, "node_ids"])].to_numpy())
+        assert abs(line.project(point) - line.length / 2) < 1e-9
+    else:
+        np.testing.assert_allclose([row["lon"], row["lat"]], [lon, lat], atol=1e-9)

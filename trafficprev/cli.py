@@ -162,7 +162,7 @@ def _print_geocode(result: GeocodeResult, paths: dict[str, Path]) -> None:
 
 
 def _cmd_area_build(args: argparse.Namespace) -> int:
-    sources = [args.osm, args.roads, args.aliases, args.zones, *(args.pois or ())]
+    sources = [args.osm, args.roads, args.aliases, args.zones, args.boundaries, *(args.pois or ())]
     sources += [] if args.admin == "changde" else [args.admin]
     check_folder(args.out, "area", inputs=[p for p in sources if p])  # before the build
     area = build_area(
@@ -178,11 +178,20 @@ def _cmd_area_build(args: argparse.Namespace) -> int:
         admin=args.admin,
         aliases=args.aliases,
         zones=args.zones,
+        boundaries=args.boundaries,
+        boundary_name_col=args.boundary_name_col,
+        boundary_code_col=args.boundary_code_col,
     )
     path = save_area(area, args.out)
     print(f"== 区域 area {area.name} == version {area.version}")
     for key, n in area.meta["counts"].items():
         print(f"  {key:<14}{n:>8}")
+    terr = area.meta.get("territories") or {}
+    if terr.get("boundaries"):
+        print(
+            f"  行政区边界 boundaries {terr['boundaries']}: 匹配 matched {terr['matched']}, "
+            f"未用 not used {len(terr['unmatched'])} (see area.json)"
+        )
     print(f"  写出 wrote {display_path(path)}")
     return 0
 
@@ -328,6 +337,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="edited functional-zone table (zones.csv) with the memberships the centre confirmed",
     )
+    b.add_argument(
+        "--boundaries",
+        metavar="FILE",
+        help="administrative boundary polygons (GeoPackage, Shapefile, GeoJSON) with a name column",
+    )
+    b.add_argument("--boundary-name-col", metavar="C", help="unit name column of --boundaries")
+    b.add_argument("--boundary-code-col", metavar="C", help="division code column of --boundaries")
     b.add_argument("--out", required=True, metavar="DIR", help="area folder, e.g. areas/changde")
     b.set_defaults(func=_cmd_area_build)
 

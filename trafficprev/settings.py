@@ -51,6 +51,10 @@ class Settings:
     max_road_gap_m
         Two named roads that share no intersection but come closer than this many metres
         are taken to meet there (dual carriageways, offset digitising).
+    scope_margin_m
+        With administrative boundary polygons in the area, a place found outside the area
+        its text names but at most this many metres from it is still accepted, with lower
+        confidence and a reason; farther away it is not placed in that area's name.
     intersection_radius_m, segment_length_m
         Units of analysis: junction nodes of named roads within this radius are one
         intersection; roads are cut into segments of this length.
@@ -101,6 +105,7 @@ class Settings:
     seed: int = 0
     review_threshold: float = 0.5
     max_road_gap_m: float = 100.0
+    scope_margin_m: float = 300.0
     intersection_radius_m: float = 30.0
     segment_length_m: float = 100.0
     max_snap_m: float = 100.0
@@ -170,6 +175,7 @@ class Settings:
             problems.append(f"max_road_gap_m must be in 0..1000, got {self.max_road_gap_m!r}")
         for name, low, high in (
             ("intersection_radius_m", 0.0, 500.0),
+            ("scope_margin_m", 0.0, 5000.0),
             ("segment_length_m", 10.0, 5000.0),
             ("max_snap_m", 1.0, 5000.0),
             ("nkde_bandwidth_m", 10.0, 10000.0),

@@ -3,7 +3,9 @@
 Build it once per road extract with :func:`build_area` (or ``trafficprev area build``),
 save it with :func:`save_area`, and load it in every run with :func:`load_area`. The
 admin divisions come from the bundled real Changde tables (``admin="changde"``) or, for any
-other area, from an admin-divisions CSV (see ``design.md``).
+other area, from an admin-divisions CSV (see ``design.md``); their boundary polygons, when
+the OSM extract has ``boundary=administrative`` relations or a boundary layer is given
+(:func:`read_boundary_file`), are the area's territories.
 
 Examples
 --------
@@ -19,7 +21,7 @@ Examples
 from ._admin import admin_aliases, admin_scope, read_admin_divisions
 from ._area import Area, BuildOptions, build_area, load_area, read_pois, save_area
 from ._osm import RoadSource, read_osm
-from ._roadfile import read_road_file
+from ._roadfile import read_boundary_file, read_road_file
 
 __all__ = [
     "Area",
@@ -30,6 +32,7 @@ __all__ = [
     "build_area",
     "load_area",
     "read_admin_divisions",
+    "read_boundary_file",
     "read_osm",
     "read_pois",
     "read_road_file",

@@ -3,8 +3,16 @@
 An area is stored as one folder::
 
     areas/<name>/area.gpkg   layers edges, junctions, intersections, roads, pois, admin,
-                             milestones and the attribute table names (the name index)
-    areas/<name>/area.json   name, version, inputs (with hashes), settings, counts
+                             milestones, territories and the attribute table names (the
+                             name index)
+    areas/<name>/area.json   name, version, inputs (with hashes), settings, counts, and
+                             the report on boundary polygons (``territories``)
+
+Territories: when the OSM extract has ``boundary=administrative`` relations, or a road file
+comes with a boundary layer, their polygons matched to the admin table
+(:func:`~trafficprev.area._build.territories`) are the ``territories`` layer; a township is
+then the polygon a point lies in. Without polygons, a township's territory is the points
+nearer to its centre than to any other (the fallback).
 
 ``version`` is a hash of the input files' bytes and the build settings: the geocode cache
 and overrides are keyed by it, so a rebuilt area from the same files keeps its cache.
@@ -44,16 +52,31 @@ from ..schema import POI_COLUMNS
 from . import _build
 from ._admin import admin_aliases, read_admin_divisions
 from ._osm import RoadSource, read_osm
-from ._roadfile import read_road_file
+from ._roadfile import has_polygon_layer, read_boundary_file, read_road_file
 
 __all__ = ["FORMAT_VERSION", "Area", "BuildOptions", "build_area", "load_area"]
 
 logger = logging.getLogger(__name__)
 
-#: Bumped when the stored layout changes; part of the version hash.
-FORMAT_VERSION = 1
+#: Bumped when the stored layout, or what the build reads from the same inputs, changes; part
+#: of the version hash, so that the geocode cache of an area built before is not reused.
+#: 2: the territories layer; named landuse areas (商务区, 工业园, 茶场), bridges and tunnels
+#: of the road network as POIs.
+FORMAT_VERSION = 2
+#: Formats :func:`load_area` reads (an area of format 1 has no territories: it loads with
+#: none, and the nearest-centre territories apply, as when it was built).
+READABLE_FORMATS = (1, 2)
 
-_LAYERS = ("edges", "junctions", "intersections", "roads", "pois", "admin", "milestones")
+_LAYERS = (
+    "edges",
+    "junctions",
+    "intersections",
+    "roads",
+    "pois",
+    "admin",
+    "milestones",
+    "territories",
+)
 
 
 @dataclass(frozen=True)
@@ -98,8 +121,13 @@ class Area:
         The name index: ``key, name, kind, target, source, certain``.
     milestones
         ``node_id, ref, distance_km``, points (may be empty).
+    territories
+        Boundary polygons matched to admin units: ``code, name, level, boundary_name,
+        source, admin_level, matched_by``, WGS-84 MultiPolygons (empty when the inputs have
+        no boundaries; see :func:`~trafficprev.area._build.territories`).
     meta
-        Inputs with hashes, options, counts, build time.
+        Inputs with hashes, options, counts, build time, and ``territories``: the report on
+        the boundaries read (matched, and each unmatched one with the reason).
     """
 
     name: str
@@ -112,13 +140,14 @@ class Area:
     admin: gpd.GeoDataFrame
     names: pd.DataFrame
     milestones: gpd.GeoDataFrame
+    territories: gpd.GeoDataFrame = field(default_factory=_build.empty_territories)
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (
             f"Area({self.name!r}, version={self.version!r}, roads={len(self.roads)}, "
             f"intersections={len(self.intersections)}, pois={len(self.pois)}, "
-            f"admin={len(self.admin)})"
+            f"admin={len(self.admin)}, territories={len(self.territories)})"
         )
 
     @cached_property
@@ -149,14 +178,23 @@ class Area:
     def _township_index(self) -> tuple[cKDTree | None, np.ndarray]:
         return _township_index(self.admin, self.to_metric)
 
-    def township_of(self, lon: Any, lat: Any) -> np.ndarray:
-        """The level-4 code of the nearest township (or village) centre of each point.
+    @cached_property
+    def _township_polygons(self) -> _Polygons | None:
+        return _township_polygons(self.territories, self.admin)
 
-        Admin boundaries are rarely available as polygons; the territory of a township
-        is taken as the points nearer to its centre (or its villages' centres) than to any
-        other. Returns ``""`` everywhere when the admin table has no centres.
+    def township_of(self, lon: Any, lat: Any) -> np.ndarray:
+        """The level-4 code of the township of each point.
+
+        A point inside a township's polygon (:attr:`territories`) is in that township.
+        Otherwise (admin boundaries are rarely available as polygons) the territory of a
+        township is taken as the points nearer to its centre (or its villages' centres)
+        than to any other; inside a county's polygon, only that county's townships are
+        considered. Returns ``""`` where neither applies (no centres, no polygon).
         """
-        return _township_at(self._township_index, self.to_metric(lon, lat))
+        lon, lat = np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float))
+        return _township_at(
+            self._township_index, self.to_metric(lon, lat), self._township_polygons, (lon, lat)
+        )
 
 
 def _metric_of(edges: gpd.GeoDataFrame, admin: gpd.GeoDataFrame) -> str:
@@ -182,13 +220,89 @@ def _township_index(admin: pd.DataFrame, to_metric) -> tuple[cKDTree | None, np.
     return cKDTree(np.column_stack([x, y])), code.astype(object)
 
 
-def _township_at(index: tuple[cKDTree | None, np.ndarray], xy) -> np.ndarray:
+@dataclass(frozen=True)
+class _Polygons:
+    """Township and county polygons (WGS-84) for :func:`_township_at`."""
+
+    towns: shapely.STRtree | None  # level-4 polygons
+    town_codes: np.ndarray
+    counties: shapely.STRtree | None  # official level-3 polygons
+    county_codes: np.ndarray
+    county_of: dict[str, str]  # level-4 code -> its county's code
+
+
+def _township_polygons(territories: pd.DataFrame, admin: pd.DataFrame) -> _Polygons | None:
+    """Index the township and county polygons of `territories` (None when there are none)."""
+    if territories is None or territories.empty:
+        return None
+    kind = dict(zip(admin["code"], admin["kind"], strict=True)) if len(admin) else {}
+    level = territories["level"].astype(int).to_numpy()
+    codes = territories["code"].astype(str).to_numpy()
+    official = np.array([kind.get(c, "official") != "zone" for c in codes], dtype=bool)
+    geoms = territories.geometry.to_numpy()
+
+    def index(mask: np.ndarray) -> tuple[shapely.STRtree | None, np.ndarray]:
+        return (shapely.STRtree(geoms[mask]) if mask.any() else None), codes[mask].astype(object)
+
+    towns, town_codes = index((level == 4) & official)
+    counties, county_codes = index((level == 3) & official)
+    if towns is None and counties is None:
+        return None
+    parent = dict(zip(admin["code"], admin["parent_code"], strict=True))
+    return _Polygons(towns, town_codes, counties, county_codes, parent)
+
+
+def _township_at(
+    index: tuple[cKDTree | None, np.ndarray],
+    xy,
+    polygons: _Polygons | None = None,
+    lonlat=None,
+) -> np.ndarray:
+    """The township of metric points `xy`: nearest centre, or polygons when given.
+
+    With `polygons` (and the same points as WGS-84 `lonlat`), a point inside (or on the
+    edge of) a township polygon gets that township, and a point inside a county polygon
+    gets the nearest centre among that county's townships (of the 12 nearest; else the
+    nearest).
+    """
     tree, codes = index
     x, y = np.atleast_1d(xy[0]), np.atleast_1d(xy[1])
     if tree is None:
-        return np.full(len(x), "", dtype=object)
-    _, i = tree.query(np.column_stack([x, y]))
-    return codes[i]
+        out = np.full(len(x), "", dtype=object)
+    else:
+        _, i = tree.query(np.column_stack([x, y]))
+        out = codes[i].astype(object)
+    if polygons is None or not len(x):
+        return out
+    pts = shapely.points(np.atleast_1d(lonlat[0]), np.atleast_1d(lonlat[1]))
+    placed = np.zeros(len(x), dtype=bool)
+    if polygons.towns is not None:
+        p, g = polygons.towns.query(pts, predicate="intersects")
+        first = np.unique(p, return_index=True)[1]
+        out[p[first]] = polygons.town_codes[g[first]]
+        placed[p] = True
+    if polygons.counties is not None and tree is not None:
+        p, g = polygons.counties.query(pts, predicate="intersects")
+        first = np.unique(p, return_index=True)[1]
+        p, g = p[first], g[first]
+        keep = ~placed[p]
+        p, g = p[keep], g[keep]
+        county = polygons.county_codes[g]
+        wrong = np.array(
+            [polygons.county_of.get(t, "") != c for t, c in zip(out[p], county, strict=True)],
+            dtype=bool,
+        )
+        p, county = p[wrong], county[wrong]
+        if len(p):
+            k = min(12, len(codes))
+            _, near = tree.query(np.column_stack([x[p], y[p]]), k=k)
+            near = near.reshape(len(p), -1)
+            for row, (point, c) in enumerate(zip(p, county, strict=True)):
+                for j in near[row]:
+                    if polygons.county_of.get(codes[j], "") == c:
+                        out[point] = codes[j]
+                        break
+    return out
 
 
 # --- building -----------------------------------------------------------------------------
@@ -264,6 +378,9 @@ def build_area(
     admin: str | Path = "changde",
     aliases: str | Path | None = None,
     zones: str | Path | None = None,
+    boundaries: str | Path | None = None,
+    boundary_name_col: str | None = None,
+    boundary_code_col: str | None = None,
     options: BuildOptions | None = None,
 ) -> Area:
     """Build an area gazetteer from a road source, POIs and admin divisions.
@@ -288,6 +405,17 @@ def build_area(
     zones
         An edited copy of the functional-zone table (``zones.csv`` of the bundled Changde
         divisions) with the memberships the centre has confirmed.
+    boundaries
+        A boundary layer: a vector file of administrative polygons with a name column (and
+        optionally a division-code column), e.g. the polygon layer of the road GeoPackage
+        (:func:`~trafficprev.area._roadfile.read_boundary_file`). Its polygons are matched to
+        the admin table with those of the OSM extract's ``boundary=administrative``
+        relations; for a unit found in both, the file's polygon is used. With `roads`,
+        `crs` and `gcj02` apply to it too (when it declares no CRS). When not given and the
+        road file has a polygon layer (a GeoPackage of roads and boundaries), that layer is
+        read (when it has a name column; else it is ignored, with a log line).
+    boundary_name_col, boundary_code_col
+        The name and division-code columns of `boundaries` (default: the usual names).
     options
         Build options.
 
@@ -311,13 +439,45 @@ def build_area(
         src = read_osm(_existing(osm, "OSM"))
         inputs["osm"] = {"path": display_path(osm), "sha256": file_sha256(Path(osm))}
     else:
-        src = read_road_file(_existing(roads, "road"), name_col=name_col, crs=crs, gcj02=gcj02)
+        src = read_road_file(
+            _existing(roads, "road"),
+            name_col=name_col,
+            ref_col=ref_col,
+            highway_col=highway_col,
+            crs=crs,
+            gcj02=gcj02,
+        )
         inputs["roads"] = {
             "path": display_path(roads),
             "sha256": file_sha256(Path(roads)),
             "name_col": name_col,
+            "ref_col": ref_col,
+            "highway_col": highway_col,
             "crs": crs,
             "gcj02": gcj02,
+        }
+    bounds = [src.boundaries]
+    if boundaries is None and roads is not None and has_polygon_layer(roads):
+        try:
+            bounds.append(read_boundary_file(roads, crs=crs, gcj02=gcj02))
+            inputs["boundaries"] = {"path": display_path(roads), "from": "road file"}
+        except SchemaError as exc:
+            logger.info("the polygon layer of %s is not used: %s", display_path(roads), exc)
+    if boundaries is not None:
+        bounds.append(
+            read_boundary_file(
+                _existing(boundaries, "boundary"),
+                name_col=boundary_name_col,
+                code_col=boundary_code_col,
+                crs=crs if roads is not None else None,
+                gcj02=gcj02 and roads is not None,
+            )
+        )
+        inputs["boundaries"] = {
+            "path": display_path(boundaries),
+            "sha256": file_sha256(Path(boundaries)),
+            "name_col": boundary_name_col,
+            "code_col": boundary_code_col,
         }
     divisions = read_admin_divisions(admin, zones=zones)
     if zones is not None:
@@ -347,7 +507,17 @@ def build_area(
             sort_keys=True,
         ).encode()
     ).hexdigest()[:16]
-    area = _assemble(name, version, src, divisions, read_pois(poi_paths), user, options)
+    found = [b for b in bounds if len(b)]
+    boundary_table = pd.concat(found, ignore_index=True) if found else bounds[0]
+    terr, terr_report = _build.territories(boundary_table, divisions)
+    area = _assemble(name, version, src, divisions, read_pois(poi_paths), user, options, terr)
+    if terr_report["boundaries"]:
+        logger.info(
+            "%d boundaries, %d matched to admin units, %d not used",
+            terr_report["boundaries"],
+            terr_report["matched"],
+            len(terr_report["unmatched"]),
+        )
     area.meta.update(
         {
             "inputs": inputs,
@@ -355,6 +525,7 @@ def build_area(
             "build_seconds": round(time.perf_counter() - started, 3),
             "trafficprev": __version__,
             "source_dropped": dict(getattr(src, "dropped", {}) or {}),
+            "territories": terr_report,
         }
     )
     return area
@@ -391,8 +562,11 @@ def _assemble(
     csv_pois: pd.DataFrame,
     user_aliases: pd.DataFrame | None,
     options: BuildOptions,
+    territories: gpd.GeoDataFrame | None = None,
 ) -> Area:
     admin = _admin_layer(divisions)
+    if territories is None:
+        territories = _build.empty_territories()
     lon = np.concatenate([src.nodes["lon"].to_numpy(float), [np.nan]])
     lat = np.concatenate([src.nodes["lat"].to_numpy(float), [np.nan]])
     crs_metric = metric_crs(lon[:-1], lat[:-1]) if len(src.nodes) else "EPSG:3857"
@@ -405,8 +579,13 @@ def _assemble(
     if edges.empty:
         raise FileFormatError(f"{src.source}: no road edges after cleaning; the area is empty")
     index = _township_index(admin, to_metric)
+    polygons = _township_polygons(territories, admin)
+
+    def town_at(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        return _township_at(index, to_metric(lon, lat), polygons, (lon, lat))
+
     mid = shapely.line_interpolate_point(edges.geometry.to_numpy(), 0.5, normalized=True)
-    town = _township_at(index, to_metric(shapely.get_x(mid), shapely.get_y(mid)))
+    town = town_at(shapely.get_x(mid), shapely.get_y(mid))
     county_of_town = dict(zip(admin["code"], admin["parent_code"], strict=True))
     edge_county = np.array([county_of_town.get(t, "") for t in town], dtype=object)
     roads, road_of_edge = _build.merge_roads(
@@ -427,7 +606,7 @@ def _assemble(
 
     def township(gdf: gpd.GeoDataFrame) -> np.ndarray:
         g = gdf.geometry.to_numpy()
-        return _township_at(index, to_metric(shapely.get_x(g), shapely.get_y(g)))
+        return town_at(shapely.get_x(g), shapely.get_y(g))
 
     junctions["township"] = township(junctions) if len(junctions) else []
     inters["township"] = township(inters) if len(inters) else []
@@ -441,7 +620,7 @@ def _assemble(
     ends = ends[ends["road_id"] != ""].drop_duplicates()
     nodes = src.nodes.set_index("node_id")
     xy = nodes.loc[ends["node_id"], ["lon", "lat"]].to_numpy(float)
-    ends["township"] = _township_at(index, to_metric(xy[:, 0], xy[:, 1]))
+    ends["township"] = town_at(xy[:, 0], xy[:, 1])
     towns = (
         ends[ends["township"] != ""]
         .groupby("road_id")["township"]
@@ -474,6 +653,7 @@ def _assemble(
             "admin": len(admin),
             "names": len(names),
             "milestones": len(milestones),
+            "territories": len(territories),
         },
     }
     return Area(
@@ -487,6 +667,7 @@ def _assemble(
         admin=admin,
         names=names,
         milestones=milestones,
+        territories=territories,
         meta=meta,
     )
 
@@ -498,10 +679,13 @@ def _pois(osm_pois: pd.DataFrame, csv_pois: pd.DataFrame) -> gpd.GeoDataFrame:
         parts.append(
             pd.DataFrame(
                 {
-                    "poi_id": "osm:" + o["osm_type"].astype(str).str[0] + o["osm_id"].astype(str),
+                    "poi_id": o["source"].astype(str)
+                    + ":"
+                    + o["osm_type"].astype(str).str[0]
+                    + o["osm_id"].astype(str),
                     "name": o["name"].astype(str),
                     "kind": o["kind"].astype(str),
-                    "source": "osm",
+                    "source": o["source"].astype(str),
                     "lon": o["lon"].astype(float),
                     "lat": o["lat"].astype(float),
                 }
@@ -600,7 +784,9 @@ def load_area(folder: str | Path) -> Area:
     InputFileNotFoundError
         If the folder has no ``area.gpkg`` / ``area.json``.
     FileFormatError
-        If the files are corrupt or of another format version: rebuild the area.
+        If the files are corrupt or of a format this version does not read
+        (:data:`READABLE_FORMATS`): rebuild the area. An area of format 1 (before
+        territories) loads with no territories, as it was built.
     """
     folder = Path(folder)
     restore(folder)  # a save killed between the two renames of its swap left it aside
@@ -612,12 +798,15 @@ def load_area(folder: str | Path) -> Area:
         )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT_VERSION:
+        fmt = meta.get("format")
+        if fmt not in READABLE_FORMATS:
             raise FileFormatError(
-                f"{folder}: area format {meta.get('format')} but this trafficprev reads "
-                f"{FORMAT_VERSION}; rebuild it with `trafficprev area build`"
+                f"{folder}: area format {fmt} but this trafficprev reads "
+                f"{', '.join(map(str, READABLE_FORMATS))}; rebuild it with "
+                f"`trafficprev area build`"
             )
-        layers = {layer: pyogrio.read_dataframe(gpkg, layer=layer) for layer in _LAYERS}
+        stored = _LAYERS if fmt >= 2 else tuple(x for x in _LAYERS if x != "territories")
+        layers = {layer: pyogrio.read_dataframe(gpkg, layer=layer) for layer in stored}
         names = pyogrio.read_dataframe(gpkg, layer="names", read_geometry=False)
     except FileFormatError:
         raise
@@ -628,6 +817,7 @@ def load_area(folder: str | Path) -> Area:
         ) from exc
     for key in ("code", "parent_code"):
         layers["admin"][key] = layers["admin"][key].astype(str)
+    layers["territories"] = _territories_layer(layers.get("territories"))
     for gdf in layers.values():
         for col in gdf.columns:
             if gdf[col].dtype == object:
@@ -637,3 +827,19 @@ def load_area(folder: str | Path) -> Area:
     name = str(meta.pop("name"))
     meta.pop("format", None)
     return Area(name=name, version=version, names=names, meta=meta, **layers)
+
+
+def _territories_layer(stored: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """The stored territories layer with its dtypes (empty for an area of format 1)."""
+    empty = _build.empty_territories()
+    if stored is None or stored.empty:
+        return empty
+    out = stored.copy()
+    for col in _build.TERRITORY_COLUMNS:
+        if col not in out:
+            out[col] = empty[col]
+    out["code"] = out["code"].astype(str)
+    out["level"] = out["level"].astype("int64")
+    out["admin_level"] = out["admin_level"].astype("int64")
+    cols = [*_build.TERRITORY_COLUMNS, out.geometry.name]
+    return gpd.GeoDataFrame(out[cols], geometry=out.geometry.name, crs="EPSG:4326")

@@ -10,7 +10,9 @@ Every function here is pure: frames in, new frames out. The steps:
    by any node), with stable ids;
 4. :func:`intersections` groups the junction nodes of each pair of named roads into
    intersections (a dual-carriageway crossing has four nodes and is one intersection);
-5. POIs and admin units become point layers.
+5. POIs and admin units become point layers;
+6. :func:`territories` matches administrative boundary polygons (OSM relations, a road
+   file's boundary layer) to the units of the admin table.
 
 Ids are derived from names, OSM ids and positions, never from row order, so the same
 inputs give the same ids on every machine.
@@ -19,6 +21,7 @@ inputs give the same ids on every machine.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -28,14 +31,20 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from .._names import name_key
+from ._admin import admin_aliases
 from ._osm import RoadSource
 
 __all__ = [
     "HIGHWAY_RANK",
+    "OSM_ADMIN_LEVEL",
+    "TERRITORY_COLUMNS",
+    "empty_territories",
     "intersections",
     "junctions",
     "merge_roads",
     "split_edges",
+    "territories",
     "to_metric_geoms",
 ]
 
@@ -426,3 +435,235 @@ def intersections(
     return gpd.GeoDataFrame(
         out[cols], geometry=shapely.points(out["lon"], out["lat"]), crs="EPSG:4326"
     )
+
+
+# --- territories ---------------------------------------------------------------------------
+
+#: The admin-table level (2 prefecture … 5 village) an OSM ``admin_level`` stands for in China.
+OSM_ADMIN_LEVEL: dict[int, int] = {5: 2, 6: 3, 7: 3, 8: 4}
+#: Columns of the territories layer (besides its WGS-84 MultiPolygon geometry).
+TERRITORY_COLUMNS: tuple[str, ...] = (
+    "code",
+    "name",
+    "level",
+    "boundary_name",
+    "source",
+    "admin_level",
+    "matched_by",
+)
+# which boundary wins when two are matched to one unit (lower first)
+_SOURCE_RANK = {"file": 0, "relation": 1, "way": 2}
+
+
+def _code12(code: str) -> str:
+    """A division code padded to 12 digits (adcode 990101 = 990101000000), else ``""``."""
+    code = str(code).strip()
+    return code.ljust(12, "0") if code.isdigit() and len(code) <= 12 else ""
+
+
+def _polygonal(geom: Any) -> shapely.MultiPolygon | None:
+    """`geom` as a valid MultiPolygon (None when it has no area)."""
+    if geom is None or not isinstance(geom, shapely.Geometry) or geom.is_empty:
+        return None
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    parts = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in (3, 6) and p.area > 0]
+    polys = [q for p in parts for q in shapely.get_parts(p)]
+    if not polys:
+        return None
+    return shapely.MultiPolygon(polys)
+
+
+def _source_label(osm_type: str, osm_id: int) -> str:
+    return f"file:{osm_id}" if osm_type == "file" else f"osm:{osm_type[0]}{osm_id}"
+
+
+def territories(
+    boundaries: pd.DataFrame, divisions: pd.DataFrame
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Match administrative boundary polygons to the units of the admin table.
+
+    A boundary is matched, in this order:
+
+    1. by its division code (``ref:adcode``, ``ref`` … or the boundary layer's code column),
+       when that code — padded to 12 digits, so that an adcode ``990101`` is
+       ``990101000000`` — is a unit's code;
+    2. by its name (and its other names), normalised as the name index does
+       (:func:`~trafficprev._names.name_key`) and looked up among the spellings of
+       :func:`~trafficprev.area._admin.admin_aliases` (official names before short forms and
+       listed aliases; with a known ``admin_level``, the units of the matching table level
+       first, see :data:`OSM_ADMIN_LEVEL`), when one unit is found;
+    3. by its parent, when several units share the name (two 城关镇 in two counties): the
+       one whose ancestor's matched polygon contains the boundary (a point on its surface).
+       This step is repeated while it matches more boundaries.
+
+    Boundaries left over (no unit of that name or code; several units and no matched parent
+    to choose; a second boundary for a unit already matched, where a boundary-layer row wins
+    over an OSM relation and a relation over a closed way; a relation osmium could not
+    assemble) are not used and are listed in the report.
+
+    Parameters
+    ----------
+    boundaries
+        A :data:`~trafficprev.area._osm.BOUNDARY_COLUMNS` table (OSM relations or a
+        boundary layer).
+    divisions
+        The admin table (:func:`~trafficprev.area._admin.read_admin_divisions`).
+
+    Returns
+    -------
+    territories : geopandas.GeoDataFrame
+        One row per matched unit: :data:`TERRITORY_COLUMNS` (``code``, ``name`` and ``level``
+        of the unit, ``boundary_name`` as the boundary writes it, ``source`` ``osm:r123`` or
+        ``file:<row>``, ``admin_level`` (0 when unknown), ``matched_by`` ``code``, ``name``
+        or ``parent``) and a valid WGS-84 MultiPolygon, sorted by code.
+    report : dict
+        ``boundaries`` (rows read), ``matched``, ``matched_by`` (count per way of matching)
+        and ``unmatched``: one entry per boundary not used, with ``source``, ``name``,
+        ``admin_level`` and ``why``.
+    """
+    if boundaries is None or boundaries.empty:
+        return empty_territories(), {
+            "boundaries": 0,
+            "matched": 0,
+            "matched_by": {},
+            "unmatched": [],
+        }
+    codes = divisions["code"].astype(str).tolist()
+    level_of = dict(zip(codes, divisions["level"].astype(int), strict=True))
+    name_of = dict(zip(codes, divisions["name"].astype(str), strict=True))
+    parent_of = dict(zip(codes, divisions["parent_code"].astype(str), strict=True))
+    by_code: dict[str, str] = {}
+    for code in codes:
+        key = _code12(code)
+        if key:
+            by_code.setdefault(key, code)
+    spellings: dict[str, list[tuple[str, int, bool]]] = {}
+    if len(divisions):
+        al = admin_aliases(divisions)
+        for alias, code, lv, how in al[["alias", "code", "level", "how"]].itertuples(index=False):
+            spellings.setdefault(name_key(alias), []).append((str(code), int(lv), how == "name"))
+
+    rows = boundaries.reset_index(drop=True)
+    unmatched: list[dict[str, Any]] = []
+    pending: dict[int, list[str]] = {}  # row -> candidate codes (ambiguous by name)
+    chosen: dict[int, tuple[str, str]] = {}  # row -> (code, how)
+    geoms: dict[int, shapely.MultiPolygon] = {}
+
+    def miss(i: int, why: str) -> None:
+        r = rows.iloc[i]
+        unmatched.append(
+            {
+                "source": _source_label(str(r["osm_type"]), int(r["osm_id"])),
+                "name": str(r["name"]),
+                "admin_level": int(r["admin_level"]),
+                "why": why,
+            }
+        )
+
+    for i, r in rows.iterrows():
+        geom = _polygonal(r["geometry"])
+        if geom is None:
+            miss(i, "no polygon: osmium could not assemble the boundary (members missing?)")
+            continue
+        geoms[i] = geom
+        code = by_code.get(_code12(r["code"]))
+        if code is not None:
+            chosen[i] = (code, "code")
+            continue
+        names = [str(r["name"]), *str(r["name_alt"]).split("|")]
+        found: list[tuple[str, int, bool]] = []
+        for n in names:
+            found = spellings.get(name_key(n), []) if n else []
+            if found:
+                break
+        if any(official for _, _, official in found):
+            found = [f for f in found if f[2]]
+        want = OSM_ADMIN_LEVEL.get(int(r["admin_level"]))
+        if want is not None and any(lv == want for _, lv, _ in found):
+            found = [f for f in found if f[1] == want]
+        cands = sorted({c for c, _, _ in found})
+        if len(cands) == 1:
+            chosen[i] = (cands[0], "name")
+        elif cands:
+            pending[i] = cands
+        else:
+            what = f"code {r['code']} nor name" if r["code"] else "name"
+            miss(i, f"no unit of this {what} in the admin table")
+
+    # several units share the name: the one inside a matched parent's polygon
+    progress = True
+    while pending and progress:
+        progress = False
+        polygon_of = {code: geoms[i] for i, (code, _) in chosen.items()}
+        for i, cands in list(pending.items()):
+            inside = shapely.point_on_surface(geoms[i])
+            keep = []
+            for cand in cands:
+                up, seen = parent_of.get(cand, ""), 0
+                while up and up not in polygon_of and seen < 6:
+                    up, seen = parent_of.get(up, ""), seen + 1
+                if up in polygon_of and polygon_of[up].covers(inside):
+                    keep.append(cand)
+            if len(keep) == 1:
+                chosen[i] = (keep[0], "parent")
+                del pending[i]
+                progress = True
+    for i, cands in pending.items():
+        miss(i, f"{len(cands)} units of this name ({', '.join(cands)}) and no matched parent")
+
+    # one boundary per unit
+    order = sorted(
+        chosen,
+        key=lambda i: (_SOURCE_RANK.get(str(rows.at[i, "osm_type"]), 3), int(rows.at[i, "osm_id"])),
+    )
+    taken: dict[str, int] = {}
+    for i in order:
+        code = chosen[i][0]
+        if code in taken:
+            j = taken[code]
+            other = _source_label(str(rows.at[j, "osm_type"]), int(rows.at[j, "osm_id"]))
+            miss(i, f"unit {code} already has the boundary {other}")
+        else:
+            taken[code] = i
+    keep_rows = sorted(taken.values(), key=lambda i: chosen[i][0])
+    unmatched.sort(key=lambda u: u["source"])
+    report = {
+        "boundaries": len(rows),
+        "matched": len(keep_rows),
+        "matched_by": {
+            how: sum(chosen[i][1] == how for i in keep_rows)
+            for how in ("code", "name", "parent")
+            if any(chosen[i][1] == how for i in keep_rows)
+        },
+        "unmatched": unmatched,
+    }
+    if not keep_rows:
+        return empty_territories(), report
+    out = pd.DataFrame(
+        {
+            "code": [chosen[i][0] for i in keep_rows],
+            "name": [name_of[chosen[i][0]] for i in keep_rows],
+            "level": [level_of[chosen[i][0]] for i in keep_rows],
+            "boundary_name": [str(rows.at[i, "name"]) for i in keep_rows],
+            "source": [
+                _source_label(str(rows.at[i, "osm_type"]), int(rows.at[i, "osm_id"]))
+                for i in keep_rows
+            ],
+            "admin_level": [int(rows.at[i, "admin_level"]) for i in keep_rows],
+            "matched_by": [chosen[i][1] for i in keep_rows],
+        },
+        columns=list(TERRITORY_COLUMNS),
+    )
+    out["level"] = out["level"].astype("int64")
+    out["admin_level"] = out["admin_level"].astype("int64")
+    gdf = gpd.GeoDataFrame(out, geometry=[geoms[i] for i in keep_rows], crs="EPSG:4326")
+    return gdf, report
+
+
+def empty_territories() -> gpd.GeoDataFrame:
+    """A territories layer with no rows (an area without boundary polygons)."""
+    out = pd.DataFrame({c: pd.Series(dtype="str") for c in TERRITORY_COLUMNS})
+    out["level"] = out["level"].astype("int64")
+    out["admin_level"] = out["admin_level"].astype("int64")
+    return gpd.GeoDataFrame(out, geometry=[], crs="EPSG:4326")

@@ -6,8 +6,15 @@ assembled for multipolygon and boundary relations) collects:
 - the road network: ways tagged ``highway=*`` except values that are not (yet, or any longer)
   roads (``proposed``, ``construction``, ``abandoned``, ``platform`` …), with the nodes they use;
 - landmarks (POIs) in a small class set suited to Chinese place descriptions (school, hospital,
-  market, …), each at its node or at the centroid of its closed way or multipolygon;
+  market, industrial park, business district, …), each at its node or at the centroid of its
+  closed way or multipolygon;
+- named bridges and tunnels of the road network (``bridge=yes`` with ``bridge:name``,
+  ``tunnel=yes`` with ``tunnel:name``, or a road whose name ends in 桥/隧道) as landmarks on
+  their road (:func:`crossing_pois`);
 - named places (``place=*``) and the ``admin_level`` of administrative boundaries;
+- the territories of administrative boundaries (``boundary=administrative`` relations, and
+  closed ways, with ``admin_level`` in :data:`BOUNDARY_LEVELS`), as (multi)polygons assembled
+  by osmium's area support (outer and inner rings, several outer rings);
 - milestones (``highway=milestone``) with their distance in kilometres.
 
 Everything is in WGS-84 degrees. Names prefer ``name:zh`` over ``name`` and are NFKC-normalised
@@ -36,6 +43,9 @@ from .._errors import FileFormatError, InputFileNotFoundError
 from ..privacy import redact_shapes
 
 __all__ = [
+    "BOUNDARY_COLUMNS",
+    "BOUNDARY_LEVELS",
+    "CROSSING_ENDS",
     "MILESTONE_COLUMNS",
     "NODE_COLUMNS",
     "NON_ROAD_HIGHWAYS",
@@ -45,6 +55,7 @@ __all__ = [
     "REDACTED_COLUMNS",
     "WAY_COLUMNS",
     "RoadSource",
+    "crossing_pois",
     "parse_distance_km",
     "read_osm",
     "redact_source",
@@ -98,6 +109,24 @@ MILESTONE_COLUMNS: dict[str, str] = {
     "distance_km": "float64",
 }
 
+#: Columns (and dtypes) of :attr:`RoadSource.boundaries`; ``geometry`` holds a shapely
+#: MultiPolygon in WGS-84 degrees, or None for a relation osmium could not assemble (members
+#: missing from the extract, rings that do not close); ``admin_level`` is 0 when unknown.
+BOUNDARY_COLUMNS: dict[str, str] = {
+    "osm_type": "str",
+    "osm_id": "int64",
+    "name": "str",
+    "name_alt": "str",
+    "admin_level": "int64",
+    "code": "str",
+    "geometry": "object",
+}
+#: ``admin_level`` values whose boundaries are kept as territories: in China 5 prefecture,
+#: 6 county or district, 7 (a county-level unit in some extracts), 8 township or street.
+BOUNDARY_LEVELS: frozenset[int] = frozenset({5, 6, 7, 8})
+#: Tags that may hold a division code on a boundary (first non-empty one of digits wins).
+BOUNDARY_CODE_KEYS: tuple[str, ...] = ("ref:adcode", "adcode", "ref:gb", "gb:code", "ref")
+
 #: ``highway=*`` values that are not roads: such ways are dropped (counted as ``non_road``).
 NON_ROAD_HIGHWAYS: frozenset[str] = frozenset(
     {
@@ -121,6 +150,15 @@ NON_ROAD_HIGHWAYS: frozenset[str] = frozenset(
     }
 )
 
+#: Named ``landuse=*`` areas that are farms, plantations and the like (茶场, 果园, 农场): landmarks
+#: a rural place description names (kind ``farm``).
+_FARM_LANDUSE: frozenset[str] = frozenset(
+    {"farmyard", "orchard", "plantation", "vineyard", "aquaculture", "greenhouse_horticulture"}
+)
+#: Endings of a road name that make the road a named bridge or tunnel even without the
+#: ``bridge``/``tunnel`` tag (荻花大桥, 凤栖岭隧道), by kind.
+CROSSING_ENDS: dict[str, tuple[str, ...]] = {"bridge": ("桥",), "tunnel": ("隧道", "隧洞")}
+
 # (key, accepted values or None for any value but "no", kind), first match wins.
 _POI_RULES: tuple[tuple[str, frozenset[str] | None, str], ...] = (
     ("amenity", frozenset({"school", "college", "university", "kindergarten"}), "school"),
@@ -138,10 +176,16 @@ _POI_RULES: tuple[tuple[str, frozenset[str] | None, str], ...] = (
     ("amenity", frozenset({"fuel"}), "fuel"),
     ("man_made", frozenset({"bridge"}), "bridge"),
     ("bridge:name", None, "bridge"),
+    ("tunnel:name", None, "tunnel"),
     ("landuse", frozenset({"residential"}), "community"),
-    ("place", frozenset({"neighbourhood"}), "community"),
+    ("place", frozenset({"neighbourhood", "quarter"}), "community"),
+    ("landuse", frozenset({"commercial", "retail"}), "commercial"),
     ("landuse", frozenset({"industrial"}), "industrial"),
     ("industrial", None, "industrial"),
+    ("landuse", _FARM_LANDUSE, "farm"),
+    ("place", frozenset({"farm"}), "farm"),
+    ("landuse", frozenset({"cemetery", "quarry", "landfill"}), "landmark"),
+    ("place", frozenset({"square"}), "landmark"),
     ("office", frozenset({"company"}), "company"),
     ("man_made", frozenset({"works"}), "company"),
     ("tourism", None, "landmark"),
@@ -205,7 +249,8 @@ class RoadSource:
         ``layer``; see :data:`WAY_COLUMNS`.
     pois
         Named landmarks: ``source``, ``osm_type``, ``osm_id``, ``name``, ``kind`` (one of
-        :data:`POI_KINDS`), ``tag`` (the ``key=value`` that made it a POI), ``lon``, ``lat``.
+        :data:`POI_KINDS`), ``tag`` (the ``key=value`` that made it a POI), ``lon``, ``lat``;
+        the named bridges and tunnels of the roads among them (:func:`crossing_pois`).
     places
         Named places and administrative areas: ``osm_type``, ``osm_id``, ``name``, ``place``,
         ``lon``, ``lat``, ``admin_level`` (nullable).
@@ -218,6 +263,11 @@ class RoadSource:
     dropped
         Number of source objects left out, by reason (e.g. ``non_road``, ``too_few_nodes``,
         ``missing_nodes``).
+    boundaries
+        Administrative boundaries: ``osm_type``, ``osm_id``, ``name``, ``name_alt``,
+        ``admin_level``, ``code`` (a division code from :data:`BOUNDARY_CODE_KEYS`, or
+        ``""``), ``geometry`` (WGS-84 MultiPolygon, None when it could not be assembled);
+        see :data:`BOUNDARY_COLUMNS`. Empty for a source without boundaries.
     """
 
     nodes: pd.DataFrame
@@ -228,22 +278,24 @@ class RoadSource:
     source: str
     crs_note: str
     dropped: dict[str, int] = field(default_factory=dict)
+    boundaries: pd.DataFrame = field(default_factory=lambda: frame(BOUNDARY_COLUMNS))
 
     def __repr__(self) -> str:
         return (
             f"RoadSource(source={self.source!r}, crs_note={self.crs_note!r}, "
             f"ways={len(self.ways)}, nodes={len(self.nodes)}, pois={len(self.pois)}, "
             f"places={len(self.places)}, milestones={len(self.milestones)}, "
-            f"dropped={self.dropped!r})"
+            f"boundaries={len(self.boundaries)}, dropped={self.dropped!r})"
         )
 
 
 #: Text columns of a :class:`RoadSource` that :func:`redact_source` redacts, by table.
 REDACTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "ways": ("name", "name_alt", "ref"),
-    "pois": ("name",),
+    "pois": ("name", "tag"),
     "places": ("name",),
     "milestones": ("ref",),
+    "boundaries": ("name", "name_alt"),
 }
 
 
@@ -252,7 +304,8 @@ def redact_source(src: RoadSource) -> RoadSource:
 
     OSM names are public text anyone can edit, and real shop and POI names carry phone
     numbers: an ID number, phone number, vehicle plate or decision number in a road name,
-    an alternative name, a route code, a POI or place name
+    an alternative name, a route code, a POI or place name (and the POI's ``tag``, which may
+    hold its name: ``bridge:name=…``)
     (:data:`REDACTED_COLUMNS`) becomes ``〔电话已隐去〕`` etc.
     (:func:`trafficprev.privacy.redact_shapes`), before the name index is built, so a place
     text and a road name lose the same phone. Everything else (G319, 人民路128号) is kept.
@@ -381,9 +434,134 @@ def _poi_of(tags: dict[str, str]) -> tuple[str, str, str] | None:
     if hit is None:
         return None
     kind, tag = hit
-    name = _clean(tags["bridge:name"]) if tag.startswith("bridge:name=") else ""
+    key = tag.split("=", 1)[0]
+    name = _clean(tags[key]) if key in ("bridge:name", "tunnel:name") else ""
     name = name or _names(tags)[0]
     return (kind, tag, name) if name else None
+
+
+def _crossing_of(tags: dict[str, str], name: str) -> tuple[str, str, str, bool] | None:
+    """(kind, tag, name, tagged) when a road way is a named bridge or tunnel, else None.
+
+    A way tagged ``bridge``/``tunnel`` (any value but ``no``) is named by ``bridge:name`` /
+    ``tunnel:name``, else by its own name when that ends as a bridge or tunnel name does
+    (:data:`CROSSING_ENDS`); ``tagged`` is then True. A way only named so (a street called
+    测试大桥 with no tag) gives ``tagged`` False.
+
+    Examples
+    --------
+    >>> _crossing_of({"bridge": "yes", "bridge:name": "测试大桥"}, "跨河路")
+    ('bridge', 'bridge:name=测试大桥', '测试大桥', True)
+    >>> _crossing_of({"tunnel": "yes"}, "测试岭隧道")
+    ('tunnel', 'name=测试岭隧道', '测试岭隧道', True)
+    >>> _crossing_of({}, "测试桥"), _crossing_of({"bridge": "yes"}, "跨河路")
+    (('bridge', 'name=测试桥', '测试桥', False), None)
+    """
+    for kind, ends in CROSSING_ENDS.items():
+        if tags.get(kind, "no") == "no":
+            continue
+        own = _clean(tags.get(f"{kind}:name", ""))
+        if own:
+            return kind, f"{kind}:name={own}", own, True
+        if name.endswith(ends):
+            return kind, f"name={name}", name, True
+    for kind, ends in CROSSING_ENDS.items():
+        if name.endswith(ends):
+            return kind, f"name={name}", name, False
+    return None
+
+
+def crossing_pois(
+    ways: pd.DataFrame,
+    nodes: pd.DataFrame,
+    crossings: list[tuple[str, str, str, bool] | None],
+    source: str = "osm",
+) -> pd.DataFrame:
+    """Named bridges and tunnels of the road network as POIs, each on its road.
+
+    Parameters
+    ----------
+    ways, nodes
+        The road ways and their nodes (:data:`WAY_COLUMNS`, :data:`NODE_COLUMNS`).
+    crossings
+        For each row of `ways`: ``(kind, tag, name, tagged)`` when the way is a named bridge
+        or tunnel (``kind`` ``bridge`` or ``tunnel``; ``tagged`` False for a way only named
+        so), else None.
+    source
+        The ``source`` column of the rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`POI_COLUMNS` rows, ``osm_type`` ``way``. The ways of one kind and name that
+        share a node are one bridge (a bridge drawn in pieces): one POI at the midpoint, along
+        the line, of its longest merged line, so that the point is on the road; its id is the
+        smallest way id. When a name has a tagged way, the ways only named so (the approaches
+        of a street named after its bridge) are left out. Two carriageways (no shared node)
+        are two POIs of one name.
+
+    Examples
+    --------
+    >>> ways = frame(WAY_COLUMNS, {"way_id": [7, 8], "node_ids": [(1, 2), (2, 3)],
+    ...     "highway": ["primary"] * 2, "name": ["S1"] * 2, "name_alt": [""] * 2,
+    ...     "ref": [""] * 2, "oneway": [False] * 2, "junction": [""] * 2,
+    ...     "bridge": [False] * 2, "tunnel": [True] * 2, "layer": [-1] * 2})
+    >>> nodes = frame(NODE_COLUMNS, {"node_id": [1, 2, 3], "lon": [110.0, 110.001, 110.004],
+    ...     "lat": [30.0, 30.0, 30.0]})
+    >>> c = ("tunnel", "tunnel:name=测试隧道", "测试隧道", True)
+    >>> t = crossing_pois(ways, nodes, [c, c])
+    >>> t[["osm_id", "name", "kind"]].values.tolist(), round(float(t["lon"].iloc[0]), 6)
+    ([[7, '测试隧道', 'tunnel']], 110.002)
+    """
+    rows = [(i, c) for i, c in enumerate(crossings) if c is not None]
+    tagged = {(c[0], c[2]) for _, c in rows if c[3]}
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, c in rows:
+        if c[3] or (c[0], c[2]) not in tagged:
+            groups.setdefault((c[0], c[2]), []).append(i)
+    out: dict[str, list[Any]] = {k: [] for k in POI_COLUMNS}
+    if not groups:
+        return frame(POI_COLUMNS)
+    where = nodes.set_index("node_id")[["lon", "lat"]]
+    way_ids = ways["way_id"].to_numpy(np.int64)
+    node_ids = ways["node_ids"].to_numpy()
+    for (kind, name), idx in groups.items():
+        label = list(range(len(idx)))  # union-find over the ways of one name
+
+        def root(j: int, label: list[int] = label) -> int:
+            while label[j] != j:
+                label[j] = label[label[j]]
+                j = label[j]
+            return j
+
+        owner: dict[int, int] = {}
+        for j, i in enumerate(idx):
+            for n in node_ids[i]:
+                if n in owner:
+                    label[root(j)] = root(owner[n])
+                else:
+                    owner[n] = j
+        pieces: dict[int, list[int]] = {}
+        for j, i in enumerate(idx):
+            pieces.setdefault(root(j), []).append(i)
+        for members in pieces.values():
+            lines = [shapely.LineString(where.loc[list(node_ids[i])].to_numpy()) for i in members]
+            merged = shapely.line_merge(shapely.multilinestrings(lines))
+            longest = max(shapely.get_parts(merged), key=lambda g: g.length)
+            point = shapely.line_interpolate_point(longest, 0.5, normalized=True)
+            first = min(members, key=lambda i: way_ids[i])
+            for key, value in (
+                ("source", source),
+                ("osm_type", "way"),
+                ("osm_id", int(way_ids[first])),
+                ("name", name),
+                ("kind", kind),
+                ("tag", crossings[first][1]),
+                ("lon", float(point.x)),
+                ("lat", float(point.y)),
+            ):
+                out[key].append(value)
+    return frame(POI_COLUMNS, out)
 
 
 def _place_of(tags: dict[str, str]) -> tuple[str, str, int | None] | None:
@@ -393,6 +571,33 @@ def _place_of(tags: dict[str, str]) -> tuple[str, str, int | None] | None:
         return None
     name = _names(tags)[0]
     return (place, name, _parse_layer(tags.get("admin_level")) or None) if name else None
+
+
+def _code_of(tags: dict[str, str]) -> str:
+    """The division code on a boundary: the first of :data:`BOUNDARY_CODE_KEYS` made of digits.
+
+    Examples
+    --------
+    >>> _code_of({"ref": "X1", "ref:adcode": "990101"}), _code_of({"ref": "ABC"})
+    ('990101', '')
+    """
+    for key in BOUNDARY_CODE_KEYS:
+        value = _clean(tags.get(key, ""))
+        if value.isdigit():
+            return value
+    return ""
+
+
+def _boundary_of(tags: dict[str, str]) -> tuple[str, str, int, str] | None:
+    """(name, name_alt, admin_level, code) of a kept administrative boundary, else None."""
+    if tags.get("boundary") != "administrative":
+        return None
+    level = _parse_layer(tags.get("admin_level"))
+    if level not in BOUNDARY_LEVELS:
+        return None
+    name, alt = _names(tags)
+    code = _code_of(tags)
+    return (name, alt, level, code) if name or code else None
 
 
 def _way_point(xs: list[int], ys: list[int], closed: bool) -> tuple[float, float]:
@@ -435,6 +640,7 @@ class _Collector:
     def __init__(self) -> None:
         self.way_ids: list[int] = []
         self.way_nodes: list[tuple[int, ...]] = []
+        self.way_crossings: list[tuple[str, str, str, bool] | None] = []
         self.way_cols: dict[str, list[Any]] = {
             k: [] for k in WAY_COLUMNS if k not in ("way_id", "node_ids")
         }
@@ -446,6 +652,8 @@ class _Collector:
         self.milestones: dict[str, list[Any]] = {k: [] for k in MILESTONE_COLUMNS}
         self.milestone_refs: list[str] = []
         self.labels: dict[int, tuple[int, int]] = {}  # node id -> (role rank, admin_level)
+        # (osm type, id) -> (name, name_alt, admin_level, code, geometry or None)
+        self.boundaries: dict[tuple[str, int], tuple[str, str, int, str, Any]] = {}
         self.dropped = {"non_road": 0, "too_few_nodes": 0, "missing_nodes": 0}
         self.highway_ways = 0
         self.deferred: list[tuple[int, dict[str, str], list[int], list[int], list[int]]] = []
@@ -514,6 +722,9 @@ class _Collector:
         ys: list[int],
     ) -> None:
         missing = _UNDEFINED in xs
+        road = highway is not None and highway not in NON_ROAD_HIGHWAYS
+        if road and poi is not None and poi[1].startswith(("bridge:name=", "tunnel:name=")):
+            poi = None  # a road's bridge or tunnel: one POI on the road (crossing_pois)
         if (poi or place) and refs and not missing:
             lon, lat = _way_point(xs, ys, len(refs) > 2 and refs[0] == refs[-1])
             self._rows("way", way_id, poi, place, lon, lat)
@@ -545,6 +756,7 @@ class _Collector:
         cols = self.way_cols
         self.way_ids.append(way_id)
         self.way_nodes.append(tuple(refs))
+        self.way_crossings.append(_crossing_of(tags, name))
         cols["highway"].append(highway)
         cols["name"].append(name)
         cols["name_alt"].append(name_alt)
@@ -565,6 +777,9 @@ class _Collector:
         level = _parse_layer(tags.get("admin_level"))
         if not level:
             return
+        boundary = _boundary_of(tags)
+        if boundary is not None:  # its geometry comes with the area, if osmium assembles it
+            self.boundaries.setdefault(("relation", obj.id), (*boundary, None))
         for member in obj.members:
             if member.type == "n" and member.role in ("label", "admin_centre"):
                 rank = 1 if member.role == "label" else 0
@@ -573,13 +788,19 @@ class _Collector:
                     self.labels[member.ref] = (rank, level)
 
     def area(self, obj: Any) -> None:
-        if obj.from_way():  # closed ways are handled as ways
-            return
         tags = {t.k: t.v for t in obj.tags}
+        boundary = _boundary_of(tags)
+        if obj.from_way() and boundary is None:  # closed ways are handled as ways
+            return
         try:
             geom = shapely.from_wkb(_WKB.create_multipolygon(obj))
         except RuntimeError:  # an area osmium could not turn into a geometry
             return
+        if boundary is not None:
+            osm_type = "way" if obj.from_way() else "relation"
+            self.boundaries[(osm_type, obj.orig_id())] = (*boundary, geom)
+            if obj.from_way():
+                return
         point = shapely.centroid(geom)
         if point.is_empty:
             return
@@ -651,7 +872,9 @@ class _Collector:
         ways = frame(
             WAY_COLUMNS, {"way_id": self.way_ids, "node_ids": self.way_nodes, **self.way_cols}
         )
-        pois = _sorted(frame(POI_COLUMNS, self.pois))
+        crossings = crossing_pois(ways, nodes, self.way_crossings)
+        pois = frame(POI_COLUMNS, self.pois)
+        pois = _sorted(pd.concat([pois, crossings], ignore_index=True) if len(crossings) else pois)
         places = frame(PLACE_COLUMNS, self.places)
         if self.labels and len(places):
             from_rel = places["osm_id"].map(lambda i: self.labels.get(i, (0, None))[1])
@@ -661,7 +884,18 @@ class _Collector:
         m = dict(self.milestones)
         m["ref"] = self._milestone_refs(ids)
         milestones = frame(MILESTONE_COLUMNS, m)
-        return nodes, ways, pois, places, milestones
+        return nodes, ways, pois, places, milestones, self._boundary_table()
+
+    def _boundary_table(self) -> pd.DataFrame:
+        keys = list(self.boundaries)
+        rows = [self.boundaries[k] for k in keys]
+        cols = ("name", "name_alt", "admin_level", "code", "geometry")
+        data: dict[str, list[Any]] = {
+            "osm_type": [k[0] for k in keys],
+            "osm_id": [k[1] for k in keys],
+            **{c: [r[i] for r in rows] for i, c in enumerate(cols)},
+        }
+        return _sorted(frame(BOUNDARY_COLUMNS, data))
 
     def _milestone_refs(self, ids: np.ndarray) -> list[str]:
         """A milestone's own ``ref``, else the ``ref`` of the first kept way through it."""
@@ -727,8 +961,12 @@ def read_osm(path: str | os.PathLike[str]) -> RoadSource:
         one-way; ``junction=roundabout`` and ``highway=motorway`` are one-way unless tagged
         otherwise. Negative ids (objects not yet uploaded, in JOSM files) are supported. POIs
         and places need a name; closed ways and multipolygons are placed at
-        their centroid (planar, in degrees), open ways at their midpoint. Personal data in
-        names and route codes is replaced by placeholders (:func:`redact_source`).
+        their centroid (planar, in degrees), open ways at their midpoint. The named bridges
+        and tunnels of kept roads are POIs on their road (:func:`crossing_pois`). Administrative
+        boundaries with ``admin_level`` in :data:`BOUNDARY_LEVELS` and a name or a code go to
+        ``boundaries`` with their assembled (multi)polygon (None when osmium cannot assemble
+        it). Personal data in names and route codes is replaced by placeholders
+        (:func:`redact_source`).
 
     Raises
     ------
@@ -764,7 +1002,7 @@ def read_osm(path: str | os.PathLike[str]) -> RoadSource:
             col.resolve_deferred(_negative_locations(_osm_file(p), col.deferred))
     except RuntimeError as exc:
         raise FileFormatError(f"cannot read {p} as OpenStreetMap data: {exc}") from exc
-    nodes, ways, pois, places, milestones = col.tables()
+    nodes, ways, pois, places, milestones, boundaries = col.tables()
     if ways.empty:
         detail = ""
         if col.highway_ways:
@@ -772,13 +1010,14 @@ def read_osm(path: str | os.PathLike[str]) -> RoadSource:
             detail = f" ({col.highway_ways} highway ways, all dropped: {reasons})"
         raise FileFormatError(f"no roads (highway=*) in {p}{detail}")
     logger.info(
-        "read %s: %d ways, %d nodes, %d POIs, %d places, %d milestones; dropped %s",
+        "read %s: %d ways, %d nodes, %d POIs, %d places, %d milestones, %d boundaries; dropped %s",
         p,
         len(ways),
         len(nodes),
         len(pois),
         len(places),
         len(milestones),
+        len(boundaries),
         col.dropped,
     )
     source = RoadSource(
@@ -790,5 +1029,6 @@ def read_osm(path: str | os.PathLike[str]) -> RoadSource:
         source=str(p),
         crs_note="OSM (WGS-84)",
         dropped=dict(col.dropped),
+        boundaries=boundaries,
     )
     return redact_source(source)

@@ -1,5 +1,9 @@
 """Read a road vector file (GeoPackage, Shapefile, GeoJSON) into a :class:`RoadSource`.
 
+A boundary layer that comes with the roads (a polygon file, or a polygon layer of the same
+GeoPackage, with a name column) is read by :func:`read_boundary_file` into the
+:data:`~trafficprev.area._osm.BOUNDARY_COLUMNS` table an OSM extract gives.
+
 The file's declared CRS is used (CGCS2000 Gauss-Krüger zones included); ``crs=`` overrides it
 or supplies a missing one; ``gcj02=True`` declares that the lon/lat are GCJ-02 (Amap, Tencent)
 and converts them to WGS-84 with :func:`trafficprev.coords.gcj02_to_wgs84`.
@@ -25,23 +29,54 @@ import shapely
 
 from .._errors import FileFormatError, InputFileNotFoundError, SchemaError
 from .._vector import nfkc
+from ..privacy import redact_shapes
 from ._osm import (
+    BOUNDARY_COLUMNS,
     MILESTONE_COLUMNS,
     NODE_COLUMNS,
     PLACE_COLUMNS,
-    POI_COLUMNS,
     WAY_COLUMNS,
     RoadSource,
+    _crossing_of,
+    crossing_pois,
     frame,
     redact_source,
 )
 
-__all__ = ["NAME_COLUMNS", "SNAP_GRID_M", "node_ids_from_xy", "read_road_file"]
+__all__ = [
+    "BOUNDARY_CODE_COLUMNS",
+    "BOUNDARY_NAME_COLUMNS",
+    "NAME_COLUMNS",
+    "SNAP_GRID_M",
+    "has_polygon_layer",
+    "node_ids_from_xy",
+    "read_boundary_file",
+    "read_road_file",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Column names tried, in this order, when `name_col` is not given (exact match).
 NAME_COLUMNS: tuple[str, ...] = ("name", "NAME", "Name", "名称", "道路名称", "路名", "ROADNAME")
+#: Name columns tried for a boundary layer when `name_col` is not given (exact match).
+BOUNDARY_NAME_COLUMNS: tuple[str, ...] = (
+    *NAME_COLUMNS[:4],
+    "区划名称",
+    "行政区名称",
+    "行政区划名称",
+    "XZQMC",
+)
+#: Division-code columns tried for a boundary layer (exact match; optional).
+BOUNDARY_CODE_COLUMNS: tuple[str, ...] = (
+    "code",
+    "CODE",
+    "adcode",
+    "ADCODE",
+    "区划代码",
+    "行政区代码",
+    "行政区划代码",
+    "XZQDM",
+)
 #: Grid (metres, in the UTM zone of the data) on which vertices are snapped to form nodes.
 SNAP_GRID_M = 0.1
 
@@ -117,6 +152,36 @@ def _read(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
         raise FileFormatError(f"cannot read {path} as a vector road file: {exc}") from exc
 
 
+def _source_crs(gdf: gpd.GeoDataFrame, crs: Any, gcj02: bool, p: Path) -> pyproj.CRS:
+    """The CRS of a vector file's coordinates: `crs`, else the declared one (checked)."""
+    src_crs = pyproj.CRS.from_user_input(crs) if crs is not None else gdf.crs
+    if src_crs is None:
+        if not gcj02:
+            raise SchemaError(
+                f"{p} has no CRS: give crs=... (e.g. 'EPSG:4546' for CGCS2000 / 3-degree "
+                "Gauss-Kruger CM 111E, 'EPSG:4326' for lon/lat)"
+            )
+        src_crs = pyproj.CRS.from_epsg(4326)
+    if gcj02 and not src_crs.is_geographic:
+        raise SchemaError(
+            f"{p}: gcj02=True needs lon/lat coordinates, but the CRS is {src_crs.name}"
+        )
+    return src_crs
+
+
+def _to_wgs84(geoms: gpd.GeoSeries, src_crs: pyproj.CRS, gcj02: bool) -> tuple[gpd.GeoSeries, str]:
+    """`geoms` (in `src_crs`) in WGS-84, GCJ-02 lon/lat converted; and a note saying how."""
+    if gcj02:
+        lonlat = geoms.to_crs(4326)
+        xy = shapely.get_coordinates(lonlat.values)
+        from ..coords import gcj02_to_wgs84
+
+        lon, lat = gcj02_to_wgs84(xy[:, 0], xy[:, 1])
+        out = shapely.set_coordinates(lonlat.values.copy(), np.column_stack([lon, lat]))
+        return gpd.GeoSeries(out, crs=4326), "GCJ-02 lon/lat, converted to WGS-84"
+    return geoms.to_crs(4326), f"{src_crs.name} ({src_crs.to_string()}), converted to WGS-84"
+
+
 def read_road_file(
     path: str | os.PathLike[str],
     *,
@@ -147,7 +212,8 @@ def read_road_file(
     gcj02
         The coordinates are GCJ-02 lon/lat (a file without CRS is then taken as lon/lat).
     layer
-        Layer to read from a multi-layer file (default: the first).
+        Layer to read from a multi-layer file (default: the first line layer, so that a
+        GeoPackage may hold its boundary polygons in another layer).
 
     Returns
     -------
@@ -157,8 +223,10 @@ def read_road_file(
         tied to the file). Node ids come from :func:`node_ids_from_xy` on the UTM coordinates;
         a node's lon/lat is its first vertex's. Consecutive vertices in one grid cell are merged;
         parts left with fewer than two nodes are dropped and counted (``too_few_nodes``), as
-        are empty or non-line geometries (``not_a_line``). ``pois``, ``places`` and
-        ``milestones`` are empty; ``name_alt`` and ``junction`` are empty, ``oneway``,
+        are empty or non-line geometries (``not_a_line``). ``pois`` holds the roads whose
+        name is that of a bridge or tunnel (测试大桥, 测试岭隧道), one landmark on the road
+        each (:func:`~trafficprev.area._osm.crossing_pois`, ``source`` ``roads``); ``places``
+        and ``milestones`` are empty; ``name_alt`` and ``junction`` are empty, ``oneway``,
         ``bridge`` and ``tunnel`` False and ``layer`` 0. Personal data in names and route
         codes is replaced by placeholders (:func:`~trafficprev.area._osm.redact_source`).
 
@@ -175,7 +243,7 @@ def read_road_file(
     p = Path(path)
     if not p.exists():
         raise InputFileNotFoundError(f"road file not found: {p}")
-    gdf = _read(p, layer)
+    gdf = _read(p, layer if layer is not None else _layer_of(p, "line"))
     columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
     name = _pick_column(columns, name_col, NAME_COLUMNS, "name", p)
     if name is None:
@@ -186,18 +254,7 @@ def read_road_file(
     ref = _pick_column(columns, ref_col, ("ref", "REF", "Ref"), "ref", p)
     highway = _pick_column(columns, highway_col, ("highway", "HIGHWAY"), "highway", p)
 
-    src_crs = pyproj.CRS.from_user_input(crs) if crs is not None else gdf.crs
-    if src_crs is None:
-        if not gcj02:
-            raise SchemaError(
-                f"{p} has no CRS: give crs=... (e.g. 'EPSG:4546' for CGCS2000 / 3-degree "
-                "Gauss-Kruger CM 111E, 'EPSG:4326' for lon/lat)"
-            )
-        src_crs = pyproj.CRS.from_epsg(4326)
-    if gcj02 and not src_crs.is_geographic:
-        raise SchemaError(
-            f"{p}: gcj02=True needs lon/lat coordinates, but the CRS is {src_crs.name}"
-        )
+    src_crs = _source_crs(gdf, crs, gcj02, p)
     gdf = gdf.set_crs(src_crs, allow_override=True)
 
     dropped = {"not_a_line": 0, "too_few_nodes": 0}
@@ -211,18 +268,7 @@ def read_road_file(
     if parts.empty:
         raise FileFormatError(f"no line geometries (roads) in {p}")
 
-    if gcj02:
-        parts = parts.to_crs(4326)
-        xy = shapely.get_coordinates(parts.geometry.values)
-        from ..coords import gcj02_to_wgs84
-
-        lon, lat = gcj02_to_wgs84(xy[:, 0], xy[:, 1])
-        geoms = shapely.set_coordinates(parts.geometry.values.copy(), np.column_stack([lon, lat]))
-        wgs = gpd.GeoSeries(geoms, crs=4326)
-        note = "GCJ-02 lon/lat, converted to WGS-84"
-    else:
-        wgs = parts.geometry.to_crs(4326)
-        note = f"{src_crs.name} ({src_crs.to_string()}), converted to WGS-84"
+    wgs, note = _to_wgs84(parts.geometry, src_crs, gcj02)
     utm = wgs.estimate_utm_crs()
     metric = wgs.to_crs(utm)
 
@@ -280,7 +326,9 @@ def read_road_file(
     source = RoadSource(
         nodes=nodes,
         ways=ways,
-        pois=frame(POI_COLUMNS),
+        pois=crossing_pois(
+            ways, nodes, [_crossing_of({}, n) for n in ways["name"]], source="roads"
+        ),
         places=frame(PLACE_COLUMNS),
         milestones=frame(MILESTONE_COLUMNS),
         source=str(p),
@@ -288,3 +336,128 @@ def read_road_file(
         dropped=dropped,
     )
     return redact_source(source)  # a phone or ID number in a road name never goes further
+
+
+def _code_text(values: pd.Series) -> list[str]:
+    """Division codes as text: a number column (990101, 990101.0) gives its digits."""
+
+    def one(v: Any) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        return str(v).strip()
+
+    return [one(v) for v in values.astype(object)]
+
+
+def _layer_of(path: Path, kind: str) -> str | int | None:
+    """The first layer of geometry `kind` (``"line"``, ``"polygon"``) of a multi-layer file.
+
+    None for a file with one layer, or none of that kind (the file's first layer is read).
+    """
+    try:
+        layers = pyogrio.list_layers(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise FileFormatError(f"cannot read {path} as a vector file: {exc}") from exc
+    if len(layers) <= 1:
+        return None
+    for name, geometry in layers:
+        if geometry and kind in str(geometry).lower():
+            return str(name)
+    return None
+
+
+def has_polygon_layer(path: str | os.PathLike[str]) -> bool:
+    """Whether a multi-layer vector file (a road GeoPackage) has a polygon layer."""
+    return _layer_of(Path(path), "polygon") is not None
+
+
+def read_boundary_file(
+    path: str | os.PathLike[str],
+    *,
+    name_col: str | None = None,
+    code_col: str | None = None,
+    crs: Any = None,
+    gcj02: bool = False,
+    layer: str | int | None = None,
+) -> pd.DataFrame:
+    """Read administrative boundary polygons (a road file's boundary layer).
+
+    Parameters
+    ----------
+    path
+        A GeoPackage, Shapefile or GeoJSON of polygons, one row per unit (a GeoPackage may
+        hold the road lines in another layer).
+    name_col
+        Column with the unit names; when None, the one of :data:`BOUNDARY_NAME_COLUMNS`
+        present.
+    code_col
+        Column with division codes (optional); when None, the one of
+        :data:`BOUNDARY_CODE_COLUMNS` present, if any.
+    crs, gcj02
+        As for :func:`read_road_file`.
+    layer
+        Layer to read; when None, the first polygon layer of a multi-layer file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :data:`~trafficprev.area._osm.BOUNDARY_COLUMNS` table: ``osm_type`` ``"file"``,
+        ``osm_id`` the row number (1-based), ``name``, ``name_alt`` ``""``,
+        ``admin_level`` 0 (unknown), ``code`` (digits, else ``""``), ``geometry`` a WGS-84
+        (Multi)Polygon. Rows without a polygon are left out (with a log line); names are
+        redacted like road names.
+
+    Raises
+    ------
+    InputFileNotFoundError
+        If `path` does not exist.
+    FileFormatError
+        If the file cannot be read or holds no polygons.
+    SchemaError
+        If the name column is missing or ambiguous, or the CRS is unknown.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputFileNotFoundError(f"boundary file not found: {p}")
+    try:
+        gdf = pyogrio.read_dataframe(
+            p, layer=layer if layer is not None else _layer_of(p, "polygon")
+        )
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise FileFormatError(f"cannot read {p} as a vector boundary file: {exc}") from exc
+    columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    name = _pick_column(columns, name_col, BOUNDARY_NAME_COLUMNS, "boundary_name", p)
+    if name is None:
+        raise SchemaError(
+            f"{p}: no boundary-name column (tried {list(BOUNDARY_NAME_COLUMNS)}); give "
+            f"boundary_name_col=...; columns are {columns}"
+        )
+    code = _pick_column(columns, code_col, BOUNDARY_CODE_COLUMNS, "boundary_code", p)
+    src_crs = _source_crs(gdf, crs, gcj02, p)
+    gdf = gdf.set_crs(src_crs, allow_override=True)
+    polygonal = np.isin(shapely.get_type_id(gdf.geometry.values), [3, 6])  # (Multi)Polygon
+    polygonal &= ~gdf.geometry.is_empty.to_numpy()
+    if (~polygonal).any():
+        logger.info("%s: %d rows without a polygon skipped", p.name, int((~polygonal).sum()))
+    rows = np.flatnonzero(polygonal)
+    if not len(rows):
+        raise FileFormatError(f"no polygons (boundaries) in {p}")
+    kept = gdf.iloc[rows].reset_index(drop=True)
+    wgs, _ = _to_wgs84(kept.geometry, src_crs, gcj02)
+    codes = _code_text(kept[code]) if code else [""] * len(kept)
+    table = frame(
+        BOUNDARY_COLUMNS,
+        {
+            "osm_type": ["file"] * len(kept),
+            "osm_id": (rows + 1).tolist(),
+            "name": _text(kept[name]),
+            "name_alt": [""] * len(kept),
+            "admin_level": [0] * len(kept),
+            "code": [c if c.isdigit() else "" for c in codes],
+            "geometry": list(shapely.force_2d(wgs.values)),
+        },
+    )
+    table["name"] = redact_shapes(table["name"])
+    return table
