@@ -272,6 +272,82 @@ def test_place_phrase(text: str, place: str | None) -> None:
     assert extract_narrative("张某下班后骑电动车回家，" + text).place_phrase == place
 
 
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        # a junction with one named road, after 沿A: the travelled road stays with it
+        (
+            "沿测试大道由西向东行驶至样例路口时与一辆轿车相撞。",
+            "沿测试大道由西向东行驶至样例路口",
+        ),
+        ("沿测试大道行驶至样例路路口时与一辆轿车相撞。", "沿测试大道行驶至样例路路口"),
+        (
+            "沿测试大道由西向东行驶至样例路口北约200米处时与一辆轿车相撞。",
+            "沿测试大道由西向东行驶至样例路口北约200米处",
+        ),
+        (
+            "沿测试大道由南往北行驶至样例中学对面时被一辆货车撞倒。",
+            "沿测试大道由南往北行驶至样例中学对面",
+        ),
+        # the place names A already, or two roads, or is a stake: as before
+        (
+            "沿测试大道由东往西行驶至测试大道与样例路交叉路口时与一辆轿车相撞。",
+            "测试大道与样例路交叉路口",
+        ),
+        ("沿测试大道行驶至样例路与示例街交叉口时被撞。", "样例路与示例街交叉口"),
+        ("沿S306线由东往西行驶至K12+300处时与一辆货车相撞。", "K12+300处"),
+        # 沿A in another clause: not joined
+        ("沿测试大道行驶,在样例路口与一辆轿车相撞。", "样例路口"),
+        # a landmark phrase ending in 对面
+        ("行驶至测试工业园对面时与一辆轿车相撞。", "测试工业园对面"),
+        ("行驶至样例茶场对面时被一辆货车撞倒。", "样例茶场对面"),
+        ("行驶至对面时与一辆轿车相撞。", None),
+        # 和 inside a road name is not "A和B"
+        (
+            "沿测试大道由南向北行驶至和样路路口北约40米处时与一辆轿车相撞。",
+            "沿测试大道由南向北行驶至和样路路口北约40米处",
+        ),
+        # landmark phrases: a stop, a fuel station, a gate, by a hospital; 相交处
+        ("行驶至样例路口公交站时与一辆轿车相撞。", "样例路口公交站"),
+        ("行驶至测试大道加油站时与一辆轿车相撞。", "测试大道加油站"),
+        ("行驶至测试市第一中学大门时与一辆轿车相撞。", "测试市第一中学大门"),
+        ("行驶至测试中央商务区旁时与一辆轿车相撞。", "测试中央商务区旁"),
+        ("行驶至测试市人民医院附近时与一辆轿车相撞。", "测试市人民医院附近"),
+        ("行驶至测试大道与样例路相交处时与一辆轿车相撞。", "测试大道与样例路相交处"),
+        ("与一辆轿车相撞，后在测试市人民医院治疗。", None),
+    ],
+)
+def test_place_phrase_keeps_the_travelled_road(text: str, place: str | None) -> None:
+    """沿A…行驶至B路口 keeps A; 行驶至X对面时 gives the landmark phrase."""
+    assert extract_narrative("张某下班后骑电动车回家，" + text).place_phrase == place
+
+
+def test_place_with_the_travelled_road_parses_into_along() -> None:
+    """The place text kept from 沿 on gives the parser A as the travelled road and B."""
+    from trafficprev.geocode import parse_place
+
+    place = extract_narrative(
+        "张某下班后骑电动车回家，沿测试大道由西向东行驶至样例路口时与一辆轿车相撞。"
+    ).place_phrase
+    slots = parse_place(place)
+    assert (slots.along, slots.road, slots.cross_road, slots.ref_kind) == (
+        "测试大道",
+        "测试大道",
+        "样例路",
+        "intersection",
+    )
+    place = extract_narrative(
+        "张某下班后骑电动车回家，沿测试大道由西向东行驶至样例路口北约200米处时与一辆轿车相撞。"
+    ).place_phrase
+    slots = parse_place(place)
+    assert (slots.along, slots.cross_road, slots.bearing, slots.distance_m) == (
+        "测试大道",
+        "样例路",
+        "北",
+        200.0,
+    )
+
+
 def test_html_and_full_width_are_normalised() -> None:
     """HTML tags are dropped and full-width digits normalised."""
     text = (

@@ -428,11 +428,12 @@ PLACE_STOP = re.compile(
 # The same alternatives with the leading character class spelt out (one literal each).
 PLACE_STOP_FLAT = re.compile(PLACE_STOP.pattern.replace("[,。;!?]", r",|。|;|!|\?", 1))
 JUNCTION_AFTER_YU = re.compile(
-    r"与(?:(?!的|辆|驾驶|骑|一|车|行人)[^,。;与被]){1,14}?(?:交叉|交汇|交界|十字|丁字|三岔|路口|口)"
+    r"与(?:(?!的|辆|驾驶|骑|一|车|行人)[^,。;与被]){1,14}?(?:交叉|交汇|交界|相交|十字|丁字|三岔|路口|口)"
 )
 _PLACE_ENDS = (
     r"路口|路段|地段|处|附近|门口|对面|一带|境内|中段|交叉口|交汇处|桥|线|道|路|街|巷|口|"
-    r"站台|广场|小区|车间|仓库|厂区|食堂|办公室|生产线|工地|停车场|隧道|高速|段|侧|旁|村|镇|组|"
+    r"站台|站|大门|东门|南门|西门|北门|广场|小区|车间|仓库|厂区|食堂|办公室|生产线|工地|停车场|"
+    r"隧道|高速|段|侧|旁|村|镇|组|"
     r"乡|米|公里|[0-9]|M|KM|m|km|室|\)"
 )
 PLACE_SUFFIX = re.compile(rf".*(?:{_PLACE_ENDS})")
@@ -444,10 +445,14 @@ PLACE_END_FIRST = re.compile(
 )
 PLACE_MARKER = re.compile(
     r"路|道|街|巷|口|桥|线|处|附近|门口|广场|小区|公司|厂|车间|仓库|镇|乡|村|组|高速|隧道|停车场|"
-    r"站|食堂|办公室|生产线|工地|K\d|公里|米"
+    r"站|食堂|办公室|生产线|工地|K\d|公里|米|..(?:对面|旁|大门|[东南西北]门)"
 )
 _REJECT_HEAD = r"(?:上班|下班|回家|返回|前往|去|途中|上下班|工作|家|此|该|其他|事发|医院)"
-_REJECT_ANY = r"途中|期间|过程|时间|之后|以后|医院|诊断|治疗|抢救|岗位"
+# 医院 is where the worker was treated, unless a position by it is written (医院门口)
+_REJECT_ANY = (
+    r"途中|期间|过程|时间|之后|以后|医院(?!附近|门口|对面|旁|大门|[东南西北]门|公交|站)|诊断|治疗|"
+    r"抢救|岗位"
+)
 PLACE_REJECT = re.compile(rf"^{_REJECT_HEAD}|{_REJECT_ANY}")
 # PLACE_REJECT.search(s) finds a match iff one of these does (the second scans fast).
 PLACE_REJECT_HEAD = re.compile(_REJECT_HEAD)
@@ -455,6 +460,18 @@ PLACE_REJECT_ANY = re.compile(_REJECT_ANY)
 GENERIC_PLACE = re.compile(
     r"^(?:路|道|街|马路|道路|公路|路面|路边|路旁|路上|机动车道|非机动车道|人行横道)$"
 )
+# A place that is a junction with one named road (皂果路口, 皂果路口北约50米处) or a position
+# by a landmark (某中学对面): after "沿A…行驶至", it lies on the travelled road A, which the
+# place keeps.
+ON_ALONG = re.compile(
+    r"(?:口|对面|门口|大门|[东南西北]门|附近|旁边?)"
+    r"(?:(?:以|往|向)?[东南西北]{1,2}(?:侧|角|面|方向)?)?(?:约?\d+(?:\.\d+)?米)?(?:处|附近)?$"
+)
+# Where "沿A…" and the place it leads to are one clause: no stop mark between them.
+CLAUSE_BREAK = re.compile(r"[,。;!?]")
+# A place naming two roads (A与B路口, A和B交汇处, A、B交叉口; not 和平路口) is a junction
+# of its own.
+TWO_ROADS = re.compile(r"与|[路道街巷线]和|[路道街巷线]、")
 COLLISION_AT = re.compile(r"相撞|碰撞|撞|追尾|刮|摔倒|摔伤|跌倒|碾压|侧翻|发生交通事故|受伤")
 
 
@@ -529,36 +546,59 @@ def find_place(text: str) -> str | None:
     str or None
         The first place after 事故地点为 and the like; otherwise the last place introduced
         before the collision (在, 行驶至, 横穿...); otherwise the first place after 沿.
+        When the place is a junction with one named road or a position by a landmark
+        (:data:`ON_ALONG`) that does not name the road A of a "沿A" earlier in the same
+        clause, the place is returned from 沿 on, so that the travelled road (and the
+        heading) stay with it: "沿A由西向东行驶至B路口".
 
     Examples
     --------
     >>> find_place("张某下班后骑电动车回家,在人民路往建设路方向约200米处被一辆货车追尾。")
     '人民路往建设路方向约200米处'
+    >>> find_place("张某沿洞庭大道由西往东行驶至皂果路口时与一辆轿车相撞。")
+    '沿洞庭大道由西往东行驶至皂果路口'
     """
-    ranked: list[tuple[int, int, str]] = []
+    ranked: list[tuple[int, int, str, int]] = []  # (start, cross?, place, end of trigger)
     along: str | None = None
+    alongs: list[tuple[int, str]] = []  # (start of 沿, the road after it)
     for m in PLACE_TRIGGER_FLAT.finditer(text):
         kind = PLACE_TRIGGER_KIND[m.group()]
-        if kind == "along" and along is not None:
-            continue  # only the first 沿 place is used
+        if kind == "along" and len(alongs) >= 8:
+            continue
         place = tidy_place(cut_place(text, m.end()))
         if place is None:
             continue
         if kind == "strong":
             return place  # the first strong place wins over everything else
         if kind == "along":
-            along = place
+            along = along or place  # the first 沿 place is the fallback
+            alongs.append((m.start(), place))
         else:
-            ranked.append((m.start(), 0 if kind != "cross" else 1, place))
+            ranked.append((m.start(), 0 if kind != "cross" else 1, place, m.end()))
     if not ranked:
         return along
     if len(ranked) == 1:
-        return ranked[0][2]  # what the rule below gives for a single candidate
+        return _with_along(text, ranked[0], alongs)  # the rule below, for one candidate
     hit = COLLISION_AT.search(text)
     before = [r for r in ranked if hit is not None and r[0] < hit.start()]
     if before:
-        return max(before, key=lambda r: (r[0], -r[1]))[2]
-    return ranked[0][2]
+        return _with_along(text, max(before, key=lambda r: (r[0], -r[1])), alongs)
+    return _with_along(text, ranked[0], alongs)
+
+
+def _with_along(text: str, hit: tuple[int, int, str, int], alongs: list[tuple[int, str]]) -> str:
+    """The place of `hit`, from the 沿 before it on when it lies on the travelled road."""
+    _, _, place, end = hit
+    if not alongs or not ON_ALONG.search(place) or TWO_ROADS.search(place):
+        return place
+    for start, road in reversed(alongs):
+        if start >= end:
+            continue
+        between = text[start:end]
+        if len(between) > 30 or CLAUSE_BREAK.search(between) or road in place:
+            return place
+        return between + place
+    return place
 
 
 # --- cell normalisers ------------------------------------------------------------------
