@@ -108,7 +108,7 @@ def test_distance_without_direction_is_not_guessed(area, resolver):
     row = _a_crossing(area)
     r = one(f"距{row['road_a']}与{row['road_b']}交叉口约200米", area, resolver)
     assert r.match_level == "road"  # the intersection, honestly labelled as road level
-    assert "方向不明" in r.reason
+    assert "方向未写明" in r.reason
     assert haversine_m(r.lon, r.lat, row.geometry.x, row.geometry.y) < 1.0
 
 

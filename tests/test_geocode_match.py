@@ -432,3 +432,41 @@ def test_heteronym_typed_for_its_other_reading():
     m = NameMatcher(build_name_table(["北环路", "东环大道"], None, None, None, None))
     assert best(m, "北还路") == ("北环路", "pinyin")
     assert best(m, "东还大道") == ("东环大道", "pinyin")
+
+
+# --- L5: a POI named whole; POIs known without the area's name (docs/geocode.md) ------------
+
+L5_ADMIN = pd.DataFrame(
+    {
+        "alias": ["河湾市", "河湾", "和平街道", "和平", "桃源镇", "桃源"],
+        "code": ["469900", "469900", "469902001", "469902001", "469902002", "469902002"],
+        "certain": [True] * 6,
+        "how": ["name", "short", "name", "short", "name", "short"],
+        "level": [2, 2, 4, 4, 4, 4],
+    }
+)
+L5_POIS = pd.DataFrame(
+    {
+        "poi_id": ["q1", "q2", "q3", "q4", "q5"],
+        "name": ["和平小区", "桃源山庄", "河湾市第一人民医院", "河湾人民医院", "河湾中央商务区"],
+    }
+)
+
+
+def test_l5_whole_poi_name_is_a_poi_not_its_admin_token():
+    m = NameMatcher(build_name_table(["和平路"], None, L5_ADMIN, L5_POIS, None))
+    assert best(m, "和平小区", "poi") == ("和平小区", "exact")
+    assert best(m, "桃源山庄", "poi") == ("桃源山庄", "exact")
+    assert all(c.score < 0.8 for c in m.match("和平小区", "admin"))
+    assert all(c.score < 0.8 for c in m.match("河湾中央商务区", "admin"))
+    assert m.match("小区", "poi") == [] and m.match("山庄", "poi") == []  # no bare suffix
+
+
+def test_pois_are_known_without_the_city_name():
+    # fix: only the Changde prefixes of POI_PREFIXES were dropped; another city's POIs
+    # (河湾市第一人民医院) were found only with the city's name written
+    m = NameMatcher(build_name_table([], None, L5_ADMIN, L5_POIS, None))
+    c = m.match("第一人民医院", "poi")[0]
+    assert (c.name, c.target, c.how) == ("河湾市第一人民医院", "q3", "alias")
+    assert m.match("人民医院", "poi")[0].target == "q4"
+    assert m.match("中央商务区", "poi")[0].target == "q5"

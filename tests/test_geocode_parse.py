@@ -173,12 +173,18 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("常德大道沿线", {"road": "常德大道", "ref_kind": R}),
     ("工叶大道路段", {"road": "工叶大道", "ref_kind": R}),
     ("杭瑞高速公路", {"road": "杭瑞高速公路", "ref_kind": R}),
-    ("沅江大桥", {"road": "沅江大桥", "ref_kind": R}),
+    ("沅江大桥", {"landmark": "沅江大桥", "ref_kind": L}),  # L4: a bridge by name
     ("红旗街", {"road": "红旗街", "ref_kind": R}),
     ("正街", {"road": "正街", "ref_kind": R}),
     (
         "沿洞庭大道由西往东行驶至皂果路口时",
-        {"road": "洞庭大道", "cross_road": "皂果路", "toward": "东", "ref_kind": IX},
+        {
+            "road": "洞庭大道",
+            "cross_road": "皂果路",
+            "toward": "东",
+            "along": "洞庭大道",
+            "ref_kind": IX,
+        },
     ),
     # --- landmarks and gates --------------------------------------------------------------
     ("XX小区门口", {"landmark": "XX小区", "gate": True, "ref_kind": L}),
@@ -208,13 +214,13 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ),
     (
         "武陵区人民医院北门口",
-        {"admin": ("武陵区",), "landmark": "人民医院", "gate": True, "bearing": "北"},
+        {"admin": ("武陵区",), "landmark": "人民医院", "gate": True},  # 北门: a gate, no bearing
     ),
     (
         "某中学南门对面非机动车道上",
-        {"gate": True, "bearing": "南", "section": "非机动车道", "vague": True},
+        {"gate": True, "section": "非机动车道", "vague": True},
     ),
-    ("幸福中学公交站台附近", {"landmark": "幸福中学", "ref_kind": L}),
+    ("幸福中学公交站台附近", {"landmark": "幸福中学公交站台", "ref_kind": L}),  # L4: a stop
     # --- stakes and coded roads -----------------------------------------------------------
     ("G319线K12+300处", {"road": "G319", "stake_km": 12.3, "ref_kind": S}),
     ("319国道K25+670", {"road": "319国道", "stake_km": 25.67, "ref_kind": S}),
@@ -279,6 +285,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("路", {"vague": True}),
     ("", {"vague": True}),
     ("湘J12345小型轿车", {"vague": True}),
+    ("路边的小型轿车开启车门", {"vague": True, "gate": True}),  # a vehicle is no landmark
     ("张三路过建设路", {"road": "建设路", "ref_kind": R}),
 ]
 
@@ -465,3 +472,109 @@ def test_composed_junction_offsets(
     assert (p.road, p.cross_road, p.ref_kind) == (a, b, "intersection"), text
     assert (p.bearing, p.distance_m, p.approximate) == (bearing, float(metres), True), text
     _check_invariants(p)
+
+
+# --- issue 16: the slot labelling conventions (docs/geocode.md, "Grammar") ------------------
+
+#: Admin names of an invented area where township names begin POI names (L5).
+L5_ADMIN = ("河湾市", "河湾", "和平街道", "和平", "桃源镇", "桃源", "青石镇", "青石", "某镇")
+
+CONVENTIONS: list[tuple[str, dict[str, Any]]] = [
+    # O1, O7: toward a road, with or without 往, 处 anywhere
+    (
+        "人民路与建设路交叉口往解放路方向约300米处",
+        {"road": "人民路", "cross_road": "建设路", "toward": "解放路", "distance_m": 300.0},
+    ),
+    ("人民路与建设路交叉口解放路方向300米", {"toward": "解放路", "distance_m": 300.0}),
+    ("人民路与建设路交叉口东方向300米", {"bearing": "东", "toward": "", "distance_m": 300.0}),
+    # O3: bearing words
+    ("人民路与建设路交叉口以东200米", {"bearing": "东", "toward": "", "distance_m": 200.0}),
+    ("人民路与建设路交叉口东侧200米", {"bearing": "东", "distance_m": 200.0}),
+    ("人民路与建设路交叉口往东200米", {"bearing": "东", "distance_m": 200.0}),
+    # O6: a distance alone, one road, a corner
+    (
+        "距人民路与建设路路口200米",
+        {"road": "人民路", "cross_road": "建设路", "bearing": "", "distance_m": 200.0},
+    ),
+    ("人民路路口北约100米", {"road": "人民路", "cross_road": "", "bearing": "北"}),
+    ("人民路与建设路交叉口东北角", {"cross_road": "建设路", "bearing": "东北", "distance_m": None}),
+    # O4: the road after 沿
+    (
+        "沿人民路由西向东行驶至建设路口",
+        {"along": "人民路", "road": "人民路", "cross_road": "建设路", "toward": "东"},
+    ),
+    ("沿人民路行驶", {"along": "人民路", "road": "人民路", "ref_kind": "road"}),
+    # L1: landmark and road, in three orders
+    ("阳光小区旁人民路上", {"landmark": "阳光小区", "road": "人民路", "ref_kind": "landmark"}),
+    ("第一中学旁建设路上", {"landmark": "第一中学", "road": "建设路", "gate": False}),
+    ("阳光小区门口人民路", {"landmark": "阳光小区", "road": "人民路", "gate": True}),
+    ("人民路阳光小区门口", {"landmark": "阳光小区", "road": "人民路", "gate": True}),
+    # L2, L3: landmark words, gates (a gate's side is not a bearing), offsets
+    ("阳光小区北门", {"landmark": "阳光小区", "gate": True, "bearing": ""}),
+    ("阳光小区对面", {"landmark": "阳光小区", "gate": False, "ref_kind": "landmark"}),
+    ("阳光小区东侧约100米", {"landmark": "阳光小区", "bearing": "东", "distance_m": 100.0}),
+    ("阳光小区以北200米", {"landmark": "阳光小区", "bearing": "北", "distance_m": 200.0}),
+    # L4: stops, stations, fuel stations, bridges and tunnels by their whole name
+    ("人民医院公交站附近", {"landmark": "人民医院公交站", "ref_kind": "landmark"}),
+    ("测试加油站门口", {"landmark": "测试加油站", "gate": True}),
+    ("测试高铁站", {"landmark": "测试高铁站", "ref_kind": "landmark"}),
+    ("测试大桥上", {"landmark": "测试大桥", "road": "", "ref_kind": "landmark"}),
+    ("环城高速测试隧道内", {"landmark": "测试隧道", "road": "环城高速"}),
+    ("测试大桥与人民路交叉口", {"road": "测试大桥", "cross_road": "人民路", "landmark": ""}),
+    # T3 texts: the township of a route
+    ("S301线K12+300处（某镇路段）", {"road": "S301", "stake_km": 12.3, "admin": ("某镇",)}),
+    ("301省道青石镇段", {"road": "301省道", "admin": ("青石镇",), "ref_kind": "road"}),
+    # L5: a POI named whole wins over the admin name inside it
+    ("和平小区门口", {"landmark": "和平小区", "admin": ()}),
+    ("桃源山庄附近", {"landmark": "桃源山庄", "admin": ()}),
+    ("青石湾附近", {"landmark": "青石湾", "admin": ()}),
+    ("滨河中央商务区", {"landmark": "滨河中央商务区", "admin": ()}),
+    ("河湾人民医院门口", {"landmark": "河湾人民医院", "admin": ()}),
+    ("河湾市第一人民医院门口", {"landmark": "第一人民医院", "admin": ("河湾市",)}),
+    # narrative around the place
+    ("上班途中骑电动车行驶至人民路与建设路交叉口", {"road": "人民路", "cross_road": "建设路"}),
+    ("事发于人民路与建设路交叉口时与一辆小型轿车相撞", {"road": "人民路", "landmark": ""}),
+    ("人民路靠近建设路路口", {"road": "人民路", "cross_road": "建设路"}),
+    ("星河东路锦绣家园路口处", {"road": "星河东路", "cross_road": "", "landmark": "锦绣家园"}),
+    ("环城高速往桃源方向896公里处", {"stake_km": 896.0, "distance_m": None}),
+    ("河湾高速桃源往白沙方向柳溪服务区路段", {"road": "河湾高速", "toward": "白沙"}),
+    ("星河路458号前处", {"road": "星河路", "landmark": "", "ref_kind": "road"}),
+]
+
+
+@pytest.mark.parametrize("case", CONVENTIONS, ids=_ids)
+def test_issue16_labelling_conventions(case: tuple[str, dict[str, Any]]) -> None:
+    text, expected = case
+    p = parse_place(text, admin_names=L5_ADMIN)
+    for slot, value in expected.items():
+        assert getattr(p, slot) == value, (slot, p)
+    _check_invariants(p)
+
+
+# A short county name before a township or a state farm is two units, also when the township's
+# name holds 桥 (架桥镇, 双桥坪镇) or the unit is a 林场/园艺场 (the L5 rule "a whole landmark name
+# wins" must not swallow a known admin name that follows the alias). Real Changde names, as in
+# bench_geocode part 2, where these forms had dropped to no county.
+CHANGDE_SHORT = (
+    *("桃源", "鼎城", "石门"),
+    *("架桥镇", "双桥坪镇", "秀坪园艺场", "洛浦寺林场", "和平街道"),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "admin", "road"),
+    [
+        ("桃源架桥镇朝阳路路段", ("桃源", "架桥镇"), "朝阳路"),
+        ("鼎城双桥坪镇丹阳路路段", ("鼎城", "双桥坪镇"), "丹阳路"),
+        ("石门秀坪园艺场阳山大道路段", ("石门", "秀坪园艺场"), "阳山大道"),
+        ("石门洛浦寺林场沙河路路段", ("石门", "洛浦寺林场"), "沙河路"),
+    ],
+)
+def test_short_county_then_a_known_unit_is_two_units(text, admin, road) -> None:
+    p = parse_place(text, admin_names=CHANGDE_SHORT)
+    assert (p.admin, p.road) == (admin, road)
+
+
+def test_the_alias_still_begins_a_bridge_or_landmark_name() -> None:
+    assert parse_place("桃源大桥上", admin_names=CHANGDE_SHORT).landmark == "桃源大桥"
+    assert parse_place("桃源山庄门口", admin_names=CHANGDE_SHORT).landmark == "桃源山庄"

@@ -49,7 +49,12 @@ _SLOT_COLUMNS = (
     "bearing",
     "toward",
     "distance_m",
+    "along",
 )
+#: The version of what a cached result holds: bumped when the resolver's rules or the slot
+#: columns change, so a cache written by an older geocoder is not read (2: the offset and
+#: landmark rules O1–O6, L1–L5 and the ``along`` slot).
+RESULTS_VERSION = 2
 #: The columns a resolved text contributes to its cases (cache payloads are reordered to it).
 _RESULT_COLUMNS = [*GEOCODE_COLUMNS, "road_id", "candidates"] + [f"slot_{c}" for c in _SLOT_COLUMNS]
 
@@ -148,6 +153,11 @@ def _candidates_text(cands: list[dict[str, Any]]) -> str:
     )
 
 
+def _resolver_key(settings: Settings) -> str:
+    """The settings a resolved text depends on, as part of the cache key."""
+    return f"g{settings.max_road_gap_m:g}m{settings.scope_margin_m:g}"
+
+
 def geocode(
     cases: pd.DataFrame,
     area: Area,
@@ -167,12 +177,13 @@ def geocode(
     area
         The gazetteer (:func:`~trafficprev.area.load_area`).
     settings
-        ``review_threshold`` and ``max_road_gap_m`` are used.
+        ``review_threshold``, ``max_road_gap_m`` and ``scope_margin_m`` are used (the
+        last two are part of the cache key: changing one geocodes every text again).
     overrides
         ``overrides.csv`` (a filled review queue) or its frame; applied last.
     cache
         A cache file (or :class:`GeocodeCache`): texts seen before with the same area
-        version are not geocoded again.
+        version (and :data:`RESULTS_VERSION`) are not geocoded again.
     text_col
         The place text column.
 
@@ -193,10 +204,16 @@ def geocode(
     keys = texts.map(text_key)
     unique = pd.unique(keys.to_numpy())
     first_text = dict(zip(keys, texts, strict=True))
-    store = GeocodeCache(cache, area.version) if isinstance(cache, str | Path) else cache
+    store = (
+        GeocodeCache(cache, f"{area.version}+r{RESULTS_VERSION}+{_resolver_key(settings)}")
+        if isinstance(cache, str | Path)
+        else cache
+    )
     found: dict[str, dict[str, Any]] = store.get_many(list(unique)) if store is not None else {}
     todo = [k for k in unique if k not in found]
-    resolver = Resolver(area, max_road_gap_m=settings.max_road_gap_m)
+    resolver = Resolver(
+        area, max_road_gap_m=settings.max_road_gap_m, scope_margin_m=settings.scope_margin_m
+    )
     t0 = time.perf_counter()
     results, slots = geocode_texts([first_text[k] for k in todo], area, resolver=resolver)
     seconds = time.perf_counter() - t0
@@ -274,12 +291,16 @@ def _narrative_fallback(
 
     `primary` holds the text keys of the place texts already resolved into `rows`. The
     narrative's phrase is used only when it gives a better (finer) level; the reason says
-    so. Returns the rows and how many were replaced.
+    so. A case placed on a road only is tried too when the narrative's phrase names the road
+    travelled (沿B…行驶至A路口北约100米: rules O4 and O6 of ``docs/geocode.md``). Returns the
+    rows and how many were replaced.
     """
     if "narrative_place" not in frame:
         return rows, 0
     alt = frame["narrative_place"].fillna("").astype(str)
-    want = rows["match_level"].isin(_VAGUE_LEVELS) & (alt != "") & (alt.map(text_key) != primary)
+    travelled = alt.str.contains("沿", regex=False) & (rows["match_level"] == "road")
+    vague = rows["match_level"].isin(_VAGUE_LEVELS)
+    want = (vague | travelled) & (alt != "") & (alt.map(text_key) != primary)
     if not want.any():
         return rows, 0
     keys = alt[want].map(text_key)
@@ -305,10 +326,14 @@ def _narrative_fallback(
         if rank[new["match_level"]] < rank[rows.at[idx, "match_level"]]:
             for col in _RESULT_COLUMNS:
                 rows.at[idx, col] = new.get(col)
-            rows.at[idx, "reason"] = (
-                f"受伤地点不具体，按受伤经过中的地点定位 place column vague, placed from the "
-                f"narrative's place；{new['reason']}"
+            why = (
+                "受伤地点不具体，按受伤经过中的地点定位 place column vague, placed from the "
+                "narrative's place"
+                if vague[idx]
+                else "按受伤经过中写明的行驶道路定位 placed with the road the narrative says was "
+                "travelled"
             )
+            rows.at[idx, "reason"] = f"{why}；{new['reason']}"
             n += 1
     return rows, n
 

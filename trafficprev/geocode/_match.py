@@ -46,6 +46,7 @@ from .._names import (
     suffix_class,
 )
 from ..privacy import redact_shapes
+from ._parse_rules import _LANDMARK
 
 __all__ = [
     "HOW_RANK",
@@ -76,6 +77,7 @@ _PINYIN_SCORE = 0.85
 _FUZZY_SCALE = 0.9
 _UNCERTAIN_FACTOR = 0.9
 _LENGTH_WINDOW = 2
+_MEMO_SIZE = 50_000  # names remembered by a matcher (the same road is asked for often)
 _SOURCE_PRIORITY = {
     s: i
     for i, s in enumerate(("name", "user", "ref", "zone", "alias", "osm_alt", "variant", "short"))
@@ -178,6 +180,7 @@ class NameMatcher:
         if not 0.0 < fuzzy_cutoff <= 1.0:
             raise ValueError(f"fuzzy_cutoff must be in (0, 1], got {fuzzy_cutoff!r}")
         self.fuzzy_cutoff = float(fuzzy_cutoff)
+        self._memo: dict[tuple[str, str, int], tuple[Candidate, ...]] = {}
         rows = list(
             zip(
                 names["key"].astype(str),
@@ -257,6 +260,14 @@ class NameMatcher:
         """
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {list(KINDS)}, got {kind!r}")
+        memo = (text, kind, limit)
+        if memo not in self._memo:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[memo] = tuple(self._match(text, kind, limit))
+        return list(self._memo[memo])
+
+    def _match(self, text: str, kind: str, limit: int) -> list[Candidate]:
         key = name_key(text)
         if not key:
             return []
@@ -381,6 +392,19 @@ def _clean(s: object) -> str:
     return unicodedata.normalize("NFKC", str(s)).strip()
 
 
+def _area_prefixes(admin_aliases: pd.DataFrame | None) -> tuple[str, ...]:
+    """Names and aliases of the area's city and counties (levels 2–3), longest first.
+
+    A POI named with one in front (河湾市第一人民医院, 河湾人民医院) is also known without it,
+    when what is left names a place by itself (第一人民医院, 人民医院; not 小区).
+    """
+    if admin_aliases is None or not len(admin_aliases) or "level" not in admin_aliases:
+        return ()
+    level = pd.to_numeric(admin_aliases["level"], errors="coerce")
+    names = {_clean(a) for a in admin_aliases.loc[level <= 3, "alias"]}
+    return tuple(sorted((n for n in names if len(n) >= 2), key=lambda n: (-len(n), n)))
+
+
 def _strip_prefixes(name: str, prefixes: Sequence[str]) -> str:
     changed = True
     while changed:
@@ -420,8 +444,11 @@ def build_name_table(
     ``zone``, ``short``, ``alias``
         Admin aliases, from the ``how`` column of `admin_aliases`.
     ``short``
-        A POI name without a generic prefix in `poi_prefixes` (常德市第一中学 → 第一中学);
-        uncertain when two POIs share it, dropped when it is another POI's name.
+        A POI name without a generic prefix in `poi_prefixes` (常德市第一中学 → 第一中学), or
+        without the name or alias of the area's city or a county (levels 2–3 of
+        `admin_aliases`) when the rest names a place by itself (河湾人民医院 → 人民医院, but
+        和平小区 keeps 和平: 和平 is a township and 小区 no name); uncertain when two POIs share
+        it, dropped when it is another POI's name.
     ``user``
         User aliases (always certain).
 
@@ -514,6 +541,7 @@ def build_name_table(
     # POIs
     if pois is not None and len(pois):
         poi_rows: list[tuple[str, str, str, str, str, bool]] = []
+        area_prefixes = _area_prefixes(admin_aliases)
         for pid, pname in zip(pois["poi_id"].map(_clean), pois["name"].map(_clean), strict=True):
             if not pid or not pname:
                 continue
@@ -521,6 +549,9 @@ def build_name_table(
             short = _strip_prefixes(pname, poi_prefixes)
             if short != pname and len(name_key(short)) >= 2:
                 poi_rows.append((name_key(short), pname, "poi", pid, "short", True))
+            bare = _strip_prefixes(pname, area_prefixes)
+            if bare not in (pname, short) and _LANDMARK.fullmatch(bare) and len(bare) >= 3:
+                poi_rows.append((name_key(bare), pname, "poi", pid, "short", True))
         poi_names = {r[0] for r in poi_rows if r[4] == "name"}
         poi_rows = [r for r in poi_rows if r[4] == "name" or r[0] not in poi_names]
         rows += poi_rows

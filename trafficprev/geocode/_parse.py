@@ -32,6 +32,15 @@ Slot decisions worth knowing (also in :class:`PlaceSlots`):
 * ``X侧`` after a plain road (no junction, landmark or stake) is the road side
   (``建设路东侧`` → side ``东``); after a junction or landmark it is the bearing.
 * The reference kind prefers ``stake`` over ``intersection`` over ``landmark`` over ``road``.
+* ``along`` is the road after 沿/沿着; "X旁Y路上", "X门口Y路" and "Y路X门口" give landmark X and
+  road Y; a bridge or tunnel by name (测试大桥, 测试隧道), a stop (人民医院公交站, 桂香路口公交站),
+  a station or a fuel station is a landmark by its whole name; the side of a gate (北门) is
+  not a bearing.
+* A landmark name found whole wins over an admin name inside it (和平小区 where 和平 is an
+  alias of 和平街道; 河湾人民医院 where 河湾 is the city's alias); a full admin name in front
+  stays the scope (河湾市第一人民医院 → admin 河湾市, landmark 第一人民医院).
+* The trip and the collision around the place are skipped ("上班途中骑电动车行驶至…",
+  "…时与一辆小型轿车相撞"). ``docs/geocode.md`` lists the conventions with their tests.
 """
 
 from __future__ import annotations
@@ -56,8 +65,9 @@ from ._parse_rules import (
     _GENERIC_NAME,
     _GENERIC_ROAD,
     _LANDMARK,
+    _LANDMARK_BEFORE_ROAD,
+    _LANDMARK_BEFORE_ROAD_BARE,
     _LANDMARK_NEAR,
-    _LANDMARK_TAIL,
     _MID_ADMIN,
     _MOVE_WORDS,
     _NAME_AHEAD,
@@ -67,12 +77,30 @@ from ._parse_rules import (
     _RANGE_END,
     _REJECT_IN_LANDMARK,
     _REJECT_IN_NAME,
+    _REL_END,
     _ROAD,
     _ROAD_SUFFIX_TAIL,
+    _STOP_AFTER_JUNCTION,
     _STREET1,
+    _TOWARD_BARE,
     _admin_key,
     _closed_pattern,
     normalize_place,
+)
+
+#: Bearing words, which stay bearings before 方向 (东方向 is 东, not a place called 东).
+_BEARING_WORDS = frozenset(["东", "南", "西", "北", "东北", "东南", "西北", "西南"])
+#: A road name with one of these endings, alone, is a bridge or tunnel: a landmark (L4).
+_CROSSING_END = ("桥", "隧道")
+#: Roads whose kilometre numbers are stakes even without a K ("环城高速往桃源方向896公里处").
+_EXPRESSWAY_END = ("高速", "高速公路")
+#: A junction word before 路口 (样例广场 + 丁字路口).
+_JUNCTION_WORD_END = re.compile(r"(?:十字|丁字|三岔|三叉|五岔)$")
+#: Road words an admin unit's name never holds ("青石高速青石县" is a road and a county).
+_ROAD_IN_ADMIN = re.compile(r"高速|公路|大道|快速路|国道|省道|县道")
+#: A short alias, then one to three characters and a near word: 青石湾附近 is one name.
+_ALIAS_TAIL = re.compile(
+    r"[^\W\d_]{1,3}?(?=附近|门口|门前|旁边|旁|对面|周边|一带|大门|北门|南门|东门|西门)"
 )
 
 __all__ = ["SLOT_NAMES", "PlaceSlots", "normalize_place", "parse_place", "parse_places"]
@@ -112,6 +140,9 @@ class PlaceSlots:
         heading of 由西向东 (``东``).
     distance_m
         The offset in metres (``约1.5公里`` → 1500.0), or ``None``.
+    along
+        The road written after 沿/沿着 (``沿人民路由西向东行驶至建设路口`` → ``人民路``), the
+        road travelled; ``''`` if none.
     approximate
         Whether 约, 许, 左右, 附近, 一带, 大约, 多, 余 ... qualify the place.
     side
@@ -140,6 +171,7 @@ class PlaceSlots:
     bearing: str = ""
     toward: str = ""
     distance_m: float | None = None
+    along: str = ""
     approximate: bool = False
     side: str = ""
     section: str = ""
@@ -162,6 +194,7 @@ SLOT_NAMES: tuple[str, ...] = (
     "bearing",
     "toward",
     "distance_m",
+    "along",
     "approximate",
     "side",
     "section",
@@ -179,8 +212,11 @@ class _Scan:
     __slots__ = (
         "admin",
         "along",
+        "along_next",
+        "along_word",
         "approx",
         "bearing",
+        "closed",
         "conn_roads",
         "dist",
         "frm",
@@ -203,10 +239,13 @@ class _Scan:
         "unk",
     )
 
-    def __init__(self, s: str) -> None:
+    def __init__(self, s: str, closed: re.Pattern[str] | None = None) -> None:
         self.s = s
+        self.closed = closed  # the closed vocabulary, to look ahead for a known admin name
         self.admin: list[tuple[str, tuple[int, int]]] = []
         self.along: tuple[str, tuple[int, int]] | None = None
+        self.along_next = False  # 沿 was read: the next road is the road travelled
+        self.along_word: tuple[str, tuple[int, int]] | None = None
         self.roads: list[tuple[str, tuple[int, int]]] = []
         self.road: tuple[str, tuple[int, int]] | None = None
         self.road_end = -1
@@ -237,8 +276,10 @@ def _road_ok(road: str, name: str, after: str) -> bool:
     tail = _ROAD_SUFFIX_TAIL.search(road)  # the longest suffix: 村公路 is 村 + 公路
     if tail is not None and road[: tail.start()] in _GENERIC_CORE:
         return False
-    if after == "段" and road.endswith("路") and _LANDMARK_TAIL.search(name):
-        return False  # 富岸花园路段 is a landmark and 路段
+    if after in ("段", "口") and road.endswith("路"):
+        core = _JUNCTION_WORD_END.sub("", name) if after == "口" else name
+        if _LANDMARK.fullmatch(core) and _landmark_ok(core):
+            return False  # 富岸花园路段, 锦绣家园路口, 样例广场丁字路口: a landmark
     if _NOT_ROAD_END.search(road) or _REJECT_IN_NAME.search(name) or _FILLER_END.search(name):
         return False
     return not (
@@ -265,6 +306,14 @@ def _flush(st: _Scan, nxt: str, text: str) -> None:
     if nxt == "fill" and text == "段" and st.road is not None and st.section is None:
         st.section = (run + "段", (a, b + 1))
         return
+    if nxt == "road" and st.landmark is None:  # 界岭茶场旁 + 界岭公路: landmark and road
+        rel = _REL_END.search(run)
+        if rel is not None and _landmark_ok(run[: rel.start()]):
+            st.landmark = (run[: rel.start()], (a, a + rel.start()))
+            if rel.group("g"):
+                st.gate = (a + rel.start(), b)
+            st.started = True
+            return
     near = (
         (nxt == "fill" and text in _LANDMARK_NEAR)
         or nxt in ("gate", "lmunit")
@@ -276,6 +325,37 @@ def _flush(st: _Scan, nxt: str, text: str) -> None:
         st.started = True
 
 
+def _admin_inside_landmark(s: str, a: int, b: int, *, alias: bool = False) -> bool:
+    """Whether the admin name at ``s[a:b]`` begins a landmark name (L5, longest match).
+
+    和平小区 (和平 an alias of 和平街道), 桃源山庄: what follows the admin name is only landmark
+    suffixes, so the whole is the landmark; 武陵区人民医院 stays admin + landmark because the
+    full name 武陵区 is written. A short alias is part of the name it begins (河湾人民医院,
+    青石湾附近) unless an admin unit follows it (灌溪岗市村村部).
+    """
+    lm = _LANDMARK.match(s, a)
+    if lm is not None and lm.end() > b:
+        rest = s[b : lm.end()]
+        if _LANDMARK.fullmatch(rest) is None or not _landmark_ok(rest):
+            return True
+        return alias and not _admin_at(s, b)
+    if alias:
+        return _ALIAS_TAIL.match(s, b) is not None and not _admin_at(s, b)
+    return False
+
+
+def _known_admin_at(st: _Scan, pos: int) -> bool:
+    """Whether a name of the closed vocabulary's admin units starts at `pos`."""
+    m = st.closed.match(st.s, pos) if st.closed is not None else None
+    return m is not None and m.lastgroup in ("adm", "ali")
+
+
+def _admin_at(s: str, pos: int) -> bool:
+    """Whether an admin unit (by its suffix) starts at `pos` (岗市村, not 中央商务区)."""
+    g = _GENERIC_ADMIN.match(s, pos)
+    return g is not None and not _NOT_ADMIN_END.search(g.group())
+
+
 def _add_road(st: _Scan, text: str, span: tuple[int, int]) -> None:
     alias = st.road is not None and (st.in_paren or (st.prev_punct in "/|" and st.prev == "punct"))
     if not alias:
@@ -285,6 +365,8 @@ def _add_road(st: _Scan, text: str, span: tuple[int, int]) -> None:
         elif st.prev == "conn" and len(st.roads) == 1:
             st.conn_roads = True
         st.roads.append((text, span))
+        if st.along_next:
+            st.along_word, st.along_next = (text, span), False
     st.started = True
 
 
@@ -312,6 +394,8 @@ def _accept(st: _Scan, kind: str, m: re.Match[str]) -> int:
     if kind == "adm" or kind == "ali":
         if kind == "ali" and st.started:
             return -1
+        if _admin_inside_landmark(s, a, b, alias=kind == "ali") and not _known_admin_at(st, b):
+            return -1  # 和平小区, 桃源山庄; not 桃源架桥镇 or 石门秀坪园艺场 (a known unit follows)
         _flush(st, kind, "")
         st.admin.append((m.group(), (a, b)))
     elif kind == "stake":
@@ -331,7 +415,13 @@ def _accept(st: _Scan, kind: str, m: re.Match[str]) -> int:
         num, unit = float(m.group("d_num")), m.group("d_unit")
         pre, post = m.group("d_pre"), m.group("d_post")
         if unit in ("公里", "千米", "km", "KM", "Km"):
-            if st.prev == "code" and not pre and not post and st.stake is None:
+            on_expressway = (
+                st.road is not None
+                and st.road[0].endswith(_EXPRESSWAY_END)
+                and not (st.junction or st.landmark or st.frm)
+                and st.prev in ("road", "toward", "punct", "fill")
+            )
+            if (st.prev == "code" or on_expressway) and not pre and not post and st.stake is None:
                 _flush(st, kind, "")
                 st.stake = (num, (a, b))
                 st.started = True
@@ -392,6 +482,16 @@ def _accept(st: _Scan, kind: str, m: re.Match[str]) -> int:
     elif kind == "junc":
         if m.group() in ("口", "道口", "交口") and st.prev not in ("road", "code"):
             return -1
+        stop = _STOP_AFTER_JUNCTION.match(s, b) if m.group() in ("口", "路口") else None
+        if stop is not None and st.road is not None and st.road_end == a and len(st.roads) == 1:
+            # 桂香路口公交站: a stop named after the junction is the landmark, by its name
+            _flush(st, kind, "")
+            start = st.road[1][0]
+            if st.landmark is None:
+                st.landmark = (s[start : stop.end()], (start, stop.end()))
+            st.road, st.roads = None, []
+            st.prev = "landmark"
+            return stop.end()
         _flush(st, kind, "")
         st.junction = True
         st.started = True
@@ -401,8 +501,6 @@ def _accept(st: _Scan, kind: str, m: re.Match[str]) -> int:
         _flush(st, kind, "")
         if st.gate is None:
             st.gate = (a, b)
-        if m.group("g_dir") and st.bearing is None:
-            st.bearing = (m.group("g_dir"), m.span("g_dir"))
     elif kind == "group":
         _flush(st, kind, "")
         if st.group is None:
@@ -424,6 +522,14 @@ def _accept(st: _Scan, kind: str, m: re.Match[str]) -> int:
                 st.road, st.roads, st.junction, st.conn_roads = None, [], False, False
         if len(word) == 1 and _NAME_AHEAD.match(s, b):
             return -1  # 沿江路, 于家路 ...
+        if word in ("沿", "沿着") and st.along_word is None:
+            st.along_next = True
+    elif kind == "trip":  # 上班途中骑电动车 (before 行驶至): nothing of the place
+        st.prev = "lead"
+        return b
+    elif kind == "stop":  # 时与一辆小型轿车相撞: the place has ended
+        _flush(st, kind, "")
+        return len(s)
     elif kind == "frm":
         _flush(st, kind, "")
         st.frm = True
@@ -434,6 +540,10 @@ def _accept(st: _Scan, kind: str, m: re.Match[str]) -> int:
             r = _ROAD.match(s, b)
             if (r is None or "路" in r.group("name")) and not _CODE_AT.match(s, b):
                 return -1
+        elif (len(m.group()) > 1 or m.group() == "近") and (  # 靠近/近 B路: B is the cross road
+            st.prev == "landmark" or (_ROAD.match(s, b) is None and not _CODE_AT.match(s, b))
+        ):
+            return -1
         _flush(st, kind, "")
     elif kind == "to":
         if not st.started and st.unk is None and m.group() in "至到":
@@ -490,7 +600,12 @@ def _scan(st: _Scan, closed: re.Pattern[str]) -> None:
                 continue
         if not st.started or st.prev in ("lpar", "adm"):
             g = _GENERIC_ADMIN.match(s, pos)
-            if g is not None and not _NOT_ADMIN_END.search(g.group()):
+            if (
+                g is not None
+                and not _NOT_ADMIN_END.search(g.group())
+                and not _REJECT_IN_NAME.search(g.group())
+                and not _ROAD_IN_ADMIN.search(g.group())
+            ):
                 _flush(st, "adm", "")
                 st.admin.append((g.group(), g.span()))
                 st.prev = "adm"
@@ -501,6 +616,32 @@ def _scan(st: _Scan, closed: re.Pattern[str]) -> None:
             if g2 is not None and _mid_admin(st, g2):
                 pos = g2.end()
                 continue
+        if st.prev == "junc" and st.toward is None:
+            t = _TOWARD_BARE.match(s, pos)
+            if t is not None and t.group("tw") not in _BEARING_WORDS:
+                _flush(st, "toward", "")
+                st.toward = (t.group("tw"), t.span("tw"))
+                st.prev = "toward"
+                pos = t.end()
+                continue
+        lr = None
+        if st.landmark is None:
+            bare = st.prev in ("adm", "ali")
+            lr = (_LANDMARK_BEFORE_ROAD_BARE if bare else _LANDMARK_BEFORE_ROAD).match(s, pos)
+        if lr is not None and not bare:  # a road written first is a road (云帆东路河湾购物中心门前)
+            r0 = _ROAD.match(s, pos)
+            if r0 is not None and r0.end() < lr.end("lm"):
+                r0_ok = _road_ok(r0.group(), r0.group("name"), s[r0.end() : r0.end() + 1])
+                lr = None if r0_ok else lr
+        if lr is not None and _landmark_ok(lr.group("lm")):
+            _flush(st, "landmark", "")
+            st.landmark = (lr.group("lm"), lr.span("lm"))
+            if lr.group("rg") is not None:
+                st.gate = lr.span("rg")
+            st.started = True
+            st.prev = "fill"
+            pos = lr.end()
+            continue
         r = _ROAD.match(s, pos)
         if r is not None:
             road, name = r.group(), r.group("name")
@@ -567,9 +708,10 @@ def parse_place(text: object, *, admin_names: Collection[str] = ()) -> PlaceSlot
     norm = normalize_place(raw)
     if not norm:
         return PlaceSlots(text=raw, norm=norm)
-    st = _Scan(norm)
     names = admin_names if isinstance(admin_names, tuple) else tuple(admin_names)
-    _scan(st, _closed_pattern(_admin_key(names) if names else ()))
+    closed = _closed_pattern(_admin_key(names) if names else ())
+    st = _Scan(norm, closed)
+    _scan(st, closed)
     return _slots(raw, st)
 
 
@@ -609,6 +751,20 @@ def _slots(raw: str, st: _Scan) -> PlaceSlots:
     if st.gate is not None:
         spans["gate"] = st.gate
     landmark = st.landmark[0] if st.landmark else ""
+    crossing = next((r for r in st.roads if r[0].endswith(_CROSSING_END)), None)
+    if crossing is not None and not (
+        intersection or cross or st.stake is not None or st.along_word
+    ):
+        # a bridge or tunnel by name is a landmark (L4); the resolver also looks it up as a road
+        landmark, spans["landmark"] = crossing
+        if road == crossing[0]:
+            rest = [r for r in st.roads if not r[0].endswith(_CROSSING_END)]
+            spans.pop("road")
+            road = ""
+            if rest:
+                road, spans["road"] = rest[0]
+    if st.along_word is not None:
+        spans["along"] = st.along_word[1]
     if st.stake is not None:
         ref_kind = "stake"
     elif intersection and (road or admin):
@@ -632,6 +788,7 @@ def _slots(raw: str, st: _Scan) -> PlaceSlots:
         bearing=st.bearing[0] if st.bearing else "",
         toward=st.toward[0] if st.toward else "",
         distance_m=st.dist[0] if st.dist else None,
+        along=st.along_word[0] if st.along_word else "",
         approximate=st.approx,
         side=st.side[0] if st.side else "",
         section=st.section[0] if st.section else "",
@@ -656,6 +813,7 @@ def _row(value: object, admin_names: Collection[str]) -> tuple[object, ...]:
         p.bearing,
         p.toward,
         p.distance_m,
+        p.along,
         p.approximate,
         p.side,
         p.section,

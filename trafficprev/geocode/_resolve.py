@@ -17,7 +17,7 @@ reason says so. All geometry is done in metres in the area's UTM zone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,23 +29,41 @@ from ..area._admin import admin_scopes
 from ..area._build import to_metric_geoms
 from ._match import Candidate
 from ._parse import PlaceSlots
+from ._parse_rules import _ADMIN_SUFFIX, _CODE_AT, _ROAD_SUFFIX_TAIL
+from ._territory import ON_BOUNDARY_M, OUTSIDE_FACTOR, Territories
+from ._walk import (
+    BEARING_DEG,
+    CROSSING_LIMIT_M,
+    PROBE_M,
+    Walk,
+    angle_diff,
+    choose_by_bearing,
+    choose_toward_road,
+    first_crossing,
+    initial_bearing,
+    line_arrays,
+    line_crossing,
+    line_hits,
+    walks_from,
+)
 
 if TYPE_CHECKING:
     from ..area import Area
 
 __all__ = ["Resolution", "Resolver"]
 
-_BEARING_DEG = {
-    "北": 0,
-    "东北": 45,
-    "东": 90,
-    "东南": 135,
-    "南": 180,
-    "西南": 225,
-    "西": 270,
-    "西北": 315,
-}
+#: A landmark with a named road is placed on it when the road passes this close (L1).
+_LANDMARK_ROAD_M = 400.0
+#: A landmark alone is placed on the nearest road within this distance (L2).
+_LANDMARK_NEAREST_M = 300.0
+#: Endings of a bus stop's name: the stop may be known by its base name (L4).
+_STOP_ENDS = ("公交站台", "公交车站", "公交站", "站台")
 _SECTION_AXIS = {"东段": (1, 0), "西段": (-1, 0), "北段": (0, 1), "南段": (0, -1)}
+#: A stake up to this many km before the first or after the last milestone of its route is
+#: placed by extrapolating along the route from the two nearest milestones (at their metres of
+#: road per km); farther out the count is not trusted (the milestones stop where the route
+#: was re-numbered or re-built) and the text is placed at road level.
+_STAKE_BEYOND_KM = 2.0
 #: confidence of each level before the name-match score is applied
 _BASE = {
     "intersection": 0.95,
@@ -115,6 +133,10 @@ class Resolver:
         (township territories are approximated by nearest centres).
     spread_m
         Candidates of equal score further apart than this make a place ambiguous.
+    scope_margin_m
+        With boundary polygons (:attr:`~trafficprev.area.Area.territories`), a candidate
+        outside the named area but at most this far from it is still accepted, with lower
+        confidence and a reason (design T2); without polygons `border_m` applies.
     """
 
     def __init__(
@@ -124,6 +146,7 @@ class Resolver:
         max_road_gap_m: float = 100.0,
         border_m: float = 400.0,
         spread_m: float = 250.0,
+        scope_margin_m: float = 300.0,
     ) -> None:
         self.area = area
         self.max_road_gap_m = max_road_gap_m
@@ -131,6 +154,8 @@ class Resolver:
         self.spread_m = spread_m
         edges = area.edges
         self._edge_geom = to_metric_geoms(edges.geometry.to_numpy(), area.to_metric)
+        self._edge_road = edges["road_id"].astype(str).to_numpy()
+        self._stakes: dict[str, tuple[shapely.LineString, np.ndarray, np.ndarray] | None] = {}
         self._edges_of_road = edges.groupby("road_id").indices
         self._road_ids_of_name = area.roads.groupby("name")["road_id"].agg(list).to_dict()
         self._road_name = dict(zip(area.roads["road_id"], area.roads["name"], strict=True))
@@ -146,6 +171,10 @@ class Resolver:
             for r, t in zip(area.roads["road_id"], area.roads["townships"], strict=True)
         }
         self._lines: dict[str, list[shapely.LineString]] = {}
+        self._walks: dict[tuple[str, float, float, int, float], list[Walk]] = {}
+        self._line_xy: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self._c_lines: dict[tuple[str, tuple[str, ...]], BaseGeometry | None] = {}
+        self._hits: dict[tuple[str, str, tuple[str, ...]], list[np.ndarray]] = {}
         inter = area.intersections
         ix, iy = area.to_metric(
             shapely.get_x(inter.geometry.to_numpy()), shapely.get_y(inter.geometry.to_numpy())
@@ -186,6 +215,11 @@ class Resolver:
         }
         self._territory = admin_scopes(pd.DataFrame(adm.drop(columns="geometry")))
         self._town_tree, self._town_codes = area._township_index
+        self.scope_margin_m = float(scope_margin_m)
+        self._terr = Territories(getattr(area, "territories", None), area.to_metric)
+        self._scope_units: dict[_Scope, tuple[str, ...] | None] = {}
+        self._road_dist: dict[tuple[str, tuple[str, ...]], float] = {}
+        self._outside: dict[tuple[float, float, _Scope], str] = {}  # intersections just outside
         self._pending: list[dict[str, Any]] = []  # candidates an ambiguous step left over
 
     # --- helpers -------------------------------------------------------------------------
@@ -195,7 +229,14 @@ class Resolver:
         return self._territory.get(code, frozenset())
 
     def in_scope(self, x: float, y: float, scope: _Scope | None) -> bool:
-        """Whether metric point (x, y) lies in `scope` (with the border tolerance)."""
+        """Whether metric point (x, y) lies in `scope` (with the border tolerance).
+
+        With the named unit's polygon: within `scope_margin_m` of it; else in its
+        nearest-centre territory, `border_m` tolerated.
+        """
+        d_poly = self.scope_distance(x, y, scope)
+        if d_poly is not None:
+            return bool(d_poly[0] <= self.scope_margin_m)
         if scope is None or not scope.territory or self._town_tree is None:
             return True
         k = min(12, len(self._town_codes))
@@ -206,6 +247,9 @@ class Resolver:
 
     def in_scope_many(self, x: np.ndarray, y: np.ndarray, scope: _Scope | None) -> np.ndarray:
         """:meth:`in_scope` for arrays of metric points."""
+        d_poly = self.scope_distance(x, y, scope)
+        if d_poly is not None:
+            return d_poly <= self.scope_margin_m
         if scope is None or not scope.territory or self._town_tree is None:
             return np.ones(len(x), dtype=bool)
         k = min(12, len(self._town_codes))
@@ -216,6 +260,10 @@ class Resolver:
         return inside.any(axis=1) & (best <= d[:, 0] + self.border_m)
 
     def road_in_scope(self, road_id: str, scope: _Scope | None) -> bool:
+        """Whether the road reaches `scope` (within `scope_margin_m` of its polygon)."""
+        d_poly = self.road_scope_distance(road_id, scope)
+        if d_poly is not None:
+            return d_poly <= self.scope_margin_m
         if scope is None or not scope.territory:
             return True
         return bool(self._road_towns.get(road_id, frozenset()) & scope.territory)
@@ -335,6 +383,10 @@ class Resolver:
             return None
         if not math.isnan(x):
             return lvl_name, x, y
+        shape = self._terr.shape(scope.codes[:1])
+        if shape is not None:  # no centre in the table: a point inside the polygon
+            p = shapely.point_on_surface(shape)
+            return lvl_name, float(p.x), float(p.y)
         pts = [
             (self._admin[c][2], self._admin[c][3])
             for c in scope.territory
@@ -358,18 +410,36 @@ class Resolver:
 
         Intersections are looked up among all candidates and their point is checked
         against the scope (a road along a district border may have no node inside it);
-        a road-level answer uses only roads in scope.
+        a road-level answer uses only roads in scope. With the named unit's polygon, the
+        roads reaching it come first; a road outside it but within `scope_margin_m` is
+        kept only when no road of the same or a better name score reaches it (T2).
         """
         if not text:
             return [], [], ""
         cands = self.area.matcher.match(text, "road")
         every = [(rid, c) for c in cands for rid in self._road_ids_of_name.get(c.name, [])]
         inside = [(rid, c) for rid, c in every if self.road_in_scope(rid, scope)]
+        dist = {rid: self.road_scope_distance(rid, scope) for rid, _ in inside}
+        if any(d is not None for d in dist.values()):
+            within = [(r, c) for r, c in inside if (dist[r] or 0.0) <= ON_BOUNDARY_M]
+            best_in = max((c.score for _, c in within), default=-1.0)
+            inside = within + [
+                (r, c)
+                for r, c in inside
+                if (dist[r] or 0.0) > ON_BOUNDARY_M and c.score > best_in + 1e-9
+            ]
+            inside.sort(key=lambda t: (-t[1].score, (dist[t[0]] or 0.0) > ON_BOUNDARY_M))
         note = ""
         if not cands:
             note = f"未找到道路“{text}” road not found"
         elif not inside and scope is not None:
             note = f"“{text}”不在{scope.name}内 road not in the named area"
+            far = self._nearest_outside([rid for rid, _ in every], scope)
+            if far is not None:
+                note = (
+                    f"“{text}”不在{scope.name}内（距其边界约{far:.0f}米） road not in the "
+                    f"named area ({far:.0f} m outside)"
+                )
         return inside, every, note
 
     def _best_intersection(
@@ -379,8 +449,24 @@ class Resolver:
         for rid_a, ca in ra:
             for rid_b, cb in rb:
                 for x, y, iid in self._inters.get(frozenset((rid_a, rid_b)), []):
-                    if self.in_scope(x, y, scope):
-                        found.append((ca.score * cb.score, x, y, iid, rid_a, rid_b))
+                    found.append((ca.score * cb.score, x, y, iid, rid_a, rid_b))
+        if found and scope is not None:
+            xs = np.array([f[1] for f in found])
+            ys = np.array([f[2] for f in found])
+            d = self.scope_distance(xs, ys, scope)
+            if d is None:  # nearest-centre territories
+                keep = np.flatnonzero(self.in_scope_many(xs, ys, scope))
+            else:  # T2: inside (or on the boundary) first; just outside only if better named
+                score = np.array([f[0] for f in found])
+                inside = d <= ON_BOUNDARY_M
+                best_in = score[inside].max() if inside.any() else -1.0
+                near = ~inside & (d <= self.scope_margin_m) & (score > best_in + 1e-9)
+                keep = np.flatnonzero(inside | near)
+                for i in np.flatnonzero(near):  # lower confidence, and a reason
+                    f = found[i]
+                    self._outside[(f[1], f[2], scope)] = self._outside_note(float(d[i]), scope)
+                    found[i] = (f[0] * OUTSIDE_FACTOR, *f[1:])
+            found = [found[i] for i in keep]
         if not found:
             return None, []
         found.sort(key=lambda t: (-t[0], t[3]))
@@ -406,6 +492,13 @@ class Resolver:
         """A representative point of the road (inside the scope when one is named)."""
         lines = self.lines(road_id)
         line = lines[0]
+        units = self.scope_units(scope)
+        if units is not None:  # T3: the middle of the part inside, else the nearest point
+            parts = [self._terr.part_in(units, ln) for ln in lines]
+            parts = [p for p in parts if p is not None]
+            if parts:
+                x, y, _, _ = min(parts, key=lambda p: (p[2], -p[3]))
+                return x, y
         if scope is not None and scope.territory:
             for cand in lines:
                 pts = shapely.line_interpolate_point(cand, np.linspace(0, 1, 21), normalized=True)
@@ -423,24 +516,27 @@ class Resolver:
         p = line.interpolate(0.5, normalized=True)
         return p.x, p.y
 
-    def _walk(self, road_id: str, x: float, y: float, dist: float) -> list[tuple[float, float]]:
-        """Points `dist` metres from (x, y) along the road, both ways."""
-        p = shapely.Point(x, y)
-        lines = self.lines(road_id)
-        d = [ln.distance(p) for ln in lines]
-        out = []
-        for ln, dd in zip(lines, d, strict=True):
-            if dd > min(d) + 40:
-                continue
-            s0 = ln.project(p)
-            for s in (s0 - dist, s0 + dist):
-                if 0 <= s <= ln.length:
-                    q = ln.interpolate(s)
-                    out.append((q.x, q.y))
-        return out
+    def _walk(
+        self, road_id: str, x: float, y: float, order: int = 0, reach: float = CROSSING_LIMIT_M
+    ) -> list[Walk]:
+        """The walks along the road from its point nearest (x, y), both ways (O5)."""
+        key = (road_id, round(x, 2), round(y, 2), order, reach)
+        if key not in self._walks:
+            lines = self.lines(road_id)
+            if road_id not in self._line_xy:
+                self._line_xy[road_id] = line_arrays(lines)
+            self._walks[key] = walks_from(
+                lines, x, y, road=road_id, order=order, reach=reach, arrays=self._line_xy[road_id]
+            )
+        return self._walks[key]
 
-    def _target_point(self, text: str, scope: _Scope | None) -> tuple[float, float] | None:
-        """A point for the place named after 往/向 (a road, a landmark or an admin unit)."""
+    def _target_point(
+        self, text: str, scope: _Scope | None, near: tuple[float, float] | None = None
+    ) -> tuple[float, float] | None:
+        """A point for the place named after 往/向 (a road, a landmark or an admin unit).
+
+        For a road, the point of it nearest to `near` when given (O2), else its centroid.
+        """
         if not text:
             return None
         for kind in ("admin", "poi", "road"):
@@ -459,6 +555,10 @@ class Resolver:
                     return self._poi[c.target]
                 elif kind == "road":
                     ids = self._road_ids_of_name.get(c.name, [])
+                    if ids and near is not None:
+                        g = shapely.multilinestrings([ln for r in ids for ln in self.lines(r)])
+                        q = shapely.get_point(shapely.shortest_line(shapely.Point(near), g), 1)
+                        return q.x, q.y
                     if ids:
                         g = self._road_geom(ids[0])
                         return g.centroid.x, g.centroid.y
@@ -502,6 +602,12 @@ class Resolver:
 
     def _resolve_levels(self, slots: PlaceSlots) -> Resolution:
         scope, note = self.scope(slots)
+        if note and not (slots.road or slots.landmark) and slots.admin:
+            # L5: an unknown "admin" name may be a POI named whole (XX中央商务区, XX湾)
+            alt = replace(slots, admin=slots.admin[:-1], landmark=slots.admin[-1])
+            if self._poi_candidates(alt):
+                slots = alt
+                scope, note = self.scope(slots)
         notes = [note] if note else []
         if slots.road:
             res = self._on_roads(slots, scope, notes)
@@ -543,6 +649,15 @@ class Resolver:
             notes.append(why_a)
         if not ra:
             return None
+        if (
+            slots.ref_kind == "intersection"
+            and not slots.cross_road
+            and (slots.distance_m or slots.bearing)
+        ):  # O6: "A路口北约N米" names one road of the junction
+            notes.append(
+                f"只写明{slots.road}路口，未写明相交道路，偏移无法量取 only one road of the "
+                "junction is named"
+            )
         if slots.stake_km is not None:
             res = self._at_stake(slots, ra, notes)
             if res is not None:
@@ -577,6 +692,14 @@ class Resolver:
         length = self._road_length[rid]
         size = 1.0 if length < 1000 else 0.85 if length < 3000 else 0.7
         why = [*notes, f"仅定位到道路{self._road_name[rid]} placed on the road ({_how(cand)})"]
+        d_out = self.road_scope_distance(rid, scope)
+        if d_out is not None and d_out > ON_BOUNDARY_M:  # T2: just outside, within the margin
+            size *= OUTSIDE_FACTOR
+            why.append(self._outside_note(d_out, scope))
+        elif scope is not None:
+            part = self._road_part_note(rid, scope)
+            if part:
+                why.append(part)
         return self._done(
             "road", x, y, cand.score * size, "；".join(why), road=self._road_name[rid], road_id=rid
         )
@@ -598,6 +721,7 @@ class Resolver:
             iid = ""
         else:
             score, x, y, iid, rid_a, rid_b = best
+            notes.extend(self.outside_notes(x, y, scope))
             if len(top) > 1 and _spread([(t[1], t[2]) for t in top]) > self.spread_m:
                 notes.append(
                     f"{slots.road}与{slots.cross_road}有{len(top)}处相交 the roads meet "
@@ -641,69 +765,54 @@ class Resolver:
         )
 
     def _offset(self, slots, scope, x, y, score, rid_a, rid_b, level_note, notes, cands):
+        """Rules O1–O6: the point `distance_m` along road A or B from their junction."""
         dist = float(slots.distance_m)
         road, cross = self._road_name[rid_a], self._road_name[rid_b]
-        options = [
-            (rid, qx, qy) for rid in (rid_a, rid_b) for qx, qy in self._walk(rid, x, y, dist)
+        reach = max(PROBE_M, dist)
+        directed = bool(slots.bearing or slots.toward)  # else O6: no walk is needed
+        walks = [
+            w
+            for order, rid in enumerate((rid_a, rid_b) if directed else ())
+            for w in self._walk(rid, x, y, order, reach)
         ]
-        want = _BEARING_DEG.get(slots.bearing)
-        target = self._target_point(slots.toward, scope) if want is None else None
-        if not options or (want is None and target is None):
-            why = "方向不明" if options else "沿路无法量取"
-            if dist <= 50:
-                reason = "；".join(
-                    [*notes, f"距路口约{dist:.0f}米，{why}，取路口 at the intersection ({why})"]
-                )
-                return self._done(
-                    "intersection",
-                    x,
-                    y,
-                    score * 0.9,
-                    reason,
-                    road=road,
-                    cross=cross,
-                    road_id=rid_a,
-                    candidates=cands,
-                )
+        along = self._along_road(slots, (rid_a, rid_b))
+        if along is not None:  # O4: the road travelled (沿A) is the road walked
+            walks = [w for w in walks if w.road == along] or walks
+        chosen, rule = self._choose_walk(slots, scope, x, y, walks, dist, (rid_a, rid_b))
+        if chosen is None:  # O6: a distance with no usable direction: the junction
+            if not directed:
+                why = "方向未写明 no direction written"
+            elif not walks:
+                why = "沿路无法量取 the road cannot be walked"
+            else:  # a bearing always picks a walk: only a toward can fail
+                why = f"“{slots.toward}”方向不明 direction “{slots.toward}” not found"
             reason = "；".join(
                 [
                     *notes,
-                    f"距{road}与{cross}路口约{dist:.0f}米，{why}，取路口 "
-                    f"within {dist:.0f} m of the intersection, direction unknown",
+                    *([level_note] if level_note else []),
+                    f"距{road}与{cross}交叉口约{dist:.0f}米，{why}，取路口 at the intersection",
                 ]
             )
+            # within 50 m the junction is the place; farther, the point is only "near the
+            # junction", so the level says road and the 50 m measures never count it
             return self._done(
-                "road",
+                "intersection" if dist <= 50 else "road",
                 x,
                 y,
-                score * 0.9,
+                score * (0.9 if dist <= 50 else 0.7 if dist <= 150 else 0.5),
                 reason,
                 road=road,
                 cross=cross,
                 road_id=rid_a,
                 candidates=cands,
             )
-        if want is not None:
-
-            def cost(o):
-                ang = math.degrees(math.atan2(o[1] - x, o[2] - y)) % 360
-                diff = abs((ang - want + 180) % 360 - 180)
-                return (round(diff / 10), 0 if o[0] == rid_a else 1)
-        else:
-
-            def cost(o):
-                return (
-                    round(math.hypot(o[1] - target[0], o[2] - target[1]) / 10),
-                    0 if o[0] == rid_a else 1,
-                )
-
-        options.sort(key=cost)
-        rid, qx, qy = options[0]
-        if want is not None:
-            ang = math.degrees(math.atan2(qx - x, qy - y)) % 360
-            if abs((ang - want + 180) % 360 - 180) > 67.5:
+        if rule in ("O3", "O2") and chosen is not None:
+            want = self._wanted_bearing(slots, scope, x, y)
+            if want is not None and angle_diff(initial_bearing(chosen), want) > 67.5:
                 notes.append("道路走向与方位不符 no road runs that way")
                 score *= 0.8
+        qx, qy = chosen.point(dist)
+        rid = chosen.road
         on = self._road_name[rid]
         other = cross if rid == rid_a else road
         where = slots.bearing or f"往{slots.toward}方向"
@@ -711,7 +820,7 @@ class Resolver:
             [
                 *notes,
                 *([level_note] if level_note else []),
-                f"{on}与{other}交叉口{where}{dist:.0f}米 offset along {on}",
+                f"{on}与{other}交叉口{where}{dist:.0f}米 offset along {on} ({rule})",
             ]
         )
         return self._done(
@@ -726,61 +835,86 @@ class Resolver:
             candidates=cands,
         )
 
+    def _milestones_on(self, rid: str) -> tuple[shapely.LineString, np.ndarray, np.ndarray] | None:
+        """The road's first line, its milestones' km (sorted, unique) and their positions
+        along that line (metres); None with fewer than two milestones. Cached per road."""
+        if rid not in self._stakes:
+            ms = self.area.milestones
+            refs = self._road_refs.get(rid, frozenset())
+            rows = ms[ms["ref"].isin(refs)] if len(ms) and refs else ms.iloc[:0]
+            found = None
+            if len(rows) >= 2:
+                g = rows.geometry.to_numpy()
+                mx, my = self.area.to_metric(shapely.get_x(g), shapely.get_y(g))
+                km = rows["distance_km"].to_numpy(float)
+                line = self.lines(rid)[0]
+                s = shapely.line_locate_point(line, shapely.points(mx, my))
+                order = np.argsort(km, kind="stable")
+                km, s = km[order], s[order]
+                km, first = np.unique(km, return_index=True)  # two carriageways: one each
+                found = (line, km, s[first])
+            self._stakes[rid] = found
+        return self._stakes[rid]
+
     def _at_stake(self, slots, ra, notes) -> Resolution | None:
-        ms = self.area.milestones
         rid, cand = ra[0]
-        refs = self._road_refs.get(rid, frozenset())
-        rows = ms[ms["ref"].isin(refs)] if len(ms) else ms
-        if len(rows) < 2:
+        table = self._milestones_on(rid)
+        if table is None:
             notes.append("无里程桩数据，按道路定位 no milestones for this road")
             return None
-        g = rows.geometry.to_numpy()
-        mx, my = self.area.to_metric(shapely.get_x(g), shapely.get_y(g))
-        km = rows["distance_km"].to_numpy(float)
-        line = self.lines(rid)[0]
-        s = np.array([line.project(shapely.Point(a, b)) for a, b in zip(mx, my, strict=True)])
-        order = np.argsort(km)
-        km, s = km[order], s[order]
+        line, km, s = table
         want = float(slots.stake_km)
-        if want < km[0] - 1 or want > km[-1] + 1:
+        if len(km) < 2 or not km[0] - _STAKE_BEYOND_KM <= want <= km[-1] + _STAKE_BEYOND_KM:
             notes.append(f"桩号K{want:g}超出里程桩范围 stake outside the milestones")
             return None
-        pos = float(np.interp(want, km, s))
+        score = cand.score * 0.95
+        what = f"{self._road_name[rid]}桩号K{want:g}"
+        if km[0] <= want <= km[-1]:
+            pos = float(np.interp(want, km, s))
+            what += "（里程桩内插） stake interpolated between milestones"
+        else:  # beyond the end: on along the route, at the nearest two milestones' rate
+            i, j = (0, 1) if want < km[0] else (-1, -2)
+            rate = (s[i] - s[j]) / (km[i] - km[j])  # metres along the line per km, signed
+            if not 500.0 <= abs(rate) <= 2000.0:  # milestones misplaced: a km is a km
+                rate = math.copysign(1000.0, rate) if rate else 0.0
+            pos = float(s[i] + (want - km[i]) * rate)
+            if not rate or not -50.0 <= pos <= line.length + 50.0:
+                notes.append(f"桩号K{want:g}超出道路终点 the stake lies beyond the end of the road")
+                return None
+            pos = min(max(pos, 0.0), line.length)
+            gap = abs(want - km[i]) * 1000.0
+            what += (
+                f"（距里程桩K{km[i]:g}约{gap:.0f}米，按里程外推） stake extrapolated "
+                f"{gap:.0f} m beyond the milestones"
+            )
+            score *= 0.9
         p = line.interpolate(pos)
-        reason = "；".join(
-            [
-                *notes,
-                f"{self._road_name[rid]}桩号K{want:g}（里程桩内插） stake "
-                "interpolated between milestones",
-            ]
-        )
+        reason = "；".join([*notes, what])
         return self._done(
             "road_offset",
             p.x,
             p.y,
-            cand.score * 0.95,
+            score,
             reason,
             road=self._road_name[rid],
             road_id=rid,
         )
 
     def _landmark(self, slots, scope, notes, roads=None) -> Resolution | None:
-        cands: list[Candidate] = []
-        # the parser strips the admin prefix: "示范市第一人民医院" is named with it
-        for prefix in ("", *slots.admin[::-1], "".join(slots.admin)):
-            cands = [
-                c
-                for c in self.area.matcher.match(prefix + slots.landmark, "poi")
-                if c.target in self._poi
-            ]
-            if cands and cands[0].score >= 0.9:
-                break
-        inside = [c for c in cands if self.in_scope(*self._poi[c.target], scope)]
+        """Rules L1–L4: a landmark on its named road, else on its nearest road, then offset."""
+        found = self._poi_candidates(slots)
+        inside = [c for c in found if self.in_scope(*self._poi[c.target], scope)]
+        if inside and self.scope_units(scope) is not None:  # T2: inside before the margin
+            xy = np.array([self._poi[c.target] for c in inside], dtype=float)
+            d_in = self.scope_distance(xy[:, 0], xy[:, 1], scope)
+            inside = [c for c, d in zip(inside, d_in, strict=True) if d <= ON_BOUNDARY_M] or inside
         if not inside:
-            notes.append(
-                f"未找到地标“{slots.landmark}” landmark not found"
-                + ("（或不在所述区域内）" if cands else "")
-            )
+            if not roads and slots.landmark.endswith(("桥", "隧道")):  # L4: a named way
+                ra, _, _ = self.road_candidates(slots.landmark, scope)
+                if ra:
+                    notes.append(f"“{slots.landmark}”按道路定位 the bridge/tunnel is a named way")
+                    return self._road_level(slots, scope, ra, notes)
+            notes.append(f"未找到地标“{slots.landmark}” landmark not found")
             return None
         best = inside[0].score
         top = [c for c in inside if c.score >= best - 1e-9]
@@ -792,7 +926,7 @@ class Resolver:
                 d = min(self._road_geom(rid).distance(p) for rid, _ in roads[:3])
                 near.append((d, c))
             near.sort(key=lambda t: (t[0], t[1].target))
-            if near[0][0] <= 400:
+            if near[0][0] <= _LANDMARK_ROAD_M:
                 top = [near[0][1]]
                 pts = [self._poi[top[0].target]]
         if len(top) > 1 and _spread(pts) > self.spread_m:
@@ -803,27 +937,240 @@ class Resolver:
         c = top[0]
         px, py = self._poi[c.target]
         p = shapely.Point(px, py)
-        road = ""
-        rid = ""
-        if roads:
+        road = rid = ""
+        score = c.score
+        d_out = self.scope_distance(px, py, scope)
+        if d_out is not None and d_out[0] > ON_BOUNDARY_M:  # T2: just outside, in the margin
+            score *= OUTSIDE_FACTOR
+            notes.append(self._outside_note(float(d_out[0]), scope))
+        if roads:  # L1: the point of the named road nearest the landmark
             rid = min(roads[:3], key=lambda t: self._road_geom(t[0]).distance(p))[0]
             g = self._road_geom(rid)
-            if g.distance(p) <= 400:
+            if g.distance(p) <= _LANDMARK_ROAD_M:
                 q = shapely.get_point(shapely.shortest_line(p, g), 1)
                 px, py, road = q.x, q.y, self._road_name[rid]
             else:
+                notes.append(
+                    f"地标距{self._road_name[rid]}超过{_LANDMARK_ROAD_M:.0f}米 the landmark is "
+                    "far from the named road"
+                )
                 rid = ""
-        if not road:
-            i = self._tree.query_nearest(p, max_distance=150)
+        if not road:  # L2: the point of the nearest road within 300 m, else the POI itself
+            i = self._tree.query_nearest(p, max_distance=_LANDMARK_NEAREST_M)
             if len(i):
                 e = int(sorted(i)[0])
                 q = shapely.get_point(shapely.shortest_line(p, self._edge_geom[e]), 1)
                 px, py = q.x, q.y
-                rid = str(self.area.edges["road_id"].iat[e])
+                rid = str(self._edge_road[e])
                 road = self._road_name.get(rid, "")
+            else:
+                notes.append(
+                    f"{_LANDMARK_NEAREST_M:.0f}米内无道路，取地标本身 no road within "
+                    f"{_LANDMARK_NEAREST_M:.0f} m, placed at the landmark"
+                )
+                score *= 0.8
         where = "门口" if slots.gate else "附近"
-        reason = "；".join([*notes, f"地标{c.name}{where}（{_how(c)}） landmark"])
-        return self._done("landmark", px, py, c.score, reason, road=road, road_id=rid)
+        what = f"地标{c.name}{where}（{_how(c)}） landmark"
+        if slots.distance_m and rid:  # L3: N metres along that road, toward the bearing
+            dist = float(slots.distance_m)
+            walks = self._walk(rid, px, py, 0, max(PROBE_M, dist))
+            chosen, rule = self._choose_walk(slots, scope, px, py, walks, dist, (rid,))
+            if chosen is not None:
+                px, py = chosen.point(dist)
+                what += f"；沿{road}{slots.bearing or '往' + slots.toward}{dist:.0f}米 ({rule})"
+            else:
+                notes.append(f"距地标约{dist:.0f}米，方向未写明 no direction written")
+                score *= 0.9
+        reason = "；".join([*notes, what])
+        return self._done("landmark", px, py, score, reason, road=road, road_id=rid)
+
+    # --- offsets and landmarks (rules O1–O6, L1–L5 of docs/geocode.md) -----------------
+
+    def _poi_candidates(self, slots: PlaceSlots) -> list[Candidate]:
+        """POIs the landmark may name, best first (a stop also by its base name, L4)."""
+        cands: list[Candidate] = []
+        names = [slots.landmark]
+        for end in _STOP_ENDS:
+            base = slots.landmark[: -len(end)]
+            if slots.landmark.endswith(end) and len(base) >= 2:
+                names += [base + "站", base + "公交站", base]
+                break
+        for k, name in enumerate(names):
+            # the parser strips the admin prefix: "示范市第一人民医院" is named with it
+            for prefix in ("", *slots.admin[::-1], "".join(slots.admin)):
+                matched = self.area.matcher.match(prefix + name, "poi")
+                cands = [c for c in matched if c.target in self._poi]
+                if cands and cands[0].score >= 0.9:
+                    break
+            if cands and k:  # the stop's neighbour, not the stop itself
+                cands = [replace(c, score=c.score * 0.95) for c in cands]
+            if cands:
+                return cands
+        return cands
+
+    def _along_road(self, slots: PlaceSlots, rids: tuple[str, ...]) -> str | None:
+        """The road id among `rids` the text says is travelled (沿A, rule O4), or None."""
+        if not slots.along:
+            return None
+        names = {c.name for c in self.area.matcher.match(slots.along, "road") if c.score >= 0.8}
+        for rid in rids:
+            if self._road_name[rid] in names:
+                return rid
+        return None
+
+    def _wanted_bearing(self, slots, scope, x, y) -> float | None:
+        """The compass bearing the text asks for: a bearing word, a heading, or toward C."""
+        if slots.bearing in BEARING_DEG:
+            return BEARING_DEG[slots.bearing]
+        if slots.toward in BEARING_DEG:  # 由西向东: the heading
+            return BEARING_DEG[slots.toward]
+        target = self._target_point(slots.toward, scope, near=(x, y))
+        if target is None or math.hypot(target[0] - x, target[1] - y) < 1.0:
+            return None
+        return math.degrees(math.atan2(target[0] - x, target[1] - y)) % 360
+
+    def _toward_road(self, text: str, exclude: tuple[str, ...]) -> BaseGeometry | None:
+        """The lines of the road named `text` (rule O1), or None when `text` names a place.
+
+        Only a name ending as a road does (路, 街, 大道 … or a route code) and not as an admin
+        unit does (街道, 镇 …) is looked up as a road; anything else is a place (O2).
+        """
+        if not text or text in BEARING_DEG:
+            return None
+        key = (text, exclude)
+        if key not in self._c_lines:
+            self._c_lines[key] = self._find_toward_road(text, exclude)
+        return self._c_lines[key]
+
+    def _find_toward_road(self, text: str, exclude: tuple[str, ...]) -> BaseGeometry | None:
+        road_like = _ROAD_SUFFIX_TAIL.search(text) or _CODE_AT.fullmatch(text)
+        if not road_like or _ADMIN_SUFFIX.search(text):
+            return None  # a place by its name (德山, 河湾火车站, 和平街道): O2
+        cands = [c for c in self.area.matcher.match(text, "road") if c.score >= 0.8]
+        if not cands:
+            return None
+        top = {c.name for c in cands if c.score >= cands[0].score - 1e-9}
+        ids = [r for n in sorted(top) for r in self._road_ids_of_name.get(n, [])]
+        ids = [r for r in ids if r not in exclude]
+        lines = [ln for r in ids for ln in self.lines(r)]
+        if not lines:
+            return None
+        geom = shapely.multilinestrings(lines)
+        shapely.prepare(geom)  # tested against up to four walks
+        return geom
+
+    def _choose_walk(self, slots, scope, x, y, walks, dist, exclude) -> tuple[Walk | None, str]:
+        """The walk the text asks for, and the rule that chose it (O1, O2 or O3)."""
+        if not walks:
+            return None, ""
+        if slots.bearing in BEARING_DEG or slots.toward in BEARING_DEG:
+            return choose_by_bearing(walks, self._wanted_bearing(slots, scope, x, y)), "O3"
+        if not slots.toward:
+            return None, ""
+        c_lines = self._toward_road(slots.toward, exclude)
+        if c_lines is not None:
+            found = [self._crossing(w, c_lines, slots.toward, exclude, x, y) for w in walks]
+            chosen = choose_toward_road(walks, found, dist)
+            if chosen is not None:
+                return chosen, "O1"
+        want = self._wanted_bearing(slots, scope, x, y)
+        if want is None:
+            return None, ""
+        return choose_by_bearing(walks, want), "O2"
+
+    def _crossing(self, walk, c_lines, toward, exclude, x, y) -> float | None:
+        """Distance along `walk` to its first crossing with road C within 3 km (O1)."""
+        key = (walk.road, toward, exclude)
+        if key not in self._hits:
+            self._hits[key] = [line_hits(ln, c_lines) for ln in self.lines(walk.road)]
+        d = line_crossing(walk, self._hits[key][walk.line])
+        if d is None and walk.room < CROSSING_LIMIT_M and len(self.lines(walk.road)) > 1:
+            # the road goes on in another of its lines: walk the whole 3 km
+            far = self._walk(walk.road, x, y, walk.order, CROSSING_LIMIT_M)
+            same = [w for w in far if w.line == walk.line and w.forward == walk.forward]
+            d = first_crossing(same[0], c_lines) if same else None
+        return d
+
+    # --- territories ---------------------------------------------------------------------
+
+    def scope_units(self, scope: _Scope | None) -> tuple[str, ...] | None:
+        """The admin units whose polygons make up `scope`'s territory; None without polygons.
+
+        The named unit's own polygon (every alternative of an ambiguous name), else the
+        polygons of the townships of its territory when each of them has one (a village is
+        in its township's). None means the nearest-centre territories apply.
+        """
+        if scope is None or not len(self._terr):
+            return None
+        if scope not in self._scope_units:
+            named = scope.codes if scope.ambiguous else scope.codes[:1]
+            units = None
+            if self._terr.has(named):
+                units = tuple(named)
+            elif scope.territory and self._terr.has(scope.territory):
+                units = tuple(sorted(scope.territory))
+            self._scope_units[scope] = units
+        return self._scope_units[scope]
+
+    def scope_distance(self, x: Any, y: Any, scope: _Scope | None) -> np.ndarray | None:
+        """Metres from metric points to `scope`'s polygons (0 inside), ``inf`` beyond
+        `scope_margin_m`; None when the scope has no polygons."""
+        units = self.scope_units(scope)
+        if units is None:
+            return None
+        return self._terr.point_distance(units, x, y, within=self.scope_margin_m)
+
+    def road_scope_distance(self, road_id: str, scope: _Scope | None) -> float | None:
+        """Metres from the road to `scope`'s polygons (0 when it reaches them), ``inf``
+        beyond `scope_margin_m`; None when the scope has no polygons."""
+        units = self.scope_units(scope)
+        if units is None:
+            return None
+        key = (road_id, units)
+        if key not in self._road_dist:
+            g = self._road_geom(road_id)
+            self._road_dist[key] = float(
+                self._terr.distance(units, [g], within=self.scope_margin_m)[0]
+            )
+        return self._road_dist[key]
+
+    def outside_notes(self, x: float, y: float, scope: _Scope | None) -> list[str]:
+        """The reason to add when the intersection at (x, y) was taken just outside `scope`."""
+        note = self._outside.get((x, y, scope)) if scope is not None else None
+        return [note] if note else []
+
+    def _nearest_outside(self, road_ids: list[str], scope: _Scope) -> float | None:
+        """Metres from the nearest of `road_ids` to `scope`'s polygons (None: no polygons)."""
+        units = self.scope_units(scope)
+        shape = self._terr.shape(units) if units is not None else None
+        if shape is None or not road_ids:
+            return None
+        return min(float(shapely.distance(self._road_geom(r), shape)) for r in road_ids)
+
+    def _outside_note(self, d: float, scope: _Scope) -> str:
+        return f"位于{scope.name}边界外约{d:.0f}米 just outside the named area ({d:.0f} m)"
+
+    def _road_part_note(self, road_id: str, scope: _Scope) -> str:
+        """T3: the reason when a road leaves the named area and its part inside was taken.
+
+        With polygons, when the road is longer than its part inside; without, when the
+        road reaches townships outside the named area's nearest-centre territory.
+        """
+        units = self.scope_units(scope)
+        if units is None:
+            towns = self._road_towns.get(road_id, frozenset())
+            if not scope.territory or not towns - scope.territory:
+                return ""
+        else:
+            lines = self.lines(road_id)
+            parts = [self._terr.part_in(units, ln) for ln in lines]
+            inside = sum(p[3] for p in parts if p is not None and p[2] == 0.0)
+            if inside >= sum(ln.length for ln in lines) - 1.0:
+                return ""
+        return (
+            f"取{self._road_name[road_id]}在{scope.name}境内的路段 the part of the road "
+            f"inside the named area"
+        )
 
 
 def _spread(points: list[tuple[float, float]]) -> float:
