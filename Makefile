@@ -34,7 +34,7 @@ test: lint
 # Every benchmark, in the order RESULTS.md reports them. `make bench` is the measurement (about
 # 30 minutes on 2 cores, the 1,000,000-determination run included); `make bench-quick` runs each
 # one small, as a smoke test (CI runs it; its figures are not measurements).
-BENCHES := intake timeparse narrative democity area geocode gistar nkde hotspots clusters rates \
+BENCHES := intake timeparse narrative democity area phrases geocode gistar nkde hotspots clusters rates \
            mannkendall trends sites maps run
 
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
