@@ -6,6 +6,9 @@
   ``data/demo/``; :func:`demo_dir` finds it there or generates it once into a cache folder.
 - ``changde/``: the real Changde admin divisions (see :mod:`trafficprev.area`) and the
   names of Changde roads that public sources cite (:func:`changde_public_roads`).
+- 河湾市 (:mod:`trafficprev.datasets.rivertown`): a second synthetic world unlike the demo
+  (curved streets, a river, boundary relations in its OSM file), generated on demand by
+  :func:`make_rivertown` for tests and benchmarks; nothing of it is shipped.
 - ``example/``: a small *synthetic* export (an ``.xlsx`` with a merged title row and a
   GB18030 CSV), an enterprise register and campaign candidates, used by tests.
 
@@ -18,7 +21,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["changde_public_roads", "demo_dir", "demo_files", "example_files", "get_path"]
+__all__ = [
+    "changde_public_roads",
+    "demo_dir",
+    "demo_files",
+    "example_files",
+    "get_path",
+    "make_rivertown",
+]
 
 _ROOT = Path(__file__).resolve().parent
 
@@ -105,3 +115,10 @@ def demo_files() -> dict[str, list[Path]]:
         "pois": [root / "pois.csv"],
         "measures": [root / "measures.csv"],
     }
+
+
+def make_rivertown(out_dir: str | Path, *, seed: int = 0, n_cases: int = 2_100) -> dict[str, Path]:
+    """Generate 河湾市 into `out_dir`; see :func:`.rivertown.make_rivertown`."""
+    from .rivertown import make_rivertown as make
+
+    return make(out_dir, seed=seed, n_cases=n_cases)
