@@ -10,27 +10,15 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
 from . import _river_geom as rg
+from ._world import _named, _tags  # the demo's OSM tag writers
 
 NOTE = "河湾市：trafficprev 生成的合成测试数据（虚构城市，非真实地点）"
 TITLE = "河湾市（合成测试数据，非真实地点）"
 _CHUNK = 250  # vertices per boundary member way
-
-
-def _tags(pairs) -> list[str]:
-    return [
-        f"    <tag k={quoteattr(k)} v={quoteattr(str(v))}/>"
-        for k, v in sorted(pairs)
-        if v is not None and v != ""
-    ]
-
-
-def _named(name) -> list[tuple[str, str]]:
-    return [("name", name), ("name:zh", name)] if name else []
 
 
 class _Ids:

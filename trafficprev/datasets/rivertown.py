@@ -34,28 +34,10 @@ from . import _river_write as rw
 from . import _world_roads as wr
 from ._synthetic import credit_code, fake_id, fake_phone, worker_name
 from ._xlsx import Sheet, write_xlsx
+from .democity import HEADER  # the same export columns as the demo's
 
 __all__ = ["RiverTown", "build_rivertown", "make_rivertown"]
 
-HEADER = [
-    "认定书编号",
-    "职工姓名",
-    "身份证号码",
-    "性别",
-    "年龄",
-    "联系电话",
-    "用人单位",
-    "统一社会信用代码",
-    "所属行业",
-    "受伤时间",
-    "受伤地点",
-    "受伤经过",
-    "事故责任",
-    "认定依据",
-    "认定结论",
-    "认定日期",
-    "伤情",
-]
 TRUTH_COLUMNS = [
     "decision_no",
     "text_kind",
