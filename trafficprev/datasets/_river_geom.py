@@ -390,10 +390,6 @@ def rural(lay: Layout, rng: np.random.Generator) -> dict[str, np.ndarray]:
 # --- territories -------------------------------------------------------------------------------
 
 
-def _far(p: np.ndarray, r: float = 60_000.0) -> np.ndarray:
-    return p / np.hypot(*p) * r
-
-
 def _wedge(apex: np.ndarray, line_a: np.ndarray, line_b: np.ndarray) -> Polygon:
     """The region counter-clockwise from ``line_a`` to ``line_b`` (both leave ``apex``)."""
     fa, fb = line_a[-1], line_b[-1]
