@@ -1,4 +1,4 @@
-"""The name matcher and the name table of the geocoder (trafficprev.geocode._match)."""
+"""The geocoder's name matcher and the area's name table (trafficprev.area)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,10 @@ import pandas as pd
 import pytest
 
 from trafficprev._errors import FileFormatError, InputFileNotFoundError, SchemaError
+from trafficprev.area import NAME_TABLE_COLUMNS as NAME_COLUMNS
+from trafficprev.area import build_name_table, read_user_aliases
 from trafficprev.datasets import changde_public_roads
-from trafficprev.geocode._match import (
-    NAME_COLUMNS,
-    Candidate,
-    NameMatcher,
-    build_name_table,
-    read_user_aliases,
-)
+from trafficprev.geocode import Candidate, NameMatcher
 
 # domain.md §2.10 (urban roads of Changde) plus roads of the demo city
 ROADS = [
@@ -470,3 +466,12 @@ def test_pois_are_known_without_the_city_name():
     assert (c.name, c.target, c.how) == ("河湾市第一人民医院", "q3", "alias")
     assert m.match("人民医院", "poi")[0].target == "q4"
     assert m.match("中央商务区", "poi")[0].target == "q5"
+
+
+def test_one_matcher_per_area_shared_by_its_resolvers(demo_area):
+    from trafficprev.geocode import Resolver, area_matcher
+
+    matcher = area_matcher(demo_area)
+    assert isinstance(matcher, NameMatcher)
+    assert area_matcher(demo_area) is matcher
+    assert Resolver(demo_area).matcher is matcher

@@ -22,13 +22,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 
 from trafficprev._errors import SchemaError, SettingsError
-from trafficprev._plotting import (
-    CJK_FONTS,
-    available_cjk_font,
-    cjk_style,
-    plot_funnel,
-    plot_ranked,
-)
+from trafficprev._plotting import CJK_FONTS, available_cjk_font, cjk_style
+from trafficprev.groups import plot_funnel, plot_ranked
 from trafficprev.groups._rates import funnel_limits, global_eb, poisson_ci
 
 LEGEND = ["全市平均", "95% 控制限", "99.8% 控制限", "其他企业", "重点企业"]

@@ -9,8 +9,6 @@ Namespaces: :mod:`trafficprev.intake`, :mod:`trafficprev.narrative`,
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from . import datasets as datasets
 from . import intake as intake
 from . import narrative as narrative
@@ -27,6 +25,7 @@ from ._errors import (
     TrafficPrevError,
     TrafficPrevWarning,
 )
+from ._version import __version__
 from .intake import (
     read_campaign_candidates,
     read_determinations,
@@ -34,11 +33,6 @@ from .intake import (
     read_measures,
 )
 from .settings import Settings
-
-try:
-    __version__ = version("trafficprev")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
 
 __all__ = [
     "FileFormatError",

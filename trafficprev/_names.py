@@ -24,6 +24,8 @@ __all__ = [
     "DIRECTIONS",
     "EXPRESSWAY_NAMES",
     "EXPRESSWAY_UNVERIFIED",
+    "LANDMARK",
+    "LANDMARK_SUFFIX",
     "REF_KIND_WORDS",
     "ROAD_SUFFIXES",
     "SERVICE_QUALIFIERS",
@@ -243,7 +245,7 @@ def road_variants(name: str) -> list[tuple[str, bool]]:
       direction (uncertain; two-character bases such as 人民 or 常德 are too generic).
 
     A name without a road suffix has no variants. Variants may equal the real name of
-    another road; :func:`trafficprev.geocode._match.build_name_table` drops those, and
+    another road; :func:`trafficprev.area.build_name_table` drops those, and
     the matcher ranks exact names first anyway.
 
     Parameters
@@ -551,3 +553,27 @@ def pinyin_keys(s: str, *, heteronyms: bool = False) -> tuple[str, ...]:
         combos = itertools.islice(itertools.product(*options), _MAX_READINGS)
         keys += [" ".join(c) for c in combos]
     return tuple(dict.fromkeys(keys))
+
+
+# ---------------------------------------------------------------------------------------
+# landmarks
+
+#: Endings that make a name a landmark (医院, 小区, 广场, 加油站, …), as a regex alternation.
+LANDMARK_SUFFIX = (
+    "社区卫生服务中心|卫生服务中心|人民医院|中医医院|中医院|妇幼保健院|医院|卫生院|卫生所|诊所|"
+    "幼儿园|小学|中学|大学|学院|学校|职校|技校|职业中专|[一二三四五六七八]中(?![学心路街])|"
+    "小区|花园|家园|新村|公寓|佳苑|花苑|雅苑|名苑|嘉园|山庄|公馆|华府|华庭|豪庭|名都|首府|苑|园|"
+    "大厦|大楼|写字楼|广场|公园|农贸市场|菜市场|市场|超市|商场|购物中心|商城|商厦|步行街|"
+    "大酒店|酒店|宾馆|饭店|银行|邮局|派出所|交警大队|政府|法院|检察院|公司|工厂|工业园|产业园|"
+    "科技园|物流园|园区|汽车[东南西北]站|汽车站|客运站|火车站|高铁站|[东南西北]站|加油站|收费站|"
+    "地铁站|服务区|停车场|体育馆|体育中心|图书馆|博物馆|纪念馆|水库|大坝|码头|渡口|厂|寺|庙|塔|馆|"
+    "中心|景区|村部|村委会|公交站台|公交车站|公交站|站台|中央商务区|商务区|互通立交|互通|枢纽|立交|"
+    "茶场|农场|林场|渔场|牧场|养殖场|度假村|农庄|庄园|"
+    "湾(?![村组镇乡中区街]|[南北东西](?![侧面边门约0-9方向角])|路(?![段口])|大道)"
+)
+#: A landmark name: 2–16 characters and one or more :data:`LANDMARK_SUFFIX` endings, not
+#: followed by a road word (shared by the place parser and the area's name index).
+LANDMARK = re.compile(
+    rf"(?P<name>[^\W_与、距往]{{2,16}}?)(?:{LANDMARK_SUFFIX})(?:{LANDMARK_SUFFIX})*"
+    r"(?!(?:路|街|大道|大街|巷)(?![口段面上边旁]))"
+)

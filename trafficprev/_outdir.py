@@ -53,6 +53,7 @@ from typing import Any
 
 from ._display import display_path
 from ._errors import WRITE_ERRORS, OutputError, OutputRefusedError, TrafficPrevError
+from ._version import __version__
 
 __all__ = [
     "FILES_MARKER",
@@ -208,8 +209,6 @@ def _read_marker(folder: Path, name: str = MARKER) -> dict[str, Any] | None:
 
 
 def _version() -> str:
-    from . import __version__  # late: the package imports this module while it loads
-
     return __version__
 
 

@@ -9,11 +9,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
 from ._accounting import check_intake_out, write_intake
 from ._display import display_path
 from ._errors import TrafficPrevError
 from ._outdir import check_folder
+from ._version import __version__
 from .area import build_area, load_area, save_area
 from .geocode import GeocodeResult, geocode
 from .intake import IntakeResult, read_campaign_candidates, read_determinations, read_enterprises

@@ -38,6 +38,7 @@ from trafficprev._errors import SchemaError
 
 __all__ = [
     "CRS_NAMES",
+    "EARTH_RADIUS_M",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
     "from_wgs84",
@@ -57,7 +58,8 @@ CRS_NAMES: tuple[str, ...] = ("WGS84", "GCJ02", "BD09", "CGCS2000")
 _A = 6378245.0  # Krasovsky 1940 semi-major axis (m)
 _EE = 0.00669342162296594323  # Krasovsky 1940 first eccentricity squared
 _X_PI = np.pi * 3000.0 / 180.0
-_EARTH_R = 6371008.8  # mean Earth radius (m), IUGG
+#: Mean Earth radius (m), IUGG; the sphere of :func:`haversine_m`.
+EARTH_RADIUS_M = 6371008.8
 _TOL = 1e-10  # degrees (about 11 micrometres): stop refining an inverse below this
 _ITERATIONS = 10
 
@@ -400,5 +402,5 @@ def haversine_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> Any:
     x1, y1, x2, y2 = (np.radians(a) for a in np.broadcast_arrays(*arrays))
     with np.errstate(all="ignore"):
         h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
-        d = 2.0 * _EARTH_R * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+        d = 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
     return float(d) if d.ndim == 0 else d

@@ -40,7 +40,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from ._graph import EdgeGraph
-from .area._build import HIGHWAY_RANK, to_metric_geoms
+from .area import HIGHWAY_RANK, to_metric_geoms
 
 if TYPE_CHECKING:
     from .area import Area

@@ -40,7 +40,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import __version__
 from ._accounting import to_csv
 from ._display import display_path
 from ._errors import OutputError, TrafficPrevError
@@ -58,9 +57,9 @@ from ._outdir import (
 )
 from ._periods import parse_quarter, previous_quarter, quarter_of, quarter_range
 from ._scan import check_shared_outputs
+from ._version import __version__
 from .area import Area, load_area
-from .geocode import geocode
-from .geocode._review import write_review_queue
+from .geocode import geocode, write_review_queue
 from .groups import circumstance_tables, group_tables, key_enterprises, standard_crosstabs
 from .hotspots import find_hotspots
 from .intake import read_campaign_candidates, read_determinations, read_enterprises, read_measures

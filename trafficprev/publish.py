@@ -20,14 +20,17 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from . import __version__
 from ._io import write_gpkg
+from ._version import __version__
 from .disclosure import disclosure_note
-from .hotspots._windows import HOTSPOT_LABEL
+from .hotspots import HOTSPOT_LABEL
 from .maps import (
+    RELEASE_LABELS,
     campaign_sites_map,
+    check_release,
     find_chromium,
     hotspots_map,
+    k_of,
     print_pdf,
     release_enterprises,
     release_sites,
@@ -35,7 +38,6 @@ from .maps import (
     screenshot,
     sign_sites_map,
 )
-from .maps._release import RELEASE_LABELS, check_release, k_of
 from .privacy import Redactor
 from .settings import Settings
 from .sites import write_sites_xlsx

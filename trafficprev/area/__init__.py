@@ -18,23 +18,50 @@ Examples
 'EPSG:32649'
 """
 
-from ._admin import admin_aliases, admin_scope, read_admin_divisions
+from ._admin import (
+    admin_aliases,
+    admin_scope,
+    admin_scopes,
+    kept_short_forms,
+    read_admin_divisions,
+    short_forms,
+)
 from ._area import Area, BuildOptions, build_area, load_area, read_pois, save_area
+from ._build import HIGHWAY_RANK, to_metric_geoms
+from ._names_index import (
+    NAME_KINDS,
+    NAME_SOURCES,
+    NAME_TABLE_COLUMNS,
+    POI_PREFIXES,
+    build_name_table,
+    read_user_aliases,
+)
 from ._osm import RoadSource, read_osm
 from ._roadfile import read_boundary_file, read_road_file
 
 __all__ = [
+    "HIGHWAY_RANK",
+    "NAME_KINDS",
+    "NAME_SOURCES",
+    "NAME_TABLE_COLUMNS",
+    "POI_PREFIXES",
     "Area",
     "BuildOptions",
     "RoadSource",
     "admin_aliases",
     "admin_scope",
+    "admin_scopes",
     "build_area",
+    "build_name_table",
+    "kept_short_forms",
     "load_area",
     "read_admin_divisions",
     "read_boundary_file",
     "read_osm",
     "read_pois",
     "read_road_file",
+    "read_user_aliases",
     "save_area",
+    "short_forms",
+    "to_metric_geoms",
 ]

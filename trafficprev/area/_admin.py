@@ -46,6 +46,7 @@ __all__ = [
     "admin_scope",
     "admin_scopes",
     "county_of",
+    "kept_short_forms",
     "read_admin_divisions",
     "short_forms",
 ]
@@ -605,8 +606,19 @@ def admin_scopes(
 # ----------------------------------------------------------------------------------------
 
 
-def _kept_short_forms(divisions: pd.DataFrame) -> dict[str, list[str]]:
-    """Short forms per code after the collision rules of :func:`admin_aliases`."""
+def kept_short_forms(divisions: pd.DataFrame) -> dict[str, list[str]]:
+    """Short forms per code after the collision rules of :func:`admin_aliases`.
+
+    Parameters
+    ----------
+    divisions : pandas.DataFrame
+        Admin divisions (:func:`read_admin_divisions`).
+
+    Returns
+    -------
+    dict of str to list of str
+        Division code → the short forms (:func:`short_forms`) it keeps.
+    """
     codes = divisions["code"].astype(str).tolist()
     names = [unicodedata.normalize("NFKC", str(n)).strip() for n in divisions["name"]]
     levels = divisions["level"].astype(int).tolist()
@@ -687,7 +699,7 @@ def admin_aliases(divisions: pd.DataFrame) -> pd.DataFrame:
     >>> sorted(al.loc[al["alias"] == "桃源", "code"])
     ['430725000000']
     """
-    kept = _kept_short_forms(divisions)
+    kept = kept_short_forms(divisions)
     kinds = (
         divisions["kind"].astype(str)
         if "kind" in divisions.columns

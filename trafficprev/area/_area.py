@@ -39,18 +39,18 @@ import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from .. import __version__
 from .._display import display_path
 from .._errors import FileFormatError, InputFileNotFoundError, SchemaError
 from .._io import write_gpkg
 from .._outdir import file_sha256, is_output_error, output_error, restore, staged
 from .._tables import read_table
+from .._version import __version__
 from ..coords import metric_crs, to_wgs84
-from ..geocode._match import NameMatcher, build_name_table, read_user_aliases
 from ..privacy import redact_shapes
 from ..schema import POI_COLUMNS
 from . import _build
 from ._admin import admin_aliases, read_admin_divisions
+from ._names_index import build_name_table, read_user_aliases
 from ._osm import RoadSource, read_osm
 from ._roadfile import has_polygon_layer, read_boundary_file, read_road_file
 
@@ -168,11 +168,6 @@ class Area:
         return self._transformer.transform(
             np.asarray(x, float), np.asarray(y, float), direction="INVERSE"
         )
-
-    @cached_property
-    def matcher(self) -> NameMatcher:
-        """Name matcher over :attr:`names`."""
-        return NameMatcher(self.names)
 
     @cached_property
     def _township_index(self) -> tuple[cKDTree | None, np.ndarray]:

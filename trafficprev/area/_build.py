@@ -343,7 +343,20 @@ def _join_refs(refs: Iterable[str]) -> str:
 
 
 def to_metric_geoms(geoms: np.ndarray, to_metric) -> np.ndarray:
-    """Project WGS-84 geometries with the vectorised point function `to_metric`."""
+    """Project WGS-84 geometries with the vectorised point function `to_metric`.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray
+        Shapely geometries in longitude/latitude.
+    to_metric : callable
+        ``(lon, lat) -> (x, y)`` on arrays, such as :meth:`Area.to_metric`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The geometries in the metric CRS.
+    """
 
     def transform(coords: np.ndarray) -> np.ndarray:
         x, y = to_metric(coords[:, 0], coords[:, 1])

@@ -36,8 +36,8 @@ How the table is made (``build_changde_divisions``):
   …村委会/…村 compare equal); a key that is not unique on either side is not joined. Counties
   and the prefecture from the ``county``/``city`` rows of ``adcode_2016_vonng.csv``
   (``lon_wgs84``/``lat_wgs84``). ``centre_source`` names the row each centre came from.
-* **Aliases**: short forms from :func:`trafficprev.area._admin.short_forms` under the
-  collision rules of :func:`trafficprev.area._admin.admin_aliases` (none of one character,
+* **Aliases**: short forms from :func:`trafficprev.area.short_forms` under the
+  collision rules of :func:`trafficprev.area.admin_aliases` (none of one character,
   none that another unit also spells so, e.g. 西湖镇 does not get 西湖, which names the
   西湖管理区 zone); former 2016 township names whose short form equals the unit's
   (灌溪镇 for 灌溪街道, 漳江镇 for 漳江街道); and the zone aliases below.
@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputFileNotFoundError, SchemaError
-from ..area._admin import _kept_short_forms, short_forms
+from ..area import kept_short_forms, short_forms
 
 __all__ = [
     "CHANGDE_ZONES",
@@ -441,7 +441,7 @@ def _add_zones(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _add_aliases(df: pd.DataFrame, adcode: pd.DataFrame) -> pd.DataFrame:
-    kept = _kept_short_forms(df)
+    kept = kept_short_forms(df)
     # former 2016 township names whose short form is the unit's own (灌溪镇 -> 灌溪街道)
     names = set(df["name"])
     former: dict[str, list[str]] = {}

@@ -9,7 +9,7 @@ well to a review queue whose answers (``overrides.csv``) later runs reuse.
 
 from ._cache import GeocodeCache
 from ._geocode import GEOCODE_COLUMNS, GeocodeResult, geocode, geocode_texts
-from ._match import Candidate, NameMatcher
+from ._match import Candidate, NameMatcher, area_matcher
 from ._parse import PlaceSlots, parse_place, parse_places
 from ._resolve import Resolution, Resolver
 from ._review import LEVELS, apply_overrides, read_overrides, review_queue, write_review_queue
@@ -25,6 +25,7 @@ __all__ = [
     "Resolution",
     "Resolver",
     "apply_overrides",
+    "area_matcher",
     "geocode",
     "geocode_texts",
     "parse_place",

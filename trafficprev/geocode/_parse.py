@@ -54,6 +54,7 @@ import pandas as pd
 
 from trafficprev._vector import map_unique
 
+from .._names import LANDMARK as _LANDMARK
 from ._parse_rules import (
     _APPROX_WORDS,
     _BAD_FIRST,
@@ -64,7 +65,6 @@ from ._parse_rules import (
     _GENERIC_LANDMARK,
     _GENERIC_NAME,
     _GENERIC_ROAD,
-    _LANDMARK,
     _LANDMARK_BEFORE_ROAD,
     _LANDMARK_BEFORE_ROAD_BARE,
     _LANDMARK_NEAR,

@@ -25,9 +25,8 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ..area._admin import admin_scopes
-from ..area._build import to_metric_geoms
-from ._match import Candidate
+from ..area import admin_scopes, to_metric_geoms
+from ._match import Candidate, NameMatcher, area_matcher
 from ._parse import PlaceSlots
 from ._parse_rules import _ADMIN_SUFFIX, _CODE_AT, _ROAD_SUFFIX_TAIL
 from ._territory import ON_BOUNDARY_M, OUTSIDE_FACTOR, Territories
@@ -224,6 +223,11 @@ class Resolver:
 
     # --- helpers -------------------------------------------------------------------------
 
+    @property
+    def matcher(self) -> NameMatcher:
+        """The area's name matcher (:func:`~trafficprev.geocode.area_matcher`)."""
+        return area_matcher(self.area)
+
     def territory(self, code: str) -> frozenset[str]:
         """Level-4 codes making up the territory of admin unit `code`."""
         return self._territory.get(code, frozenset())
@@ -336,7 +340,7 @@ class Resolver:
         for name in slots.admin:
             cands = [
                 c
-                for c in self.area.matcher.match(name, "admin")
+                for c in self.matcher.match(name, "admin")
                 if c.score >= 0.8 and c.target in self._admin
             ]
             if chosen:
@@ -416,7 +420,7 @@ class Resolver:
         """
         if not text:
             return [], [], ""
-        cands = self.area.matcher.match(text, "road")
+        cands = self.matcher.match(text, "road")
         every = [(rid, c) for c in cands for rid in self._road_ids_of_name.get(c.name, [])]
         inside = [(rid, c) for rid, c in every if self.road_in_scope(rid, scope)]
         dist = {rid: self.road_scope_distance(rid, scope) for rid, _ in inside}
@@ -540,7 +544,7 @@ class Resolver:
         if not text:
             return None
         for kind in ("admin", "poi", "road"):
-            for c in self.area.matcher.match(text, kind)[:1]:
+            for c in self.matcher.match(text, kind)[:1]:
                 if c.score < 0.8:
                     continue
                 if kind == "admin" and c.target in self._admin:
@@ -998,7 +1002,7 @@ class Resolver:
         for k, name in enumerate(names):
             # the parser strips the admin prefix: "示范市第一人民医院" is named with it
             for prefix in ("", *slots.admin[::-1], "".join(slots.admin)):
-                matched = self.area.matcher.match(prefix + name, "poi")
+                matched = self.matcher.match(prefix + name, "poi")
                 cands = [c for c in matched if c.target in self._poi]
                 if cands and cands[0].score >= 0.9:
                     break
@@ -1012,7 +1016,7 @@ class Resolver:
         """The road id among `rids` the text says is travelled (沿A, rule O4), or None."""
         if not slots.along:
             return None
-        names = {c.name for c in self.area.matcher.match(slots.along, "road") if c.score >= 0.8}
+        names = {c.name for c in self.matcher.match(slots.along, "road") if c.score >= 0.8}
         for rid in rids:
             if self._road_name[rid] in names:
                 return rid
@@ -1046,7 +1050,7 @@ class Resolver:
         road_like = _ROAD_SUFFIX_TAIL.search(text) or _CODE_AT.fullmatch(text)
         if not road_like or _ADMIN_SUFFIX.search(text):
             return None  # a place by its name (德山, 河湾火车站, 和平街道): O2
-        cands = [c for c in self.area.matcher.match(text, "road") if c.score >= 0.8]
+        cands = [c for c in self.matcher.match(text, "road") if c.score >= 0.8]
         if not cands:
             return None
         top = {c.name for c in cands if c.score >= cands[0].score - 1e-9}

@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ..area._build import to_metric_geoms
+from ..area import to_metric_geoms
 
 __all__ = ["ON_BOUNDARY_M", "OUTSIDE_FACTOR", "Territories"]
 

@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-from .._plotting import CJK_FONTS, available_cjk_font, cjk_style, plot_funnel, plot_ranked
+from .._plotting import CJK_FONTS, available_cjk_font, cjk_style
 from ._enterprises import (
     enterprise_places,
     enterprise_rates,
@@ -26,7 +26,9 @@ from ._enterprises import (
     key_enterprises,
     key_reasons,
     link_employers,
+    register_frame,
 )
+from ._plots import plot_funnel, plot_ranked
 from ._rates import (
     funnel_limits,
     global_eb,
@@ -77,6 +79,7 @@ __all__ = [
     "poisson_ci",
     "poisson_tails",
     "rate_ratio_test",
+    "register_frame",
     "standard_crosstabs",
     "wilson_ci",
     "years_spanned",

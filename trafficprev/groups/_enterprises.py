@@ -32,6 +32,7 @@ __all__ = [
     "enterprise_units",
     "key_enterprises",
     "link_employers",
+    "register_frame",
 ]
 
 _RATE_COLUMNS = [
@@ -63,8 +64,27 @@ _RATE_COLUMNS = [
 ]
 
 
-def _register_frame(register: pd.DataFrame) -> pd.DataFrame:
-    """The register's columns the analysis uses, one row per credit code."""
+def register_frame(register: pd.DataFrame) -> pd.DataFrame:
+    """The register's columns the analysis uses, one row per credit code.
+
+    Parameters
+    ----------
+    register : pandas.DataFrame
+        The enterprise register (:func:`trafficprev.intake.read_enterprises`); needs
+        ``credit_code`` and ``insured``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``name``, ``industry``, ``district``, ``lon``, ``lat`` added when
+        missing, credit codes stripped and upper-cased (the last row of a code kept) and
+        ``insured`` numeric.
+
+    Raises
+    ------
+    ValueError
+        If ``credit_code`` or ``insured`` is missing.
+    """
     if "credit_code" not in register or "insured" not in register:
         raise ValueError("the enterprise register needs credit_code and insured columns")
     reg = register.copy()
@@ -98,7 +118,7 @@ def link_employers(cases: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
         Indexed like `cases`: ``enterprise`` (the key), ``linked_by`` (``credit_code``,
         ``name`` or ``""``).
     """
-    reg = _register_frame(register)
+    reg = register_frame(register)
     code = (
         cases["credit_code"].fillna("").astype(str).str.strip().str.upper()
         if "credit_code" in cases
@@ -181,7 +201,7 @@ def enterprise_rates(
     """
     if by not in (None, "year", "quarter"):
         raise ValueError(f"by must be None, 'year' or 'quarter', got {by!r}")
-    reg = _register_frame(register)
+    reg = register_frame(register)
     times = cases["injured_at"] if "injured_at" in cases else pd.Series(pd.NaT, index=cases.index)
     covered = coverage(times, quarters)
     q = quarter_of(times)
@@ -365,7 +385,7 @@ def key_enterprises(
     covered = rates.attrs["quarters"]
     theta = rates.attrs["theta"]
     window = cases[quarter_of(cases["injured_at"]).isin(covered)] if len(cases) else cases
-    trend = _trend(window, _register_frame(register), covered).set_index("enterprise")
+    trend = _trend(window, register_frame(register), covered).set_index("enterprise")
     code = rates["credit_code"]
     rates["n_recent"] = code.map(trend["n_recent"]).fillna(0).astype(int)
     rates["n_before"] = code.map(trend["n_before"]).fillna(0).astype(int)
@@ -530,7 +550,7 @@ def enterprise_places(
     """
     settings = settings or Settings()
     radius = settings.gate_radius_m if gate_radius_m is None else float(gate_radius_m)
-    reg = _register_frame(register).set_index("credit_code")
+    reg = register_frame(register).set_index("credit_code")
     links = link_employers(cases, reg.reset_index())
     key = links["enterprise"]
     placed = _placed(cases)

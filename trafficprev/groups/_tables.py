@@ -37,16 +37,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .._casetime import UNKNOWN, WEEKDAY_LABELS
+from .._casetime import categories as _categories
+from .._casetime import clock as _clock
+from .._casetime import injured_at as _injured_at
+from .._casetime import sort_key as _sort_key
 from .._periods import coverage, period_years
-from ..hotspots._windows import HOUR_BANDS, OTHER_BAND, UNKNOWN_TIME_BAND, _hour_band
-from ..trends._profiles import (
-    UNKNOWN,
-    WEEKDAY_LABELS,
-    _categories,
-    _clock,
-    _injured_at,
-    _sort_key,
-)
+from ..hotspots import HOUR_BANDS, OTHER_BAND, UNKNOWN_TIME_BAND, hour_band
 from ._rates import poisson_ci, wilson_ci
 
 __all__ = [
@@ -237,7 +234,7 @@ def _resolve(
         if name == "hour":
             return np.where(timed, minute // 60, -1), list(range(24)), True
         names = [*hour_bands, OTHER_BAND, UNKNOWN_TIME_BAND]
-        band = _hour_band(_injured_at(cases), hour_bands).to_numpy(dtype=object).copy()
+        band = hour_band(_injured_at(cases), hour_bands).to_numpy(dtype=object).copy()
         band[~timed] = UNKNOWN_TIME_BAND
         return pd.Index(names).get_indexer(band), names, True
     if name in ("weekday", "month"):

@@ -23,18 +23,28 @@ from ._clusters import (
 from ._find import LABEL, HotspotResult, find_hotspots
 from ._gistar import bh_qvalues, fdr_threshold, gi_star, network_weights
 from ._nkde import lixel_samples, nkde
+from ._poisson import poisson_local
 from ._windows import (
+    HOTSPOT_LABEL,
+    HOUR_BANDS,
+    OTHER_BAND,
     PRESETS,
+    UNKNOWN_TIME_BAND,
     WindowRule,
     flag_windows,
+    hour_band,
     severity_weights,
     sliding_windows,
     window_counts,
 )
 
 __all__ = [
+    "HOTSPOT_LABEL",
+    "HOUR_BANDS",
     "LABEL",
+    "OTHER_BAND",
     "PRESETS",
+    "UNKNOWN_TIME_BAND",
     "HotspotResult",
     "WindowRule",
     "bh_qvalues",
@@ -46,10 +56,12 @@ __all__ = [
     "flag_windows",
     "gi_star",
     "hdbscan_haversine",
+    "hour_band",
     "lixel_samples",
     "network_distances",
     "network_weights",
     "nkde",
+    "poisson_local",
     "severity_weights",
     "sliding_windows",
     "window_counts",

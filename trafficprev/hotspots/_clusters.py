@@ -35,7 +35,7 @@ from sklearn.cluster import DBSCAN, HDBSCAN
 from sklearn.neighbors import BallTree
 
 from .._graph import EdgeGraph
-from ..coords import _EARTH_R, metric_crs
+from ..coords import EARTH_RADIUS_M, metric_crs
 from ._windows import _grouped_searchsorted
 
 __all__ = [
@@ -178,7 +178,7 @@ def dbscan_haversine(
     _check_dbscan(eps_m, min_samples)
     if len(x) == 0:
         return np.zeros(0, dtype=np.int64)
-    eps = eps_m / _EARTH_R
+    eps = eps_m / EARTH_RADIUS_M
     xy = np.radians(np.column_stack([y, x]))
     model = DBSCAN(eps=eps, min_samples=min_samples, metric="haversine", algorithm="ball_tree")
     labels = model.fit(xy, sample_weight=w).labels_
@@ -255,7 +255,7 @@ def hdbscan_haversine(
     model = HDBSCAN(
         min_cluster_size=min_cluster_size,
         min_samples=min_samples,
-        cluster_selection_epsilon=cluster_selection_epsilon_m / _EARTH_R,
+        cluster_selection_epsilon=cluster_selection_epsilon_m / EARTH_RADIUS_M,
         metric="haversine",
         copy=True,
     )

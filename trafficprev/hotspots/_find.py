@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..area._build import to_metric_geoms
+from ..area import to_metric_geoms
 from ..network import Network, build_units, nearest_edges, snap
 from ..settings import Settings
 from ._clusters import cluster_outlines, dbscan_haversine

@@ -32,10 +32,13 @@ from .._errors import SchemaError
 __all__ = [
     "HOTSPOT_LABEL",
     "HOUR_BANDS",
+    "OTHER_BAND",
     "PRESETS",
     "SEVERITY_WEIGHTS",
+    "UNKNOWN_TIME_BAND",
     "WindowRule",
     "flag_windows",
+    "hour_band",
     "severity_weights",
     "sliding_windows",
     "window_counts",
@@ -559,7 +562,22 @@ def _band_table(bands: Mapping[str, tuple[str, str]]) -> list[tuple[str, int, in
     return table
 
 
-def _hour_band(times: pd.Series, bands: Mapping[str, tuple[str, str]]) -> pd.Series:
+def hour_band(times: pd.Series, bands: Mapping[str, tuple[str, str]]) -> pd.Series:
+    """The hour band of every time (:data:`OTHER_BAND` when in none of `bands`).
+
+    Parameters
+    ----------
+    times : pandas.Series
+        datetime64 values.
+    bands : Mapping
+        Band name → ``("HH:MM", "HH:MM")`` start (inclusive) and end (exclusive); a band
+        whose end is before its start runs past midnight (see :data:`HOUR_BANDS`).
+
+    Returns
+    -------
+    pandas.Series
+        Band names, on the index of `times`.
+    """
     seconds = (
         times.dt.hour.to_numpy() * 3600
         + times.dt.minute.to_numpy() * 60
@@ -659,7 +677,7 @@ def window_counts(
 
     if kind == "hour_band":
         bands = HOUR_BANDS if hour_bands is None else hour_bands
-        band = _hour_band(data["time"], bands)
+        band = hour_band(data["time"], bands)
         names = [*bands, OTHER_BAND]
         if precision_col in cases.columns:
             unknown = (cases.loc[ok, precision_col] == "day").fillna(False).to_numpy(dtype=bool)

@@ -37,7 +37,9 @@ from ._offline import (
     tile_layer,
 )
 from ._release import (
+    RELEASE_LABELS,
     RELEASE_LEVELS,
+    check_release,
     k_of,
     release_enterprises,
     release_sites,
@@ -47,6 +49,7 @@ from ._release import (
 from ._safe import popup_html, safe_frame, safe_text
 
 __all__ = [
+    "RELEASE_LABELS",
     "RELEASE_LEVELS",
     "BrowserReport",
     "ChromiumError",
@@ -56,6 +59,7 @@ __all__ = [
     "campaign_sites_map",
     "check_in_browser",
     "check_offline",
+    "check_release",
     "find_chromium",
     "hotspots_map",
     "k_of",

@@ -28,7 +28,7 @@ from jinja2 import Template
 from .. import disclosure
 from .._periods import quarter_of
 from ..coords import from_wgs84
-from ..hotspots._windows import HOTSPOT_LABEL, HOUR_BANDS, _hour_band
+from ..hotspots import HOTSPOT_LABEL, HOUR_BANDS, hour_band
 from ..settings import Settings
 from ._release import (
     RELEASE_LABELS,
@@ -378,7 +378,7 @@ def hotspots_map(
         timed = when.notna()
         if "time_precision" in cases:
             timed &= cases["time_precision"].isin(["minute", "hour"])
-        band = _hour_band(when[timed], HOUR_BANDS)
+        band = hour_band(when[timed], HOUR_BANDS)
         counts = _released_parts(_window_counts(cases[timed], band), info["n_cases"], HOUR_BANDS, k)
         for name in HOUR_BANDS:
             _window_layer(

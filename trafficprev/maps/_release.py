@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from .. import disclosure
+from ..groups import key_reasons
 from ..settings import Settings
+from ..sites import CIRCUMSTANCE_COLUMNS, circumstances_text
 
 __all__ = [
     "RELEASE_LABELS",
@@ -244,8 +246,6 @@ def release_sites(
     out = sites.copy()
     if release == "internal" or out.empty:
         return out
-    from ..sites._signs import CIRCUMSTANCE_COLUMNS, circumstances_text
-
     n = pd.to_numeric(out["n_covered"], errors="coerce").fillna(0).astype(int).to_numpy()
     small = np.array([disclosure.is_small(v, k) for v in n], dtype=bool)
     hidden = np.zeros(len(out), dtype=bool)  # secondary suppression of n_covered
@@ -377,8 +377,6 @@ def release_enterprises(
         A copy of the rows that may be listed, with `key`'s index labels (``attrs`` kept);
         select the key list with the returned frame's own ``key`` column.
     """
-    from ..groups import key_reasons
-
     k = k_of(release, settings)
     out = key.copy()
     if release == "internal" or out.empty:

@@ -23,7 +23,7 @@ from scipy import sparse
 from sklearn.neighbors import BallTree
 
 from ..coords import from_wgs84, haversine_m
-from ..groups._enterprises import _register_frame, link_employers
+from ..groups import link_employers, register_frame
 from ..network import PRECISE_LEVELS
 from ..settings import Settings
 from ._cover import max_cover, p_median
@@ -197,7 +197,7 @@ def choose_campaign_sites(
             "marginal_cases", "n_workplace", "n_accident", "n_enterprises", "top_enterprises",
             "reaches", "lon",
             "lat", "lon_gcj02", "lat_gcj02"]  # fmt: skip
-    reg = _register_frame(register).set_index("credit_code")
+    reg = register_frame(register).set_index("credit_code")
     ent = link_employers(cases, reg.reset_index())["enterprise"]
     wlon = pd.to_numeric(ent.map(reg["lon"]), errors="coerce").to_numpy(float)
     wlat = pd.to_numeric(ent.map(reg["lat"]), errors="coerce").to_numpy(float)

@@ -33,7 +33,7 @@ from scipy import sparse
 
 from ..coords import from_wgs84
 from ..settings import Settings
-from ..trends._profiles import circular_summary
+from ..trends import circular_summary
 from ._cover import max_cover
 
 __all__ = [

@@ -34,7 +34,7 @@ import shapely
 
 from .._names import name_keys
 from .._periods import coverage
-from ..groups._enterprises import _register_frame, link_employers
+from ..groups import link_employers, register_frame
 from ..settings import Settings
 from ._evaluate import eb_before_after
 
@@ -177,7 +177,7 @@ def evaluate_measures(
         if register is None:
             status[ent] = "缺少企业名录，无法评估培训"
         else:
-            reg = _register_frame(register)
+            reg = register_frame(register)
             reg = reg[reg["insured"] > 0]
             code_of = dict(zip(reg["credit_code"], reg["credit_code"], strict=True))
             keys = name_keys(reg["name"].fillna("").astype(str))

@@ -34,9 +34,7 @@ import pandas as pd
 from scipy import sparse
 
 from .._periods import coverage, quarter_of
-from ..hotspots._gistar import bh_qvalues, gi_star, network_weights
-from ..hotspots._poisson import poisson_local
-from ..hotspots._windows import severity_weights
+from ..hotspots import bh_qvalues, gi_star, network_weights, poisson_local, severity_weights
 from ..network import Network
 from ..settings import Settings
 from ._emerging import emerging_classes
