@@ -28,8 +28,13 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check trafficprev tests benchmarks notebooks
 	$(BIN)/ruff format --check trafficprev tests benchmarks notebooks
 
+# the suite runs on every core (pytest-xdist), a test file's tests on one worker (its module
+# fixtures built once); tests/conftest.py orders the slowest files first (kept in that order:
+# --no-loadscope-reorder) and keeps the files that read the shared finished run on one worker
+PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
+
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Every benchmark, in the order RESULTS.md reports them. `make bench` is the measurement (about
 # 30 minutes on 2 cores, the 1,000,000-determination run included); `make bench-quick` runs each

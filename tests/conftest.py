@@ -7,8 +7,83 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from trafficprev import Settings
+
+# Hypothesis. Locally (the "default" profile) every property test runs the number of examples
+# its @settings names (100 where it names none). With CI set, the "ci" profile runs each at most
+# CI_EXAMPLES, whatever its @settings names (the cap is applied at collection, below), prints
+# the blob that reproduces a failure, and never fails on timing. HYPOTHESIS_PROFILE chooses a
+# profile explicitly (e.g. HYPOTHESIS_PROFILE=default with CI set, for a full run on CI).
+CI_EXAMPLES = 25
+hypothesis_settings.register_profile("ci", max_examples=CI_EXAMPLES, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+)
+
+
+#: Test files that take longest on the 2-core machine (``--durations``), longest first: they
+#: run first, so that under pytest-xdist the last files to finish are short ones (``make test``
+#: passes ``--no-loadscope-reorder``, else xdist orders the files by their number of tests).
+SLOW_FILES = (
+    "test_hostile_pipeline.py",
+    "test_notebooks.py",
+    "test_faults.py",  # with test_outdir.py and test_report.py: the shared run, one worker
+    "test_pipeline.py",
+    "test_disclosure_release.py",
+    "test_determinism.py",
+    "test_democity.py",
+    "test_cli.py",
+    "test_geocode.py",
+    "test_tables_limits.py",
+    "test_admin.py",
+    "test_filenames.py",
+    "test_release_scan.py",
+    "test_publish.py",
+)
+#: Test files that share one xdist worker, so that the session-scoped run they read
+#: (``demo_quarter_run``) is built once: ``make test`` runs ``--dist loadfile`` (a file's tests
+#: on one worker, its module fixtures built once), and these three files count as one file.
+SHARED_RUN_FILES = ("test_faults.py", "test_outdir.py", "test_report.py")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    """Slow files first, and under the "ci" Hypothesis profile every property test's
+    examples capped at the profile's (a wrapper: done before any other plugin sees the items;
+    pytest-xdist hands out the files in this order)."""
+    rank = {name: i for i, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    _cap_hypothesis_examples(items)
+    return (yield)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, with the files of SHARED_RUN_FILES as one unit of work."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedRunScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return "demo_quarter_run" if Path(scope).name in SHARED_RUN_FILES else scope
+
+    return SharedRunScheduling(config, log)
+
+
+def _cap_hypothesis_examples(items) -> None:
+    cap = hypothesis_settings.default.max_examples
+    if hypothesis_settings.get_current_profile_name() != "ci":
+        return
+    for item in items:
+        test = getattr(item, "obj", None)
+        test = getattr(test, "__func__", test)
+        own = getattr(test, "_hypothesis_internal_use_settings", None)
+        if getattr(test, "hypothesis", None) is not None and own and own.max_examples > cap:
+            test._hypothesis_internal_use_settings = hypothesis_settings(own, max_examples=cap)
 
 
 def pytest_configure(config):
@@ -115,3 +190,53 @@ def demo_register():
     from trafficprev.intake import read_enterprises
 
     return read_enterprises(demo_files()["enterprises"]).records
+
+
+#: The shared finished run: the demo city's last quarter with every input, no previous run,
+#: seen from 15 January 2025 (see :func:`demo_quarter_run`).
+DEMO_QUARTER = "2024Q4"
+DEMO_AS_OF = dt.date(2025, 1, 15)
+DEMO_SOURCE = "示范市工伤认定台账（合成演示数据，非真实数据）"
+
+
+def demo_run_kwargs(area) -> dict:
+    """``run()``'s arguments for the demo quarter of :func:`demo_quarter_run`, minus ``out``."""
+    from trafficprev.datasets import demo_files
+
+    f = demo_files()
+    return {
+        "area": area,
+        "inputs": f["determinations"],
+        "enterprises": f["enterprises"],
+        "campaign_sites": f["campaign_sites"],
+        "measures": f["measures"],
+        "quarter": DEMO_QUARTER,
+        "previous": None,
+        "quiet": True,
+        "source": DEMO_SOURCE,
+        "settings": Settings(as_of=DEMO_AS_OF),
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_quarter_run(tmp_path_factory, demo_area):
+    """One finished quarterly run of the demo city, built once per test session (per xdist
+    worker): the session's ``demo_area`` saved as a folder, then
+    ``run(**demo_run_kwargs(area), out=...)`` with a fresh geocode cache.
+
+    A namespace of ``area`` (the area folder; its geocode cache is warm afterwards), ``out``
+    (the run folder) and ``result`` (the :class:`~trafficprev.pipeline.RunResult`). Read-only:
+    a test that writes into the area (a run geocodes into its cache) or the run folder copies
+    it first (``shutil.copytree``); a test that changes a frame of ``result`` copies the frame.
+    """
+    from types import SimpleNamespace
+
+    from trafficprev.area import save_area
+    from trafficprev.pipeline import run
+
+    root = tmp_path_factory.mktemp("demo-quarter")
+    area_dir = root / "area"
+    save_area(demo_area, area_dir)
+    out = root / "runs" / DEMO_QUARTER
+    result = run(out=out, **demo_run_kwargs(area_dir))
+    return SimpleNamespace(area=area_dir, out=out, result=result)

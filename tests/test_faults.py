@@ -26,8 +26,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from trafficprev._display import display_path
 from trafficprev._errors import OutputError, TrafficPrevError
-from trafficprev.area import build_area, save_area
 from trafficprev.cli import main
 from trafficprev.datasets import demo_files
 from trafficprev.geocode._cache import CacheWarning
@@ -119,21 +119,25 @@ def _assert_same_results(first: Path, second: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory) -> tuple[Path, Path]:
-    """The demo area (built once) and a clean run of the quarter with a fresh cache.
+def clean(demo_quarter_run) -> tuple[Path, Path]:
+    """The demo area and a clean run of the quarter with a fresh cache: the session's shared
+    run (``demo_quarter_run`` in conftest.py, the same arguments as ``_kwargs``), read-only.
 
-    Returns ``(area folder, run folder)``; the area's geocode cache is warm afterwards.
+    Returns ``(area folder, run folder)``; the area's geocode cache is warm afterwards. A test
+    that runs the quarter works on a copy of the area (``_area_copy``) and of the run folder.
     """
-    root = tmp_path_factory.mktemp("faults")
-    f = demo_files()
-    area = build_area("示范市", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0])
-    area_dir = root / "area"
-    save_area(area, area_dir)
-    out = root / "clean" / QUARTER
-    result = run(out=out, **_kwargs(area_dir))
+    result = demo_quarter_run.result
+    kw = _kwargs(demo_quarter_run.area)
+    assert result.manifest["settings"] == kw["settings"].to_dict()
+    assert result.manifest["quarter"] == QUARTER and result.manifest["previous"] is None
+    inputs = result.manifest["inputs"]
+    for kind in ("inputs", "enterprises", "campaign_sites", "measures"):
+        named = inputs["determinations" if kind == "inputs" else kind]
+        assert [i["path"] for i in named] == [display_path(p) for p in kw[kind]], kind
     assert result.manifest["geocode"]["cache_hits"] == 0
+    out = demo_quarter_run.out
     assert all((out / name).is_file() for name in FILES)
-    return area_dir, out
+    return demo_quarter_run.area, out
 
 
 def _area_copy(area_dir: Path, target: Path, *, cache: bool = True) -> Path:
@@ -236,7 +240,7 @@ def _read_only_mount(folder: Path):
 
 
 def test_a_read_only_output_folder_is_one_clear_line(clean, tmp_path, capsys):
-    area_dir, _ = clean
+    area_dir = _area_copy(clean[0], tmp_path / "area")
     with _read_only_mount(tmp_path / "readonly") as folder:
         out = folder / QUARTER
         with pytest.raises(OutputError, match="read-only") as info:
@@ -256,7 +260,8 @@ def test_a_read_only_output_folder_is_one_clear_line(clean, tmp_path, capsys):
 @pytest.mark.parametrize("code", [errno.EACCES, errno.EROFS])
 def test_an_unwritable_output_folder_keeps_the_previous_run(clean, tmp_path, monkeypatch, code):
     """The same on any machine (root ignores permission bits): writes into the folder fail."""
-    area_dir, first = clean
+    first = clean[1]
+    area_dir = _area_copy(clean[0], tmp_path / "area")
     out = tmp_path / "runs" / QUARTER
     shutil.copytree(first, out)
     before = _fingerprint(out)

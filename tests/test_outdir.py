@@ -10,7 +10,6 @@ the run folder missing until the next run. Each test below says which break it h
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -29,8 +28,7 @@ from trafficprev.cli import main
 from trafficprev.datasets import demo_files
 from trafficprev.geocode import geocode
 from trafficprev.intake import read_determinations
-from trafficprev.pipeline import _copy_maps, run
-from trafficprev.settings import Settings
+from trafficprev.pipeline import _copy_maps
 from trafficprev.sites import read_back
 
 QUARTER = "2024Q4"
@@ -84,23 +82,16 @@ def _victim(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def world(demo_area, tmp_path_factory) -> dict[str, Path]:
-    """The demo area saved as a folder and one run of the quarter (previous=None)."""
-    root = tmp_path_factory.mktemp("outdir")
-    area = save_area(demo_area, root / "area")
-    out = root / "runs" / QUARTER
-    f = demo_files()
-    run(
-        area=area,
-        inputs=f["determinations"],
-        enterprises=f["enterprises"],
-        quarter=QUARTER,
-        out=out,
-        previous=None,
-        quiet=True,
-        settings=Settings(as_of=dt.date(2025, 1, 15)),
-    )
-    return {"root": root, "area": area, "run": out}
+def world(demo_quarter_run) -> dict[str, Path]:
+    """The demo area saved as a folder and one run of the quarter (previous=None): the
+    session's shared run (``demo_quarter_run`` in conftest.py), read-only. A test that writes
+    into either copies it first (``_copy_run``, ``_copy_area``)."""
+    return {"area": demo_quarter_run.area, "run": demo_quarter_run.out}
+
+
+def _copy_area(world, where: Path) -> Path:
+    """A copy of the shared area folder (a run writes into its geocode cache)."""
+    return shutil.copytree(world["area"], where / "area")
 
 
 def _copy_run(world, where: Path) -> Path:
@@ -296,7 +287,8 @@ def test_the_review_loop_of_the_readme_works_as_written(world, tmp_path, capsys)
         fh.write(b"edited")
     edited = (out / "sites.xlsx").read_bytes()
 
-    assert main(_run_args(world["area"], out, "--overrides", str(reviews / "overrides.csv"))) == 0
+    area_dir = _copy_area(world, tmp_path)
+    assert main(_run_args(area_dir, out, "--overrides", str(reviews / "overrides.csv"))) == 0
     printed = capsys.readouterr().out
     m = _manifest(out)
     assert {"notes.txt", "overrides.csv", "sites.edited.xlsx"} <= set(m["kept"])
@@ -339,7 +331,7 @@ def test_the_next_run_restores_a_run_folder_left_aside(world, tmp_path, capsys):
     out = _copy_run(world, tmp_path / "runs")
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     _kill_between_renames(out, "run")
-    assert main(_run_args(world["area"], out)) == 0
+    assert main(_run_args(_copy_area(world, tmp_path), out)) == 0
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert "notes.txt" in _manifest(out)["kept"]
     assert all((out / name).is_file() for name in RUN_FILES)

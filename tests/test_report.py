@@ -25,23 +25,10 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory, demo_area):
-    """The demo city's 2024Q4 run (written into a fresh folder: no previous quarter)."""
-    from trafficprev.datasets import demo_files
-    from trafficprev.pipeline import run
-
-    f = demo_files()
-    out = tmp_path_factory.mktemp("runs") / "2024Q4"
-    return run(
-        area=demo_area,
-        inputs=f["determinations"],
-        quarter="2024Q4",
-        out=out,
-        enterprises=f["enterprises"],
-        campaign_sites=f["campaign_sites"],
-        measures=f["measures"],
-        quiet=True,
-    )
+def demo_run(demo_quarter_run):
+    """The demo city's 2024Q4 run (written into a fresh folder: no previous quarter): the
+    session's shared run (``demo_quarter_run`` in conftest.py), read-only."""
+    return demo_quarter_run.result
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +131,8 @@ def test_self_contained_no_external_resource(report_text):
 
 def test_two_renders_are_byte_identical(demo_run, tmp_path):
     written = (demo_run.out / "report.html").read_bytes()  # rendered inside the pipeline
-    again = write_report(tmp_path / "report.html", demo_run, Settings())
+    settings = Settings.from_mapping(demo_run.manifest["settings"])  # the run's own settings
+    again = write_report(tmp_path / "report.html", demo_run, settings)
     assert again == tmp_path / "report.html"
     assert again.read_bytes() == written
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temp file left
