@@ -109,3 +109,20 @@ def test_shipped_demo_matches_the_generator(tmp_path):
     for _name, path in fresh.items():
         rel = path.relative_to(tmp_path)
         assert filecmp.cmp(path, shipped / rel, shallow=False), f"{rel} differs from data/demo"
+
+
+def test_the_demo_cache_never_deletes_a_folder_it_did_not_write(tmp_path, monkeypatch) -> None:
+    """Outside a source checkout the demo is generated into $TRAFFICPREV_CACHE/demo; a user's
+    own folder of that name is refused with one line, before anything is generated."""
+    import trafficprev.datasets as datasets
+    from trafficprev._errors import OutputRefusedError
+
+    monkeypatch.setattr(datasets, "_ROOT", tmp_path / "site-packages" / "trafficprev" / "datasets")
+    monkeypatch.setenv("TRAFFICPREV_CACHE", str(tmp_path / "cache"))
+    mine = tmp_path / "cache" / "demo" / "我的笔记.txt"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("用户自己的文件", encoding="utf-8")
+    with pytest.raises(OutputRefusedError, match="is not a trafficprev demo city"):
+        demo_dir()
+    assert mine.read_text(encoding="utf-8") == "用户自己的文件"
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["demo"]  # nothing made

@@ -88,15 +88,22 @@ def demo_dir() -> Path:
     cache = Path(os.environ.get("TRAFFICPREV_CACHE", Path.home() / ".cache" / "trafficprev"))
     target = cache / "demo"
     if not (target / "demo_city.osm").is_file():
-        import shutil
         import tempfile
 
+        from .._errors import OutputRefusedError
         from .democity import make_demo_city
 
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            # not a demo city we wrote: never delete what someone else put there
+            raise OutputRefusedError(
+                f"{target} exists and is not a trafficprev demo city; move it away or set "
+                "TRAFFICPREV_CACHE to another folder"
+            )
         cache.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix="demo-", dir=cache))
         make_demo_city(tmp)  # generate aside, then move into place
-        shutil.rmtree(target, ignore_errors=True)
+        if target.is_dir():
+            target.rmdir()  # empty (checked above)
         tmp.rename(target)
     return target
 
