@@ -97,5 +97,5 @@ def test_key_enterprises_entering_staying_leaving():
     assert out.loc["A", "status"] == "stayed" and out.loc["A", "rank_change"] == -1
     assert out.loc["B", "status"] == "left" and out.loc["B", "reason"] == "r乙"
     assert list(out.index) == ["C", "A", "B"]
-    with pytest.raises(ValueError, match="lacks columns"):
+    with pytest.raises(ValueError, match="lacks column"):
         compare_key_enterprises(cur.drop(columns="rank"), prev)

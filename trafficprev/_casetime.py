@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._errors import ArgumentTypeError
+
 __all__ = [
     "TIMED_PRECISIONS",
     "UNKNOWN",
@@ -35,7 +37,7 @@ def injured_at(cases: pd.DataFrame) -> pd.Series:
         return pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns]")
     t = cases["injured_at"]
     if not pd.api.types.is_datetime64_any_dtype(t):
-        raise TypeError(f"column 'injured_at' must be datetime64, got {t.dtype}")
+        raise ArgumentTypeError(f"column 'injured_at' must be datetime64, got {t.dtype}")
     return t
 
 

@@ -10,13 +10,17 @@ import errno
 
 __all__ = [
     "WRITE_ERRORS",
+    "ArgumentError",
+    "ArgumentTypeError",
     "FileFormatError",
     "InputFileNotFoundError",
+    "NotFoundError",
     "OutputError",
     "OutputRefusedError",
     "PersonalDataError",
     "SchemaError",
     "SettingsError",
+    "SolverError",
     "TrafficPrevError",
     "TrafficPrevWarning",
 ]
@@ -36,6 +40,29 @@ WRITE_ERRORS: dict[int, str] = {
 
 class TrafficPrevError(Exception):
     """Base class of every error raised by trafficprev."""
+
+
+class ArgumentError(TrafficPrevError, ValueError):
+    """An argument of a call has a value outside what the function accepts.
+
+    Raised for bad call arguments (a negative distance, an unknown method name, arrays of
+    different lengths); a bad *setting* is a :class:`SettingsError`, a table without the
+    columns it needs a :class:`SchemaError`.
+    """
+
+
+class ArgumentTypeError(TrafficPrevError, TypeError):
+    """An argument of a call is of the wrong type (a list where a frame is needed, text
+    where numbers are needed)."""
+
+
+class NotFoundError(TrafficPrevError, KeyError):
+    """A key the caller named (a division code, a table entry) is not where it was looked
+    up."""
+
+    def __str__(self) -> str:
+        # KeyError quotes its message; this one reads as the sentence it is
+        return str(self.args[0]) if len(self.args) == 1 else super().__str__()
 
 
 class SettingsError(TrafficPrevError, ValueError):
@@ -74,6 +101,11 @@ class OutputRefusedError(TrafficPrevError, FileExistsError):
 
 class PersonalDataError(TrafficPrevError, ValueError):
     """A shared output (police or public) would carry personal data; nothing was published."""
+
+
+class SolverError(TrafficPrevError, RuntimeError):
+    """The optimiser (HiGHS, through :func:`scipy.optimize.milp`) failed for a reason other
+    than infeasibility or the time limit; the message gives its status."""
 
 
 class TrafficPrevWarning(UserWarning):

@@ -15,6 +15,8 @@ from functools import cached_property
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from ._errors import ArgumentError
+
 __all__ = ["EdgeGraph"]
 
 
@@ -49,11 +51,11 @@ class EdgeGraph:
         u, v = np.asarray(self.u, np.int64), np.asarray(self.v, np.int64)
         length = np.asarray(self.length, float)
         if not (len(u) == len(v) == len(length)):
-            raise ValueError("u, v and length must have the same length")
+            raise ArgumentError("u, v and length must have the same length")
         if len(u) and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= self.n_nodes):
-            raise ValueError("node ids must lie in 0 .. n_nodes - 1")
+            raise ArgumentError("node ids must lie in 0 .. n_nodes - 1")
         if (length <= 0).any() or not np.isfinite(length).all():
-            raise ValueError("edge lengths must be positive and finite")
+            raise ArgumentError("edge lengths must be positive and finite")
         object.__setattr__(self, "u", u)
         object.__setattr__(self, "v", v)
         object.__setattr__(self, "length", length)

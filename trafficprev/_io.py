@@ -1,8 +1,9 @@
 """The one GeoPackage writer of trafficprev.
 
 :func:`write_gpkg` writes layers into a temporary file next to the target and moves it into
-place with :func:`os.replace`, so an interrupted or refused write leaves the previous file as
-it was. Text columns are written as strings and frames without geometry get an empty one.
+place with :func:`os.replace` (:func:`~trafficprev._outdir.atomic_write`), so an interrupted
+or refused write leaves the previous file as it was. Text columns are written as strings and
+frames without geometry get an empty one.
 
 GDAL reports a write it cannot finish in words that rarely say why: a full disk during a
 GeoPackage write is ``Failed to commit transaction``, a nearly full disk can be a
@@ -26,7 +27,8 @@ import geopandas as gpd
 import pandas as pd
 
 from ._display import display_path
-from ._errors import WRITE_ERRORS, OutputError, TrafficPrevError
+from ._errors import WRITE_ERRORS, ArgumentError, OutputError, TrafficPrevError
+from ._outdir import atomic_write
 
 __all__ = ["WRITE_ERRORS", "write_gpkg"]
 
@@ -156,6 +158,12 @@ def _gdal_folder(folder: Path) -> Iterator[str]:
         os.close(fd)
 
 
+def _write_layers(target: str, frames: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """Write `frames` as the layers of the GeoPackage `target` (a name GDAL can open)."""
+    for layer, frame in frames.items():
+        frame.to_file(target, layer=layer, driver="GPKG", engine="pyogrio")
+
+
 def _remove(folder: Path, name: str) -> None:
     for suffix in ("", "-journal", "-wal", "-shm"):
         with contextlib.suppress(OSError):  # gone already, or on a disk that refuses it
@@ -202,7 +210,7 @@ def write_gpkg(
     """
     path = Path(path)
     if not layers:
-        raise ValueError(f"no layers to write to {display_path(path)}")
+        raise ArgumentError(f"no layers to write to {display_path(path)}")
     folder = path.parent
     frames = {name: _as_layer(frame) for name, frame in layers.items()}
     try:
@@ -214,13 +222,13 @@ def write_gpkg(
     name = path.name if direct else f".{stem}-{os.getpid()}-{secrets.token_hex(4)}.tmp.gpkg"
     try:
         with _gdal_folder(folder) as where:
-            target = f"{where}/{name}"
             if direct:
                 _remove(folder, name)
-            for layer, frame in frames.items():
-                frame.to_file(target, layer=layer, driver="GPKG", engine="pyogrio")
-        if not direct:
-            os.replace(folder / name, path)
+                _write_layers(f"{where}/{name}", frames)
+            else:
+                atomic_write(
+                    path, lambda tmp: _write_layers(f"{where}/{tmp.name}", frames), temp_name=name
+                )
     except BaseException as exc:
         code = _diagnose(exc, folder, frames) if isinstance(exc, Exception) else None
         _remove(folder, name)

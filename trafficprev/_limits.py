@@ -276,6 +276,30 @@ def _empty_cells(a: np.ndarray, after: np.ndarray) -> np.ndarray:
     return empty
 
 
+def _tag_symbols(
+    at: np.ndarray, sym: np.ndarray, l_sym: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The bytes ``< > " '`` (`sym`, at offsets `at`) that lie inside tags, with where in
+    them the tags start (``<``, `l_sym`) and end (``>``); None when a ``<`` comes before the
+    ``>`` of the tag before it. Quotes and ``>`` in the text between tags are dropped."""
+    g_sym = np.flatnonzero(sym == 62)
+    tidy = len(g_sym) == len(l_sym) and l_sym[0] == 0 and g_sym[-1] == len(sym) - 1
+    if tidy and (l_sym[1:] == g_sym[:-1] + 1).all():
+        return at, sym, l_sym, g_sym
+    # quotes or ">" in the text: keep the tags' bytes only
+    is_lt = sym == 60
+    angles = np.flatnonzero(is_lt | (sym == 62))
+    opens = np.flatnonzero(is_lt[angles])
+    if opens[-1] + 1 >= len(angles) or is_lt[angles[opens + 1]].any():
+        return None
+    mark = np.zeros(len(sym) + 1, np.int32)
+    mark[angles[opens]] = 1
+    mark[angles[opens + 1] + 1] -= 1  # (the next "<" may be just after)
+    keep = np.cumsum(mark[:-1], dtype=np.int32) > 0
+    at, sym = at[keep], sym[keep]
+    return at, sym, np.flatnonzero(sym == 60), np.flatnonzero(sym == 62)
+
+
 class _SheetExtent:
     """The last row and column the cells of one worksheet reach, over chunks of its XML fed
     in order, placing every cell where calamine places it (``XlsxCellReader::next_cell``):
@@ -468,21 +492,10 @@ class _SheetExtent:
         Found with a few comparisons over those bytes, not a search per tag: about 6 ms
         for 1 MiB of an export (the general reading takes about 25 ms)."""
         n = len(a)
-        g_sym = np.flatnonzero(sym == 62)
-        tidy = len(g_sym) == len(l_sym) and l_sym[0] == 0 and g_sym[-1] == len(sym) - 1
-        if not (tidy and (l_sym[1:] == g_sym[:-1] + 1).all()):
-            # quotes or ">" in the text: keep the tags' bytes only
-            is_lt = sym == 60
-            angles = np.flatnonzero(is_lt | (sym == 62))
-            opens = np.flatnonzero(is_lt[angles])
-            if opens[-1] + 1 >= len(angles) or is_lt[angles[opens + 1]].any():
-                return None  # a "<" before the ">" of the tag before it
-            mark = np.zeros(len(sym) + 1, np.int32)
-            mark[angles[opens]] = 1
-            mark[angles[opens + 1] + 1] -= 1  # (the next "<" may be just after)
-            keep = np.cumsum(mark[:-1], dtype=np.int32) > 0
-            at, sym = at[keep], sym[keep]
-            l_sym, g_sym = np.flatnonzero(sym == 60), np.flatnonzero(sym == 62)
+        tagged = _tag_symbols(at, sym, l_sym)
+        if tagged is None:
+            return None  # a "<" before the ">" of the tag before it
+        at, sym, l_sym, g_sym = tagged
         inner = g_sym - l_sym - 1
         if (inner & 1).any():
             return None  # quotes that do not pair in a tag
@@ -902,6 +915,23 @@ def check_workbook(data: bytes, name: str, fmt: str) -> dict[str, tuple[int, int
     relationships and list of sheets, parsed for the sheets' parts and names, up to 16 MiB).
 
     Returns the last row and column (1-based) the cells of each sheet reach, by part name."""
+    refuse = (
+        "; split the export (e.g. one file per year) or save it as CSV, then read that / "
+        "超过大小上限，请拆分导出（如按年）或另存为 CSV，文件未读取"
+    )
+    book, members = _open_workbook(data, name, fmt, refuse)
+    # the workbook's relationships first: they name the sheets, whatever their names (only a
+    # picture or other binary part that no relationship names as a sheet is not read as XML);
+    # then the workbook, for the names of the sheets in messages
+    members.sort(key=_part_order)
+    return _scan_parts(book, members, name, fmt, refuse)
+
+
+def _open_workbook(
+    data: bytes, name: str, fmt: str, refuse: str
+) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """The zip of a workbook and its file parts, refused when a part or the whole declares
+    more bytes than the limits, or a part uses a compression Excel does not write."""
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
         members = [i for i in book.infolist() if not i.is_dir()]
@@ -910,10 +940,6 @@ def check_workbook(data: bytes, name: str, fmt: str) -> dict[str, tuple[int, int
             f"{name}: cannot read it as an Excel {fmt} workbook ({type(exc).__name__}: {exc}). "
             "The file may be truncated, encrypted or not a workbook / 无法作为 Excel 工作簿读取"
         ) from exc
-    refuse = (
-        "; split the export (e.g. one file per year) or save it as CSV, then read that / "
-        "超过大小上限，请拆分导出（如按年）或另存为 CSV，文件未读取"
-    )
     declared = 0
     for info in members:
         declared += info.file_size
@@ -933,10 +959,14 @@ def check_workbook(data: bytes, name: str, fmt: str) -> dict[str, tuple[int, int
             f"{name}: its parts are {_mib(declared)} uncompressed together, over the limit of "
             f"{_mib(MAX_WORKBOOK_BYTES)} per workbook{refuse}"
         )
-    # the workbook's relationships first: they name the sheets, whatever their names (only a
-    # picture or other binary part that no relationship names as a sheet is not read as XML);
-    # then the workbook, for the names of the sheets in messages
-    members.sort(key=_part_order)
+    return book, members
+
+
+def _scan_parts(
+    book: zipfile.ZipFile, members: list[zipfile.ZipInfo], name: str, fmt: str, refuse: str
+) -> dict[str, tuple[int, int]]:
+    """Stream every part of `book` once, refusing a part or the whole over the size limits,
+    a cell over the text limit or a sheet over the cell limit; the span of each sheet."""
     parsed: set[str] | None = set()
     names: dict[str, str] = {}
     spans: dict[str, tuple[int, int]] = {}

@@ -61,6 +61,7 @@ __all__ = [
     "MARKER",
     "RunLockedError",
     "Stage",
+    "atomic_write",
     "check_files",
     "check_folder",
     "file_sha256",
@@ -98,6 +99,54 @@ _STAGING, _OLD = ".partial-", ".old-"
 
 class RunLockedError(TrafficPrevError, RuntimeError):
     """Another command is writing into the same output folder."""
+
+
+# --- one atomic write ------------------------------------------------------------------------
+
+
+def atomic_write(
+    path: str | os.PathLike[str], write: Callable[[Path], object], *, temp_name: str | None = None
+) -> Path:
+    """Write one file so that a reader sees the old content or the new, never half of it.
+
+    The single implementation of trafficprev's atomic writes: `write` fills a temporary file
+    in the same folder, which :func:`os.replace` then moves over `path`. When `write` (or
+    the move) fails, or the process is interrupted, the temporary file is removed and `path`
+    is left as it was. Nothing is checked or recorded: :func:`write_file` does that for
+    files written into folders trafficprev did not make.
+
+    Parameters
+    ----------
+    path
+        The file to write; its folder must exist.
+    write
+        Called with the temporary path (same folder, same suffix by default); writes the
+        whole content there.
+    temp_name
+        The temporary file's name in `path`'s folder; by default
+        ``.STEM.tmp-PID.SUFFIX``. A stale file of that name is removed first.
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+    """
+    path = Path(path)
+    tmp = path.with_name(temp_name or f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
+    try:
+        tmp.unlink(missing_ok=True)
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return path
+
+
+def _write_text(path: Path, text: str, temp_name: str) -> None:
+    """Write `text` (UTF-8) to `path` atomically through the temporary file `temp_name`."""
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), temp_name=temp_name)
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -698,9 +747,8 @@ class Stage:
         carried = self._carried or {}
         files, _ = _entries(self.path)
         written = {rel: fingerprint(self.path / rel) for rel in files if rel not in carried}
-        tmp = self.path / f"{MARKER}.tmp"
-        tmp.write_text(_marker_text(self.kind, written, carried, "complete"), encoding="utf-8")
-        os.replace(tmp, self.path / MARKER)
+        marker = _marker_text(self.kind, written, carried, "complete")
+        _write_text(self.path / MARKER, marker, f"{MARKER}.tmp")
         self._swap()
         return kept
 
@@ -862,21 +910,11 @@ def write_file(
     path = Path(path)
     check_files([path], inputs=inputs)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
-    try:
-        tmp.unlink(missing_ok=True)
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    atomic_write(path, write)
     files = _file_record(path.parent)
     files[path.name] = fingerprint(path)
     data = {"made_by": _MADE_BY, "format": _FORMAT, "kind": "files", "version": _version()}
     data["files"] = dict(sorted(files.items()))
-    record = path.parent / FILES_MARKER
-    tmp = path.parent / f".{FILES_MARKER}.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, record)
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    _write_text(path.parent / FILES_MARKER, text, f".{FILES_MARKER}.tmp-{os.getpid()}")
     return path

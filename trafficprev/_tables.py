@@ -25,6 +25,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -246,6 +247,156 @@ def _map_header(
     return names, mapping, unknown
 
 
+def _file_sheets(
+    p: Path, name: str, settings: Settings
+) -> tuple[str, str | None, list[tuple[str | None, list[list[str]], Any, int]]]:
+    """Read the file `p` (shown as `name`) once, checked against the limits, as sheets.
+
+    Returns
+    -------
+    fmt : str
+        ``"csv"``, ``"xlsx"`` or ``"xls"``.
+    encoding : str or None
+        The text encoding of a CSV file.
+    sheets : list of tuple
+        ``(sheet name, rows of text cells, numeric flags or None, first row number)``.
+
+    Raises
+    ------
+    InputFileNotFoundError
+        If `p` does not exist.
+    FileFormatError
+        If `p` is a folder, unreadable, empty, of an unknown format or over a limit.
+    """
+    if p.is_dir():
+        raise FileFormatError(f"{name}: is a folder; name the export files inside it")
+    if not p.is_file():
+        raise InputFileNotFoundError(f"{name}: input file not found")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(f"{name}: cannot read the file ({exc.strerror})") from exc
+    if not data or data.isspace():
+        raise FileFormatError(f"{name}: the file is empty")
+    fmt = _sniff_format(p, name, data[:4096])
+    encoding: str | None = None
+    if fmt == "csv":
+        check_csv(data, name)
+        encoding = _detect_encoding(name, data, settings.csv_encodings)
+        logger.info("%s: decoded as %s", name, encoding)
+        sheets = [(None, _csv_rows(name, data, encoding), None, 1)]
+        del data
+    else:
+        if fmt == "xlsx":
+            check_workbook(data, name, fmt)
+        content = io.BytesIO(data)
+        del data
+        sheets = _excel_sheets(content, name, fmt)
+    return fmt, encoding, sheets
+
+
+def _body_frame(
+    body: list[list[str]], names: list[str], numeric: Any, h: int, first_row: int
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows below the header (row `h` of a sheet whose first row is `first_row`) as a
+    frame with columns `names`, :data:`EXTRA_CELLS`, :data:`ID_AS_NUMBER` and ``_row``
+    (blank rows included), and which rows are blank."""
+    width = len(names)
+    n = len(body)
+    blank = np.fromiter((not "".join(r).strip() for r in body), dtype=bool, count=n)
+    extra = np.fromiter(
+        (len(r) > width and bool("".join(r[width:]).strip()) for r in body), bool, count=n
+    )
+    if any(len(r) != width for r in body):
+        body = [
+            r
+            if len(r) == width
+            else r[:width]
+            if len(r) > width
+            else [*r, *[""] * (width - len(r))]
+            for r in body
+        ]
+    frame = (
+        pd.DataFrame(body, columns=range(width), dtype=object)
+        if n
+        else pd.DataFrame(columns=range(width), dtype=object)
+    )
+    del body
+    frame.columns = names
+    frame[EXTRA_CELLS] = extra
+    if numeric is not None and "id_number" in names:
+        j = names.index("id_number")
+        frame[ID_AS_NUMBER] = [len(r) > j and r[j] for r in numeric[h + 1 :]]
+    else:
+        frame[ID_AS_NUMBER] = False
+    frame["_row"] = np.arange(h + first_row + 1, h + first_row + 1 + n)
+    return frame, pd.Series(blank, index=frame.index)
+
+
+def _read_sheet(
+    sheet: tuple[str | None, list[list[str]], Any, int],
+    name: str,
+    how: tuple[str, str | None],
+    schema: TableSchema,
+    lookup: dict[str, str],
+    scan_rows: int,
+) -> tuple[pd.DataFrame | None, SourceFile | None, list[str]]:
+    """One sheet of the file `name` (read as `how`: format, encoding) as a table.
+
+    Returns
+    -------
+    frame : pandas.DataFrame or None
+        The sheet's rows below its header, blank rows and empty unknown columns dropped,
+        with ``_file`` and ``_sheet`` first; None when no header is found in the first
+        `scan_rows` rows.
+    source : SourceFile or None
+        What was read where.
+    top : list of str
+        Without a header, the non-empty cells of the first three rows (for the message).
+
+    Raises
+    ------
+    SchemaError
+        If the header lacks a required column.
+    """
+    sheet_name, rows, numeric, first_row = sheet
+    del sheet  # the rows are freed once the frame is built
+    h, hits = _find_header(rows, lookup, scan_rows)
+    if hits < 2:
+        logger.info("%s sheet %s: no header found, skipped", name, sheet_name)
+        return None, None, [c for r in rows[:3] for c in r if c][:20]
+    header = [str(c) for c in rows[h]]
+    names, mapping, unknown = _map_header(header, schema, lookup)
+    missing = [c for c in schema.required if c.name not in mapping.values()]
+    where = name + (f" (sheet {sheet_name})" if sheet_name else "")
+    if missing:
+        raise SchemaError(
+            f"{where}: missing required column(s) "
+            f"{', '.join(f'{c.label} ({c.name})' for c in missing)}. "
+            f"Headers found in row {h + first_row}: {[c for c in header if c]}"
+        )
+    frame, blank = _body_frame(rows[h + 1 :], names, numeric, h, first_row)
+    del rows
+    # drop unknown columns that hold nothing at all (empty trailing columns)
+    empty_unknown = [c for c in unknown if not frame[c].astype(str).str.strip().any()]
+    frame = frame.loc[~blank].drop(columns=empty_unknown)
+    unknown = [c for c in unknown if c not in empty_unknown]
+    frame.insert(0, "_file", name)
+    frame.insert(1, "_sheet", sheet_name or "")
+    source = SourceFile(
+        path=name,
+        format=how[0],
+        encoding=how[1],
+        sheet=sheet_name,
+        header_row=h + first_row,
+        rows=len(frame),
+        blank_rows=int(blank.sum()),
+        columns=mapping,
+        unknown_columns=tuple(unknown),
+    )
+    return frame.reset_index(drop=True), source, []
+
+
 def read_table(
     path: str | Path, schema: TableSchema, *, settings: Settings | None = None
 ) -> tuple[pd.DataFrame, list[SourceFile]]:
@@ -317,104 +468,21 @@ def read_table(
     settings = settings or Settings()
     p = Path(path)
     name = display_path(p)
-    if p.is_dir():
-        raise FileFormatError(f"{name}: is a folder; name the export files inside it")
-    if not p.is_file():
-        raise InputFileNotFoundError(f"{name}: input file not found")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise FileFormatError(f"{name}: cannot read the file ({exc.strerror})") from exc
-    if not data or data.isspace():
-        raise FileFormatError(f"{name}: the file is empty")
-    fmt = _sniff_format(p, name, data[:4096])
-    encoding: str | None = None
-    if fmt == "csv":
-        check_csv(data, name)
-        encoding = _detect_encoding(name, data, settings.csv_encodings)
-        logger.info("%s: decoded as %s", name, encoding)
-        sheets = [(None, _csv_rows(name, data, encoding), None, 1)]
-        del data
-    else:
-        if fmt == "xlsx":
-            check_workbook(data, name, fmt)
-        content = io.BytesIO(data)
-        del data
-        sheets = _excel_sheets(content, name, fmt)
+    fmt, encoding, sheets = _file_sheets(p, name, settings)
 
     lookup = schema.header_lookup()
     frames: list[pd.DataFrame] = []
     sources: list[SourceFile] = []
     first_headers: list[str] = []
     while sheets:  # pop each sheet so its rows can be freed once its frame is built
-        sheet_name, rows, numeric, first_row = sheets.pop(0)
-        h, hits = _find_header(rows, lookup, settings.header_scan_rows)
-        if hits < 2:
-            if not first_headers and rows:
-                first_headers = [c for r in rows[:3] for c in r if c][:20]
-            logger.info("%s sheet %s: no header found, skipped", name, sheet_name)
+        frame, source, top = _read_sheet(
+            sheets.pop(0), name, (fmt, encoding), schema, lookup, settings.header_scan_rows
+        )
+        if frame is None:
+            first_headers = first_headers or top
             continue
-        header = [str(c) for c in rows[h]]
-        names, mapping, unknown = _map_header(header, schema, lookup)
-        missing = [c for c in schema.required if c.name not in mapping.values()]
-        where = name + (f" (sheet {sheet_name})" if sheet_name else "")
-        if missing:
-            raise SchemaError(
-                f"{where}: missing required column(s) "
-                f"{', '.join(f'{c.label} ({c.name})' for c in missing)}. "
-                f"Headers found in row {h + first_row}: {[c for c in header if c]}"
-            )
-        body = rows[h + 1 :]
-        width = len(header)
-        n = len(body)
-        blank = np.fromiter((not "".join(r).strip() for r in body), dtype=bool, count=n)
-        extra = np.fromiter(
-            (len(r) > width and bool("".join(r[width:]).strip()) for r in body), bool, count=n
-        )
-        if any(len(r) != width for r in body):
-            body = [
-                r
-                if len(r) == width
-                else r[:width]
-                if len(r) > width
-                else [*r, *[""] * (width - len(r))]
-                for r in body
-            ]
-        frame = (
-            pd.DataFrame(body, columns=range(width), dtype=object)
-            if n
-            else pd.DataFrame(columns=range(width), dtype=object)
-        )
-        del body, rows
-        frame.columns = names
-        frame[EXTRA_CELLS] = extra
-        if numeric is not None and "id_number" in names:
-            j = names.index("id_number")
-            frame[ID_AS_NUMBER] = [len(r) > j and r[j] for r in numeric[h + 1 :]]
-        else:
-            frame[ID_AS_NUMBER] = False
-        frame["_row"] = np.arange(h + first_row + 1, h + first_row + 1 + n)
-        blank = pd.Series(blank, index=frame.index)
-        # drop unknown columns that hold nothing at all (empty trailing columns)
-        empty_unknown = [c for c in unknown if not frame[c].astype(str).str.strip().any()]
-        frame = frame.loc[~blank].drop(columns=empty_unknown)
-        unknown = [c for c in unknown if c not in empty_unknown]
-        frame.insert(0, "_file", name)
-        frame.insert(1, "_sheet", sheet_name or "")
-        frames.append(frame.reset_index(drop=True))
-        sources.append(
-            SourceFile(
-                path=name,
-                format=fmt,
-                encoding=encoding,
-                sheet=sheet_name,
-                header_row=h + first_row,
-                rows=len(frame),
-                blank_rows=int(blank.sum()),
-                columns=mapping,
-                unknown_columns=tuple(unknown),
-            )
-        )
+        frames.append(frame)
+        sources.append(source)
     if not frames:
         raise SchemaError(
             f"{name}: no header row with the expected columns "

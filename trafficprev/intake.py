@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -169,6 +170,245 @@ class _Steps:
             self.bar.close()
 
 
+#: The text columns of a determination that are cleaned (NFKC) before anything else.
+_TEXT_COLUMNS = (
+    "decision_no",
+    "employer",
+    "credit_code",
+    "industry",
+    "occupation",
+    "sex",
+    "age",
+    "injury_basis",
+    "conclusion",
+    "responsibility",
+    "severity",
+)
+
+
+def _clean_texts(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The text columns NFKC-normalised; no blanks in employer names and credit codes,
+    credit codes in upper case."""
+    clean = {c: nfkc(frame[c]) for c in _TEXT_COLUMNS}
+    clean["employer"] = clean["employer"].str.replace(r"\s+", "", regex=True)
+    clean["credit_code"] = clean["credit_code"].str.replace(r"\s+", "", regex=True).str.upper()
+    return clean
+
+
+def _row_problems(
+    frame: pd.DataFrame,
+    clean: dict[str, pd.Series],
+    times: pd.DataFrame,
+    decided: pd.Series,
+    settings: Settings,
+) -> list[tuple[str, pd.Series]]:
+    """The reasons a determination row is rejected, most important first, as masks."""
+    t = times["value"]
+    today_end = pd.Timestamp(settings.today) + pd.Timedelta(days=1)
+    err = times["error"]
+    return [
+        ("extra_cells", frame[EXTRA_CELLS].astype(bool)),
+        ("missing_decision_no", clean["decision_no"] == ""),
+        ("missing_employer", clean["employer"] == ""),
+        ("time_empty", err == "empty"),
+        ("time_unparseable", err == "unparseable"),
+        ("time_invalid_date", err == "invalid_date"),
+        ("time_no_year", err == "no_year"),
+        ("time_out_of_range", err == "out_of_range"),
+        ("time_future", t >= today_end),
+        ("time_too_early", t < pd.Timestamp(settings.min_injury_year, 1, 1)),
+        ("time_after_decision", t.dt.normalize() > decided),
+    ]
+
+
+def _sex_and_age(
+    v: pd.DataFrame,
+    clean: dict[str, pd.Series],
+    births: pd.DataFrame,
+    t: pd.Series,
+    id_check: pd.Series,
+    flags: dict[str, pd.Series],
+) -> tuple[pd.Series, pd.Series]:
+    """Sex and age of the valid rows `v` (injured at `t`): the typed ones, else from the ID
+    number (and the birth date); a typed value that is not one is flagged in `flags`."""
+    idx = v.index
+    raw_sex = clean["sex"][idx].str.lower()
+    sex = raw_sex.map(_SEX)
+    flags["sex_invalid"] = (raw_sex != "") & sex.isna()
+    sex = sex.fillna(id_sexes(v["id_number"], id_check))
+    age_col = pd.to_numeric(clean["age"][idx].str.replace("岁", "", regex=False), errors="coerce")
+    flags["age_invalid"] = (clean["age"][idx] != "") & ~age_col.between(14, 100)
+    age_col = age_col.where(age_col.between(14, 100))
+    birth = births["value"][idx]
+    flags["birth_date_invalid"] = births["error"][idx].notna() & (births["error"][idx] != "empty")
+    birth = birth.fillna(id_birth_dates(v["id_number"], id_check))
+    age_from_birth = ((t - birth).dt.days / 365.2425).floordiv(1)
+    age = age_col.fillna(age_from_birth.where(age_from_birth.between(14, 100)))
+    return sex, age
+
+
+def _checked_fields(
+    v: pd.DataFrame,
+    clean: dict[str, pd.Series],
+    parsed: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    sources: list,
+) -> tuple[dict[str, pd.Series], pd.DataFrame, dict[str, pd.Series]]:
+    """The checked fields of the valid rows `v` and the data-quality flags.
+
+    Returns
+    -------
+    person : dict
+        ``sex``, ``age`` and ``id_check`` (of the ID number).
+    coords : pandas.DataFrame
+        ``lon``, ``lat``, ``crs`` of coordinates typed in the rows.
+    flags : dict
+        Flag -> mask, in the order of the ``issues`` column.
+    """
+    times, decided, births = parsed
+    idx = v.index
+    id_check = check_id_numbers(v["id_number"], stored_as_number=v[ID_AS_NUMBER])
+    # ID problems are flagged only when some file has an ID column at all
+    has_id = any("id_number" in src.columns.values() for src in sources)
+    flags: dict[str, pd.Series] = {
+        f"id_{k}": id_check == k for k in ID_CHECKS if k != "ok" and has_id
+    }
+    sex, age = _sex_and_age(v, clean, births, times["value"][idx], id_check, flags)
+    flags["decided_on_invalid"] = decided["error"][idx].notna() & (decided["error"][idx] != "empty")
+    coords, coord_flags = parse_coords(v)
+    flags.update(coord_flags)
+    credit = check_credit_codes(clean["credit_code"][idx])
+    flags["credit_code_invalid"] = credit == "bad"
+    flags["time_approximate"] = times["approximate"][idx].astype(bool)
+    return {"sex": sex, "age": age, "id_check": id_check}, coords, flags
+
+
+def _narrative_columns(v: pd.DataFrame, clean: dict[str, pd.Series]) -> dict[str, Any]:
+    """The case columns read from the narrative 受伤经过 of the valid rows `v`, the typed
+    columns (事故责任, 认定结论, 受伤地点, 认定依据) winning where they say something."""
+    idx = v.index
+    fields = _narrative.extract_fields(v["narrative"], v["worker_name"])
+    resp_col = map_unique(clean["responsibility"][idx], _narrative.normalize_responsibility)
+    use_col = resp_col != "未认定"
+    concl_col = map_unique(clean["conclusion"][idx], _narrative.normalize_conclusion)
+    basis = map_unique(clean["injury_basis"][idx], _narrative.is_commuting_basis).astype(bool)
+    place = nfkc(v["place"])
+    place_text = place.where(place != "", fields["place_phrase"].fillna(""))
+    place_source = pd.Series(
+        np.where(place != "", "受伤地点", np.where(place_text != "", "受伤经过", "")),
+        index=idx,
+        dtype=object,
+    )
+    return {
+        "commuting": basis | (fields["commute"].astype(bool) & fields["traffic"].astype(bool)),
+        "traffic": fields["traffic"].astype(bool) | basis,
+        "direction": fields["direction"],
+        "mode": fields["mode"],
+        "counterpart": fields["counterpart"],
+        "responsibility": resp_col.where(use_col, fields["responsibility"]),
+        "responsibility_source": np.where(use_col, "事故责任", "受伤经过"),
+        "conclusion": concl_col.where(concl_col != "未知", fields["conclusion"]),
+        "place_text": place_text,
+        "place_source": place_source,
+        "narrative_place": fields["place_phrase"].fillna(""),
+    }
+
+
+def _case_table(
+    v: pd.DataFrame,
+    clean: dict[str, pd.Series],
+    parsed: tuple[pd.DataFrame, pd.DataFrame],
+    nar: dict[str, Any],
+    person: dict[str, pd.Series],
+    coords: pd.DataFrame,
+    flags: dict[str, pd.Series],
+) -> pd.DataFrame:
+    """The cases table of the valid rows `v`, columns in their published order (before the
+    kept unknown columns are added)."""
+    idx = v.index
+    times, decided = parsed
+    return pd.DataFrame(
+        {
+            "decision_no": clean["decision_no"][idx],
+            "commuting": nar["commuting"],
+            "traffic": nar["traffic"],
+            "injured_at": times["value"][idx],
+            "time_precision": times["precision"][idx],
+            "time_approximate": times["approximate"][idx].astype(bool),
+            "injured_at_raw": v["injured_at"].astype(str).str.strip(),
+            "employer": clean["employer"][idx],
+            "credit_code": clean["credit_code"][idx],
+            "industry": clean["industry"][idx],
+            "occupation": clean["occupation"][idx],
+            "sex": person["sex"],
+            "age": person["age"].astype("Int64"),
+            "direction": nar["direction"],
+            "mode": nar["mode"],
+            "counterpart": nar["counterpart"],
+            "responsibility": nar["responsibility"],
+            "responsibility_source": nar["responsibility_source"],
+            "conclusion": nar["conclusion"],
+            "injury_basis": clean["injury_basis"][idx],
+            "place_text": nar["place_text"],
+            "place_source": nar["place_source"],
+            "narrative_place": nar["narrative_place"],
+            "decided_on": decided["value"][idx],
+            "severity": clean["severity"][idx],
+            "lon": coords["lon"],
+            "lat": coords["lat"],
+            "crs": coords["crs"],
+            "id_check": person["id_check"],
+            "issues": issues_column(flags, idx),
+            "source_file": v["_file"],
+            "source_sheet": v["_sheet"],
+            "source_row": v["_row"],
+        },
+        index=idx,
+    )
+
+
+def _protected_table(
+    decision_no: pd.Series, v: pd.DataFrame, id_check: pd.Series, personal_unknown: list[str]
+) -> pd.DataFrame:
+    """The protected table of the valid rows `v`: the personal data, kept apart."""
+    return pd.DataFrame(
+        {
+            "decision_no": decision_no,
+            "worker_name": nfkc(v["worker_name"]),
+            "id_number": v["id_number"].astype(str).str.strip(),
+            "id_check": id_check,
+            "phone": nfkc(v["phone"]),
+            "narrative": v["narrative"],
+            "source_file": v["_file"],
+            "source_row": v["_row"],
+            **{c: v[c] for c in personal_unknown},
+        },
+        index=v.index,
+    )
+
+
+def _accounting(
+    frame: pd.DataFrame,
+    tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    sources: list,
+    primary: pd.Series,
+    flagged: dict[str, int],
+) -> Accounting:
+    """The accounting of a determinations intake: every row read is a case, rejected or a
+    duplicate; the flags counted on the cases kept."""
+    cases, rejected, duplicates = tables
+    return account(
+        "determinations",
+        frame,
+        cases,
+        rejected,
+        duplicates,
+        sources,
+        primary,
+        flagged,
+        commuting_traffic=int(cases["commuting"].sum()),
+    )
+
+
 def read_determinations(
     paths: Sequence[str | Path] | str | Path,
     *,
@@ -210,187 +450,52 @@ def read_determinations(
     steps.done("read")
     canon = [c.name for c in schema.columns]
     unknown = [c for c in frame.columns if c not in canon and c not in INTERNAL]
-
-    text_cols = [
-        "decision_no",
-        "employer",
-        "credit_code",
-        "industry",
-        "occupation",
-        "sex",
-        "age",
-        "injury_basis",
-        "conclusion",
-        "responsibility",
-        "severity",
-    ]
-    clean = {c: nfkc(frame[c]) for c in text_cols}
-    clean["employer"] = clean["employer"].str.replace(r"\s+", "", regex=True)
-    clean["credit_code"] = clean["credit_code"].str.replace(r"\s+", "", regex=True).str.upper()
+    clean = _clean_texts(frame)
     times = parse_times(frame["injured_at"])
     decided = parse_times(frame["decided_on"])
     births = parse_times(frame["birth_date"])
     steps.done("clean_and_parse_times")
-
-    t = times["value"]
-    today_end = pd.Timestamp(settings.today) + pd.Timedelta(days=1)
-    err = times["error"]
-    problems = [
-        ("extra_cells", frame[EXTRA_CELLS].astype(bool)),
-        ("missing_decision_no", clean["decision_no"] == ""),
-        ("missing_employer", clean["employer"] == ""),
-        ("time_empty", err == "empty"),
-        ("time_unparseable", err == "unparseable"),
-        ("time_invalid_date", err == "invalid_date"),
-        ("time_no_year", err == "no_year"),
-        ("time_out_of_range", err == "out_of_range"),
-        ("time_future", t >= today_end),
-        ("time_too_early", t < pd.Timestamp(settings.min_injury_year, 1, 1)),
-        ("time_after_decision", t.dt.normalize() > decided["value"]),
-    ]
+    problems = _row_problems(frame, clean, times, decided["value"], settings)
     primary, others = first_problem(problems, frame.index)
     # anything the parser reports that the list above does not name is still a rejection
-    leftover = err.notna() & primary.isna()
-    primary[leftover] = "time_unparseable"
+    primary[times["error"].notna() & primary.isna()] = "time_unparseable"
     personal = set(PERSONAL_COLUMNS) | {"narrative"}
     rejected = rejected_rows(frame.assign(**clean), primary, others, "decision_no", personal)
     valid = primary.isna()
-
     # --- derived fields on valid rows --------------------------------------------------
     v = frame.loc[valid]
     idx = v.index
-    id_check = check_id_numbers(v["id_number"], stored_as_number=v[ID_AS_NUMBER])
-    # ID problems are flagged only when some file has an ID column at all
-    has_id = any("id_number" in src.columns.values() for src in sources)
-    flags: dict[str, pd.Series] = {
-        f"id_{k}": id_check == k for k in ID_CHECKS if k != "ok" and has_id
-    }
-    raw_sex = clean["sex"][idx].str.lower()
-    sex = raw_sex.map(_SEX)
-    flags["sex_invalid"] = (raw_sex != "") & sex.isna()
-    sex = sex.fillna(id_sexes(v["id_number"], id_check))
-    age_col = pd.to_numeric(clean["age"][idx].str.replace("岁", "", regex=False), errors="coerce")
-    flags["age_invalid"] = (clean["age"][idx] != "") & ~age_col.between(14, 100)
-    age_col = age_col.where(age_col.between(14, 100))
-    birth = births["value"][idx]
-    flags["birth_date_invalid"] = births["error"][idx].notna() & (births["error"][idx] != "empty")
-    birth = birth.fillna(id_birth_dates(v["id_number"], id_check))
-    age_from_birth = ((t[idx] - birth).dt.days / 365.2425).floordiv(1)
-    age = age_col.fillna(age_from_birth.where(age_from_birth.between(14, 100)))
-    flags["decided_on_invalid"] = decided["error"][idx].notna() & (decided["error"][idx] != "empty")
-    coords, coord_flags = parse_coords(v)
-    flags.update(coord_flags)
-    credit = check_credit_codes(clean["credit_code"][idx])
-    flags["credit_code_invalid"] = credit == "bad"
-    flags["time_approximate"] = times["approximate"][idx].astype(bool)
+    person, coords, flags = _checked_fields(v, clean, (times, decided, births), sources)
+    id_check = person["id_check"]
     steps.done("validate")
-
-    fields = _narrative.extract_fields(v["narrative"], v["worker_name"])
-    resp_col = map_unique(clean["responsibility"][idx], _narrative.normalize_responsibility)
-    use_col = resp_col != "未认定"
-    responsibility = resp_col.where(use_col, fields["responsibility"])
-    concl_col = map_unique(clean["conclusion"][idx], _narrative.normalize_conclusion)
-    conclusion = concl_col.where(concl_col != "未知", fields["conclusion"])
-    basis = map_unique(clean["injury_basis"][idx], _narrative.is_commuting_basis).astype(bool)
-    place = nfkc(v["place"])
-    place_text = place.where(place != "", fields["place_phrase"].fillna(""))
-    place_source = pd.Series(
-        np.where(place != "", "受伤地点", np.where(place_text != "", "受伤经过", "")),
-        index=idx,
-        dtype=object,
-    )
-    commuting = basis | (fields["commute"].astype(bool) & fields["traffic"].astype(bool))
+    nar = _narrative_columns(v, clean)
     steps.done("narrative")
-
     personal_unknown = personal_unknown_columns(v, unknown)
     if personal_unknown:
         logger.info("columns moved to the protected table: %s", personal_unknown)
     flags["personal_column"] = pd.Series(bool(personal_unknown), index=idx)
-    cases = pd.DataFrame(
-        {
-            "decision_no": clean["decision_no"][idx],
-            "commuting": commuting,
-            "traffic": fields["traffic"].astype(bool) | basis,
-            "injured_at": t[idx],
-            "time_precision": times["precision"][idx],
-            "time_approximate": times["approximate"][idx].astype(bool),
-            "injured_at_raw": v["injured_at"].astype(str).str.strip(),
-            "employer": clean["employer"][idx],
-            "credit_code": clean["credit_code"][idx],
-            "industry": clean["industry"][idx],
-            "occupation": clean["occupation"][idx],
-            "sex": sex,
-            "age": age.astype("Int64"),
-            "direction": fields["direction"],
-            "mode": fields["mode"],
-            "counterpart": fields["counterpart"],
-            "responsibility": responsibility,
-            "responsibility_source": np.where(use_col, "事故责任", "受伤经过"),
-            "conclusion": conclusion,
-            "injury_basis": clean["injury_basis"][idx],
-            "place_text": place_text,
-            "place_source": place_source,
-            "narrative_place": fields["place_phrase"].fillna(""),
-            "decided_on": decided["value"][idx],
-            "severity": clean["severity"][idx],
-            "lon": coords["lon"],
-            "lat": coords["lat"],
-            "crs": coords["crs"],
-            "id_check": id_check,
-            "issues": issues_column(flags, idx),
-            "source_file": v["_file"],
-            "source_sheet": v["_sheet"],
-            "source_row": v["_row"],
-        },
-        index=idx,
-    )
+    cases = _case_table(v, clean, (times, decided), nar, person, coords, flags)
     kept = [c for c in unknown if c not in personal_unknown]
     for c in kept:
         cases[c] = v[c]
     # personal data typed into the place, the employer or any other kept text goes here
     redact = _batch_redactor(frame)
     cases = redact.frame(cases, [*CASE_TEXT_COLUMNS, *kept])
-    protected = pd.DataFrame(
-        {
-            "decision_no": cases["decision_no"],
-            "worker_name": nfkc(v["worker_name"]),
-            "id_number": v["id_number"].astype(str).str.strip(),
-            "id_check": id_check,
-            "phone": nfkc(v["phone"]),
-            "narrative": v["narrative"],
-            "source_file": v["_file"],
-            "source_row": v["_row"],
-            **{c: v[c] for c in personal_unknown},
-        },
-        index=idx,
-    )
-
-    key = decision_key(cases["decision_no"])
-    compare = [c for c in canon if c in v.columns]
-    labels = {c.name: c.label for c in schema.columns}
+    protected = _protected_table(cases["decision_no"], v, id_check, personal_unknown)
     keep, duplicates = dedupe(
-        v.assign(**{c: clean[c][idx] for c in text_cols}),
-        key,
-        compare,
+        v.assign(**{c: clean[c][idx] for c in _TEXT_COLUMNS}),
+        decision_key(cases["decision_no"]),
+        [c for c in canon if c in v.columns],
         settings.duplicate_rule,
         decided["value"][idx],
-        labels,
+        {c.name: c.label for c in schema.columns},
         personal,
     )
     cases = cases.loc[keep].reset_index(drop=True)
     protected = protected.loc[keep].reset_index(drop=True)
     rejected, duplicates = _redact_rows(redact, rejected, duplicates, _ROW_KEYS)
-    accounting = account(
-        "determinations",
-        frame,
-        cases,
-        rejected,
-        duplicates,
-        sources,
-        primary,
-        {k: int(m.loc[keep].sum()) for k, m in flags.items()},
-        commuting_traffic=int(cases["commuting"].sum()),
-    )
+    flagged = {k: int(m.loc[keep].sum()) for k, m in flags.items()}
+    accounting = _accounting(frame, (cases, rejected, duplicates), sources, primary, flagged)
     steps.done("assemble_and_dedupe")
     logger.info("intake: %s; seconds per step %s", accounting.to_dict(), steps.timings)
     return IntakeResult(

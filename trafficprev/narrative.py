@@ -83,6 +83,8 @@ from trafficprev._narrative_rules import (
 )
 from trafficprev.schema import CONCLUSIONS, COUNTERPARTS, DIRECTIONS, MODES, RESPONSIBILITIES
 
+from ._errors import ArgumentError
+
 __all__ = [
     "FIELD_NAMES",
     "NarrativeFields",
@@ -483,7 +485,7 @@ def extract_fields(texts: pd.Series, worker_names: pd.Series | None = None) -> p
             worker_names = worker_names.reindex(ti)
         elif len(worker_names) != len(texts):
             msg = f"worker_names has {len(worker_names)} rows but texts has {len(texts)}"
-            raise ValueError(msg)
+            raise ArgumentError(msg)
         name_list = [v if isinstance(v, str) else None for v in worker_names.to_list()]
     slots: dict[tuple[str | None, str | None], int] = {}
     rows: list[_Row] = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ._errors import ArgumentError
 from ._vector import map_unique
 
 __all__ = [
@@ -613,7 +614,7 @@ class Redactor:
         given = set(self.kinds)
         unknown = given - set(REDACT_KINDS)
         if unknown:
-            raise ValueError(f"unknown kind(s) {sorted(unknown)}; known: {list(REDACT_KINDS)}")
+            raise ArgumentError(f"unknown kind(s) {sorted(unknown)}; known: {list(REDACT_KINDS)}")
         kinds = tuple(k for k in REDACT_KINDS if k in given)
         names, numbers = tuple(self.names), tuple(self.numbers)
         object.__setattr__(self, "kinds", kinds)

@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+
+import pandas as pd
+
+from ._errors import ArgumentError, SchemaError
 
 __all__ = [
     "CAMPAIGN_COLUMNS",
     "CAMPAIGN_KINDS",
+    "CASES_LAYER",
     "CONCLUSIONS",
     "COUNTERPARTS",
     "DETERMINATION_COLUMNS",
     "DIRECTIONS",
+    "EMERGING_UNIT_COLUMNS",
+    "EMPTY_CAMPAIGN_SITES",
+    "EMPTY_MEASURES",
+    "EMPTY_REGISTER",
     "ENTERPRISE_COLUMNS",
     "MEASURE_COLUMNS",
     "MEASURE_KINDS",
@@ -28,6 +38,7 @@ __all__ = [
     "Column",
     "TableSchema",
     "normalize_header",
+    "require_columns",
 ]
 
 
@@ -322,3 +333,158 @@ CAMPAIGN_KINDS: tuple[str, ...] = ("大型社区", "工业园区", "CBD", "学�
 #: Kinds of existing prevention measures (警示标志 and 设施 act on road units, 培训 and 宣传
 #: on enterprises or places).
 MEASURE_KINDS: tuple[str, ...] = ("警示标志", "设施", "宣传", "培训", "其他")
+
+
+#: Kinds a column may be required to hold (:func:`require_columns`): the test of its dtype,
+#: and its words in English and Chinese.
+COLUMN_KINDS: dict[str, tuple[Callable[[object], bool], str, str]] = {
+    "numeric": (
+        lambda d: pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d),
+        "numbers",
+        "数值",
+    ),
+    "datetime": (pd.api.types.is_datetime64_any_dtype, "date-times (datetime64)", "日期时间"),
+    "bool": (pd.api.types.is_bool_dtype, "true/false values (bool)", "是/否"),
+    "text": (
+        lambda d: pd.api.types.is_object_dtype(d) or pd.api.types.is_string_dtype(d),
+        "text",
+        "文本",
+    ),
+}
+
+#: At most this many of a table's columns are named in a message.
+_SHOWN_COLUMNS = 30
+
+
+def _labels() -> dict[str, str]:
+    """English column name -> Chinese header, over every table of this module."""
+    out: dict[str, str] = {}
+    for table in (
+        DETERMINATION_COLUMNS,
+        ENTERPRISE_COLUMNS,
+        CAMPAIGN_COLUMNS,
+        MEASURE_COLUMNS,
+        POI_COLUMNS,
+    ):
+        for col in table.columns:
+            out.setdefault(col.name, col.label)
+    return out
+
+
+def _named(column: object, labels: Mapping[str, str]) -> str:
+    """A column as a message names it: ``'lon' (经度)``, or ``'unit_id'`` without a label."""
+    label = labels.get(str(column))
+    return f"{column!r} ({label})" if label else repr(column)
+
+
+def _wrong_kinds(
+    frame: pd.DataFrame, dtypes: Mapping[str, str], present: set[object]
+) -> list[tuple[object, str, object]]:
+    """``(column, kind, dtype)`` of every present column of `dtypes` of another kind."""
+    unknown = sorted(set(dtypes.values()) - set(COLUMN_KINDS))
+    if unknown:
+        raise ArgumentError(f"unknown column kind(s) {unknown}; known: {list(COLUMN_KINDS)}")
+    wrong = []
+    for col, kind in dtypes.items():
+        if col in present:
+            dtype = frame.dtypes[col]
+            if isinstance(dtype, pd.Series):  # a repeated header: the first one counts
+                dtype = dtype.iloc[0]
+            if not COLUMN_KINDS[kind][0](dtype):
+                wrong.append((col, kind, dtype))
+    return wrong
+
+
+def require_columns(
+    frame: pd.DataFrame,
+    columns: Iterable[str],
+    *,
+    what: str,
+    dtypes: Mapping[str, str] | None = None,
+) -> None:
+    """Refuse a table that lacks columns (or holds the wrong kind in them), naming them all.
+
+    Every missing column and every column of the wrong kind is found before anything is
+    raised, so one message says all that must be fixed.
+
+    Parameters
+    ----------
+    frame
+        The table to check.
+    columns
+        The columns it must have.
+    what
+        The table as the message names it (``"cases"``, ``"name table"``, a file name).
+    dtypes
+        Column -> kind it must hold, one of :data:`COLUMN_KINDS` (``"numeric"``,
+        ``"datetime"``, ``"bool"``, ``"text"``). A column named here must be present too.
+
+    Raises
+    ------
+    SchemaError
+        If a column is missing or holds another kind, in English and Chinese: ``cases lacks
+        column(s) 'lon' (经度), 'unit_id'; columns found: [...] / cases 缺少列：经度 (lon)、
+        unit_id``.
+    ArgumentError
+        If `dtypes` names a kind that is not in :data:`COLUMN_KINDS`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"lon": [112.0]})
+    >>> require_columns(frame, ["lon"], what="cases")
+    >>> require_columns(frame, ["lon", "lat", "unit_id"], what="cases")
+    Traceback (most recent call last):
+    ...
+    trafficprev._errors.SchemaError: cases lacks column(s) 'lat' (纬度), 'unit_id'; columns \
+found: ['lon'] / cases 缺少列：纬度 (lat)、unit_id
+    """
+    present = set(frame.columns)
+    wanted = [*columns, *(dtypes or {})]
+    missing = [c for c in dict.fromkeys(wanted) if c not in present]
+    wrong = _wrong_kinds(frame, dtypes or {}, present)
+    if not missing and not wrong:
+        return
+    labels = _labels()
+    english: list[str] = []
+    chinese: list[str] = []
+    if missing:
+        english.append(f"lacks column(s) {', '.join(_named(c, labels) for c in missing)}")
+        chinese.append(
+            "缺少列：" + "、".join(f"{labels[c]} ({c})" if c in labels else c for c in missing)
+        )
+    for col, kind, dtype in wrong:
+        english.append(f"column {col!r} must hold {COLUMN_KINDS[kind][1]}, got {dtype}")
+        chinese.append(f"列 {col} 应为{COLUMN_KINDS[kind][2]}")
+    found = [str(c) for c in frame.columns]
+    if len(found) > _SHOWN_COLUMNS:
+        found = [*found[:_SHOWN_COLUMNS], "…"]
+    raise SchemaError(
+        f"{what} {'; '.join(english)}; columns found: {found} / {what} {'；'.join(chinese)}"
+    )
+
+
+# --------------------------------------------------------------------------- output layers
+
+#: The ``cases`` layer of a run's ``cases.gpkg``, in order (the columns present are written,
+#: then the geometry): no names, ID numbers, phones or narratives; the decision number kept.
+CASES_LAYER: tuple[str, ...] = (
+    "decision_no", "injured_at", "time_precision", "commuting", "direction", "mode",
+    "counterpart", "responsibility", "employer", "credit_code", "industry", "sex", "age",
+    "severity", "conclusion", "place_text", "lon", "lat", "match_level", "confidence",
+    "matched_road", "matched_cross_road", "reason", "unit_id", "snap_status", "snap_m",
+)  # fmt: skip
+
+#: Emerging-hotspot columns joined to the ``units`` layer of ``cases.gpkg``.
+EMERGING_UNIT_COLUMNS: tuple[str, ...] = (
+    "unit_id", "emerging_class", "emerging_label", "trend", "sparseness",
+)  # fmt: skip
+
+#: Columns of the optional inputs when they are not given: the run works on an empty table of
+#: the same shape (the enterprise register, the measures) and writes an empty campaign layer.
+EMPTY_REGISTER: tuple[str, ...] = (
+    "credit_code", "name", "industry", "district", "insured", "lon", "lat",
+)  # fmt: skip
+EMPTY_MEASURES: tuple[str, ...] = ("kind", "target", "lon", "lat", "implemented_on")
+EMPTY_CAMPAIGN_SITES: tuple[str, ...] = (
+    "site_id", "kind", "road", "position_text", "n_covered", "lon", "lat",
+)  # fmt: skip

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._errors import FileFormatError, SchemaError
+from .._errors import FileFormatError, NotFoundError, SchemaError
 from .._tables import read_table
 from ..privacy import redact_shapes
 from ..schema import Column, TableSchema
@@ -530,7 +530,7 @@ def admin_scope(
     parent, level, kind = _parents(divisions)
     code = str(code)
     if code not in level:
-        raise KeyError(f"division code {code!r} is not in the divisions table")
+        raise NotFoundError(f"division code {code!r} is not in the divisions table")
     if kind[code] == "zone":
         row = divisions.loc[divisions["code"].astype(str) == code].iloc[0]
         return frozenset(c for c, sure in _members(row["members"]) if sure or not certain_only)

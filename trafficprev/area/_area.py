@@ -25,7 +25,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -47,7 +47,7 @@ from .._tables import read_table
 from .._version import __version__
 from ..coords import metric_crs, to_wgs84
 from ..privacy import redact_shapes
-from ..schema import POI_COLUMNS
+from ..schema import POI_COLUMNS, require_columns
 from . import _build
 from ._admin import admin_aliases, read_admin_divisions
 from ._names_index import build_name_table, read_user_aliases
@@ -326,13 +326,7 @@ def read_pois(paths: Sequence[str | Path]) -> gpd.GeoDataFrame:
     for k, path in enumerate(paths, 1):
         p = _existing(path, "POI")
         table, _ = read_table(p, POI_COLUMNS)
-        missing = [c for c, label in (("lon", "经度"), ("lat", "纬度")) if c not in table]
-        if missing:
-            raise SchemaError(
-                f"{p}: POI table without coordinate column(s) "
-                f"{[POI_COLUMNS.label_of(c) for c in missing]}; found "
-                f"{[c for c in table.columns if not c.startswith('_')]}"
-            )
+        require_columns(table, ["lon", "lat"], what=f"{p}: POI table")
         if table.empty:
             continue
         lon = pd.to_numeric(table.get("lon"), errors="coerce")
@@ -357,6 +351,138 @@ def read_pois(paths: Sequence[str | Path]) -> gpd.GeoDataFrame:
         )
     cols = ["poi_id", "name", "kind", "source", "lon", "lat"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def _road_file_source(
+    roads: str | Path,
+    columns: tuple[str | None, str | None, str | None],
+    crs: Any,
+    gcj02: bool,
+) -> tuple[RoadSource, dict[str, Any]]:
+    """The roads of a vector road file (name, ref and highway `columns`), and how they were
+    read (for the area's inputs)."""
+    name_col, ref_col, highway_col = columns
+    src = read_road_file(
+        _existing(roads, "road"),
+        name_col=name_col,
+        ref_col=ref_col,
+        highway_col=highway_col,
+        crs=crs,
+        gcj02=gcj02,
+    )
+    return src, {
+        "path": display_path(roads),
+        "sha256": file_sha256(Path(roads)),
+        "name_col": name_col,
+        "ref_col": ref_col,
+        "highway_col": highway_col,
+        "crs": crs,
+        "gcj02": gcj02,
+    }
+
+
+def _boundary_source(
+    boundaries: str | Path,
+    columns: tuple[str | None, str | None],
+    with_road_file: bool,
+    crs: Any,
+    gcj02: bool,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """The polygons of a boundary file (name and code `columns`; the road file's `crs` and
+    `gcj02` apply when the roads come from a road file), and how they were read."""
+    name_col, code_col = columns
+    table = read_boundary_file(
+        _existing(boundaries, "boundary"),
+        name_col=name_col,
+        code_col=code_col,
+        crs=crs if with_road_file else None,
+        gcj02=gcj02 and with_road_file,
+    )
+    return table, {
+        "path": display_path(boundaries),
+        "sha256": file_sha256(Path(boundaries)),
+        "name_col": name_col,
+        "code_col": code_col,
+    }
+
+
+def _road_file_polygons(
+    roads: str | Path, crs: Any, gcj02: bool, inputs: dict[str, Any]
+) -> list[gpd.GeoDataFrame]:
+    """The boundaries of the polygon layer of a road file (recorded in `inputs`), or none
+    when that layer has no name column (with a log line)."""
+    try:
+        table = read_boundary_file(roads, crs=crs, gcj02=gcj02)
+        inputs["boundaries"] = {"path": display_path(roads), "from": "road file"}
+    except SchemaError as exc:
+        logger.info("the polygon layer of %s is not used: %s", display_path(roads), exc)
+        return []
+    return [table]
+
+
+def _admin_source(
+    admin: str | Path, zones: str | Path | None, inputs: dict[str, Any]
+) -> pd.DataFrame:
+    """The admin divisions (with `zones`), recorded in `inputs`."""
+    divisions = read_admin_divisions(admin, zones=zones)
+    if zones is not None:
+        inputs["zones"] = {"path": display_path(zones), "sha256": file_sha256(Path(zones))}
+    if str(admin) == "changde":
+        inputs["admin"] = {
+            "path": "bundled:changde",
+            "sha256": hashlib.sha256(divisions.to_csv().encode()).hexdigest(),
+        }
+    else:
+        inputs["admin"] = {"path": display_path(admin), "sha256": file_sha256(Path(admin))}
+    return divisions
+
+
+def _poi_and_alias_sources(
+    pois: str | Path | Sequence[str | Path],
+    aliases: str | Path | None,
+    inputs: dict[str, Any],
+) -> tuple[list[Path], pd.DataFrame | None]:
+    """The POI files (checked to exist) and the user aliases, recorded in `inputs`."""
+    if isinstance(pois, str | Path):
+        pois = [pois]
+    poi_paths = [_existing(p, "POI") for p in pois]
+    inputs["pois"] = [{"path": display_path(p), "sha256": file_sha256(p)} for p in poi_paths]
+    user = None
+    if aliases is not None:
+        user = read_user_aliases(_existing(aliases, "alias"))
+        inputs["aliases"] = {"path": display_path(aliases), "sha256": file_sha256(Path(aliases))}
+    return poi_paths, user
+
+
+def _territories_of(
+    bounds: list[gpd.GeoDataFrame], divisions: pd.DataFrame
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """The territories of the admin units from the boundary tables, and the report."""
+    found = [b for b in bounds if len(b)]
+    boundary_table = pd.concat(found, ignore_index=True) if found else bounds[0]
+    terr, terr_report = _build.territories(boundary_table, divisions)
+    if terr_report["boundaries"]:
+        logger.info(
+            "%d boundaries, %d matched to admin units, %d not used",
+            terr_report["boundaries"],
+            terr_report["matched"],
+            len(terr_report["unmatched"]),
+        )
+    return terr, terr_report
+
+
+def _area_version(options: BuildOptions, inputs: dict[str, Any]) -> str:
+    """The version of an area: a hash of the format, the options and the inputs' hashes."""
+    return hashlib.sha256(
+        json.dumps(
+            {
+                "format": FORMAT_VERSION,
+                "options": dataclasses.asdict(options),
+                "inputs": {k: _hashes(v) for k, v in inputs.items()},
+            },
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()[:16]
 
 
 def build_area(
@@ -434,94 +560,29 @@ def build_area(
         src = read_osm(_existing(osm, "OSM"))
         inputs["osm"] = {"path": display_path(osm), "sha256": file_sha256(Path(osm))}
     else:
-        src = read_road_file(
-            _existing(roads, "road"),
-            name_col=name_col,
-            ref_col=ref_col,
-            highway_col=highway_col,
-            crs=crs,
-            gcj02=gcj02,
+        src, inputs["roads"] = _road_file_source(
+            roads, (name_col, ref_col, highway_col), crs, gcj02
         )
-        inputs["roads"] = {
-            "path": display_path(roads),
-            "sha256": file_sha256(Path(roads)),
-            "name_col": name_col,
-            "ref_col": ref_col,
-            "highway_col": highway_col,
-            "crs": crs,
-            "gcj02": gcj02,
-        }
     bounds = [src.boundaries]
     if boundaries is None and roads is not None and has_polygon_layer(roads):
-        try:
-            bounds.append(read_boundary_file(roads, crs=crs, gcj02=gcj02))
-            inputs["boundaries"] = {"path": display_path(roads), "from": "road file"}
-        except SchemaError as exc:
-            logger.info("the polygon layer of %s is not used: %s", display_path(roads), exc)
+        bounds += _road_file_polygons(roads, crs, gcj02, inputs)
     if boundaries is not None:
-        bounds.append(
-            read_boundary_file(
-                _existing(boundaries, "boundary"),
-                name_col=boundary_name_col,
-                code_col=boundary_code_col,
-                crs=crs if roads is not None else None,
-                gcj02=gcj02 and roads is not None,
-            )
+        table, inputs["boundaries"] = _boundary_source(
+            boundaries, (boundary_name_col, boundary_code_col), roads is not None, crs, gcj02
         )
-        inputs["boundaries"] = {
-            "path": display_path(boundaries),
-            "sha256": file_sha256(Path(boundaries)),
-            "name_col": boundary_name_col,
-            "code_col": boundary_code_col,
-        }
-    divisions = read_admin_divisions(admin, zones=zones)
-    if zones is not None:
-        inputs["zones"] = {"path": display_path(zones), "sha256": file_sha256(Path(zones))}
-    if str(admin) == "changde":
-        inputs["admin"] = {
-            "path": "bundled:changde",
-            "sha256": hashlib.sha256(divisions.to_csv().encode()).hexdigest(),
-        }
-    else:
-        inputs["admin"] = {"path": display_path(admin), "sha256": file_sha256(Path(admin))}
-    if isinstance(pois, str | Path):
-        pois = [pois]
-    poi_paths = [_existing(p, "POI") for p in pois]
-    inputs["pois"] = [{"path": display_path(p), "sha256": file_sha256(p)} for p in poi_paths]
-    user = None
-    if aliases is not None:
-        user = read_user_aliases(_existing(aliases, "alias"))
-        inputs["aliases"] = {"path": display_path(aliases), "sha256": file_sha256(Path(aliases))}
-    version = hashlib.sha256(
-        json.dumps(
-            {
-                "format": FORMAT_VERSION,
-                "options": dataclasses.asdict(options),
-                "inputs": {k: _hashes(v) for k, v in inputs.items()},
-            },
-            sort_keys=True,
-        ).encode()
-    ).hexdigest()[:16]
-    found = [b for b in bounds if len(b)]
-    boundary_table = pd.concat(found, ignore_index=True) if found else bounds[0]
-    terr, terr_report = _build.territories(boundary_table, divisions)
+        bounds.append(table)
+    divisions = _admin_source(admin, zones, inputs)
+    poi_paths, user = _poi_and_alias_sources(pois, aliases, inputs)
+    version = _area_version(options, inputs)
+    terr, terr_report = _territories_of(bounds, divisions)
     area = _assemble(name, version, src, divisions, read_pois(poi_paths), user, options, terr)
-    if terr_report["boundaries"]:
-        logger.info(
-            "%d boundaries, %d matched to admin units, %d not used",
-            terr_report["boundaries"],
-            terr_report["matched"],
-            len(terr_report["unmatched"]),
-        )
     area.meta.update(
-        {
-            "inputs": inputs,
-            "options": dataclasses.asdict(options),
-            "build_seconds": round(time.perf_counter() - started, 3),
-            "trafficprev": __version__,
-            "source_dropped": dict(getattr(src, "dropped", {}) or {}),
-            "territories": terr_report,
-        }
+        inputs=inputs,
+        options=dataclasses.asdict(options),
+        build_seconds=round(time.perf_counter() - started, 3),
+        trafficprev=__version__,
+        source_dropped=dict(getattr(src, "dropped", {}) or {}),
+        territories=terr_report,
     )
     return area
 
@@ -605,33 +666,14 @@ def _assemble(
 
     junctions["township"] = township(junctions) if len(junctions) else []
     inters["township"] = township(inters) if len(inters) else []
-    # a road's townships: those of its edges' end nodes
-    ends = pd.concat(
-        [
-            edges[["u", "road_id"]].set_axis(["node_id", "road_id"], axis=1),
-            edges[["v", "road_id"]].set_axis(["node_id", "road_id"], axis=1),
-        ]
-    )
-    ends = ends[ends["road_id"] != ""].drop_duplicates()
-    nodes = src.nodes.set_index("node_id")
-    xy = nodes.loc[ends["node_id"], ["lon", "lat"]].to_numpy(float)
-    ends["township"] = town_at(xy[:, 0], xy[:, 1])
-    towns = (
-        ends[ends["township"] != ""]
-        .groupby("road_id")["township"]
-        .agg(lambda s: "|".join(sorted(set(s))))
-    )
+    towns = _road_townships(edges, src.nodes, town_at)
     roads["townships"] = roads["road_id"].map(towns).fillna("")
     pois = _pois(src.pois, csv_pois)
     pois["township"] = township(pois) if len(pois) else []
     milestones = _milestones(src.milestones)
-    refs: dict[str, set[str]] = {}
-    for rid, codes in zip(roads["name"], roads["refs"], strict=True):
-        for code in filter(None, codes.split("|")):
-            refs.setdefault(code, set()).add(rid)
     names = build_name_table(
         roads=roads.loc[roads["named"], "name"].unique().tolist(),
-        refs={k: sorted(v) for k, v in refs.items()},
+        refs=_ref_roads(roads),
         admin_aliases=admin_aliases(divisions),
         pois=pois[["poi_id", "name"]],
         user_aliases=user_aliases,
@@ -665,6 +707,37 @@ def _assemble(
         territories=territories,
         meta=meta,
     )
+
+
+def _road_townships(
+    edges: pd.DataFrame,
+    nodes: pd.DataFrame,
+    town_at: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> pd.Series:
+    """Road id -> its townships (``|``-joined, sorted): those of its edges' end nodes."""
+    ends = pd.concat(
+        [
+            edges[["u", "road_id"]].set_axis(["node_id", "road_id"], axis=1),
+            edges[["v", "road_id"]].set_axis(["node_id", "road_id"], axis=1),
+        ]
+    )
+    ends = ends[ends["road_id"] != ""].drop_duplicates()
+    xy = nodes.set_index("node_id").loc[ends["node_id"], ["lon", "lat"]].to_numpy(float)
+    ends["township"] = town_at(xy[:, 0], xy[:, 1])
+    return (
+        ends[ends["township"] != ""]
+        .groupby("road_id")["township"]
+        .agg(lambda s: "|".join(sorted(set(s))))
+    )
+
+
+def _ref_roads(roads: pd.DataFrame) -> dict[str, list[str]]:
+    """Road code (G319, S306 …) -> the names of the roads that carry it, sorted."""
+    refs: dict[str, set[str]] = {}
+    for rid, codes in zip(roads["name"], roads["refs"], strict=True):
+        for code in filter(None, codes.split("|")):
+            refs.setdefault(code, set()).add(rid)
+    return {k: sorted(v) for k, v in refs.items()}
 
 
 def _pois(osm_pois: pd.DataFrame, csv_pois: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -191,6 +191,78 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
+def _pieces(keyed: pd.DataFrame) -> np.ndarray:
+    """The piece of each keyed edge: edges of one key linked through shared end nodes."""
+    ends = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "e": np.arange(len(keyed)),
+                    "node": keyed["u"].to_numpy(),
+                    "key": keyed["road_key"].to_numpy(),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "e": np.arange(len(keyed)),
+                    "node": keyed["v"].to_numpy(),
+                    "key": keyed["road_key"].to_numpy(),
+                }
+            ),
+        ]
+    )
+    first = ends.groupby(["key", "node"])["e"].transform("first").to_numpy()
+    return _components(len(keyed), ends["e"].to_numpy(), first)
+
+
+def _county_links(
+    keyed: pd.DataFrame, piece: np.ndarray, county: np.ndarray
+) -> tuple[list[int], list[int]]:
+    """Links between pieces of one name that touch the same county (each edge's `county`,
+    ``""`` when unknown): they are one road."""
+    pc = pd.DataFrame(
+        {
+            "piece": piece,
+            "key": keyed["road_key"].to_numpy(),
+            "county": county,
+            "named": (keyed["name"] != "").to_numpy(),
+        }
+    )
+    pc = pc[(pc["county"] != "") & pc["named"]].drop_duplicates(["piece", "county"])
+    first_piece = pc.groupby(["key", "county"])["piece"].transform("first")
+    return pc["piece"].tolist(), first_piece.tolist()
+
+
+def _gap_links(
+    piece_geom: pd.Series,
+    piece_key: pd.Series,
+    by_ref: pd.Series,
+    to_metric: Any,
+    merge_gap_m: float,
+) -> tuple[list[int], list[int]]:
+    """Links between pieces of one key that lie within `merge_gap_m` of each other; all the
+    pieces of a route code (G319, X064) are linked, as a code names one route."""
+    multi = piece_key[piece_key.duplicated(keep=False)]
+    links_a: list[int] = []
+    links_b: list[int] = []
+    if multi.empty:
+        return links_a, links_b
+    metric = to_metric_geoms(piece_geom.loc[multi.index].to_numpy(), to_metric)
+    metric_of = dict(zip(multi.index, metric, strict=True))
+    for _, ids in multi.groupby(multi).groups.items():
+        ids = list(ids)
+        if by_ref.loc[ids].all():
+            links_a += ids[:-1]
+            links_b += ids[1:]
+            continue
+        gs = [metric_of[i] for i in ids]
+        tree = shapely.STRtree(gs)
+        a, b = tree.query(gs, predicate="dwithin", distance=merge_gap_m)
+        links_a += [ids[i] for i in a]
+        links_b += [ids[j] for j in b]
+    return links_a, links_b
+
+
 def merge_roads(
     edges: gpd.GeoDataFrame,
     to_metric,
@@ -228,27 +300,7 @@ def merge_roads(
             geometry=[],
             crs="EPSG:4326",
         ), road_of_edge
-    # pieces: edges of one key linked through shared end nodes
-    ends = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "e": np.arange(len(keyed)),
-                    "node": keyed["u"].to_numpy(),
-                    "key": keyed["road_key"].to_numpy(),
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "e": np.arange(len(keyed)),
-                    "node": keyed["v"].to_numpy(),
-                    "key": keyed["road_key"].to_numpy(),
-                }
-            ),
-        ]
-    )
-    first = ends.groupby(["key", "node"])["e"].transform("first").to_numpy()
-    piece = _components(len(keyed), ends["e"].to_numpy(), first)
+    piece = _pieces(keyed)
     # join pieces of one key that lie within merge_gap_m of each other
     geoms = keyed.geometry.to_numpy()
     piece_geom = pd.Series(geoms).groupby(piece).agg(lambda g: shapely.multilinestrings(list(g)))
@@ -256,37 +308,9 @@ def merge_roads(
     by_ref = pd.Series((keyed["name"] == "").to_numpy()).groupby(piece).all()
     county_links: tuple[list[int], list[int]] = ([], [])
     if edge_county is not None:
-        # pieces of one name that touch the same county are one road
-        pc = pd.DataFrame(
-            {
-                "piece": piece,
-                "key": keyed["road_key"].to_numpy(),
-                "county": np.asarray(edge_county, dtype=object)[
-                    edges.index.get_indexer(keyed.index)
-                ],
-                "named": (keyed["name"] != "").to_numpy(),
-            }
-        )
-        pc = pc[(pc["county"] != "") & pc["named"]].drop_duplicates(["piece", "county"])
-        first_piece = pc.groupby(["key", "county"])["piece"].transform("first")
-        county_links = (pc["piece"].tolist(), first_piece.tolist())
-    multi = piece_key[piece_key.duplicated(keep=False)]
-    links_a, links_b = [], []
-    if not multi.empty:
-        metric = to_metric_geoms(piece_geom.loc[multi.index].to_numpy(), to_metric)
-        metric_of = dict(zip(multi.index, metric, strict=True))
-        for _, ids in multi.groupby(multi).groups.items():
-            ids = list(ids)
-            if by_ref.loc[ids].all():
-                # a route code (G319, X064) names one route: its pieces are one road
-                links_a += ids[:-1]
-                links_b += ids[1:]
-                continue
-            gs = [metric_of[i] for i in ids]
-            tree = shapely.STRtree(gs)
-            a, b = tree.query(gs, predicate="dwithin", distance=merge_gap_m)
-            links_a += [ids[i] for i in a]
-            links_b += [ids[j] for j in b]
+        county = np.asarray(edge_county, dtype=object)[edges.index.get_indexer(keyed.index)]
+        county_links = _county_links(keyed, piece, county)
+    links_a, links_b = _gap_links(piece_geom, piece_key, by_ref, to_metric, merge_gap_m)
     links_a += county_links[0]
     links_b += county_links[1]
     n_piece = len(piece_key)
@@ -491,6 +515,168 @@ def _source_label(osm_type: str, osm_id: int) -> str:
     return f"file:{osm_id}" if osm_type == "file" else f"osm:{osm_type[0]}{osm_id}"
 
 
+def _division_lookups(
+    divisions: pd.DataFrame, codes: list[str]
+) -> tuple[dict[str, str], dict[str, list[tuple[str, int, bool]]]]:
+    """The admin units by 12-digit code, and by the key of each spelling of their names:
+    ``(code, level, official name)``."""
+    by_code: dict[str, str] = {}
+    for code in codes:
+        key = _code12(code)
+        if key:
+            by_code.setdefault(key, code)
+    spellings: dict[str, list[tuple[str, int, bool]]] = {}
+    if len(divisions):
+        al = admin_aliases(divisions)
+        for alias, code, lv, how in al[["alias", "code", "level", "how"]].itertuples(index=False):
+            spellings.setdefault(name_key(alias), []).append((str(code), int(lv), how == "name"))
+    return by_code, spellings
+
+
+def _name_candidates(r: pd.Series, spellings: dict[str, list[tuple[str, int, bool]]]) -> list[str]:
+    """The admin units a boundary `r` may be by its names: the first name that is known,
+    official names before aliases, the unit level of its admin_level when one has it."""
+    names = [str(r["name"]), *str(r["name_alt"]).split("|")]
+    found: list[tuple[str, int, bool]] = []
+    for n in names:
+        found = spellings.get(name_key(n), []) if n else []
+        if found:
+            break
+    if any(official for _, _, official in found):
+        found = [f for f in found if f[2]]
+    want = OSM_ADMIN_LEVEL.get(int(r["admin_level"]))
+    if want is not None and any(lv == want for _, lv, _ in found):
+        found = [f for f in found if f[1] == want]
+    return sorted({c for c, _, _ in found})
+
+
+def _match_by_parent(
+    pending: dict[int, list[str]],
+    chosen: dict[int, tuple[str, str]],
+    geoms: dict[int, Any],
+    parent_of: dict[str, str],
+) -> None:
+    """Settle in place the boundaries whose name several units share: the one unit inside a
+    matched parent's polygon, repeated while that settles more."""
+    progress = True
+    while pending and progress:
+        progress = False
+        polygon_of = {code: geoms[i] for i, (code, _) in chosen.items()}
+        for i, cands in list(pending.items()):
+            inside = shapely.point_on_surface(geoms[i])
+            keep = []
+            for cand in cands:
+                up, seen = parent_of.get(cand, ""), 0
+                while up and up not in polygon_of and seen < 6:
+                    up, seen = parent_of.get(up, ""), seen + 1
+                if up in polygon_of and polygon_of[up].covers(inside):
+                    keep.append(cand)
+            if len(keep) == 1:
+                chosen[i] = (keep[0], "parent")
+                del pending[i]
+                progress = True
+
+
+def _territory_frame(
+    matched: list[tuple[int, str, str]],
+    rows: pd.DataFrame,
+    geoms: dict[int, Any],
+    name_of: dict[str, str],
+    level_of: dict[str, int],
+) -> gpd.GeoDataFrame:
+    """The territories table of the matched boundaries ``(row, code, how)``."""
+    out = pd.DataFrame(
+        {
+            "code": [code for _, code, _ in matched],
+            "name": [name_of[code] for _, code, _ in matched],
+            "level": [level_of[code] for _, code, _ in matched],
+            "boundary_name": [str(rows.at[i, "name"]) for i, _, _ in matched],
+            "source": [
+                _source_label(str(rows.at[i, "osm_type"]), int(rows.at[i, "osm_id"]))
+                for i, _, _ in matched
+            ],
+            "admin_level": [int(rows.at[i, "admin_level"]) for i, _, _ in matched],
+            "matched_by": [how for _, _, how in matched],
+        },
+        columns=list(TERRITORY_COLUMNS),
+    )
+    out["level"] = out["level"].astype("int64")
+    out["admin_level"] = out["admin_level"].astype("int64")
+    return gpd.GeoDataFrame(out, geometry=[geoms[i] for i, _, _ in matched], crs="EPSG:4326")
+
+
+def _unmatched(rows: pd.DataFrame, i: int, why: str) -> dict[str, Any]:
+    """The report entry of boundary row `i`, not used because `why`."""
+    r = rows.iloc[i]
+    return {
+        "source": _source_label(str(r["osm_type"]), int(r["osm_id"])),
+        "name": str(r["name"]),
+        "admin_level": int(r["admin_level"]),
+        "why": why,
+    }
+
+
+def _match_rows(
+    rows: pd.DataFrame,
+    by_code: dict[str, str],
+    spellings: dict[str, list[tuple[str, int, bool]]],
+) -> tuple[dict[int, tuple[str, str]], dict[int, list[str]], dict[int, Any], list[dict[str, Any]]]:
+    """Match each boundary row to an admin unit by its code, else by its names.
+
+    Returns
+    -------
+    tuple
+        Row -> (code, how) of the matched rows; row -> candidate codes of the rows whose
+        name several units share; row -> polygon of every row with one; the report entries
+        of the rows not used.
+    """
+    pending: dict[int, list[str]] = {}  # row -> candidate codes (ambiguous by name)
+    chosen: dict[int, tuple[str, str]] = {}  # row -> (code, how)
+    geoms: dict[int, Any] = {}
+    unmatched: list[dict[str, Any]] = []
+    for i, r in rows.iterrows():
+        geom = _polygonal(r["geometry"])
+        if geom is None:
+            why = "no polygon: osmium could not assemble the boundary (members missing?)"
+            unmatched.append(_unmatched(rows, i, why))
+            continue
+        geoms[i] = geom
+        code = by_code.get(_code12(r["code"]))
+        if code is not None:
+            chosen[i] = (code, "code")
+            continue
+        cands = _name_candidates(r, spellings)
+        if len(cands) == 1:
+            chosen[i] = (cands[0], "name")
+        elif cands:
+            pending[i] = cands
+        else:
+            what = f"code {r['code']} nor name" if r["code"] else "name"
+            unmatched.append(_unmatched(rows, i, f"no unit of this {what} in the admin table"))
+    return chosen, pending, geoms, unmatched
+
+
+def _one_per_unit(
+    chosen: dict[int, tuple[str, str]], rows: pd.DataFrame, unmatched: list[dict[str, Any]]
+) -> dict[str, int]:
+    """Unit code -> its one boundary row: a boundary file's before an OSM relation before a
+    way, then the lowest id; the other boundaries of a unit go to `unmatched`."""
+    order = sorted(
+        chosen,
+        key=lambda i: (_SOURCE_RANK.get(str(rows.at[i, "osm_type"]), 3), int(rows.at[i, "osm_id"])),
+    )
+    taken: dict[str, int] = {}
+    for i in order:
+        code = chosen[i][0]
+        if code in taken:
+            j = taken[code]
+            other = _source_label(str(rows.at[j, "osm_type"]), int(rows.at[j, "osm_id"]))
+            unmatched.append(_unmatched(rows, i, f"unit {code} already has the boundary {other}"))
+        else:
+            taken[code] = i
+    return taken
+
+
 def territories(
     boundaries: pd.DataFrame, divisions: pd.DataFrame
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
@@ -546,132 +732,28 @@ def territories(
     level_of = dict(zip(codes, divisions["level"].astype(int), strict=True))
     name_of = dict(zip(codes, divisions["name"].astype(str), strict=True))
     parent_of = dict(zip(codes, divisions["parent_code"].astype(str), strict=True))
-    by_code: dict[str, str] = {}
-    for code in codes:
-        key = _code12(code)
-        if key:
-            by_code.setdefault(key, code)
-    spellings: dict[str, list[tuple[str, int, bool]]] = {}
-    if len(divisions):
-        al = admin_aliases(divisions)
-        for alias, code, lv, how in al[["alias", "code", "level", "how"]].itertuples(index=False):
-            spellings.setdefault(name_key(alias), []).append((str(code), int(lv), how == "name"))
+    by_code, spellings = _division_lookups(divisions, codes)
 
     rows = boundaries.reset_index(drop=True)
-    unmatched: list[dict[str, Any]] = []
-    pending: dict[int, list[str]] = {}  # row -> candidate codes (ambiguous by name)
-    chosen: dict[int, tuple[str, str]] = {}  # row -> (code, how)
-    geoms: dict[int, shapely.MultiPolygon] = {}
-
-    def miss(i: int, why: str) -> None:
-        r = rows.iloc[i]
-        unmatched.append(
-            {
-                "source": _source_label(str(r["osm_type"]), int(r["osm_id"])),
-                "name": str(r["name"]),
-                "admin_level": int(r["admin_level"]),
-                "why": why,
-            }
-        )
-
-    for i, r in rows.iterrows():
-        geom = _polygonal(r["geometry"])
-        if geom is None:
-            miss(i, "no polygon: osmium could not assemble the boundary (members missing?)")
-            continue
-        geoms[i] = geom
-        code = by_code.get(_code12(r["code"]))
-        if code is not None:
-            chosen[i] = (code, "code")
-            continue
-        names = [str(r["name"]), *str(r["name_alt"]).split("|")]
-        found: list[tuple[str, int, bool]] = []
-        for n in names:
-            found = spellings.get(name_key(n), []) if n else []
-            if found:
-                break
-        if any(official for _, _, official in found):
-            found = [f for f in found if f[2]]
-        want = OSM_ADMIN_LEVEL.get(int(r["admin_level"]))
-        if want is not None and any(lv == want for _, lv, _ in found):
-            found = [f for f in found if f[1] == want]
-        cands = sorted({c for c, _, _ in found})
-        if len(cands) == 1:
-            chosen[i] = (cands[0], "name")
-        elif cands:
-            pending[i] = cands
-        else:
-            what = f"code {r['code']} nor name" if r["code"] else "name"
-            miss(i, f"no unit of this {what} in the admin table")
-
-    # several units share the name: the one inside a matched parent's polygon
-    progress = True
-    while pending and progress:
-        progress = False
-        polygon_of = {code: geoms[i] for i, (code, _) in chosen.items()}
-        for i, cands in list(pending.items()):
-            inside = shapely.point_on_surface(geoms[i])
-            keep = []
-            for cand in cands:
-                up, seen = parent_of.get(cand, ""), 0
-                while up and up not in polygon_of and seen < 6:
-                    up, seen = parent_of.get(up, ""), seen + 1
-                if up in polygon_of and polygon_of[up].covers(inside):
-                    keep.append(cand)
-            if len(keep) == 1:
-                chosen[i] = (keep[0], "parent")
-                del pending[i]
-                progress = True
+    chosen, pending, geoms, unmatched = _match_rows(rows, by_code, spellings)
+    _match_by_parent(pending, chosen, geoms, parent_of)
     for i, cands in pending.items():
-        miss(i, f"{len(cands)} units of this name ({', '.join(cands)}) and no matched parent")
-
-    # one boundary per unit
-    order = sorted(
-        chosen,
-        key=lambda i: (_SOURCE_RANK.get(str(rows.at[i, "osm_type"]), 3), int(rows.at[i, "osm_id"])),
-    )
-    taken: dict[str, int] = {}
-    for i in order:
-        code = chosen[i][0]
-        if code in taken:
-            j = taken[code]
-            other = _source_label(str(rows.at[j, "osm_type"]), int(rows.at[j, "osm_id"]))
-            miss(i, f"unit {code} already has the boundary {other}")
-        else:
-            taken[code] = i
+        why = f"{len(cands)} units of this name ({', '.join(cands)}) and no matched parent"
+        unmatched.append(_unmatched(rows, i, why))
+    taken = _one_per_unit(chosen, rows, unmatched)
     keep_rows = sorted(taken.values(), key=lambda i: chosen[i][0])
     unmatched.sort(key=lambda u: u["source"])
+    hows = [chosen[i][1] for i in keep_rows]
     report = {
         "boundaries": len(rows),
         "matched": len(keep_rows),
-        "matched_by": {
-            how: sum(chosen[i][1] == how for i in keep_rows)
-            for how in ("code", "name", "parent")
-            if any(chosen[i][1] == how for i in keep_rows)
-        },
+        "matched_by": {h: hows.count(h) for h in ("code", "name", "parent") if h in hows},
         "unmatched": unmatched,
     }
     if not keep_rows:
         return empty_territories(), report
-    out = pd.DataFrame(
-        {
-            "code": [chosen[i][0] for i in keep_rows],
-            "name": [name_of[chosen[i][0]] for i in keep_rows],
-            "level": [level_of[chosen[i][0]] for i in keep_rows],
-            "boundary_name": [str(rows.at[i, "name"]) for i in keep_rows],
-            "source": [
-                _source_label(str(rows.at[i, "osm_type"]), int(rows.at[i, "osm_id"]))
-                for i in keep_rows
-            ],
-            "admin_level": [int(rows.at[i, "admin_level"]) for i in keep_rows],
-            "matched_by": [chosen[i][1] for i in keep_rows],
-        },
-        columns=list(TERRITORY_COLUMNS),
-    )
-    out["level"] = out["level"].astype("int64")
-    out["admin_level"] = out["admin_level"].astype("int64")
-    gdf = gpd.GeoDataFrame(out, geometry=[geoms[i] for i in keep_rows], crs="EPSG:4326")
-    return gdf, report
+    matched = [(i, *chosen[i]) for i in keep_rows]
+    return _territory_frame(matched, rows, geoms, name_of, level_of), report
 
 
 def empty_territories() -> gpd.GeoDataFrame:

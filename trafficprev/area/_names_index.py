@@ -21,6 +21,7 @@ import pandas as pd
 from .._errors import FileFormatError, InputFileNotFoundError, SchemaError
 from .._names import LANDMARK, name_key, parse_ref, ref_variants, road_parts, road_variants
 from ..privacy import redact_shapes
+from ..schema import require_columns
 
 __all__ = [
     "NAME_KINDS",
@@ -57,11 +58,7 @@ _SOURCE_PRIORITY = {
 def _require(frame: pd.DataFrame | None, what: str, columns: Sequence[str]) -> None:
     if frame is None:
         return
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise SchemaError(
-            f"{what}: missing column(s) {missing}; found {[str(c) for c in frame.columns]}"
-        )
+    require_columns(frame, columns, what=what)
 
 
 def _clean(s: object) -> str:
@@ -92,6 +89,89 @@ def _strip_prefixes(name: str, prefixes: Sequence[str]) -> str:
                 name = name[len(p) :]
                 changed = True
     return name
+
+
+#: A row of the name table: key, name, kind, target, source, certain.
+_Row = tuple[str, str, str, str, str, bool]
+
+
+def _ref_rows(refs: Mapping[str, Collection[str]], road_of_key: dict[str, str]) -> list[_Row]:
+    """The ``ref`` rows: every written form of each road code, pointing to each named road
+    that carries it, or to the code itself for a road known only by its code."""
+    rows: list[_Row] = []
+    for raw, carriers in refs.items():
+        codes = parse_ref(raw) or ((name_key(raw),) if name_key(raw) else ())
+        for code in codes:
+            for carrier in sorted({_clean(c) for c in carriers}) or [""]:
+                target = road_of_key.get(name_key(carrier), code) if carrier else code
+                for form in ref_variants(code):
+                    rows.append((name_key(form), target, "road", target, "ref", True))
+    return rows
+
+
+def _admin_rows(admin_aliases: pd.DataFrame | None) -> list[_Row]:
+    """The admin rows: each alias pointing to its division code, named by the official name
+    (the alias with ``how == "name"``, else the first alias of the code)."""
+    rows: list[_Row] = []
+    if admin_aliases is None or not len(admin_aliases):
+        return rows
+    al = admin_aliases.assign(
+        alias=admin_aliases["alias"].map(_clean), code=admin_aliases["code"].map(_clean)
+    )
+    al = al[(al["alias"] != "") & (al["code"] != "")]
+    first: dict[str, str] = {}
+    official: dict[str, str] = {}
+    for alias, code, how in zip(al["alias"], al["code"], al["how"].astype(str), strict=True):
+        first.setdefault(code, alias)
+        if how == "name":
+            official.setdefault(code, alias)
+    canon = {**first, **official}
+    for alias, code, sure, how in zip(
+        al["alias"],
+        al["code"],
+        al["certain"].astype(bool),
+        al["how"].astype(str),
+        strict=True,
+    ):
+        source = how if how in NAME_SOURCES else "alias"
+        rows.append((name_key(alias), canon[code], "admin", code, source, bool(sure)))
+    return rows
+
+
+def _poi_rows(
+    pois: pd.DataFrame, area_prefixes: Sequence[str], poi_prefixes: Sequence[str]
+) -> list[_Row]:
+    """The POI rows: each name, and its short forms without a generic or an area prefix
+    (a short form that is another POI's name is dropped)."""
+    poi_rows: list[_Row] = []
+    for pid, pname in zip(pois["poi_id"].map(_clean), pois["name"].map(_clean), strict=True):
+        if not pid or not pname:
+            continue
+        poi_rows.append((name_key(pname), pname, "poi", pid, "name", True))
+        short = _strip_prefixes(pname, poi_prefixes)
+        if short != pname and len(name_key(short)) >= 2:
+            poi_rows.append((name_key(short), pname, "poi", pid, "short", True))
+        bare = _strip_prefixes(pname, area_prefixes)
+        if bare not in (pname, short) and LANDMARK.fullmatch(bare) and len(bare) >= 3:
+            poi_rows.append((name_key(bare), pname, "poi", pid, "short", True))
+    poi_names = {r[0] for r in poi_rows if r[4] == "name"}
+    return [r for r in poi_rows if r[4] == "name" or r[0] not in poi_names]
+
+
+def _variant_rows(road_names: list[str], road_keys: set[str], other_keys: set[str]) -> list[_Row]:
+    """The ``variant`` and ``short`` rows of each road, but none whose key is a real road's
+    and no ``short`` one that is an admin or POI spelling (`other_keys`)."""
+    rows: list[_Row] = []
+    for n in road_names:
+        for v, sure in road_variants(n):
+            k = name_key(v)
+            if k in road_keys:
+                continue
+            source = "short" if v == road_parts(n)[0] else "variant"
+            if source == "short" and k in other_keys:
+                continue
+            rows.append((k, n, "road", n, source, sure))
+    return rows
 
 
 def build_name_table(
@@ -173,78 +253,20 @@ def build_name_table(
     _require(pois, "POIs", ("poi_id", "name"))
     _require(user_aliases, "user aliases", ("alias", "target", "kind"))
 
-    rows: list[tuple[str, str, str, str, str, bool]] = []
     road_names = list(dict.fromkeys(n for n in (_clean(r) for r in roads) if n))
-    road_of_key = {}
+    road_of_key: dict[str, str] = {}
     for n in road_names:
         road_of_key.setdefault(name_key(n), n)
-    road_keys = set(road_of_key)
-    for n in road_names:
-        rows.append((name_key(n), n, "road", n, "name", True))
-
-    # road codes
-    for raw, carriers in (refs or {}).items():
-        codes = parse_ref(raw) or ((name_key(raw),) if name_key(raw) else ())
-        for code in codes:
-            for carrier in sorted({_clean(c) for c in carriers}) or [""]:
-                target = road_of_key.get(name_key(carrier), code) if carrier else code
-                for form in ref_variants(code):
-                    rows.append((name_key(form), target, "road", target, "ref", True))
-
-    # admin aliases
-    other_keys: set[str] = set()
-    if admin_aliases is not None and len(admin_aliases):
-        al = admin_aliases.assign(
-            alias=admin_aliases["alias"].map(_clean), code=admin_aliases["code"].map(_clean)
-        )
-        al = al[(al["alias"] != "") & (al["code"] != "")]
-        first: dict[str, str] = {}
-        official: dict[str, str] = {}
-        for alias, code, how in zip(al["alias"], al["code"], al["how"].astype(str), strict=True):
-            first.setdefault(code, alias)
-            if how == "name":
-                official.setdefault(code, alias)
-        canon = {**first, **official}
-        for alias, code, sure, how in zip(
-            al["alias"],
-            al["code"],
-            al["certain"].astype(bool),
-            al["how"].astype(str),
-            strict=True,
-        ):
-            source = how if how in NAME_SOURCES else "alias"
-            rows.append((name_key(alias), canon[code], "admin", code, source, bool(sure)))
-            other_keys.add(name_key(alias))
-
-    # POIs
+    rows: list[_Row] = [(name_key(n), n, "road", n, "name", True) for n in road_names]
+    rows += _ref_rows(refs or {}, road_of_key)
+    admin_rows = _admin_rows(admin_aliases)
+    rows += admin_rows
+    other_keys = {r[0] for r in admin_rows}
     if pois is not None and len(pois):
-        poi_rows: list[tuple[str, str, str, str, str, bool]] = []
-        area_prefixes = _area_prefixes(admin_aliases)
-        for pid, pname in zip(pois["poi_id"].map(_clean), pois["name"].map(_clean), strict=True):
-            if not pid or not pname:
-                continue
-            poi_rows.append((name_key(pname), pname, "poi", pid, "name", True))
-            short = _strip_prefixes(pname, poi_prefixes)
-            if short != pname and len(name_key(short)) >= 2:
-                poi_rows.append((name_key(short), pname, "poi", pid, "short", True))
-            bare = _strip_prefixes(pname, area_prefixes)
-            if bare not in (pname, short) and LANDMARK.fullmatch(bare) and len(bare) >= 3:
-                poi_rows.append((name_key(bare), pname, "poi", pid, "short", True))
-        poi_names = {r[0] for r in poi_rows if r[4] == "name"}
-        poi_rows = [r for r in poi_rows if r[4] == "name" or r[0] not in poi_names]
+        poi_rows = _poi_rows(pois, _area_prefixes(admin_aliases), poi_prefixes)
         rows += poi_rows
         other_keys |= {r[0] for r in poi_rows}
-
-    # road variants
-    for n in road_names:
-        for v, sure in road_variants(n):
-            k = name_key(v)
-            if k in road_keys:
-                continue
-            source = "short" if v == road_parts(n)[0] else "variant"
-            if source == "short" and k in other_keys:
-                continue
-            rows.append((k, n, "road", n, source, sure))
+    rows += _variant_rows(road_names, set(road_of_key), other_keys)
 
     table = pd.DataFrame(rows, columns=list(NAME_TABLE_COLUMNS))
     if user_aliases is not None and len(user_aliases):

@@ -182,6 +182,93 @@ def _to_wgs84(geoms: gpd.GeoSeries, src_crs: pyproj.CRS, gcj02: bool) -> tuple[g
     return geoms.to_crs(4326), f"{src_crs.name} ({src_crs.to_string()}), converted to WGS-84"
 
 
+def _road_columns(
+    gdf: gpd.GeoDataFrame, given: tuple[str | None, str | None, str | None], p: Path
+) -> tuple[str, str | None, str | None]:
+    """The name, ref and highway columns of a road file: those `given`, else found by their
+    usual names; only the name column is required."""
+    name_col, ref_col, highway_col = given
+    columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    name = _pick_column(columns, name_col, NAME_COLUMNS, "name", p)
+    if name is None:
+        raise SchemaError(
+            f"{p}: no road-name column (tried {list(NAME_COLUMNS)}); give name_col=...; "
+            f"columns are {columns}"
+        )
+    ref = _pick_column(columns, ref_col, ("ref", "REF", "Ref"), "ref", p)
+    highway = _pick_column(columns, highway_col, ("highway", "HIGHWAY"), "highway", p)
+    return name, ref, highway
+
+
+def _line_parts(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """The single, non-empty 2-D lines of `gdf` (multi-lines exploded; ``_way_id`` numbers
+    the parts from 1), and how many parts were not lines."""
+    parts = gdf.explode(index_parts=False, ignore_index=True)
+    parts["_way_id"] = np.arange(1, len(parts) + 1)
+    is_line = shapely.get_type_id(parts.geometry.values) == 1  # LineString
+    is_line &= ~parts.geometry.is_empty.to_numpy()
+    n_not_line = int((~is_line).sum())
+    parts = parts[is_line].reset_index(drop=True)
+    return parts.set_geometry(shapely.force_2d(parts.geometry.values)), n_not_line
+
+
+def _nodes_of(
+    wgs: gpd.GeoSeries, metric: gpd.GeoSeries
+) -> tuple[pd.DataFrame, list[tuple[int, ...]], np.ndarray]:
+    """The nodes of the lines (ids from their metric coordinates, repeated vertices
+    merged), each line's node ids, and which lines keep at least two nodes."""
+    lonlat, counts = shapely.get_coordinates(wgs.values), shapely.get_num_points(wgs.values)
+    xy = shapely.get_coordinates(metric.values)
+    ids = node_ids_from_xy(xy[:, 0], xy[:, 1])
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    keep_vertex = np.ones(len(ids), dtype=bool)
+    keep_vertex[1:] = ids[1:] != ids[:-1]
+    keep_vertex[starts] = True  # the first vertex of each part
+    way_of = np.repeat(np.arange(len(counts)), counts)
+    kept_per_way = np.bincount(way_of[keep_vertex], minlength=len(counts))
+    good = kept_per_way >= 2
+
+    vertex_ids = ids[keep_vertex]
+    node_lists = np.split(vertex_ids, np.cumsum(kept_per_way)[:-1])
+    node_tuples = [tuple(a.tolist()) for a, g in zip(node_lists, good, strict=True) if g]
+    used = keep_vertex & good[way_of]
+    uniq, first = np.unique(ids[used], return_index=True)
+    nodes = frame(
+        NODE_COLUMNS,
+        {"node_id": uniq, "lon": lonlat[used][first, 0], "lat": lonlat[used][first, 1]},
+    )
+    return nodes, node_tuples, good
+
+
+def _way_table(
+    kept: gpd.GeoDataFrame,
+    node_tuples: list[tuple[int, ...]],
+    name: str,
+    ref: str | None,
+    highway: str | None,
+) -> pd.DataFrame:
+    """The ways table of the kept lines (a missing or blank highway is ``road``)."""
+    n = len(kept)
+    ways = frame(
+        WAY_COLUMNS,
+        {
+            "way_id": kept["_way_id"].to_numpy(),
+            "node_ids": node_tuples,
+            "highway": _text(kept[highway]) if highway else ["road"] * n,
+            "name": _text(kept[name]),
+            "name_alt": [""] * n,
+            "ref": _text(kept[ref]) if ref else [""] * n,
+            "oneway": [False] * n,
+            "junction": [""] * n,
+            "bridge": [False] * n,
+            "tunnel": [False] * n,
+            "layer": [0] * n,
+        },
+    )
+    ways["highway"] = ways["highway"].replace("", "road")
+    return ways
+
+
 def read_road_file(
     path: str | os.PathLike[str],
     *,
@@ -244,74 +331,19 @@ def read_road_file(
     if not p.exists():
         raise InputFileNotFoundError(f"road file not found: {p}")
     gdf = _read(p, layer if layer is not None else _layer_of(p, "line"))
-    columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
-    name = _pick_column(columns, name_col, NAME_COLUMNS, "name", p)
-    if name is None:
-        raise SchemaError(
-            f"{p}: no road-name column (tried {list(NAME_COLUMNS)}); give name_col=...; "
-            f"columns are {columns}"
-        )
-    ref = _pick_column(columns, ref_col, ("ref", "REF", "Ref"), "ref", p)
-    highway = _pick_column(columns, highway_col, ("highway", "HIGHWAY"), "highway", p)
-
+    name, ref, highway = _road_columns(gdf, (name_col, ref_col, highway_col), p)
     src_crs = _source_crs(gdf, crs, gcj02, p)
     gdf = gdf.set_crs(src_crs, allow_override=True)
-
     dropped = {"not_a_line": 0, "too_few_nodes": 0}
-    parts = gdf.explode(index_parts=False, ignore_index=True)
-    parts["_way_id"] = np.arange(1, len(parts) + 1)
-    is_line = shapely.get_type_id(parts.geometry.values) == 1  # LineString
-    is_line &= ~parts.geometry.is_empty.to_numpy()
-    dropped["not_a_line"] = int((~is_line).sum())
-    parts = parts[is_line].reset_index(drop=True)
-    parts = parts.set_geometry(shapely.force_2d(parts.geometry.values))
+    parts, dropped["not_a_line"] = _line_parts(gdf)
     if parts.empty:
         raise FileFormatError(f"no line geometries (roads) in {p}")
-
     wgs, note = _to_wgs84(parts.geometry, src_crs, gcj02)
     utm = wgs.estimate_utm_crs()
     metric = wgs.to_crs(utm)
-
-    lonlat, counts = shapely.get_coordinates(wgs.values), shapely.get_num_points(wgs.values)
-    xy = shapely.get_coordinates(metric.values)
-    ids = node_ids_from_xy(xy[:, 0], xy[:, 1])
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    keep_vertex = np.ones(len(ids), dtype=bool)
-    keep_vertex[1:] = ids[1:] != ids[:-1]
-    keep_vertex[starts] = True  # the first vertex of each part
-    way_of = np.repeat(np.arange(len(counts)), counts)
-    kept_per_way = np.bincount(way_of[keep_vertex], minlength=len(counts))
-    good = kept_per_way >= 2
+    nodes, node_tuples, good = _nodes_of(wgs, metric)
     dropped["too_few_nodes"] = int((~good).sum())
-
-    vertex_ids = ids[keep_vertex]
-    node_lists = np.split(vertex_ids, np.cumsum(kept_per_way)[:-1])
-    node_tuples = [tuple(a.tolist()) for a, g in zip(node_lists, good, strict=True) if g]
-    used = keep_vertex & good[way_of]
-    uniq, first = np.unique(ids[used], return_index=True)
-    nodes = frame(
-        NODE_COLUMNS,
-        {"node_id": uniq, "lon": lonlat[used][first, 0], "lat": lonlat[used][first, 1]},
-    )
-    kept = parts[good].reset_index(drop=True)
-    n = len(kept)
-    ways = frame(
-        WAY_COLUMNS,
-        {
-            "way_id": kept["_way_id"].to_numpy(),
-            "node_ids": node_tuples,
-            "highway": _text(kept[highway]) if highway else ["road"] * n,
-            "name": _text(kept[name]),
-            "name_alt": [""] * n,
-            "ref": _text(kept[ref]) if ref else [""] * n,
-            "oneway": [False] * n,
-            "junction": [""] * n,
-            "bridge": [False] * n,
-            "tunnel": [False] * n,
-            "layer": [0] * n,
-        },
-    )
-    ways["highway"] = ways["highway"].replace("", "road")
+    ways = _way_table(parts[good].reset_index(drop=True), node_tuples, name, ref, highway)
     if ways.empty:
         raise FileFormatError(f"no line geometries (roads) in {p}")
     logger.info(

@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .._errors import InputFileNotFoundError, OutputRefusedError
+
 __all__ = [
     "changde_public_roads",
     "demo_dir",
@@ -48,7 +50,7 @@ def get_path(name: str) -> Path:
             for p in _ROOT.rglob("*.*")
             if p.suffix in {".csv", ".xlsx", ".xls"}
         )
-        raise FileNotFoundError(f"no bundled file {name!r}; available: {available}")
+        raise InputFileNotFoundError(f"no bundled file {name!r}; available: {available}")
     return path
 
 
@@ -90,7 +92,6 @@ def demo_dir() -> Path:
     if not (target / "demo_city.osm").is_file():
         import tempfile
 
-        from .._errors import OutputRefusedError
         from .democity import make_demo_city
 
         if target.exists() and (not target.is_dir() or any(target.iterdir())):

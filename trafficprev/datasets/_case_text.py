@@ -47,6 +47,8 @@ from trafficprev.datasets._case_phrases import _WORKPLACE_EVENTS as _WORKPLACE_E
 from trafficprev.datasets._case_places import _place_core
 from trafficprev.schema import COUNTERPARTS, MODES, RESPONSIBILITIES
 
+from .._errors import ArgumentError
+
 __all__ = [
     "CASE_CONCLUSIONS",
     "CASE_DIRECTIONS",
@@ -157,11 +159,11 @@ class Place:
 
     def __post_init__(self) -> None:
         if self.kind not in PLACE_KINDS:
-            raise ValueError(f"unknown place kind {self.kind!r}; expected one of {PLACE_KINDS}")
+            raise ArgumentError(f"unknown place kind {self.kind!r}; expected one of {PLACE_KINDS}")
         if self.ref_kind is not None and self.ref_kind not in REF_KINDS:
-            raise ValueError(f"unknown ref_kind {self.ref_kind!r}; expected one of {REF_KINDS}")
+            raise ArgumentError(f"unknown ref_kind {self.ref_kind!r}; expected one of {REF_KINDS}")
         if self.bearing is not None and self.bearing not in _BEARINGS:
-            raise ValueError(f"unknown bearing {self.bearing!r}; expected one of {_BEARINGS}")
+            raise ArgumentError(f"unknown bearing {self.bearing!r}; expected one of {_BEARINGS}")
 
 
 @dataclass(frozen=True)
@@ -225,14 +227,14 @@ class CaseFacts:
         )
         for name, value, allowed in checks:
             if value not in allowed:
-                raise ValueError(f"unknown {name} {value!r}; expected one of {allowed}")
+                raise ArgumentError(f"unknown {name} {value!r}; expected one of {allowed}")
         if self.refusal_reason is not None and self.refusal_reason not in REFUSAL_REASONS:
-            raise ValueError(
+            raise ArgumentError(
                 f"unknown refusal_reason {self.refusal_reason!r}; expected one of "
                 f"{REFUSAL_REASONS} or None"
             )
         if not self.worker:
-            raise ValueError("worker must be a non-empty name")
+            raise ArgumentError("worker must be a non-empty name")
 
 
 # --- places ------------------------------------------------------------------------------

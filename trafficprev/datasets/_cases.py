@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -267,6 +268,158 @@ def _plant_hotspots(
     return out
 
 
+def _risky_enterprises(
+    rng: np.random.Generator, ents: pd.DataFrame, config: DemoConfig
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The planted risky enterprises: each enterprise's risk multiplier, and the table of
+    the risky ones."""
+    risky_idx = np.sort(rng.choice(len(ents), size=config.n_risky_enterprises, replace=False))
+    risk = np.ones(len(ents))
+    risk[risky_idx] = config.enterprise_risk
+    risky = ents.loc[risky_idx, ["credit_code", "name", "insured"]].assign(
+        risk_multiplier=config.enterprise_risk
+    )
+    return risk, risky
+
+
+def _edge_index(edges: pd.DataFrame) -> dict[tuple[int, int], int]:
+    """(u, v) -> the position of that directed edge in `edges`."""
+    return {
+        (int(u), int(v)): i for i, (u, v) in enumerate(zip(edges["u"], edges["v"], strict=True))
+    }
+
+
+def _edges_with_length(world: World, nodes: pd.DataFrame) -> pd.DataFrame:
+    """The directed road edges of `world` with their great-circle length in metres."""
+    edges = edge_ways(world).copy()
+    edges["length_m"] = haversine_m(
+        nodes.loc[edges["u"], "lon"].to_numpy(),
+        nodes.loc[edges["u"], "lat"].to_numpy(),
+        nodes.loc[edges["v"], "lon"].to_numpy(),
+        nodes.loc[edges["v"], "lat"].to_numpy(),
+    )
+    return edges
+
+
+def _home_picks(
+    rng: np.random.Generator, homes: pd.DataFrame, ents: pd.DataFrame, ent_pick: np.ndarray
+) -> np.ndarray:
+    """The home community of each accident's worker: by size and a gravity term towards
+    the workplace (one draw per accident, in order)."""
+    home_pick = np.empty(len(ent_pick), dtype=int)
+    home_p: dict[int, np.ndarray] = {}
+    for k, e in enumerate(ent_pick):
+        if e not in home_p:
+            d = haversine_m(
+                homes["lon"].to_numpy(),
+                homes["lat"].to_numpy(),
+                ents.at[e, "lon"],
+                ents.at[e, "lat"],
+            )
+            w = homes["size"].to_numpy(float) * np.exp(-d / 6000)
+            home_p[e] = w / w.sum()
+        home_pick[k] = rng.choice(len(homes), p=home_p[e])
+    return home_pick
+
+
+def _commute_paths(
+    graph: Any,
+    node_ids: np.ndarray,
+    index_of: pd.Series,
+    ends: list[tuple[int, int]],
+    directions: list[str],
+) -> list[list[int]]:
+    """The shortest path (road node ids) of each commute: home to work (上班) or back
+    (`ends` are the home and work nodes); empty when the two are not connected."""
+    sources = sorted({h for h, _ in ends} | {w for _, w in ends})
+    src_idx = index_of.loc[sources].to_numpy()
+    _, pred = dijkstra(graph, directed=True, indices=src_idx, return_predecessors=True)
+    pred_of = {s: pred[i] for i, s in enumerate(sources)}
+
+    def path(a: int, b: int) -> list[int]:
+        p = pred_of[a]
+        j, target, out = index_of[b], index_of[a], []
+        while j != target and j >= 0:
+            out.append(int(node_ids[j]))
+            j = p[j]
+        if j != target:
+            return []
+        out.append(a)
+        return out[::-1]
+
+    return [
+        path(h, w) if direction == "上班" else path(w, h)
+        for (h, w), direction in zip(ends, directions, strict=True)
+    ]
+
+
+def _live_hotspots(
+    hotspots: pd.DataFrame, quarter: str, evening: bool
+) -> tuple[dict[int, str], dict[int, str]]:
+    """The planted hotspots active in `quarter` (and in the evening peak, when `evening`):
+    node -> hotspot of every node in one, and intersection node -> its hotspot."""
+    live = hotspots[
+        hotspots["quarters_active"].map(lambda qs, q=quarter: q in qs)
+        & ((hotspots["hours_active"] == "all") | evening)
+    ]
+    return (
+        {n: h for h, ns in zip(live["hotspot_id"], live["node_ids"], strict=True) for n in ns},
+        {
+            ns[0]: h
+            for h, ns, kind in zip(live["hotspot_id"], live["node_ids"], live["kind"], strict=True)
+            if kind == "intersection"
+        },
+    )
+
+
+def _path_weights(
+    p: list[int],
+    e_idx: list[int],
+    edge_arrays: tuple[list[int], list[int], np.ndarray],
+    hot: tuple[dict[int, str], dict[int, str], set[int]],
+    config: DemoConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The chance of each edge and then each node of path `p` to hold the accident.
+
+    An edge weighs its length, times the hotspot strength inside a planted segment hotspot;
+    a junction weighs like 30 m of road, a planted one like 200 m times the strength.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Each edge's boost and the weights (edges, then nodes).
+    """
+    e_u, e_v, e_len = edge_arrays
+    hot_nodes, hot_int, junction_ids = hot
+    seg_boost = np.array(
+        [
+            config.hotspot_strength
+            if (e_u[i] in hot_nodes and e_v[i] in hot_nodes and e_u[i] not in hot_int)
+            else 1.0
+            for i in e_idx
+        ]
+    )
+    node_mass = np.array(
+        [
+            200.0 * config.hotspot_strength
+            if n in hot_int
+            else (30.0 if n in junction_ids else 0.0)
+            for n in p
+        ]
+    )
+    return seg_boost, np.concatenate([e_len[e_idx] * seg_boost, node_mass])
+
+
+def _on_edge(
+    rng: np.random.Generator, e: pd.Series, nodes: pd.DataFrame
+) -> tuple[float, float, pd.Series]:
+    """A point drawn uniformly along edge `e` (straight between its nodes), and the edge."""
+    t = rng.random()
+    lon = nodes.at[e["u"], "lon"] + t * (nodes.at[e["v"], "lon"] - nodes.at[e["u"], "lon"])
+    lat = nodes.at[e["u"], "lat"] + t * (nodes.at[e["v"], "lat"] - nodes.at[e["u"], "lat"])
+    return lon, lat, e
+
+
 def simulate(world: World, config: DemoConfig) -> Simulation:
     """Draw the commuting traffic accidents of the demo city and its planted truth.
 
@@ -288,79 +441,30 @@ def simulate(world: World, config: DemoConfig) -> Simulation:
     rng = np.random.default_rng([config.seed, 2])
     graph, node_ids = road_graph(world)
     index_of = pd.Series(np.arange(len(node_ids)), index=node_ids)
-    edges = edge_ways(world).copy()
     nodes = world.nodes.set_index("node_id")
-    edges["length_m"] = haversine_m(
-        nodes.loc[edges["u"], "lon"].to_numpy(),
-        nodes.loc[edges["u"], "lat"].to_numpy(),
-        nodes.loc[edges["v"], "lon"].to_numpy(),
-        nodes.loc[edges["v"], "lat"].to_numpy(),
-    )
-    edge_of = {
-        (int(u), int(v)): i for i, (u, v) in enumerate(zip(edges["u"], edges["v"], strict=True))
-    }
+    edges = _edges_with_length(world, nodes)
+    edge_of = _edge_index(edges)
     junctions = junction_table(edges)
-
     ents = world.enterprises.sort_values("credit_code", ignore_index=True)
-    risky_idx = np.sort(rng.choice(len(ents), size=config.n_risky_enterprises, replace=False))
-    risk = np.ones(len(ents))
-    risk[risky_idx] = config.enterprise_risk
-    risky = ents.loc[risky_idx, ["credit_code", "name", "insured"]].assign(
-        risk_multiplier=config.enterprise_risk
-    )
+    risk, risky = _risky_enterprises(rng, ents, config)
     homes = world.pois[world.pois["kind"].isin(["community", "large_community"])].sort_values(
         "poi_id", ignore_index=True
     )
-
     n_acc = round(config.n_determinations * config.commuting_share)
     ent_p = ents["insured"].to_numpy(float) * risk
     ent_pick = rng.choice(len(ents), size=n_acc, p=ent_p / ent_p.sum())
-    # home community by size and a gravity term towards the workplace
-    home_pick = np.empty(n_acc, dtype=int)
-    home_p: dict[int, np.ndarray] = {}
-    for k, e in enumerate(ent_pick):
-        if e not in home_p:
-            d = haversine_m(
-                homes["lon"].to_numpy(),
-                homes["lat"].to_numpy(),
-                ents.at[e, "lon"],
-                ents.at[e, "lat"],
-            )
-            w = homes["size"].to_numpy(float) * np.exp(-d / 6000)
-            home_p[e] = w / w.sum()
-        home_pick[k] = rng.choice(len(homes), p=home_p[e])
+    home_pick = _home_picks(rng, homes, ents, ent_pick)
     quarters = config.quarter_list()
     times = [_draw_time(rng, quarters[int(rng.integers(len(quarters)))]) for _ in range(n_acc)]
-
-    sources = sorted(
-        {int(homes.at[h, "node_id"]) for h in home_pick}
-        | {int(ents.at[e, "node_id"]) for e in ent_pick}
-    )
-    src_idx = index_of.loc[sources].to_numpy()
-    _, pred = dijkstra(graph, directed=True, indices=src_idx, return_predecessors=True)
-    pred_of = {s: pred[i] for i, s in enumerate(sources)}
-
-    def path(a: int, b: int) -> list[int]:
-        p = pred_of[a]
-        j, target, out = index_of[b], index_of[a], []
-        while j != target and j >= 0:
-            out.append(int(node_ids[j]))
-            j = p[j]
-        if j != target:
-            return []
-        out.append(a)
-        return out[::-1]
-
-    paths = []
-    for k in range(n_acc):
-        h = int(homes.at[home_pick[k], "node_id"])
-        w = int(ents.at[ent_pick[k], "node_id"])
-        paths.append(path(h, w) if times[k][1] == "上班" else path(w, h))
+    ends = [
+        (int(homes.at[home_pick[k], "node_id"]), int(ents.at[ent_pick[k], "node_id"]))
+        for k in range(n_acc)
+    ]
+    paths = _commute_paths(graph, node_ids, index_of, ends, [t[1] for t in times])
     usage = pd.Series([n for p in paths for n in p]).value_counts()
     hotspots = _plant_hotspots(rng, config, usage, junctions, edges, world.nodes)
     junction_ids = set(junctions["node_id"].astype(int))
     j_roads = junctions.set_index("node_id")["roads"]
-
     rows = []
     live_cache: dict[tuple[str, bool], tuple[dict[int, str], dict[int, str]]] = {}
     e_u, e_v = edges["u"].to_numpy().tolist(), edges["v"].to_numpy().tolist()
@@ -371,69 +475,27 @@ def simulate(world: World, config: DemoConfig) -> Simulation:
         quarter = f"{when.year}Q{(when.month - 1) // 3 + 1}"
         evening = 16.5 <= when.hour + when.minute / 60 < 19
         if (quarter, evening) not in live_cache:
-            live = hotspots[
-                hotspots["quarters_active"].map(lambda qs, q=quarter: q in qs)
-                & ((hotspots["hours_active"] == "all") | evening)
-            ]
-            live_cache[quarter, evening] = (
-                {
-                    n: h
-                    for h, ns in zip(live["hotspot_id"], live["node_ids"], strict=True)
-                    for n in ns
-                },
-                {
-                    ns[0]: h
-                    for h, ns, kind in zip(
-                        live["hotspot_id"], live["node_ids"], live["kind"], strict=True
-                    )
-                    if kind == "intersection"
-                },
-            )
+            live_cache[quarter, evening] = _live_hotspots(hotspots, quarter, evening)
         hot_nodes, hot_int = live_cache[quarter, evening]
         if len(p) < 2:
             continue
-        e_idx = [edge_of.get((a, b)) for a, b in itertools.pairwise(p)]
-        e_idx = [i for i in e_idx if i is not None]
+        e_idx = [i for i in map(edge_of.get, itertools.pairwise(p)) if i is not None]
         if not e_idx:
             continue
-        lengths = e_len[e_idx]
-        seg_boost = np.array(
-            [
-                config.hotspot_strength
-                if (e_u[i] in hot_nodes and e_v[i] in hot_nodes and e_u[i] not in hot_int)
-                else 1.0
-                for i in e_idx
-            ]
+        seg_boost, weights = _path_weights(
+            p, e_idx, (e_u, e_v, e_len), (hot_nodes, hot_int, junction_ids), config
         )
-        # a junction weighs like 30 m of road; a planted one like 200 m times the strength
-        node_mass = np.array(
-            [
-                200.0 * config.hotspot_strength
-                if n in hot_int
-                else (30.0 if n in junction_ids else 0.0)
-                for n in p
-            ]
-        )
-        weights = np.concatenate([lengths * seg_boost, node_mass])
         pick = int(rng.choice(len(weights), p=weights / weights.sum()))
         if pick < len(e_idx):
-            e = edges.loc[e_idx[pick]]
-            t = rng.random()
-            lon = nodes.at[e["u"], "lon"] + t * (nodes.at[e["v"], "lon"] - nodes.at[e["u"], "lon"])
-            lat = nodes.at[e["u"], "lat"] + t * (nodes.at[e["v"], "lat"] - nodes.at[e["u"], "lat"])
+            lon, lat, e = _on_edge(rng, edges.loc[e_idx[pick]], nodes)
             at_node = None
             hot = hot_nodes.get(int(e["u"])) if seg_boost[pick] > 1 else None
-            way_id, road, ref = int(e["way_id"]), e["name"], e["ref"]
-            u, v = int(e["u"]), int(e["v"])
         else:
             at_node = p[pick - len(e_idx)]
             lon, lat = nodes.at[at_node, "lon"], nodes.at[at_node, "lat"]
             hot = hot_int.get(at_node)
-            near = edges.loc[e_idx[max(0, min(pick - len(e_idx), len(e_idx) - 1))]]
-            way_id, road, ref = int(near["way_id"]), near["name"], near["ref"]
-            u, v = int(near["u"]), int(near["v"])
-        mode = str(rng.choice(_MODES[0], p=_MODES[1]))
-        counterpart = str(rng.choice(_COUNTERPARTS[0], p=_COUNTERPARTS[1]))
+            e = edges.loc[e_idx[max(0, min(pick - len(e_idx), len(e_idx) - 1))]]
+        road, ref = e["name"], e["ref"]
         rows.append(
             {
                 "quarter": quarter,
@@ -444,16 +506,16 @@ def simulate(world: World, config: DemoConfig) -> Simulation:
                 "true_lon": round(float(lon), 7),
                 "true_lat": round(float(lat), 7),
                 "at_node": at_node,
-                "edge_u": u,
-                "edge_v": v,
-                "way_id": way_id,
+                "edge_u": int(e["u"]),
+                "edge_v": int(e["v"]),
+                "way_id": int(e["way_id"]),
                 "road": road if isinstance(road, str) and road else None,
                 "ref": ref if isinstance(ref, str) and ref else None,
                 "junction_roads": j_roads.get(at_node) if at_node is not None else None,
                 "hotspot_id": hot,
-                "mode": mode,
-                "counterpart": counterpart,
+                # drawn in this order, after the place
+                "mode": str(rng.choice(_MODES[0], p=_MODES[1])),
+                "counterpart": str(rng.choice(_COUNTERPARTS[0], p=_COUNTERPARTS[1])),
             }
         )
-    accidents = pd.DataFrame(rows)
-    return Simulation(accidents, hotspots, risky.reset_index(drop=True), junctions)
+    return Simulation(pd.DataFrame(rows), hotspots, risky.reset_index(drop=True), junctions)

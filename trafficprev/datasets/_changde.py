@@ -290,7 +290,44 @@ def build_changde_divisions(raw_dir: str | Path) -> pd.DataFrame:
     if not gj_path.is_file():
         raise InputFileNotFoundError(f"{gj_path}: raw Changde file not found")
     features = json.loads(gj_path.read_text(encoding="utf-8"))["features"]
+    rows, county_name, town_code = _mca_rows(mca)
+    town_2023 = _nbs_township_rows(nbs_t, rows, county_name, town_code)
+    for r in nbs_v.itertuples(index=False):
+        rows.append(
+            {
+                "code": r.code,
+                "parent_code": town_2023[r.streetCode],
+                "level": 5,
+                "name": r.name,
+                "source": "nbs2023",
+            }
+        )
 
+    df = pd.DataFrame(rows)
+    df["lon"], df["lat"], df["centre_source"] = np.nan, np.nan, ""
+    _add_centres(df, centres, adcode, features)
+    df = _add_zones(df)
+    df = _add_aliases(df, adcode)
+    dup = df["code"].duplicated(keep=False)
+    if dup.any():
+        raise SchemaError(f"duplicate codes in the derived table: {df.loc[dup, 'code'].tolist()}")
+    return _tree_order(df)[COLUMNS].reset_index(drop=True)
+
+
+def _mca_rows(
+    mca: pd.DataFrame,
+) -> tuple[list[dict[str, object]], dict[str, str], dict[tuple[str, str], str]]:
+    """The rows of the 2025 MCA table (prefecture, counties, townships).
+
+    Returns
+    -------
+    rows : list of dict
+        One row per unit, 12-digit codes.
+    county_name : dict
+        6-digit county code -> county name.
+    town_code : dict
+        (county name, township name) -> 12-digit township code.
+    """
     rows: list[dict[str, object]] = []
     county_name: dict[str, str] = {}  # 6-digit county code -> name
     town_code: dict[tuple[str, str], str] = {}  # (county name, town name) -> 12-digit code
@@ -312,8 +349,25 @@ def build_changde_divisions(raw_dir: str | Path) -> pd.DataFrame:
         )
         if level == 4:
             town_code[(county_name[parent_county], r.name)] = code
+    return rows, county_name, town_code
 
-    # 2023 townships: same (county, name) = same unit; 西洞庭 -> its 2025 unit under 鼎城区
+
+def _nbs_township_rows(
+    nbs_t: pd.DataFrame,
+    rows: list[dict[str, object]],
+    county_name: dict[str, str],
+    town_code: dict[tuple[str, str], str],
+) -> dict[str, str]:
+    """Add to `rows` (and `town_code`) the 2023 townships the 2025 table lacks.
+
+    The same (county, name) is the same unit; a unit of 2023's 西洞庭管理区 is its 2025 unit
+    under 鼎城区.
+
+    Returns
+    -------
+    dict
+        9-digit 2023 township code -> 12-digit code of the derived unit.
+    """
     town_2023: dict[str, str] = {}  # 9-digit 2023 code -> 12-digit code of the derived unit
     for r in nbs_t.itertuples(index=False):
         if r.areaCode == _XIDONGTING_2023:
@@ -338,27 +392,7 @@ def build_changde_divisions(raw_dir: str | Path) -> pd.DataFrame:
                 }
             )
         town_2023[r.code] = town_code[key]
-
-    for r in nbs_v.itertuples(index=False):
-        rows.append(
-            {
-                "code": r.code,
-                "parent_code": town_2023[r.streetCode],
-                "level": 5,
-                "name": r.name,
-                "source": "nbs2023",
-            }
-        )
-
-    df = pd.DataFrame(rows)
-    df["lon"], df["lat"], df["centre_source"] = np.nan, np.nan, ""
-    _add_centres(df, centres, adcode, features)
-    df = _add_zones(df)
-    df = _add_aliases(df, adcode)
-    dup = df["code"].duplicated(keep=False)
-    if dup.any():
-        raise SchemaError(f"duplicate codes in the derived table: {df.loc[dup, 'code'].tolist()}")
-    return _tree_order(df)[COLUMNS].reset_index(drop=True)
+    return town_2023
 
 
 def _add_centres(

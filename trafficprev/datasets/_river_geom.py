@@ -409,8 +409,21 @@ def _ext(line: np.ndarray, length: float = 80_000.0) -> np.ndarray:
     return np.vstack([line, line[-1] + d / np.hypot(*d) * length])
 
 
-def territories(lay: Layout, lines: dict[str, np.ndarray]) -> None:
-    """Districts, streets and townships as polygons; villages join their townships later."""
+#: Roads that run along a boundary -> the units on their sides.
+_BOUNDARY_ROADS: dict[str, tuple[str, ...]] = {
+    "外环北路": ("北渚区", "蓼原县"),
+    "外环南路": ("南汀区", "蓼原县"),
+    "鹭原大道": ("和平街道", "鹭洲街道"),
+    "槐荫路": ("鹭洲街道", "槐荫街道"),
+    "漪虹大道": ("槐荫街道", "和平街道", "芷岸街道", "棠梨街道"),
+    "棠梨路": ("芷岸街道", "棠梨街道"),
+    "界岭公路": ("桃源镇", "荻港镇"),
+}
+
+
+def _base_areas() -> tuple[Polygon, Polygon, Polygon, Polygon]:
+    """The city north and south of the river inside the ring, the county outside it (less the
+    exclave) and the exclave, a south-bank enclave in the county."""
     ring = _ring_poly()
     xs = np.arange(EXTENT[0] - 2_000.0, EXTENT[1] + 2_001.0, 50.0)
     top, bot = EXTENT[3] + 5_000.0, EXTENT[2] - 5_000.0
@@ -432,6 +445,37 @@ def territories(lay: Layout, lines: dict[str, np.ndarray]) -> None:
     north = ring.intersection(north_half)
     south = ring.intersection(south_half)
     county = box.difference(ring).difference(ex)
+    return north, south, county, ex
+
+
+def _ray(deg: float) -> np.ndarray:
+    """A line 80 km long from the origin at `deg` degrees counter-clockwise from east."""
+    return np.array(
+        [
+            [0.0, 0.0],
+            [80_000.0 * math.cos(math.radians(deg)), 80_000.0 * math.sin(math.radians(deg))],
+        ]
+    )
+
+
+def _clean(g):
+    """`g` made valid; of a multi-part result, the polygons over 1 ha (one, or a multi)."""
+    g = g.buffer(0)
+    if g.geom_type == "Polygon":
+        return g
+    parts = [p for p in getattr(g, "geoms", []) if p.geom_type == "Polygon" and p.area > 1e4]
+    return parts[0] if len(parts) == 1 else MultiPolygon(parts)
+
+
+def _centre(poly) -> tuple[float, float]:
+    """A point inside `poly`, as its centre."""
+    p = poly.representative_point()
+    return float(p.x), float(p.y)
+
+
+def territories(lay: Layout, lines: dict[str, np.ndarray]) -> None:
+    """Districts, streets and townships as polygons; villages join their townships later."""
+    north, south, county, ex = _base_areas()
     hn, hs = hubs()
     axis = lines["漪虹大道"]
     w_luzhou = _wedge(hn, _ext(lines["鹭原大道"]), _ext(lines["槐荫路"]))
@@ -439,44 +483,24 @@ def territories(lay: Layout, lines: dict[str, np.ndarray]) -> None:
     axis_up = _ext(axis[::-1])
     w_zhian = _wedge(hs, _ext(axis_up), _ext(lines["棠梨路"]))
     origin = np.zeros(2)
-
-    def ray(deg: float) -> np.ndarray:
-        return np.array(
-            [
-                [0.0, 0.0],
-                [80_000.0 * math.cos(math.radians(deg)), 80_000.0 * math.sin(math.radians(deg))],
-            ]
-        )
-
     jl = _ext(lines["界岭公路"])
-    w_tao = _wedge(origin, jl, ray(45.0))
-    w_chun = _wedge(origin, ray(45.0), ray(150.0))
-    w_ling = _wedge(origin, ray(150.0), ray(225.0))
-    w_di = _wedge(origin, ray(225.0), jl)
+    w_tao = _wedge(origin, jl, _ray(45.0))
+    w_chun = _wedge(origin, _ray(45.0), _ray(150.0))
+    w_ling = _wedge(origin, _ray(150.0), _ray(225.0))
+    w_di = _wedge(origin, _ray(225.0), jl)
 
-    def clean(g):
-        g = g.buffer(0)
-        if g.geom_type == "Polygon":
-            return g
-        parts = [p for p in getattr(g, "geoms", []) if p.geom_type == "Polygon" and p.area > 1e4]
-        return parts[0] if len(parts) == 1 else MultiPolygon(parts)
-
-    luzhou = clean(north.intersection(w_luzhou))
-    huaiyin = clean(north.intersection(w_huaiyin))
-    heping = clean(north.difference(w_luzhou).difference(w_huaiyin))
-    zhian = clean(south.intersection(w_zhian))
-    tangli = clean(south.difference(w_zhian).union(ex))
-    nanting = clean(south.union(ex))
+    luzhou = _clean(north.intersection(w_luzhou))
+    huaiyin = _clean(north.intersection(w_huaiyin))
+    heping = _clean(north.difference(w_luzhou).difference(w_huaiyin))
+    zhian = _clean(south.intersection(w_zhian))
+    tangli = _clean(south.difference(w_zhian).union(ex))
+    nanting = _clean(south.union(ex))
     towns = {
-        "桃源镇": clean(county.intersection(w_tao)),
-        "椿溪镇": clean(county.intersection(w_chun)),
-        "菱塘乡": clean(county.intersection(w_ling)),
-        "荻港镇": clean(county.intersection(w_di)),
+        "桃源镇": _clean(county.intersection(w_tao)),
+        "椿溪镇": _clean(county.intersection(w_chun)),
+        "菱塘乡": _clean(county.intersection(w_ling)),
+        "荻港镇": _clean(county.intersection(w_di)),
     }
-
-    def centre(poly) -> tuple[float, float]:
-        p = poly.representative_point()
-        return float(p.x), float(p.y)
 
     units = [
         {
@@ -495,7 +519,7 @@ def territories(lay: Layout, lines: dict[str, np.ndarray]) -> None:
             "name": "北渚区",
             "aliases": "",
             "centre": (float(hn[0]) - 350.0, float(hn[1]) + 250.0),
-            "poly": clean(north),
+            "poly": _clean(north),
         },
         {
             "code": "990103000000",
@@ -513,7 +537,7 @@ def territories(lay: Layout, lines: dict[str, np.ndarray]) -> None:
             "name": "蓼原县",
             "aliases": "",
             "centre": SEATS["椿溪镇"],
-            "poly": clean(county),
+            "poly": _clean(county),
         },
     ]
     streets = [
@@ -528,7 +552,7 @@ def territories(lay: Layout, lines: dict[str, np.ndarray]) -> None:
         ("990121200000", "990121000000", "菱塘乡", towns["菱塘乡"]),
     ]
     for code, parent, name, poly in streets:
-        c = SEATS.get(name) or centre(poly)
+        c = SEATS.get(name) or _centre(poly)
         units.append(
             {
                 "code": code,
@@ -541,12 +565,4 @@ def territories(lay: Layout, lines: dict[str, np.ndarray]) -> None:
             }
         )
     lay.units = units
-    lay.boundary_roads = {
-        "外环北路": ("北渚区", "蓼原县"),
-        "外环南路": ("南汀区", "蓼原县"),
-        "鹭原大道": ("和平街道", "鹭洲街道"),
-        "槐荫路": ("鹭洲街道", "槐荫街道"),
-        "漪虹大道": ("槐荫街道", "和平街道", "芷岸街道", "棠梨街道"),
-        "棠梨路": ("芷岸街道", "棠梨街道"),
-        "界岭公路": ("桃源镇", "荻港镇"),
-    }
+    lay.boundary_roads = dict(_BOUNDARY_ROADS)

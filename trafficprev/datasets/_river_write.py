@@ -115,6 +115,11 @@ def write_osm(path: Path, world) -> None:
         if level == 6:
             tags.append(("ref:adcode", u["code"][:6]))
         relations.append((rid, members, tags))
+    Path(path).write_bytes(_osm_xml(nodes, ways, relations).encode("utf-8"))
+
+
+def _osm_xml(nodes: list[tuple], ways: list[tuple], relations: list[tuple]) -> str:
+    """The OSM XML 0.6 document of `nodes`, `ways` and `relations` (nodes and ways by id)."""
     allnodes = sorted(nodes, key=lambda n: n[0])
     lo = min(n[1] for n in allnodes), max(n[1] for n in allnodes)
     la = min(n[2] for n in allnodes), max(n[2] for n in allnodes)
@@ -140,7 +145,7 @@ def write_osm(path: Path, world) -> None:
         out.extend(_tags(tags))
         out.append("  </relation>")
     out.append("</osm>\n")
-    Path(path).write_bytes("\n".join(out).encode("utf-8"))
+    return "\n".join(out)
 
 
 def _write_csv(path: Path, header: list[str], rows, *, title: str | None = None) -> None:

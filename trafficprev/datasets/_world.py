@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
+from .._errors import ArgumentError
 from . import _world_roads as wr
 
 if TYPE_CHECKING:
@@ -457,6 +459,32 @@ class _Placer:
         raise RuntimeError(f"no room for a point in {region!r}")  # pragma: no cover
 
 
+def _school_names(n_school: int, stems: list[str]) -> list[str]:
+    """The names of `n_school` schools: the fixed ones, then district + stem + 小学/中学.
+
+    Stems are taken from the end of `stems` (the list is shortened: the markets take the
+    next ones).
+    """
+    schools = [
+        "示范市第一中学",
+        "示范市第二中学",
+        "示范市第三中学",
+        "示范市实验中学",
+        "示范市实验小学",
+        "示范职业技术学院",
+        "澄源县第一中学",
+        "澄源县澄城小学",
+    ]
+    short = {"439902": "澄阳区", "439903": "锦屏区", "439904": "南岭区", "439971": "经开区"}
+    while len(schools) < n_school:
+        schools.append(
+            short[("439902", "439903", "439904", "439971")[len(schools) % 4]]
+            + stems.pop()
+            + ("小学" if len(schools) % 3 else "中学")
+        )
+    return schools[:n_school]
+
+
 def _pois(rng, scale: float, placer: _Placer, seats) -> list[dict]:
     out: list[dict] = []
     used: set[str] = set()
@@ -510,26 +538,9 @@ def _pois(rng, scale: float, placer: _Placer, seats) -> list[dict]:
     for k, name in enumerate(_unique_names(rng, _HOUSE_A, _HOUSE_B, "", n_com, used)):
         p, _ = placer.spot("town" if k % 9 == 0 else "urban", 45.0, 200.0)
         add(name + suffixes[k % 6], "community", p, np.exp(rng.uniform(6.4, 8.7)))
-    schools = [
-        "示范市第一中学",
-        "示范市第二中学",
-        "示范市第三中学",
-        "示范市实验中学",
-        "示范市实验小学",
-        "示范职业技术学院",
-        "澄源县第一中学",
-        "澄源县澄城小学",
-    ]
     stems = [d + s for d in ("", "新", "东", "西") for s in wr.STEMS][::-1]
-    short = {"439902": "澄阳区", "439903": "锦屏区", "439904": "南岭区", "439971": "经开区"}
     n_school = max(4, round(28 * scale))
-    while len(schools) < n_school:
-        schools.append(
-            short[("439902", "439903", "439904", "439971")[len(schools) % 4]]
-            + stems.pop()
-            + ("小学" if len(schools) % 3 else "中学")
-        )
-    for name in schools[:n_school]:
+    for name in _school_names(n_school, stems):
         p, _ = placer.spot(_region_of(name), 50.0, 180.0)
         add(name, "school", p, rng.integers(600, 4_001) if "学院" not in name else 9_000)
     for name, region in (
@@ -756,7 +767,7 @@ def build_world(seed: int = 2024, *, scale: float = 1.0) -> World:
     World
     """
     if not 0.1 <= scale <= 4.0:
-        raise ValueError(f"scale must be between 0.1 and 4, got {scale}")
+        raise ArgumentError(f"scale must be between 0.1 and 4, got {scale}")
     rng = np.random.default_rng(seed)
     div_rows, seats, villages = _divisions(rng, scale)
     pool = wr.name_pool(rng)
@@ -776,33 +787,17 @@ def build_world(seed: int = 2024, *, scale: float = 1.0) -> World:
     return _assemble(rng, seed, scale, div_rows, villages, pts, ways, river, pois, ents, placer)
 
 
-def _assemble(rng, seed, scale, div_rows, villages, pts, ways, river, pois, ents, placer):
+def _road_node_ids(ways: list) -> dict[int, int]:
+    """Point id -> OSM node id (1, 2, …) of every point on a way, in way order."""
     node_id: dict[int, int] = {}
     for w in ways:
         for n in w.nodes:
             node_id.setdefault(n, len(node_id) + 1)
-    road_pids = np.array(list(node_id))
-    lon, lat = wr.to_lonlat(pts[road_pids])
-    node_rows = [
-        pd.DataFrame(
-            {
-                "node_id": np.arange(1, len(road_pids) + 1, dtype=np.int64),
-                "lon": lon,
-                "lat": lat,
-                "kind": "road",
-            }
-        )
-    ]
-    next_id = len(road_pids) + 1
+    return node_id
 
-    def new_nodes(xy: np.ndarray, kind: str) -> tuple[int, ...]:
-        nonlocal next_id
-        lo, la = wr.to_lonlat(xy)
-        ids = np.arange(next_id, next_id + len(xy), dtype=np.int64)
-        node_rows.append(pd.DataFrame({"node_id": ids, "lon": lo, "lat": la, "kind": kind}))
-        next_id += len(xy)
-        return tuple(int(i) for i in ids)
 
+def _way_table(ways: list, node_id: dict[int, int], pts: np.ndarray) -> pd.DataFrame:
+    """The road ways (ids from 1) with their tags and the district of their middle."""
     rows = []
     for i, w in enumerate(ways, start=1):
         r, ids = w.road, tuple(node_id[n] for n in w.nodes)
@@ -827,13 +822,16 @@ def _assemble(rng, seed, scale, div_rows, villages, pts, ways, river, pois, ents
     ways_df = pd.DataFrame(rows)
     for col in ("name", "name_zh", "ref", "junction", "bridge_name"):
         ways_df[col] = ways_df[col].astype(object).where(ways_df[col].notna(), None)
-    next_way = len(rows) + 1
-    river_ids = new_nodes(river, "water")
+    return ways_df
+
+
+def _river_ways(river_ids: tuple[int, ...], first_way: int) -> pd.DataFrame:
+    """The river as four waterways over its nodes, numbered from `first_way`."""
     cut = np.linspace(0, len(river_ids) - 1, 5).round().astype(int)
-    water = pd.DataFrame(
+    return pd.DataFrame(
         [
             {
-                "way_id": next_way + j,
+                "way_id": first_way + j,
                 "node_ids": river_ids[a : b + 1],
                 "name": "澄江",
                 "waterway": "river",
@@ -841,24 +839,56 @@ def _assemble(rng, seed, scale, div_rows, villages, pts, ways, river, pois, ents
             for j, (a, b) in enumerate(itertools.pairwise(cut))
         ]
     )
-    next_way += len(water)
-    road_xy = pts[road_pids]
-    nearest = lambda p: int(np.argmin(np.hypot(*(road_xy - p).T))) + 1  # noqa: E731
-    names = {r["code"]: r["name"] for r in div_rows}
-    vil_xy = np.array([v[1] for v in villages])
 
-    def address(p) -> tuple[str, str]:
-        code = str(district_of(*p))
-        d, _, k = placer.near.query(p, named=True)
-        if d < 450.0:
-            return (
-                code,
-                f"{CITY}{names[code + '000000']}{placer.near.name[k]}"
-                f"{int(rng.integers(1, 400)) * 2 - int(rng.integers(0, 2))}号",
+
+def _enterprise_rows(
+    ents: list[dict], address: Callable, nearest: Callable, names: dict[str, str]
+) -> list[dict]:
+    """One register row per enterprise, with its address, district and nearest road node
+    (`address` draws house numbers: called in enterprise order)."""
+    erow = []
+    for e in ents:
+        code, addr = address(e["xy"])
+        lo, la = wr.to_lonlat(e["xy"])
+        erow.append(
+            {
+                "credit_code": e["credit_code"],
+                "name": e["name"],
+                "industry": e["industry"],
+                "address": addr,
+                "lon": float(lo),
+                "lat": float(la),
+                "insured": e["insured"],
+                "district": names[code + "000000"],
+                "node_id": nearest(e["xy"]),
+                "site": e["site"],
+            }
+        )
+    return erow
+
+
+def _set_site_sizes(poi_df: pd.DataFrame, prow: list[dict], ent_df: pd.DataFrame) -> None:
+    """Set in place the size of the parks and the CBD (their enterprises' workers; twice
+    that for the CBD) and of the hospitals (their staff, else 500)."""
+    for k, prow_i in enumerate(prow):
+        if prow_i["kind"] in ("industrial_park", "cbd"):
+            total = int(ent_df.loc[ent_df["site"] == prow_i["name"], "insured"].sum())
+            poi_df.loc[k, "size"] = total * (1 if prow_i["kind"] == "industrial_park" else 2)
+        elif prow_i["kind"] == "hospital":
+            poi_df.loc[k, "size"] = (
+                int(ent_df.loc[ent_df["name"] == prow_i["name"], "insured"].sum()) or 500
             )
-        v = villages[int(np.argmin(np.hypot(*(vil_xy - p).T)))]
-        return code, f"{CITY}{names[code + '000000']}{names[v[2][:9] + '000']}{v[0]}"
 
+
+def _poi_rows(
+    pois: list[dict], address: Callable, nearest: Callable, new_nodes: Callable, next_way: int
+) -> tuple[list[dict], list[dict]]:
+    """One row per POI (address, district, nearest road node), and one area way (numbered
+    from `next_way`, its ring made by `new_nodes`) per POI drawn as an area.
+
+    `address` draws house numbers and `new_nodes` numbers nodes: both are called in POI
+    order.
+    """
     prow, arow = [], []
     for i, p in enumerate(pois, start=1):
         code, addr = address(p["xy"])
@@ -894,34 +924,59 @@ def _assemble(rng, seed, scale, div_rows, villages, pts, ways, river, pois, ents
                 "address": addr,
             }
         )
-    erow = []
-    for e in ents:
-        code, addr = address(e["xy"])
-        lo, la = wr.to_lonlat(e["xy"])
-        erow.append(
+    return prow, arow
+
+
+def _assemble(rng, seed, scale, div_rows, villages, pts, ways, river, pois, ents, placer):
+    """The world's tables from its geometry: nodes, ways, waterways, POIs (with areas),
+    enterprises and divisions, with OSM ids and addresses."""
+    node_id = _road_node_ids(ways)
+    road_pids = np.array(list(node_id))
+    lon, lat = wr.to_lonlat(pts[road_pids])
+    node_rows = [
+        pd.DataFrame(
             {
-                "credit_code": e["credit_code"],
-                "name": e["name"],
-                "industry": e["industry"],
-                "address": addr,
-                "lon": float(lo),
-                "lat": float(la),
-                "insured": e["insured"],
-                "district": names[code + "000000"],
-                "node_id": nearest(e["xy"]),
-                "site": e["site"],
+                "node_id": np.arange(1, len(road_pids) + 1, dtype=np.int64),
+                "lon": lon,
+                "lat": lat,
+                "kind": "road",
             }
         )
-    ent_df = pd.DataFrame(erow)
-    poi_df = pd.DataFrame(prow)
-    for k, prow_i in enumerate(prow):  # worker totals of the parks and the CBD, hospital staff
-        if prow_i["kind"] in ("industrial_park", "cbd"):
-            total = int(ent_df.loc[ent_df["site"] == prow_i["name"], "insured"].sum())
-            poi_df.loc[k, "size"] = total * (1 if prow_i["kind"] == "industrial_park" else 2)
-        elif prow_i["kind"] == "hospital":
-            poi_df.loc[k, "size"] = (
-                int(ent_df.loc[ent_df["name"] == prow_i["name"], "insured"].sum()) or 500
+    ]
+    next_id = len(road_pids) + 1
+
+    def new_nodes(xy: np.ndarray, kind: str) -> tuple[int, ...]:
+        nonlocal next_id
+        lo, la = wr.to_lonlat(xy)
+        ids = np.arange(next_id, next_id + len(xy), dtype=np.int64)
+        node_rows.append(pd.DataFrame({"node_id": ids, "lon": lo, "lat": la, "kind": kind}))
+        next_id += len(xy)
+        return tuple(int(i) for i in ids)
+
+    ways_df = _way_table(ways, node_id, pts)
+    water = _river_ways(new_nodes(river, "water"), len(ways_df) + 1)
+    next_way = len(ways_df) + 1 + len(water)
+    road_xy = pts[road_pids]
+    nearest = lambda p: int(np.argmin(np.hypot(*(road_xy - p).T))) + 1  # noqa: E731
+    names = {r["code"]: r["name"] for r in div_rows}
+    vil_xy = np.array([v[1] for v in villages])
+
+    def address(p) -> tuple[str, str]:
+        code = str(district_of(*p))
+        d, _, k = placer.near.query(p, named=True)
+        if d < 450.0:
+            return (
+                code,
+                f"{CITY}{names[code + '000000']}{placer.near.name[k]}"
+                f"{int(rng.integers(1, 400)) * 2 - int(rng.integers(0, 2))}号",
             )
+        v = villages[int(np.argmin(np.hypot(*(vil_xy - p).T)))]
+        return code, f"{CITY}{names[code + '000000']}{names[v[2][:9] + '000']}{v[0]}"
+
+    prow, arow = _poi_rows(pois, address, nearest, new_nodes, next_way)
+    ent_df = pd.DataFrame(_enterprise_rows(ents, address, nearest, names))
+    poi_df = pd.DataFrame(prow)
+    _set_site_sizes(poi_df, prow, ent_df)
     point_pois = poi_df.index[~poi_df["as_area"]]
     ids = new_nodes(np.array([pois[k]["xy"] for k in point_pois]), "poi")
     poi_df.loc[point_pois, "osm_id"] = ids

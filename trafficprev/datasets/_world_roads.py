@@ -383,6 +383,73 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def _segments(roads: list[Road], nv: np.ndarray, base: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The straight segments of all roads, one entry each: start and end point ids, road,
+    index along the road, on a bridge, and the number of segments of its road."""
+    sa, sb, srd, sk, sbr, sn = [], [], [], [], [], []
+    for ri, r in enumerate(roads):
+        n = nv[ri]
+        k = np.arange(n - 1 + (1 if r.closed else 0))
+        sa.append(base[ri] + k)
+        sb.append(base[ri] + (k + 1) % n)
+        srd.append(np.full(len(k), ri))
+        sk.append(k)
+        sbr.append(r.bridge if r.bridge is not None else np.zeros(len(k), dtype=bool))
+        sn.append(np.full(len(k), len(k)))
+    sa, sb, srd, sk = map(np.concatenate, (sa, sb, srd, sk))
+    sbr, sn = np.concatenate(sbr), np.concatenate(sn)
+    return sa, sb, srd, sk, sbr, sn
+
+
+def _merged_points(pts: np.ndarray) -> _UnionFind:
+    """The points merged into one node when closer than :data:`MERGE` metres."""
+    uf = _UnionFind(len(pts))
+    cells = np.floor(pts / MERGE).astype(np.int64)
+    buckets: dict[tuple[int, int], list[int]] = {}
+    for i, (cx, cy) in enumerate(cells.tolist()):
+        buckets.setdefault((cx, cy), []).append(i)
+    for i, (cx, cy) in enumerate(cells.tolist()):
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for j in buckets.get((cx + dx, cy + dy), ()):
+                    if j > i and math.dist(pts[i], pts[j]) < MERGE:
+                        uf.union(i, j)
+    return uf
+
+
+def _node_sequences(
+    roads: list[Road],
+    nv: np.ndarray,
+    base: np.ndarray,
+    events: list[tuple[int, float, int]],
+    uf: _UnionFind,
+) -> list[tuple[list[int], list[bool]]]:
+    """Each road as its sequence of (merged) nodes, vertices and junction `events` in order
+    along it, with whether each piece between two nodes lies on a bridge."""
+    by_road: list[list[tuple[float, int]]] = [[] for _ in roads]
+    for ri, param, pid in events:
+        by_road[ri].append((param, pid))
+    seqs = []
+    for ri, r in enumerate(roads):
+        n = int(nv[ri])
+        items = [(float(k), int(base[ri] + k % n)) for k in range(n + (1 if r.closed else 0))]
+        items = sorted(items + by_road[ri])
+        nodes: list[int] = []
+        params: list[float] = []
+        for param, pid in items:
+            root = uf.find(pid)
+            if not nodes or nodes[-1] != root:
+                nodes.append(root)
+                params.append(param)
+        nseg = n - 1 + (1 if r.closed else 0)
+        flags = [
+            bool(r.bridge[min(int((a + b) / 2), nseg - 1)]) if r.bridge is not None else False
+            for a, b in itertools.pairwise(params)
+        ]
+        seqs.append((nodes, flags))
+    return seqs
+
+
 def node_roads(
     roads: list[Road], rng: np.random.Generator, trim: float = 150.0
 ) -> tuple[np.ndarray, list[Way]]:
@@ -400,18 +467,7 @@ def node_roads(
     nv = np.array([len(r.pts) for r in roads])
     base = np.concatenate([[0], np.cumsum(nv)])[:-1]
     pts_list = [np.vstack([r.pts for r in roads])]
-    sa, sb, srd, sk, sbr, sn = [], [], [], [], [], []
-    for ri, r in enumerate(roads):
-        n = nv[ri]
-        k = np.arange(n - 1 + (1 if r.closed else 0))
-        sa.append(base[ri] + k)
-        sb.append(base[ri] + (k + 1) % n)
-        srd.append(np.full(len(k), ri))
-        sk.append(k)
-        sbr.append(r.bridge if r.bridge is not None else np.zeros(len(k), dtype=bool))
-        sn.append(np.full(len(k), len(k)))
-    sa, sb, srd, sk = map(np.concatenate, (sa, sb, srd, sk))
-    sbr, sn = np.concatenate(sbr), np.concatenate(sn)
+    sa, sb, srd, sk, sbr, sn = _segments(roads, nv, base)
     closed = np.array([r.closed for r in roads])
     vtx = pts_list[0]
     A, B = vtx[sa], vtx[sb]  # noqa: N806 - segment start and end points
@@ -473,38 +529,8 @@ def node_roads(
         for q, s, tt in zip(ci[ok], sj[ok], t[ok], strict=True):
             events.append((int(srd[s]), float(sk[s] + tt), int(e_pid[c[q]])))
     pts = np.vstack([vtx, *extra]) if extra else vtx
-    uf = _UnionFind(len(pts))
-    cells = np.floor(pts / MERGE).astype(np.int64)
-    buckets: dict[tuple[int, int], list[int]] = {}
-    for i, (cx, cy) in enumerate(cells.tolist()):
-        buckets.setdefault((cx, cy), []).append(i)
-    for i, (cx, cy) in enumerate(cells.tolist()):
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                for j in buckets.get((cx + dx, cy + dy), ()):
-                    if j > i and math.dist(pts[i], pts[j]) < MERGE:
-                        uf.union(i, j)
-    by_road: list[list[tuple[float, int]]] = [[] for _ in roads]
-    for ri, param, pid in events:
-        by_road[ri].append((param, pid))
-    seqs = []
-    for ri, r in enumerate(roads):
-        n = int(nv[ri])
-        items = [(float(k), int(base[ri] + k % n)) for k in range(n + (1 if r.closed else 0))]
-        items = sorted(items + by_road[ri])
-        nodes: list[int] = []
-        params: list[float] = []
-        for param, pid in items:
-            root = uf.find(pid)
-            if not nodes or nodes[-1] != root:
-                nodes.append(root)
-                params.append(param)
-        nseg = n - 1 + (1 if r.closed else 0)
-        flags = [
-            bool(r.bridge[min(int((a + b) / 2), nseg - 1)]) if r.bridge is not None else False
-            for a, b in itertools.pairwise(params)
-        ]
-        seqs.append((nodes, flags))
+    uf = _merged_points(pts)
+    seqs = _node_sequences(roads, nv, base, events, uf)
     count = Counter()
     for (nodes, _), r in zip(seqs, roads, strict=True):
         count.update(nodes[:-1] if r.closed else nodes)
@@ -730,6 +756,36 @@ def name_grid(rng, lines: dict[str, list], pool: list[str]) -> list[Road]:
     return roads
 
 
+def _ring_roads(ring: np.ndarray) -> list[Road]:
+    """The ring road from its 160 vertices: 北环大道 (dual, G399), 西环路, 南环路, 东环路."""
+    piece = lambda k0, k1: ring[[k % 160 for k in range(k0, k1 + 1)]]  # noqa: E731
+    roads = dual(piece(0, 40), (True, True), highway="trunk", name="北环大道", ref="G399")
+    roads.append(
+        Road(piece(40, 80), "primary", "西环路", may_bridge=True, bridge_name="澄江西大桥")
+    )
+    roads.append(Road(piece(80, 120), "primary", "南环路"))
+    roads.append(
+        Road(piece(120, 160), "primary", "东环路", may_bridge=True, bridge_name="澄江东大桥")
+    )
+    return roads
+
+
+def _roundabouts(discs: list[tuple[float, float, float]]) -> list[Road]:
+    """The two roundabouts on `discs` (x, y, radius): the hub's unsplit, the second split."""
+    return [
+        Road(
+            circle(c[:2], c[2], 20),
+            "primary",
+            junction="roundabout",
+            oneway=True,
+            closed=True,
+            split=sp,
+            trim=False,
+        )
+        for c, sp in zip(discs, ("none", "all"), strict=True)
+    ]
+
+
 def urban_roads(rng: np.random.Generator, scale: float, pool: list[str]) -> tuple[list, dict]:
     """The city inside the ring road: ring, bank roads, arterials, dual carriageways, grid.
 
@@ -739,16 +795,7 @@ def urban_roads(rng: np.random.Generator, scale: float, pool: list[str]) -> tupl
     t = np.pi / 4 + 2 * np.pi * np.arange(160) / 160
     ring = ring_point(t)
     piece = lambda k0, k1: ring[[k % 160 for k in range(k0, k1 + 1)]]  # noqa: E731
-    roads: list[Road] = []
-    north = dual(piece(0, 40), (True, True), highway="trunk", name="北环大道", ref="G399")
-    roads += north
-    roads.append(
-        Road(piece(40, 80), "primary", "西环路", may_bridge=True, bridge_name="澄江西大桥")
-    )
-    roads.append(Road(piece(80, 120), "primary", "南环路"))
-    roads.append(
-        Road(piece(120, 160), "primary", "东环路", may_bridge=True, bridge_name="澄江东大桥")
-    )
+    roads: list[Road] = _ring_roads(ring)
     xs = np.arange(-10_800.0, 10_801.0, 100.0)
     bank = {}
     for side, name in ((1, "滨江路"), (-1, "滨江南路")):
@@ -823,18 +870,7 @@ def urban_roads(rng: np.random.Generator, scale: float, pool: list[str]) -> tupl
         "discs": discs,
         "hub2": hub2,
     }
-    roads += [
-        Road(
-            circle(c[:2], c[2], 20),
-            "primary",
-            junction="roundabout",
-            oneway=True,
-            closed=True,
-            split=sp,
-            trim=False,
-        )
-        for c, sp in zip(discs, ("none", "all"), strict=True)
-    ]
+    roads += _roundabouts(discs)
     return roads, info
 
 

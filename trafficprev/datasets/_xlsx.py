@@ -23,6 +23,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from .._errors import ArgumentError, ArgumentTypeError
+
 __all__ = ["Sheet", "write_xlsx"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -81,7 +83,7 @@ def _column(i: int) -> str:
 
 def _text(value: str, ref: str, style: str = "") -> str:
     if _ILLEGAL.search(value):
-        raise ValueError(f"cell {ref}: text holds a control character XML cannot store")
+        raise ArgumentError(f"cell {ref}: text holds a control character XML cannot store")
     space = ' xml:space="preserve"' if value != value.strip() else ""
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
 
@@ -92,17 +94,17 @@ def _cell(value: object, ref: str) -> str:
     if isinstance(value, str):
         return _text(value, ref)
     if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"cell {ref}: booleans are not written; give 是/否 or a number")
+        raise ArgumentTypeError(f"cell {ref}: booleans are not written; give 是/否 or a number")
     if isinstance(value, Number):
         number = value.item() if isinstance(value, np.generic) else value
         if isinstance(number, float):
             if math.isnan(number):
                 return ""
             if math.isinf(number):
-                raise ValueError(f"cell {ref}: infinite number")
+                raise ArgumentError(f"cell {ref}: infinite number")
             return f'<c r="{ref}"><v>{number!r}</v></c>'
         return f'<c r="{ref}"><v>{int(number)}</v></c>'
-    raise TypeError(f"cell {ref}: cannot write {type(value).__name__} {value!r}")
+    raise ArgumentTypeError(f"cell {ref}: cannot write {type(value).__name__} {value!r}")
 
 
 def _write_sheet(zf: zipfile.ZipFile, member: str, sheet: Sheet) -> None:
@@ -139,49 +141,20 @@ def _write_sheet(zf: zipfile.ZipFile, member: str, sheet: Sheet) -> None:
         fh.write(f"</sheetData>{merge}</worksheet>".encode())
 
 
-def write_xlsx(path: str | Path, sheets: Sequence[Sheet], *, creator: str) -> Path:
-    """Write a workbook of text and numbers; the same sheets give the same bytes.
-
-    Parameters
-    ----------
-    path
-        The ``.xlsx`` file to write (replaced if it exists).
-    sheets
-        The worksheets, in order.
-    creator
-        The document's creator (core properties); created and modified are fixed.
-
-    Returns
-    -------
-    pathlib.Path
-        `path`.
-
-    Raises
-    ------
-    ValueError
-        No sheet, a duplicate or invalid sheet name, text with a control character, or an
-        infinite number.
-    TypeError
-        A cell value that is neither text, a number nor empty.
-
-    Examples
-    --------
-    >>> import tempfile, pandas as pd
-    >>> out = Path(tempfile.mkdtemp()) / "t.xlsx"
-    >>> _ = write_xlsx(out, [Sheet("表", [["编号", "年龄"], ["=1+1", 37]], title="示例")],
-    ...                creator="trafficprev")
-    >>> pd.read_excel(out, header=None, engine="calamine").iloc[1:].values.tolist()
-    [['编号', '年龄'], ['=1+1', 37]]
-    """
+def _check_sheet_names(sheets: Sequence[Sheet]) -> None:
+    """Refuse no sheets, a sheet name Excel does not take, or a name used twice."""
     if not sheets:
-        raise ValueError("a workbook needs at least one sheet")
+        raise ArgumentError("a workbook needs at least one sheet")
     names = [s.name for s in sheets]
     for name in names:
         if not 0 < len(name) <= 31 or any(ch in name for ch in "[]:*?/\\"):
-            raise ValueError(f"invalid sheet name {name!r}")
+            raise ArgumentError(f"invalid sheet name {name!r}")
     if len(set(names)) != len(names):
-        raise ValueError(f"duplicate sheet names in {names}")
-    path = Path(path)
+        raise ArgumentError(f"duplicate sheet names in {names}")
+
+
+def _package_parts(sheets: Sequence[Sheet], creator: str) -> dict[str, str]:
+    """The XML parts of the workbook other than its sheets, by member name, in zip order."""
     n = len(sheets)
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
@@ -252,6 +225,46 @@ def write_xlsx(path: str | Path, sheets: Sequence[Sheet], *, creator: str) -> Pa
         ),
         "xl/styles.xml": _STYLES,
     }
+    return parts
+
+
+def write_xlsx(path: str | Path, sheets: Sequence[Sheet], *, creator: str) -> Path:
+    """Write a workbook of text and numbers; the same sheets give the same bytes.
+
+    Parameters
+    ----------
+    path
+        The ``.xlsx`` file to write (replaced if it exists).
+    sheets
+        The worksheets, in order.
+    creator
+        The document's creator (core properties); created and modified are fixed.
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+
+    Raises
+    ------
+    ValueError
+        No sheet, a duplicate or invalid sheet name, text with a control character, or an
+        infinite number.
+    TypeError
+        A cell value that is neither text, a number nor empty.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> out = Path(tempfile.mkdtemp()) / "t.xlsx"
+    >>> _ = write_xlsx(out, [Sheet("表", [["编号", "年龄"], ["=1+1", 37]], title="示例")],
+    ...                creator="trafficprev")
+    >>> pd.read_excel(out, header=None, engine="calamine").iloc[1:].values.tolist()
+    [['编号', '年龄'], ['=1+1', 37]]
+    """
+    _check_sheet_names(sheets)
+    path = Path(path)
+    parts = _package_parts(sheets, creator)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for member, text in parts.items():
             info = zipfile.ZipInfo(member, date_time=_FIXED_TIME)

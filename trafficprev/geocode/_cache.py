@@ -23,6 +23,7 @@ Robustness:
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
@@ -36,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import TrafficPrevWarning
+from .._errors import ArgumentError, ArgumentTypeError, OutputError, TrafficPrevWarning
 from ._review import text_hash, text_key
 
 __all__ = ["CacheWarning", "GeocodeCache"]
@@ -70,7 +71,9 @@ def _json_default(value: Any) -> Any:
         return value.tolist()
     if value is None or (not isinstance(value, (str, bytes)) and _is_missing(value)):
         return None
-    raise TypeError(f"cannot store a {type(value).__name__} in the geocode cache: {value!r}")
+    raise ArgumentTypeError(
+        f"cannot store a {type(value).__name__} in the geocode cache: {value!r}"
+    )
 
 
 def _is_missing(value: Any) -> bool:
@@ -127,7 +130,7 @@ class GeocodeCache:
 
     def __init__(self, path: str | Path, area_version: str) -> None:
         if not isinstance(area_version, str) or not area_version.strip():
-            raise ValueError(f"area_version must be a non-empty string, got {area_version!r}")
+            raise ArgumentError(f"area_version must be a non-empty string, got {area_version!r}")
         self.path = Path(path)
         self.area_version = area_version
         self.persistent = True
@@ -166,7 +169,10 @@ class GeocodeCache:
                 conn.close()
             if "readonly" in str(exc) or "unable to open" in str(exc):
                 return self._open_in_memory()
-            raise OSError(f"{self.path}: cannot open the geocode cache ({exc})") from exc
+            raise OutputError(
+                errno.EIO,
+                f"{self.path}: cannot open the geocode cache ({exc}) / 无法打开地理编码缓存",
+            ) from exc
         except sqlite3.DatabaseError as exc:  # not a database, malformed image
             problem = f"{type(exc).__name__}: {exc}"
         if problem is None and conn is not None:
@@ -362,7 +368,7 @@ class GeocodeCache:
         rows: dict[str, tuple[str, str, str, str]] = {}
         for text, payload in mapping.items():
             if not isinstance(payload, Mapping):
-                raise TypeError(
+                raise ArgumentTypeError(
                     f"geocode cache: the result for {text!r} must be a mapping, "
                     f"got {type(payload).__name__}"
                 )
@@ -375,7 +381,10 @@ class GeocodeCache:
                 self._write(list(rows.values()))
                 break
             except sqlite3.OperationalError as exc:
-                raise OSError(f"{self.path}: cannot write the geocode cache ({exc})") from exc
+                raise OutputError(
+                    errno.EIO,
+                    f"{self.path}: cannot write the geocode cache ({exc}) / 无法写入地理编码缓存",
+                ) from exc
             except sqlite3.DatabaseError as exc:
                 if attempt:
                     raise

@@ -235,24 +235,9 @@ def geocode(
         frame[col] = rows[col]
     frame["text_hash"] = texts.map(text_hash)
     _use_given(frame, area)
-    report = pd.DataFrame(columns=["decision_no", "status"])
-    if overrides is not None:
-        table = overrides if isinstance(overrides, pd.DataFrame) else read_overrides(overrides)
-        listed = {
-            no: [(c["lon"], c["lat"], c.get("road", ""), c.get("cross_road", "")) for c in cands]
-            for no, cands in zip(frame["decision_no"], cand_lists, strict=True)
-        }
-        frame, report = apply_overrides(frame, table, lambda no: listed.get(no, []))
+    frame, report = _with_overrides(frame, overrides, cand_lists)
     queue = review_queue(frame, threshold=settings.review_threshold)
-    ok = frame["lon"].notna() & frame["lat"].notna()
-    geom = np.full(len(frame), None, dtype=object)
-    geom[ok.to_numpy()] = shapely.points(
-        frame.loc[ok, "lon"].astype(float), frame.loc[ok, "lat"].astype(float)
-    )
-    slot_cols = [c for c in frame.columns if c.startswith("slot_")]
-    out = gpd.GeoDataFrame(
-        frame.drop(columns=[*slot_cols, "candidates"]), geometry=list(geom), crs="EPSG:4326"
-    )
+    out = _as_points(frame)
     stats = {
         "cases": len(frame),
         "texts": len(unique),
@@ -273,6 +258,45 @@ def geocode(
         stats["seconds"],
     )
     return GeocodeResult(out, queue, report, stats)
+
+
+def _with_overrides(
+    frame: pd.DataFrame, overrides: Any, cand_lists: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`frame` with the analysts' overrides applied, and the report of those not applied.
+
+    Parameters
+    ----------
+    frame
+        The geocoded cases.
+    overrides
+        None, an overrides table or the file to read it from (:func:`read_overrides`).
+    cand_lists
+        Each case's candidates (lists of dicts), which an override may pick by number.
+    """
+    report = pd.DataFrame(columns=["decision_no", "status"])
+    if overrides is None:
+        return frame, report
+    table = overrides if isinstance(overrides, pd.DataFrame) else read_overrides(overrides)
+    listed = {
+        no: [(c["lon"], c["lat"], c.get("road", ""), c.get("cross_road", "")) for c in cands]
+        for no, cands in zip(frame["decision_no"], cand_lists, strict=True)
+    }
+    return apply_overrides(frame, table, lambda no: listed.get(no, []))
+
+
+def _as_points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The geocoded cases as WGS-84 points (none where unplaced), without the working
+    columns (slots, candidates)."""
+    ok = frame["lon"].notna() & frame["lat"].notna()
+    geom = np.full(len(frame), None, dtype=object)
+    geom[ok.to_numpy()] = shapely.points(
+        frame.loc[ok, "lon"].astype(float), frame.loc[ok, "lat"].astype(float)
+    )
+    slot_cols = [c for c in frame.columns if c.startswith("slot_")]
+    return gpd.GeoDataFrame(
+        frame.drop(columns=[*slot_cols, "candidates"]), geometry=list(geom), crs="EPSG:4326"
+    )
 
 
 _VAGUE_LEVELS = ("none", "county", "township", "village")

@@ -31,11 +31,12 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from .._errors import SchemaError
+from .._errors import ArgumentError, SchemaError
 from .._names import name_key, parse_ref, pinyin_keys, road_parts, suffix_class
 from ..area import NAME_KINDS as KINDS
 from ..area import NAME_TABLE_COLUMNS as NAME_COLUMNS
 from ..area import Area
+from ..schema import require_columns
 
 __all__ = [
     "HOW_RANK",
@@ -144,16 +145,12 @@ class NameMatcher:
     """
 
     def __init__(self, names: pd.DataFrame, *, fuzzy_cutoff: float = 0.8) -> None:
-        missing = [c for c in NAME_COLUMNS if c not in names.columns]
-        if missing:
-            raise SchemaError(
-                f"name table: missing column(s) {missing}; expected {list(NAME_COLUMNS)}"
-            )
+        require_columns(names, NAME_COLUMNS, what="name table")
         bad_kinds = sorted(set(names["kind"].astype(str)) - set(KINDS))
         if bad_kinds:
             raise SchemaError(f"name table: unknown kind(s) {bad_kinds}; expected {list(KINDS)}")
         if not 0.0 < fuzzy_cutoff <= 1.0:
-            raise ValueError(f"fuzzy_cutoff must be in (0, 1], got {fuzzy_cutoff!r}")
+            raise ArgumentError(f"fuzzy_cutoff must be in (0, 1], got {fuzzy_cutoff!r}")
         self.fuzzy_cutoff = float(fuzzy_cutoff)
         self._memo: dict[tuple[str, str, int], tuple[Candidate, ...]] = {}
         rows = list(
@@ -234,7 +231,7 @@ class NameMatcher:
             If `kind` is unknown.
         """
         if kind not in KINDS:
-            raise ValueError(f"kind must be one of {list(KINDS)}, got {kind!r}")
+            raise ArgumentError(f"kind must be one of {list(KINDS)}, got {kind!r}")
         memo = (text, kind, limit)
         if memo not in self._memo:
             if len(self._memo) >= _MEMO_SIZE:

@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 
 from .._accounting import to_csv
-from .._errors import FileFormatError, SchemaError
+from .._errors import ArgumentError, FileFormatError, SchemaError
 from .._tables import read_table
 from .._vector import map_unique
 from ..coords import normalize_crs, to_wgs84
-from ..schema import Column, TableSchema
+from ..schema import Column, TableSchema, require_columns
 from ..settings import Settings
 
 __all__ = [
@@ -202,9 +202,7 @@ def _place_column(cases: pd.DataFrame) -> str:
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise SchemaError(f"{what}: missing column(s) {missing}; columns found: {list(frame)}")
+    require_columns(frame, columns, what=what)
 
 
 def _text(value: object) -> str:
@@ -266,7 +264,7 @@ def review_queue(cases: pd.DataFrame, *, threshold: float) -> pd.DataFrame:
         or not isinstance(threshold, (int, float))
         or not 0 <= threshold <= 1
     ):
-        raise ValueError(f"threshold must be a number in [0, 1], got {threshold!r}")
+        raise ArgumentError(f"threshold must be a number in [0, 1], got {threshold!r}")
     _require(cases, ("decision_no", "match_level", "confidence"), "cases")
     place_col = _place_column(cases)
     rank = _level_rank(cases["match_level"])
@@ -366,6 +364,142 @@ def _to_wgs84(lon: np.ndarray, lat: np.ndarray, crs: str) -> tuple[np.ndarray, n
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
+def _check_override_columns(frame: pd.DataFrame, p: Path) -> None:
+    """Refuse an overrides file that cannot say which case it fixes or what the answer is."""
+    cols = set(frame.columns)
+    if not cols & {"decision_no", "text_hash", "place_text"}:
+        raise SchemaError(
+            f"{p}: overrides need a decision_no (认定书编号), text_hash or place_text column"
+        )
+    if not ({"override_lon", "override_lat"} <= cols or "override_candidate" in cols):
+        raise SchemaError(
+            f"{p}: overrides need override_lon and override_lat (经度, 纬度) "
+            "or override_candidate (候选编号) columns"
+        )
+
+
+def _override_point(
+    lon_text: str, lat_text: str, crs_text: str, errs: list[str]
+) -> tuple[float, float, str]:
+    """The point and coordinate system of an override row; what is wrong goes to `errs`.
+
+    Returns
+    -------
+    tuple
+        Longitude and latitude (NaN when not a number) and the system's name (``""`` when
+        unknown).
+    """
+    x, y = _number(lon_text), _number(lat_text)
+    if x is None:
+        errs.append(f"override_lon {lon_text!r} is not a number")
+    if y is None:
+        errs.append(f"override_lat {lat_text!r} is not a number")
+    lon = lat = np.nan
+    if x is not None and y is not None:
+        if not (LON_RANGE[0] <= x <= LON_RANGE[1] and LAT_RANGE[0] <= y <= LAT_RANGE[1]):
+            swapped = LON_RANGE[0] <= y <= LON_RANGE[1] and LAT_RANGE[0] <= x <= LAT_RANGE[1]
+            errs.append(
+                f"point ({x}, {y}) is outside China (lon {LON_RANGE[0]:g}–"
+                f"{LON_RANGE[1]:g}, lat {LAT_RANGE[0]:g}–{LAT_RANGE[1]:g})"
+                + ("; longitude and latitude swapped?" if swapped else "")
+            )
+        lon, lat = x, y
+    name = _crs_name(crs_text)
+    if name is None:
+        errs.append(f"override_crs {crs_text!r} unknown (use WGS84, GCJ02, BD09 or CGCS2000)")
+    return lon, lat, name or ""
+
+
+def _candidate_number(text: str, errs: list[str]) -> int | None:
+    """The candidate number of an override row (1, 2, …), or None with the error in `errs`."""
+    c = _number(text)
+    if c is None or not c.is_integer() or c < 1:
+        errs.append(f"override_candidate {text!r} is not a candidate number (1, 2, …)")
+        return None
+    return int(c)
+
+
+def _conflicts(out: pd.DataFrame) -> list[str]:
+    """A problem for each case that the overrides answer differently on different rows."""
+    problems = []
+    key = out["decision_no"] + "#" + out["text_hash"]
+    for _, group in out[key.duplicated(keep=False)].groupby(key, sort=True):
+        problems.append(
+            f"rows {', '.join(str(r) for r in group['source_row'])}: different answers for "
+            f"the same case {group['decision_no'].iloc[0] or group['text_hash'].iloc[0]}"
+        )
+    return problems
+
+
+def _points_to_wgs84(out: pd.DataFrame) -> None:
+    """Convert in place the override points given in another coordinate system to WGS-84."""
+    for name in sorted(set(out["crs"]) - {"", "WGS84"}):
+        mask = (out["crs"] == name).to_numpy()
+        x, y = _to_wgs84(out.loc[mask, "lon"].to_numpy(), out.loc[mask, "lat"].to_numpy(), name)
+        out.loc[mask, "lon"] = x
+        out.loc[mask, "lat"] = y
+
+
+#: The text columns of an overrides file.
+_OVERRIDE_TEXTS = (
+    "decision_no",
+    "text_hash",
+    "place_text",
+    "override_lon",
+    "override_lat",
+    "override_crs",
+    "override_candidate",
+    "note",
+)
+
+
+def _override_rows(
+    t: dict[str, list[str]], rows: np.ndarray
+) -> tuple[list[int], np.ndarray, np.ndarray, list[int | None], list[str], int, list[str]]:
+    """Check every row of an overrides file (text columns `t`, file rows `rows`).
+
+    Returns
+    -------
+    tuple
+        The rows kept (valid, with an answer), each row's longitude, latitude, candidate
+        and coordinate system, the number of rows without an answer, and a problem per
+        invalid row.
+    """
+    dec, hsh, place = t["decision_no"], t["text_hash"], t["place_text"]
+    lon_t, lat_t, crs_t = t["override_lon"], t["override_lat"], t["override_crs"]
+    cand_t = t["override_candidate"]
+    n = len(rows)
+    problems: list[str] = []
+    keep: list[int] = []
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    cand: list[int | None] = [None] * n
+    crs: list[str] = [""] * n
+    skipped = 0
+    for i in range(n):
+        has_point = bool(lon_t[i] or lat_t[i])
+        has_cand = bool(cand_t[i])
+        if not has_point and not has_cand:
+            skipped += 1
+            continue
+        errs: list[str] = []
+        if not (dec[i] or hsh[i] or place[i]):
+            errs.append("no decision_no, text_hash or place_text to say which case it fixes")
+        if hsh[i] and not re.fullmatch(r"[0-9a-fA-F]{12}", hsh[i]):
+            errs.append(f"text_hash {hsh[i]!r} is not 12 hex digits")
+        if has_point and has_cand:
+            errs.append("give either a point or a candidate number, not both")
+        if has_point:
+            lon[i], lat[i], crs[i] = _override_point(lon_t[i], lat_t[i], crs_t[i], errs)
+        if has_cand:
+            cand[i] = _candidate_number(cand_t[i], errs)
+        if errs:
+            problems.append(f"row {rows[i]}: {'; '.join(errs)}")
+        else:
+            keep.append(i)
+    return keep, lon, lat, cand, crs, skipped, problems
+
+
 def read_overrides(path: str | Path, *, settings: Settings | None = None) -> pd.DataFrame:
     """Read the analyst's overrides: a filled review queue or a smaller table.
 
@@ -416,93 +550,28 @@ def read_overrides(path: str | Path, *, settings: Settings | None = None) -> pd.
     """
     p = Path(path)
     frame, _ = read_table(p, _SCHEMA, settings=settings)
-    cols = set(frame.columns)
-    if not cols & {"decision_no", "text_hash", "place_text"}:
-        raise SchemaError(
-            f"{p}: overrides need a decision_no (认定书编号), text_hash or place_text column"
-        )
-    if not ({"override_lon", "override_lat"} <= cols or "override_candidate" in cols):
-        raise SchemaError(
-            f"{p}: overrides need override_lon and override_lat (经度, 纬度) "
-            "or override_candidate (候选编号) columns"
-        )
+    _check_override_columns(frame, p)
 
-    def column(name: str) -> list[str]:
-        if name not in frame.columns:
-            return [""] * len(frame)
-        return [_clean_cell(v) for v in frame[name]]
-
-    dec, hsh, place = column("decision_no"), column("text_hash"), column("place_text")
-    lon_t, lat_t, crs_t = column("override_lon"), column("override_lat"), column("override_crs")
-    cand_t, note = column("override_candidate"), column("note")
+    t = {
+        name: [_clean_cell(v) for v in frame[name]] if name in frame.columns else [""] * len(frame)
+        for name in _OVERRIDE_TEXTS
+    }
     rows = frame["_row"].to_numpy()
-
-    problems: list[str] = []
-    keep: list[int] = []
-    lon = np.full(len(frame), np.nan)
-    lat = np.full(len(frame), np.nan)
-    cand: list[int | None] = [None] * len(frame)
-    crs: list[str] = [""] * len(frame)
-    skipped = 0
-    for i in range(len(frame)):
-        has_point = bool(lon_t[i] or lat_t[i])
-        has_cand = bool(cand_t[i])
-        if not has_point and not has_cand:
-            skipped += 1
-            continue
-        errs: list[str] = []
-        if not (dec[i] or hsh[i] or place[i]):
-            errs.append("no decision_no, text_hash or place_text to say which case it fixes")
-        if hsh[i] and not re.fullmatch(r"[0-9a-fA-F]{12}", hsh[i]):
-            errs.append(f"text_hash {hsh[i]!r} is not 12 hex digits")
-        if has_point and has_cand:
-            errs.append("give either a point or a candidate number, not both")
-        if has_point:
-            x, y = _number(lon_t[i]), _number(lat_t[i])
-            if x is None:
-                errs.append(f"override_lon {lon_t[i]!r} is not a number")
-            if y is None:
-                errs.append(f"override_lat {lat_t[i]!r} is not a number")
-            if x is not None and y is not None:
-                if not (LON_RANGE[0] <= x <= LON_RANGE[1] and LAT_RANGE[0] <= y <= LAT_RANGE[1]):
-                    swapped = (
-                        LON_RANGE[0] <= y <= LON_RANGE[1] and LAT_RANGE[0] <= x <= LAT_RANGE[1]
-                    )
-                    errs.append(
-                        f"point ({x}, {y}) is outside China (lon {LON_RANGE[0]:g}–"
-                        f"{LON_RANGE[1]:g}, lat {LAT_RANGE[0]:g}–{LAT_RANGE[1]:g})"
-                        + ("; longitude and latitude swapped?" if swapped else "")
-                    )
-                lon[i], lat[i] = x, y
-            name = _crs_name(crs_t[i])
-            if name is None:
-                errs.append(
-                    f"override_crs {crs_t[i]!r} unknown (use WGS84, GCJ02, BD09 or CGCS2000)"
-                )
-            crs[i] = name or ""
-        if has_cand:
-            c = _number(cand_t[i])
-            if c is None or not c.is_integer() or c < 1:
-                errs.append(f"override_candidate {cand_t[i]!r} is not a candidate number (1, 2, …)")
-            else:
-                cand[i] = int(c)
-        if errs:
-            problems.append(f"row {rows[i]}: {'; '.join(errs)}")
-        else:
-            keep.append(i)
-
+    keep, lon, lat, cand, crs, skipped, problems = _override_rows(t, rows)
     idx = np.array(keep, dtype=int)
     out = pd.DataFrame(
         {
-            "decision_no": _texts(dec[i] for i in keep),
+            "decision_no": _texts(t["decision_no"][i] for i in keep),
             "text_hash": _texts(
-                hsh[i].lower() or (text_hash(place[i]) if place[i] else "") for i in keep
+                t["text_hash"][i].lower()
+                or (text_hash(t["place_text"][i]) if t["place_text"][i] else "")
+                for i in keep
             ),
-            "place_text": _texts(place[i] for i in keep),
+            "place_text": _texts(t["place_text"][i] for i in keep),
             "lon": lon[idx],
             "lat": lat[idx],
             "candidate": pd.array([cand[i] for i in keep], dtype="Int64"),
-            "note": _texts(note[i] for i in keep),
+            "note": _texts(t["note"][i] for i in keep),
             "source_row": rows[idx].astype(int),
             "source_file": _texts(p.name for _ in keep),
             "crs": _texts(crs[i] for i in keep),
@@ -512,22 +581,13 @@ def read_overrides(path: str | Path, *, settings: Settings | None = None) -> pd.
     out = out.drop_duplicates(
         subset=["decision_no", "text_hash", "lon", "lat", "candidate", "crs"], keep="first"
     ).reset_index(drop=True)
-    key = out["decision_no"] + "#" + out["text_hash"]
-    for _, group in out[key.duplicated(keep=False)].groupby(key, sort=True):
-        problems.append(
-            f"rows {', '.join(str(r) for r in group['source_row'])}: different answers for "
-            f"the same case {group['decision_no'].iloc[0] or group['text_hash'].iloc[0]}"
-        )
+    problems += _conflicts(out)
     if problems:
         raise SchemaError(
             f"{p}: {len(problems)} override row(s) are invalid; correct them and read the "
             "file again:\n  " + "\n  ".join(problems)
         )
-    for name in sorted(set(out["crs"]) - {"", "WGS84"}):
-        mask = (out["crs"] == name).to_numpy()
-        x, y = _to_wgs84(out.loc[mask, "lon"].to_numpy(), out.loc[mask, "lat"].to_numpy(), name)
-        out.loc[mask, "lon"] = x
-        out.loc[mask, "lat"] = y
+    _points_to_wgs84(out)
     out.attrs["rows_read"] = len(frame)
     out.attrs["skipped_rows"] = skipped
     logger.info(
@@ -537,6 +597,123 @@ def read_overrides(path: str | Path, *, settings: Settings | None = None) -> pd.
 
 
 Candidate = tuple[float, float, str | None, str | None]
+
+
+def _with_geocode_columns(cases: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `cases` with every geocode column, numbers as float and texts as objects."""
+    out = cases.copy()
+    for col in GEOCODE_COLUMNS:
+        if col not in out.columns:
+            out[col] = np.nan if col in ("lon", "lat", "confidence") else None
+    for col in ("lon", "lat", "confidence"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
+    for col in ("match_level", "matched_road", "matched_cross_road", "reason"):
+        if not pd.api.types.is_string_dtype(out[col]):  # e.g. an all-NaN float column
+            out[col] = out[col].astype(object)
+    return out
+
+
+def _positions(values: Iterable[str]) -> dict[str, list[int]]:
+    """Value -> the positions where it occurs, in order."""
+    positions: dict[str, list[int]] = {}
+    for i, v in enumerate(values):
+        positions.setdefault(v, []).append(i)
+    return positions
+
+
+def _override_targets(
+    dec: str,
+    ohash: str,
+    otext: str,
+    cases: tuple[dict[str, list[int]], dict[str, list[int]], list[str], np.ndarray],
+) -> tuple[list[int], tuple[str, str] | None]:
+    """The cases an override row fixes: its case (`dec`, checked against the place text it
+    was written for) or every case with its place text; else why none (status, detail).
+
+    `cases` holds the positions of each decision number and of each place-text hash, and
+    each case's place text and hash.
+    """
+    positions, by_hash, case_texts, case_hash = cases
+    if dec:
+        targets = positions.get(dec, [])
+        if not targets:
+            return [], ("unknown_case", f"no case {dec} in this run")
+        i0 = targets[0]
+        if ohash and ohash.lower() != case_hash[i0]:
+            return [], (
+                "stale",
+                f"place text changed: the case now reads {case_texts[i0]!r}"
+                + (f", the override was written for {otext!r}" if otext else ""),
+            )
+        if not ohash and otext and text_key(otext) != text_key(case_texts[i0]):
+            return [], (
+                "stale",
+                f"place text changed: the case now reads {case_texts[i0]!r}, "
+                f"the override was written for {otext!r}",
+            )
+        return targets, None
+    key = ohash.lower() or (text_hash(otext) if otext else "")
+    targets = by_hash.get(key, []) if key else []
+    if not targets:
+        return [], ("unknown_case", f"no case with this place text ({otext or key}) in this run")
+    return targets, None
+
+
+def _picks(
+    targets: list[int],
+    ov: pd.Series,
+    cand: object,
+    case_dec: np.ndarray,
+    candidates_of: Callable[[str], Sequence[Candidate]] | None,
+) -> tuple[list[tuple[int, float, float, object, object]], str]:
+    """The point (and road) each target case gets from an override row: its own point, or
+    the candidate it names; else what is wrong with the candidate (``""`` when nothing)."""
+    picks: list[tuple[int, float, float, object, object]] = []
+    for i in targets:
+        if pd.isna(cand):
+            picks.append((i, float(ov["lon"]), float(ov["lat"]), None, None))
+            continue
+        k = int(cand)
+        listed = list(candidates_of(str(case_dec[i]))) if candidates_of is not None else []
+        if not 1 <= k <= len(listed):
+            return picks, f"candidate {k} asked for case {case_dec[i]}, " + (
+                f"which has {len(listed)} candidate(s)" if candidates_of else "no list"
+            )
+        c_lon, c_lat, road, cross = (*listed[k - 1], None, None)[:4]
+        try:
+            x, y = float(c_lon), float(c_lat)
+        except (TypeError, ValueError):
+            x = y = math.nan
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return picks, f"candidate {k} of case {case_dec[i]} has no point"
+        picks.append((i, x, y, road, cross))
+    return picks, ""
+
+
+def _report_entry(ov: pd.Series, j: int, columns: pd.Index) -> dict[str, object]:
+    """The report fields of override row `j`: the case it names and where it was read."""
+    return {
+        "decision_no": _text(ov["decision_no"]),
+        "text_hash": _text(ov["text_hash"]),
+        "place_text": _text(ov["place_text"]),
+        "source_row": ov["source_row"] if "source_row" in columns else j + 1,
+        "source_file": _text(ov["source_file"]) if "source_file" in columns else "overrides",
+    }
+
+
+def _put_picks(
+    out: pd.DataFrame, picks: list[tuple[int, float, float, object, object]], reason: str
+) -> None:
+    """Write the picked points (and roads) on their cases in place, as manual overrides."""
+    cols = {c: out.columns.get_loc(c) for c in GEOCODE_COLUMNS}
+    for i, x, y, road, cross in picks:
+        out.iat[i, cols["lon"]] = x
+        out.iat[i, cols["lat"]] = y
+        out.iat[i, cols["match_level"]] = "override"
+        out.iat[i, cols["confidence"]] = 1.0
+        out.iat[i, cols["matched_road"]] = road
+        out.iat[i, cols["matched_cross_road"]] = cross
+        out.iat[i, cols["reason"]] = reason
 
 
 def apply_overrides(
@@ -593,27 +770,12 @@ def apply_overrides(
     _require(cases, ("decision_no",), "cases")
     place_col = _place_column(cases)
     _require(overrides, ("decision_no", "text_hash", "place_text", "lon", "lat"), "overrides")
-    out = cases.copy()
-    for col in GEOCODE_COLUMNS:
-        if col not in out.columns:
-            out[col] = np.nan if col in ("lon", "lat", "confidence") else None
-    for col in ("lon", "lat", "confidence"):
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
-    for col in ("match_level", "matched_road", "matched_cross_road", "reason"):
-        if not pd.api.types.is_string_dtype(out[col]):  # e.g. an all-NaN float column
-            out[col] = out[col].astype(object)
-
+    out = _with_geocode_columns(cases)
     case_dec = np.array([_text(v) for v in out["decision_no"]], dtype=object)
     case_texts = map_unique(out[place_col], _text).tolist()
     case_hash = map_unique(out[place_col], text_hash).to_numpy()
-    positions: dict[str, list[int]] = {}
-    for i, d in enumerate(case_dec):
-        positions.setdefault(d, []).append(i)
-    by_hash: dict[str, list[int]] = {}
-    for i, h in enumerate(case_hash):
-        by_hash.setdefault(h, []).append(i)
+    index = (_positions(case_dec), _positions(case_hash), case_texts, case_hash)
 
-    cols = {c: out.columns.get_loc(c) for c in GEOCODE_COLUMNS}
     report: list[dict[str, object]] = []
     applied = 0
     n_cand = "candidate" in overrides.columns
@@ -623,86 +785,19 @@ def apply_overrides(
     order = [*np.flatnonzero(~per_case.to_numpy()), *np.flatnonzero(per_case.to_numpy())]
     for j in order:
         ov = rows.iloc[j]
-        dec, ohash, otext = (
-            _text(ov["decision_no"]),
-            _text(ov["text_hash"]),
-            _text(ov["place_text"]),
-        )
-        source_row = ov["source_row"] if "source_row" in rows else j + 1
-        source_file = _text(ov["source_file"]) if "source_file" in rows else "overrides"
-        entry: dict[str, object] = {
-            "decision_no": dec,
-            "text_hash": ohash,
-            "place_text": otext,
-            "source_row": source_row,
-            "source_file": source_file,
-        }
-
-        def fail(status: str, detail: str, entry: dict[str, object] = entry) -> None:
-            report.append({**entry, "status": status, "detail": detail})
-
-        if dec:
-            targets = positions.get(dec, [])
-            if not targets:
-                fail("unknown_case", f"no case {dec} in this run")
-                continue
-            i0 = targets[0]
-            if ohash and ohash.lower() != case_hash[i0]:
-                fail(
-                    "stale",
-                    f"place text changed: the case now reads {case_texts[i0]!r}"
-                    + (f", the override was written for {otext!r}" if otext else ""),
-                )
-                continue
-            if not ohash and otext and text_key(otext) != text_key(case_texts[i0]):
-                fail(
-                    "stale",
-                    f"place text changed: the case now reads {case_texts[i0]!r}, "
-                    f"the override was written for {otext!r}",
-                )
-                continue
-        else:
-            key = ohash.lower() or (text_hash(otext) if otext else "")
-            targets = by_hash.get(key, []) if key else []
-            if not targets:
-                fail("unknown_case", f"no case with this place text ({otext or key}) in this run")
-                continue
-
-        cand = ov["candidate"] if n_cand else pd.NA
-        reason = f"人工指定 manual override (row {source_row} of {source_file})"
-        picks: list[tuple[int, float, float, object, object]] = []
-        bad = ""
-        for i in targets:
-            if pd.isna(cand):
-                picks.append((i, float(ov["lon"]), float(ov["lat"]), None, None))
-                continue
-            k = int(cand)
-            listed = list(candidates_of(str(case_dec[i]))) if candidates_of is not None else []
-            if not 1 <= k <= len(listed):
-                bad = f"candidate {k} asked for case {case_dec[i]}, " + (
-                    f"which has {len(listed)} candidate(s)" if candidates_of else "no list"
-                )
-                break
-            c_lon, c_lat, road, cross = (*listed[k - 1], None, None)[:4]
-            try:
-                x, y = float(c_lon), float(c_lat)
-            except (TypeError, ValueError):
-                x = y = math.nan
-            if not (math.isfinite(x) and math.isfinite(y)):
-                bad = f"candidate {k} of case {case_dec[i]} has no point"
-                break
-            picks.append((i, x, y, road, cross))
-        if bad:
-            fail("bad_candidate", bad)
+        entry = _report_entry(ov, j, rows.columns)
+        dec, ohash, otext = (str(entry[k]) for k in ("decision_no", "text_hash", "place_text"))
+        targets, problem = _override_targets(dec, ohash, otext, index)
+        if problem is not None:
+            report.append({**entry, "status": problem[0], "detail": problem[1]})
             continue
-        for i, x, y, road, cross in picks:
-            out.iat[i, cols["lon"]] = x
-            out.iat[i, cols["lat"]] = y
-            out.iat[i, cols["match_level"]] = "override"
-            out.iat[i, cols["confidence"]] = 1.0
-            out.iat[i, cols["matched_road"]] = road
-            out.iat[i, cols["matched_cross_road"]] = cross
-            out.iat[i, cols["reason"]] = reason
+        cand = ov["candidate"] if n_cand else pd.NA
+        picks, bad = _picks(targets, ov, cand, case_dec, candidates_of)
+        if bad:
+            report.append({**entry, "status": "bad_candidate", "detail": bad})
+            continue
+        reason = f"人工指定 manual override (row {entry['source_row']} of {entry['source_file']})"
+        _put_picks(out, picks, reason)
         applied += 1
 
     rep = pd.DataFrame(report, columns=list(REPORT_COLUMNS))

@@ -19,10 +19,12 @@ import numpy as np
 import pandas as pd
 
 from .. import disclosure
+from .._errors import ArgumentError
 from .._names import name_keys
 from .._periods import coverage, period_years, quarter_of
 from ..coords import haversine_m
 from ..network import PRECISE_LEVELS
+from ..schema import require_columns
 from ..settings import Settings
 from ._rates import funnel_limits, global_eb, poisson_ci, poisson_tails, rate_ratio_test
 
@@ -85,8 +87,7 @@ def register_frame(register: pd.DataFrame) -> pd.DataFrame:
     ValueError
         If ``credit_code`` or ``insured`` is missing.
     """
-    if "credit_code" not in register or "insured" not in register:
-        raise ValueError("the enterprise register needs credit_code and insured columns")
+    require_columns(register, ["credit_code", "insured"], what="the enterprise register")
     reg = register.copy()
     for col in ("name", "industry", "district", "lon", "lat"):
         if col not in reg:
@@ -200,7 +201,7 @@ def enterprise_rates(
     register have no exposure: every rate column is NaN.
     """
     if by not in (None, "year", "quarter"):
-        raise ValueError(f"by must be None, 'year' or 'quarter', got {by!r}")
+        raise ArgumentError(f"by must be None, 'year' or 'quarter', got {by!r}")
     reg = register_frame(register)
     times = cases["injured_at"] if "injured_at" in cases else pd.Series(pd.NaT, index=cases.index)
     covered = coverage(times, quarters)
@@ -379,7 +380,7 @@ def key_enterprises(
     settings = settings or Settings()
     n = settings.key_enterprises if n is None else int(n)
     if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+        raise ArgumentError(f"n must be >= 1, got {n}")
     alpha = settings.trend_alpha if trend_alpha is None else float(trend_alpha)
     rates = enterprise_rates(cases, register, quarters=quarters)
     covered = rates.attrs["quarters"]
@@ -637,8 +638,7 @@ def enterprise_units(
         ``|``-joined) and ``hot``; sorted by enterprises then cases, most first. A unit
         shared by two or more enterprises is a commute corridor worth a joint campaign.
     """
-    if "unit_id" not in cases:
-        raise ValueError("cases need unit_id (snap them with find_hotspots first)")
+    require_columns(cases, ["unit_id"], what="cases (snap them with find_hotspots first)")
     key = link_employers(cases, register)["enterprise"]
     data = pd.DataFrame({"unit_id": cases["unit_id"], "enterprise": key})
     data = data[data["unit_id"].notna() & (data["unit_id"] != "")]

@@ -17,8 +17,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .._errors import SchemaError, SettingsError
+from .._errors import ArgumentError, ArgumentTypeError, SchemaError, SettingsError
 from .._plotting import cjk_style, pin_fonts, plain_label
+from ..schema import require_columns
 from ._rates import funnel_limits
 
 __all__ = ["plot_funnel", "plot_ranked"]
@@ -41,7 +42,7 @@ _VALUE_LABELS = {
 def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is not None:
         if not isinstance(ax, Axes):
-            raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+            raise ArgumentTypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
         fig = ax.figure
         return fig, ax  # type: ignore[return-value]
     fig = Figure(figsize=figsize, layout="constrained")
@@ -50,10 +51,8 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Ax
 
 def _require(table: pd.DataFrame, columns: list[str]) -> None:
     if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise SchemaError(f"table lacks column(s) {missing}; has {list(table.columns)}")
+        raise ArgumentTypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
+    require_columns(table, columns, what="table")
 
 
 def _numeric(table: pd.DataFrame, col: str) -> np.ndarray:
@@ -75,6 +74,40 @@ def _fmt(v: float) -> str:
     if a >= 1:
         return f"{v:.2f}"
     return f"{v:.3g}"
+
+
+def _funnel_theta(table: pd.DataFrame) -> float:
+    """The overall rate per person-year of a funnel table (``table.attrs['theta']``).
+
+    Raises
+    ------
+    ArgumentError
+        If it is missing, not a number, not finite or negative.
+    """
+    theta = table.attrs.get("theta")
+    try:
+        theta = float(theta)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ArgumentError(
+            "table.attrs['theta'] (overall rate per person-year) is required"
+        ) from None
+    if not math.isfinite(theta) or theta < 0:
+        raise ArgumentError(f"table.attrs['theta'] must be a finite rate ≥ 0, got {theta!r}")
+    return theta
+
+
+def _mark_key(ax: Axes, x: np.ndarray, y: np.ndarray, names: np.ndarray) -> None:
+    """Draw the key enterprises of a funnel plot as red points, each labelled with its name."""
+    ax.scatter(x, y, s=36, color="tab:red", edgecolor="black", lw=0.5, label=_L_KEY, zorder=4)
+    for xi, yi, nm in zip(x, y, names, strict=True):
+        ax.annotate(
+            plain_label(nm),
+            (xi, yi),
+            xytext=(4, 3),
+            textcoords="offset points",
+            fontsize=8,
+            zorder=5,
+        )
 
 
 def plot_funnel(
@@ -127,15 +160,7 @@ def plot_funnel(
     if highlight_col is not None:
         cols.append(highlight_col)
     _require(table, cols)
-    theta = table.attrs.get("theta")
-    try:
-        theta = float(theta)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(
-            "table.attrs['theta'] (overall rate per person-year) is required"
-        ) from None
-    if not math.isfinite(theta) or theta < 0:
-        raise ValueError(f"table.attrs['theta'] must be a finite rate ≥ 0, got {theta!r}")
+    theta = _funnel_theta(table)
     x = _numeric(table, "person_years")
     y = _numeric(table, "rate_per_1000")
     keep = np.isfinite(x) & (x > 0) & np.isfinite(y)
@@ -163,26 +188,8 @@ def plot_funnel(
             hot = keep & key
             ax.scatter(x[other], y[other], s=18, color="0.55", alpha=0.7, label=_L_OTHER, zorder=3)
             if hot.any():
-                ax.scatter(
-                    x[hot],
-                    y[hot],
-                    s=36,
-                    color="tab:red",
-                    edgecolor="black",
-                    lw=0.5,
-                    label=_L_KEY,
-                    zorder=4,
-                )
                 names = table[label_col].astype("string").fillna("").to_numpy(dtype=object)
-                for xi, yi, nm in zip(x[hot], y[hot], names[hot], strict=True):
-                    ax.annotate(
-                        plain_label(nm),
-                        (xi, yi),
-                        xytext=(4, 3),
-                        textcoords="offset points",
-                        fontsize=8,
-                        zorder=5,
-                    )
+                _mark_key(ax, x[hot], y[hot], names[hot])
             if hi_x > 100 * lo_x:
                 ax.set_xscale("log")
             ax.set_xlim(grid[0], grid[-1])
@@ -251,7 +258,7 @@ def plot_ranked(
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise SettingsError(f"n must be an integer ≥ 1, got {n!r}")
     if (lower_col is None) != (upper_col is None):
-        raise ValueError("give both lower_col and upper_col, or neither")
+        raise ArgumentError("give both lower_col and upper_col, or neither")
     cols = [value_col, label_col] + ([lower_col, upper_col] if lower_col is not None else [])
     _require(table, cols)  # type: ignore[arg-type]
     top = table.iloc[: int(n)]

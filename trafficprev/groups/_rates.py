@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from trafficprev._errors import SettingsError
+from trafficprev._errors import ArgumentError, ArgumentTypeError, SettingsError
 
 __all__ = [
     "funnel_limits",
@@ -52,14 +52,14 @@ def _as_float(value: Any, name: str) -> np.ndarray:
         try:
             arr = value.to_numpy(dtype=np.float64, na_value=np.nan)
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must be numeric, got dtype {value.dtype}") from exc
+            raise ArgumentTypeError(f"{name} must be numeric, got dtype {value.dtype}") from exc
     else:
         try:
             arr = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must be numeric (a number or 1-D array-like)") from exc
+            raise ArgumentTypeError(f"{name} must be numeric (a number or 1-D array-like)") from exc
     if arr.ndim > 1:
-        raise ValueError(f"{name} must be a scalar or 1-D, got {arr.ndim} dimensions")
+        raise ArgumentError(f"{name} must be a scalar or 1-D, got {arr.ndim} dimensions")
     return arr
 
 
@@ -74,7 +74,9 @@ def _broadcast(named: dict[str, Any]) -> tuple[list[np.ndarray], pd.Index | None
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
         lengths = ", ".join(f"{k} has {a.size}" for k, a in zip(named, arrays, strict=True))
-        raise ValueError(f"inputs must have the same length (or be scalars): {lengths}") from None
+        raise ArgumentError(
+            f"inputs must have the same length (or be scalars): {lengths}"
+        ) from None
     # read-only views, never copies: callers do not write into their inputs
     out = [a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays]
     index = None
@@ -90,11 +92,11 @@ def _check_counts(x: np.ndarray, name: str, *, whole: bool = False) -> None:
     if x.size == 0:
         return
     if np.fmin.reduce(x, axis=None) < 0:  # NaN-skipping minimum; −inf counts as negative
-        raise ValueError(f"{name} must be ≥ 0 (counts); found negative values")
+        raise ArgumentError(f"{name} must be ≥ 0 (counts); found negative values")
     if whole:
         finite = x[np.isfinite(x)]
         if (finite != np.floor(finite)).any():
-            raise ValueError(f"{name} must be whole numbers (counts); found fractional values")
+            raise ArgumentError(f"{name} must be whole numbers (counts); found fractional values")
 
 
 def _check_level(level: float, name: str = "level") -> float:
@@ -227,7 +229,7 @@ def wilson_ci(k: Any, n: Any, level: float = 0.95) -> tuple[np.ndarray, np.ndarr
     _check_counts(nn, "n")
     both = np.isfinite(kk) & np.isfinite(nn)
     if (kk[both] > nn[both]).any():
-        raise ValueError("k must not exceed n")
+        raise ArgumentError("k must not exceed n")
     ok = both & (nn > 0)
     z = special.ndtri(0.5 + lv / 2)
     lower = np.full(kk.shape, np.nan)
@@ -320,31 +322,7 @@ def global_eb(events: Any, base: Any) -> pd.DataFrame:
     if n_ok:
         ee, bb = (e, b) if every else (e[ok], b[ok])
         sub = block if every else np.empty((4, n_ok))
-        rate, smooth, w, scratch = sub
-        # the operations of esda's Empirical_Bayes, in the same order (bitwise equal results)
-        b_sum = bb.sum()
-        theta = ee.sum() / b_sum
-        np.divide(ee, bb, out=rate)
-        np.subtract(rate, theta, out=smooth)
-        np.multiply(bb, smooth, out=w)
-        w *= smooth
-        phi_raw = w.sum() / b_sum - theta / bb.mean()
-        phi = max(phi_raw, 0.0)
-        if phi > 0:
-            np.divide(theta, bb, out=w)
-            w += phi  # φ + θ/b
-            np.divide(phi, w, out=w)
-        else:  # φ = 0: no between-unit variance, every unit gets the prior θ
-            w.fill(0.0)
-        np.multiply(w, rate, out=smooth)
-        np.subtract(1.0, w, out=scratch)
-        scratch *= theta
-        smooth += scratch
-        if theta > 0:  # excess risk e / (b θ), esda's Excess_Risk
-            np.multiply(bb, theta, out=scratch)
-            np.divide(ee, scratch, out=scratch)
-        else:
-            scratch.fill(np.nan)
+        theta, phi_raw, phi = _fill_eb(ee, bb, sub)
         if not every:
             block[:, ok] = sub
     out = pd.DataFrame(
@@ -352,6 +330,49 @@ def global_eb(events: Any, base: Any) -> pd.DataFrame:
     )
     out.attrs.update(theta=float(theta), phi=float(phi), phi_raw=float(phi_raw))
     return out
+
+
+def _fill_eb(ee: np.ndarray, bb: np.ndarray, sub: np.ndarray) -> tuple[float, float, float]:
+    """Fill the rows of `sub` (crude, eb, weight, excess_risk) for usable units in place.
+
+    Parameters
+    ----------
+    ee, bb
+        Events and population at risk of the usable units (finite, ``bb > 0``).
+    sub
+        A ``(4, len(ee))`` block, overwritten.
+
+    Returns
+    -------
+    tuple of float
+        θ, the unclamped prior variance φ_raw and the clamped φ.
+    """
+    rate, smooth, w, scratch = sub
+    # the operations of esda's Empirical_Bayes, in the same order (bitwise equal results)
+    b_sum = bb.sum()
+    theta = ee.sum() / b_sum
+    np.divide(ee, bb, out=rate)
+    np.subtract(rate, theta, out=smooth)
+    np.multiply(bb, smooth, out=w)
+    w *= smooth
+    phi_raw = w.sum() / b_sum - theta / bb.mean()
+    phi = max(phi_raw, 0.0)
+    if phi > 0:
+        np.divide(theta, bb, out=w)
+        w += phi  # φ + θ/b
+        np.divide(phi, w, out=w)
+    else:  # φ = 0: no between-unit variance, every unit gets the prior θ
+        w.fill(0.0)
+    np.multiply(w, rate, out=smooth)
+    np.subtract(1.0, w, out=scratch)
+    scratch *= theta
+    smooth += scratch
+    if theta > 0:  # excess risk e / (b θ), esda's Excess_Risk
+        np.multiply(bb, theta, out=scratch)
+        np.divide(ee, scratch, out=scratch)
+    else:
+        scratch.fill(np.nan)
+    return float(theta), float(phi_raw), float(phi)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -446,7 +467,7 @@ def funnel_limits(theta: Any, base: Any, levels: Sequence[float] = (0.95, 0.998)
         raise SettingsError(f"levels must be distinct, got {list(levels)!r}")
     (th, b), index = _broadcast({"theta": theta, "base": base})
     if (th[np.isfinite(th)] < 0).any():
-        raise ValueError("theta must be ≥ 0 (a rate)")
+        raise ArgumentError("theta must be ≥ 0 (a rate)")
     if b.ndim == 0:
         th, b = th.reshape(1), b.reshape(1)
     ok = np.isfinite(th) & np.isfinite(b) & (b > 0)

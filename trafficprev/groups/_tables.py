@@ -42,8 +42,10 @@ from .._casetime import categories as _categories
 from .._casetime import clock as _clock
 from .._casetime import injured_at as _injured_at
 from .._casetime import sort_key as _sort_key
+from .._errors import ArgumentError, ArgumentTypeError
 from .._periods import coverage, period_years
 from ..hotspots import HOUR_BANDS, OTHER_BAND, UNKNOWN_TIME_BAND, hour_band
+from ..schema import require_columns
 from ._rates import poisson_ci, wilson_ci
 
 __all__ = [
@@ -143,9 +145,9 @@ def age_band(age: pd.Series | Sequence[float], edges: Sequence[int] = AGE_EDGES)
     """
     e = [int(x) for x in edges] if len(edges) else []
     if not e or any(float(x) != y for x, y in zip(edges, e, strict=True)):
-        raise ValueError(f"edges must be a non-empty sequence of whole years, got {edges!r}")
+        raise ArgumentError(f"edges must be a non-empty sequence of whole years, got {edges!r}")
     if any(b <= a for a, b in itertools.pairwise(e)):
-        raise ValueError(f"edges must be strictly increasing, got {edges!r}")
+        raise ArgumentError(f"edges must be strictly increasing, got {edges!r}")
     labels = [f"{e[0]}岁以下"]
     labels += [f"{a}–{b - 1}岁" if b - 1 > a else f"{a}岁" for a, b in itertools.pairwise(e)]
     labels += [f"{e[-1]}岁及以上", UNKNOWN]
@@ -228,7 +230,7 @@ def _resolve(
 ) -> tuple[np.ndarray, list, bool]:
     """Category codes of a variable (-1: case left out), its categories, natural order?"""
     if not isinstance(name, str):
-        raise TypeError(f"a variable must be a column name, got {name!r}")
+        raise ArgumentTypeError(f"a variable must be a column name, got {name!r}")
     if name in ("hour", "hour_band"):
         minute, timed, _ = _clock(cases)
         if name == "hour":
@@ -271,7 +273,7 @@ def _order(n: np.ndarray) -> np.ndarray:
 
 def _check_k(k: int) -> int:
     if not (isinstance(k, int | np.integer) and not isinstance(k, bool) and k >= 1):
-        raise ValueError(f"k must be an int >= 1, got {k!r}")
+        raise ArgumentError(f"k must be an int >= 1, got {k!r}")
     return int(k)
 
 
@@ -367,17 +369,17 @@ def _count_table(
     """:func:`group_table` of resolved category codes (-1: case left out)."""
     k = _check_k(k)
     if sort not in ("n", "category"):
-        raise ValueError(f"sort must be 'n' or 'category', got {sort!r}")
+        raise ArgumentError(f"sort must be 'n' or 'category', got {sort!r}")
     expo = None
     if exposure is not None:
         if years is None or not (math.isfinite(float(years)) and float(years) > 0):
-            raise ValueError(f"years must be a positive number with exposure, got {years!r}")
+            raise ArgumentError(f"years must be a positive number with exposure, got {years!r}")
         expo = pd.Series(exposure) if isinstance(exposure, Mapping) else exposure
         if not isinstance(expo, pd.Series):
-            raise TypeError("exposure must be a Series or a mapping category -> headcount")
+            raise ArgumentTypeError("exposure must be a Series or a mapping category -> headcount")
         expo = expo[expo.index.notna()]
         if expo.index.has_duplicates:
-            raise ValueError("exposure has repeated categories")
+            raise ArgumentError("exposure has repeated categories")
         expo = pd.to_numeric(expo, errors="coerce").astype(float)
         known = set(cats)
         extra = [c for c in expo.index if c not in known]
@@ -424,9 +426,9 @@ def _count_table(
 
 
 def _industry_exposure(enterprises: pd.DataFrame) -> pd.Series:
-    missing = [c for c in ("industry", "insured") if c not in enterprises.columns]
-    if missing:
-        raise ValueError(f"enterprises lack columns {missing} (needed for industry rates)")
+    require_columns(
+        enterprises, ["industry", "insured"], what="enterprises (needed for industry rates)"
+    )
     keep = ~enterprises["industry"].isna().to_numpy(dtype=bool)
     text = enterprises["industry"].astype("string")
     keep &= ~text.str.strip().eq("").fillna(True).to_numpy(dtype=bool)
@@ -590,7 +592,7 @@ def crosstab(cases: pd.DataFrame, row: str, col: str, *, k: int = 3) -> pd.DataF
     """
     k = _check_k(k)
     if row == col:
-        raise ValueError(f"row and col must differ, got {row!r} twice")
+        raise ArgumentError(f"row and col must differ, got {row!r} twice")
     r_codes, r_cats, r_nat = _resolve(cases, row)
     c_codes, c_cats, c_nat = _resolve(cases, col)
     keep = (r_codes >= 0) & (c_codes >= 0)

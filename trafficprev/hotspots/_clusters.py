@@ -34,6 +34,7 @@ from scipy.sparse.csgraph import dijkstra, reverse_cuthill_mckee
 from sklearn.cluster import DBSCAN, HDBSCAN
 from sklearn.neighbors import BallTree
 
+from .._errors import ArgumentError
 from .._graph import EdgeGraph
 from ..coords import EARTH_RADIUS_M, metric_crs
 from ._windows import _grouped_searchsorted
@@ -64,10 +65,10 @@ def _lonlat(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(lon, dtype=float).reshape(-1)
     y = np.asarray(lat, dtype=float).reshape(-1)
     if x.shape != y.shape:
-        raise ValueError(f"lon and lat differ in length ({len(x)} vs {len(y)})")
+        raise ArgumentError(f"lon and lat differ in length ({len(x)} vs {len(y)})")
     bad = ~(np.isfinite(x) & np.isfinite(y)) | (np.abs(y) > 90) | (np.abs(x) > 180)
     if bad.any():
-        raise ValueError(
+        raise ArgumentError(
             f"{int(bad.sum())} coordinates are missing or out of range "
             f"(first at position {int(np.flatnonzero(bad)[0])}); drop ungeocoded cases first"
         )
@@ -79,17 +80,17 @@ def _weights(weights: Any, n: int) -> np.ndarray | None:
         return None
     w = np.asarray(weights, dtype=float).reshape(-1)
     if len(w) != n:
-        raise ValueError(f"weights must have one value per point ({len(w)} vs {n})")
+        raise ArgumentError(f"weights must have one value per point ({len(w)} vs {n})")
     if not (np.isfinite(w).all() and (w >= 0).all()):
-        raise ValueError("weights must be finite and non-negative")
+        raise ArgumentError("weights must be finite and non-negative")
     return w
 
 
 def _check_dbscan(eps_m: float, min_samples: float) -> None:
     if not (np.isfinite(eps_m) and eps_m > 0):
-        raise ValueError(f"eps_m must be positive, got {eps_m!r}")
+        raise ArgumentError(f"eps_m must be positive, got {eps_m!r}")
     if not min_samples >= 1:
-        raise ValueError(f"min_samples must be at least 1, got {min_samples!r}")
+        raise ArgumentError(f"min_samples must be at least 1, got {min_samples!r}")
 
 
 def _renumber(
@@ -240,15 +241,15 @@ def hdbscan_haversine(
     """
     x, y = _lonlat(lon, lat)
     if len(x) > max_points:
-        raise ValueError(
+        raise ArgumentError(
             f"hdbscan_haversine got {len(x):,} points, more than max_points={max_points:,}: "
             "scikit-learn's HDBSCAN takes minutes at this size (methods.md §5). Aggregate "
             "duplicates, sample, use dbscan_haversine, or pass a larger max_points."
         )
     if min_cluster_size < 2:
-        raise ValueError(f"min_cluster_size must be at least 2, got {min_cluster_size!r}")
+        raise ArgumentError(f"min_cluster_size must be at least 2, got {min_cluster_size!r}")
     if not (np.isfinite(cluster_selection_epsilon_m) and cluster_selection_epsilon_m >= 0):
-        raise ValueError("cluster_selection_epsilon_m must be finite and non-negative")
+        raise ArgumentError("cluster_selection_epsilon_m must be finite and non-negative")
     if len(x) < max(min_cluster_size, min_samples or 0, 2):
         return np.full(len(x), -1, dtype=np.int64)
     xy = np.radians(np.column_stack([y, x]))
@@ -273,19 +274,19 @@ def _places(graph: EdgeGraph, edge: Any, offset: Any) -> tuple[np.ndarray, np.nd
     e = np.asarray(edge).reshape(-1)
     t = np.asarray(offset, dtype=float).reshape(-1)
     if e.shape != t.shape:
-        raise ValueError(f"edge and offset differ in length ({len(e)} vs {len(t)})")
+        raise ArgumentError(f"edge and offset differ in length ({len(e)} vs {len(t)})")
     if len(e) and not np.issubdtype(e.dtype, np.integer):
-        raise ValueError(f"edge must hold integer edge indices, got dtype {e.dtype}")
+        raise ArgumentError(f"edge must hold integer edge indices, got dtype {e.dtype}")
     e = e.astype(np.int64)
     if len(e) and (e.min() < 0 or e.max() >= graph.n_edges):
-        raise ValueError(f"edge indices must lie in 0 .. {graph.n_edges - 1}")
+        raise ArgumentError(f"edge indices must lie in 0 .. {graph.n_edges - 1}")
     if not np.isfinite(t).all():
-        raise ValueError("offsets must be finite")
+        raise ArgumentError("offsets must be finite")
     if len(e):
         length = graph.length[e]
         tol = 1e-6 * np.maximum(length, 1.0)
         if ((t < -tol) | (t > length + tol)).any():
-            raise ValueError("offsets must lie in [0, length of their edge]")
+            raise ArgumentError("offsets must lie in [0, length of their edge]")
         t = np.clip(t, 0.0, length)
     return e, t
 
@@ -348,6 +349,80 @@ def _node_pairs(
     return np.concatenate(ii), np.concatenate(jj), np.concatenate(dd)
 
 
+def _pairs_via_nodes(
+    graph: EdgeGraph, pe: np.ndarray, pt: np.ndarray, cutoff: float
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Pairs of distinct positions (edge `pe`, offset `pt`) joined through the end nodes of
+    their edges within `cutoff` metres: lists of chunks of first positions, second positions
+    (first < second) and distances, not yet reduced to the shortest per pair."""
+    m = len(pe)
+    pairs_i: list[np.ndarray] = []
+    pairs_j: list[np.ndarray] = []
+    pairs_d: list[np.ndarray] = []
+    # incidences (position, node, distance to node) within cutoff
+    inc_pos = np.r_[np.arange(m), np.arange(m)]
+    inc_node = np.r_[graph.u[pe], graph.v[pe]]
+    inc_d = np.r_[pt, graph.length[pe] - pt]
+    ok = inc_d <= cutoff
+    inc_pos, inc_node, inc_d = inc_pos[ok], inc_node[ok], inc_d[ok]
+    if len(inc_pos):
+        sources, inc_src = np.unique(inc_node, return_inverse=True)
+        o = np.lexsort((inc_d, inc_src))  # per source, nearest positions first
+        inc_pos, inc_src, inc_d = inc_pos[o], inc_src[o], inc_d[o]
+        s_bounds = np.searchsorted(inc_src, np.arange(len(sources) + 1))
+        s_lo, s_hi = s_bounds[:-1], s_bounds[1:]
+        na, nb, nd = _node_pairs(graph, sources, cutoff)
+        # positions at a within cutoff - D of a (a prefix, incidences being sorted by d)
+        a_hi = _grouped_searchsorted(inc_d, s_lo[na], s_hi[na], cutoff - nd, "right")
+        for c0, c1 in _chunks(a_hi - s_lo[na], _CHUNK):
+            pa, ka = _expand(a_hi[c0:c1] - s_lo[na[c0:c1]])
+            pa += c0
+            ia = s_lo[na[pa]] + ka
+            rest = cutoff - nd[pa] - inc_d[ia]
+            b_hi = _grouped_searchsorted(inc_d, s_lo[nb[pa]], s_hi[nb[pa]], rest, "right")
+            for d0, d1 in _chunks(b_hi - s_lo[nb[pa]], _CHUNK):
+                q, kb = _expand(b_hi[d0:d1] - s_lo[nb[pa[d0:d1]]])
+                q += d0
+                ib = s_lo[nb[pa[q]]] + kb
+                d = inc_d[ia[q]] + nd[pa[q]] + inc_d[ib]
+                x, y = inc_pos[ia[q]], inc_pos[ib]
+                keep = (x != y) & (d <= cutoff)
+                lo_, hi_ = np.minimum(x, y)[keep], np.maximum(x, y)[keep]
+                pairs_i.append(lo_)
+                pairs_j.append(hi_)
+                pairs_d.append(d[keep])
+    return pairs_i, pairs_j, pairs_d
+
+
+def _place_matrix(
+    order: np.ndarray,
+    pos_start: np.ndarray,
+    pos_count: np.ndarray,
+    pi: np.ndarray,
+    pj: np.ndarray,
+    pd_: np.ndarray,
+    n: int,
+) -> csr_matrix:
+    """The `n` × `n` distances between places from those between their positions (pairs
+    `pi` < `pj` at `pd_`): both directions between positions, 0 between the places at one
+    position. Places are ``order[pos_start[p] : pos_start[p] + pos_count[p]]``."""
+    ci, cj = pos_count[pi], pos_count[pj]
+    pair, k = _expand(ci * cj)
+    a = order[pos_start[pi[pair]] + k // cj[pair]]
+    b = order[pos_start[pj[pair]] + k % cj[pair]]
+    dab = pd_[pair]
+    same, k2 = _expand(pos_count * pos_count)
+    sa = order[pos_start[same] + k2 // pos_count[same]]
+    sb = order[pos_start[same] + k2 % pos_count[same]]
+    rows = np.concatenate([a, b, sa])
+    cols = np.concatenate([b, a, sb])
+    data = np.concatenate([dab, dab, np.zeros(len(sa))])
+    o = np.lexsort((cols, data, rows))
+    rows, cols, data = rows[o], cols[o], data[o]
+    indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n))]
+    return csr_matrix((data, cols, indptr), shape=(n, n))
+
+
 def network_distances(graph: EdgeGraph, edge: Any, offset: Any, *, cutoff_m: float) -> csr_matrix:
     """Shortest network distances up to `cutoff_m` between places on `graph`.
 
@@ -393,7 +468,7 @@ def network_distances(graph: EdgeGraph, edge: Any, offset: Any, *, cutoff_m: flo
     """
     e, t = _places(graph, edge, offset)
     if not (np.isfinite(cutoff_m) and cutoff_m >= 0):
-        raise ValueError(f"cutoff_m must be finite and non-negative, got {cutoff_m!r}")
+        raise ArgumentError(f"cutoff_m must be finite and non-negative, got {cutoff_m!r}")
     n = len(e)
     if n == 0:
         return csr_matrix((0, 0))
@@ -420,38 +495,11 @@ def network_distances(graph: EdgeGraph, edge: Any, offset: Any, *, cutoff_m: flo
     pairs_j.append(j)
     pairs_d.append(pt[j] - pt[gi])
 
-    # 2. through the end nodes: incidences (position, node, distance to node) within cutoff
-    inc_pos = np.r_[np.arange(m), np.arange(m)]
-    inc_node = np.r_[graph.u[pe], graph.v[pe]]
-    inc_d = np.r_[pt, graph.length[pe] - pt]
-    ok = inc_d <= cutoff
-    inc_pos, inc_node, inc_d = inc_pos[ok], inc_node[ok], inc_d[ok]
-    if len(inc_pos):
-        sources, inc_src = np.unique(inc_node, return_inverse=True)
-        o = np.lexsort((inc_d, inc_src))  # per source, nearest positions first
-        inc_pos, inc_src, inc_d = inc_pos[o], inc_src[o], inc_d[o]
-        s_bounds = np.searchsorted(inc_src, np.arange(len(sources) + 1))
-        s_lo, s_hi = s_bounds[:-1], s_bounds[1:]
-        na, nb, nd = _node_pairs(graph, sources, cutoff)
-        # positions at a within cutoff - D of a (a prefix, incidences being sorted by d)
-        a_hi = _grouped_searchsorted(inc_d, s_lo[na], s_hi[na], cutoff - nd, "right")
-        for c0, c1 in _chunks(a_hi - s_lo[na], _CHUNK):
-            pa, ka = _expand(a_hi[c0:c1] - s_lo[na[c0:c1]])
-            pa += c0
-            ia = s_lo[na[pa]] + ka
-            rest = cutoff - nd[pa] - inc_d[ia]
-            b_hi = _grouped_searchsorted(inc_d, s_lo[nb[pa]], s_hi[nb[pa]], rest, "right")
-            for d0, d1 in _chunks(b_hi - s_lo[nb[pa]], _CHUNK):
-                q, kb = _expand(b_hi[d0:d1] - s_lo[nb[pa[d0:d1]]])
-                q += d0
-                ib = s_lo[nb[pa[q]]] + kb
-                d = inc_d[ia[q]] + nd[pa[q]] + inc_d[ib]
-                x, y = inc_pos[ia[q]], inc_pos[ib]
-                keep = (x != y) & (d <= cutoff)
-                lo_, hi_ = np.minimum(x, y)[keep], np.maximum(x, y)[keep]
-                pairs_i.append(lo_)
-                pairs_j.append(hi_)
-                pairs_d.append(d[keep])
+    # 2. through the end nodes
+    via_i, via_j, via_d = _pairs_via_nodes(graph, pe, pt, cutoff)
+    pairs_i += via_i
+    pairs_j += via_j
+    pairs_d += via_d
 
     # shortest distance per position pair (i < j)
     pi, pj, pd_ = np.concatenate(pairs_i), np.concatenate(pairs_j), np.concatenate(pairs_d)
@@ -461,22 +509,7 @@ def network_distances(graph: EdgeGraph, edge: Any, offset: Any, *, cutoff_m: flo
     first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
     pi, pj, pd_ = key[first] // m, key[first] % m, pd_[first]
 
-    # expand positions to places: both directions between positions, all pairs within one
-    ci, cj = pos_count[pi], pos_count[pj]
-    pair, k = _expand(ci * cj)
-    a = order[pos_start[pi[pair]] + k // cj[pair]]
-    b = order[pos_start[pj[pair]] + k % cj[pair]]
-    dab = pd_[pair]
-    same, k2 = _expand(pos_count * pos_count)
-    sa = order[pos_start[same] + k2 // pos_count[same]]
-    sb = order[pos_start[same] + k2 % pos_count[same]]
-    rows = np.concatenate([a, b, sa])
-    cols = np.concatenate([b, a, sb])
-    data = np.concatenate([dab, dab, np.zeros(len(sa))])
-    o = np.lexsort((cols, data, rows))
-    rows, cols, data = rows[o], cols[o], data[o]
-    indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n))]
-    return csr_matrix((data, cols, indptr), shape=(n, n))
+    return _place_matrix(order, pos_start, pos_count, pi, pj, pd_, n)
 
 
 def dbscan_network(
@@ -583,11 +616,11 @@ def cluster_outlines(
     x, y = _lonlat(lon, lat)
     lab = np.asarray(labels).reshape(-1)
     if len(lab) != len(x):
-        raise ValueError(f"labels must have one value per point ({len(lab)} vs {len(x)})")
+        raise ArgumentError(f"labels must have one value per point ({len(lab)} vs {len(x)})")
     w = _weights(weights, len(x))
     w = np.ones(len(x)) if w is None else w
     if not (np.isfinite(buffer_m) and buffer_m > 0):
-        raise ValueError(f"buffer_m must be positive, got {buffer_m!r}")
+        raise ArgumentError(f"buffer_m must be positive, got {buffer_m!r}")
     member = lab >= 0
     columns = ["cluster_id", "n_cases", "centre_lon", "centre_lat"]
     if not member.any():

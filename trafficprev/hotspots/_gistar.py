@@ -272,39 +272,9 @@ def gi_star(y: Any, w: Any, *, alpha: float = 0.05, fdr: bool = True) -> pd.Data
     """
     _check_alpha(alpha)
     index = y.index if isinstance(y, pd.Series) else None
-    x = np.asarray(y, dtype=np.float64)
-    if x.ndim != 1:
-        raise SchemaError(f"y must be 1-D (one value per unit), got {x.ndim} dimension(s)")
+    x, wm = _gi_inputs(y, w)
     n = x.size
-    if n < 3:
-        raise SchemaError(f"Gi* needs at least 3 units, got {n}")
-    if not np.isfinite(x).all():
-        raise SchemaError("y contains NaN or infinite values")
-    if (x < 0).any():
-        raise SchemaError("y must be ≥ 0 (counts or weighted counts)")
-    wm = _as_csr(w, "w")
-    if wm.shape[0] != n:
-        raise SchemaError(f"w is {wm.shape[0]} × {wm.shape[1]} but y has {n} units")
-    if (wm.diagonal() <= 0).any():
-        raise SchemaError(
-            "w has a zero on its diagonal: Gi* needs w_ii > 0; "
-            "build it with network_weights(adjacency, star=True)"
-        )
-
-    row_sum = np.asarray(wm.sum(axis=1)).ravel()  # Σ_j w_ij
-    w_sq = wm.copy()
-    w_sq.data **= 2
-    row_sq = np.asarray(w_sq.sum(axis=1)).ravel()  # Σ_j w_ij²
-    lag = wm @ x  # Σ_j w_ij x_j
-
-    z = np.zeros(n)
-    if np.ptp(x) > 0:  # all-equal y: S = 0, every z is 0
-        mean = x.mean()
-        s = np.sqrt(np.mean((x - mean) ** 2))  # population s.d. (= sqrt(mean(x²) − X̄²))
-        spread = np.maximum(n * row_sq - row_sum**2, 0.0) / (n - 1)
-        ok = spread > 0
-        z[ok] = (lag[ok] - mean * row_sum[ok]) / (s * np.sqrt(spread[ok]))
-
+    z = _gi_z(x, wm)
     p = 2.0 * ndtr(-np.abs(z))
     q = bh_qvalues(p)
     test = q if fdr else p
@@ -324,6 +294,55 @@ def gi_star(y: Any, w: Any, *, alpha: float = 0.05, fdr: bool = True) -> pd.Data
         },
         index=index,
     )
+
+
+def _gi_inputs(y: Any, w: Any) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """The values `y` as float64 and the weights `w` as CSR, checked for Gi*.
+
+    Raises
+    ------
+    SchemaError
+        If `y` is not 1-D, has fewer than 3 units, a missing, infinite or negative value, or
+        `w` does not match it or has a zero on its diagonal.
+    """
+    x = np.asarray(y, dtype=np.float64)
+    if x.ndim != 1:
+        raise SchemaError(f"y must be 1-D (one value per unit), got {x.ndim} dimension(s)")
+    n = x.size
+    if n < 3:
+        raise SchemaError(f"Gi* needs at least 3 units, got {n}")
+    if not np.isfinite(x).all():
+        raise SchemaError("y contains NaN or infinite values")
+    if (x < 0).any():
+        raise SchemaError("y must be ≥ 0 (counts or weighted counts)")
+    wm = _as_csr(w, "w")
+    if wm.shape[0] != n:
+        raise SchemaError(f"w is {wm.shape[0]} × {wm.shape[1]} but y has {n} units")
+    if (wm.diagonal() <= 0).any():
+        raise SchemaError(
+            "w has a zero on its diagonal: Gi* needs w_ii > 0; "
+            "build it with network_weights(adjacency, star=True)"
+        )
+    return x, wm
+
+
+def _gi_z(x: np.ndarray, wm: sparse.csr_matrix) -> np.ndarray:
+    """The Gi* z-score of every unit (0 where all values are equal or the spread is 0)."""
+    n = x.size
+    row_sum = np.asarray(wm.sum(axis=1)).ravel()  # Σ_j w_ij
+    w_sq = wm.copy()
+    w_sq.data **= 2
+    row_sq = np.asarray(w_sq.sum(axis=1)).ravel()  # Σ_j w_ij²
+    lag = wm @ x  # Σ_j w_ij x_j
+
+    z = np.zeros(n)
+    if np.ptp(x) > 0:  # all-equal y: S = 0, every z is 0
+        mean = x.mean()
+        s = np.sqrt(np.mean((x - mean) ** 2))  # population s.d. (= sqrt(mean(x²) − X̄²))
+        spread = np.maximum(n * row_sq - row_sum**2, 0.0) / (n - 1)
+        ok = spread > 0
+        z[ok] = (lag[ok] - mean * row_sum[ok]) / (s * np.sqrt(spread[ok]))
+    return z
 
 
 def _pvalues(p: Any) -> np.ndarray:

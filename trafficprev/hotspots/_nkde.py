@@ -25,12 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from trafficprev._graph import EdgeGraph
+
+from .._errors import ArgumentError
 
 __all__ = [
     "KERNELS",
@@ -271,10 +273,10 @@ def _pieces(
     length: np.ndarray, lixel_m: float, min_m: float | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not (np.isfinite(lixel_m) and lixel_m > 0):
-        raise ValueError(f"lixel_m must be a positive number of metres, got {lixel_m!r}")
+        raise ArgumentError(f"lixel_m must be a positive number of metres, got {lixel_m!r}")
     min_m = lixel_m / 10.0 if min_m is None else float(min_m)
     if not (np.isfinite(min_m) and min_m >= 0):
-        raise ValueError(f"min_m must be a non-negative number of metres, got {min_m!r}")
+        raise ArgumentError(f"min_m must be a non-negative number of metres, got {min_m!r}")
     n_full = np.floor(length / lixel_m).astype(np.int64)
     rem = length - n_full * lixel_m
     tol = 1e-9 * np.maximum(length, 1.0)
@@ -701,18 +703,18 @@ def _as_places(
     e = np.asarray(edge)
     o = np.asarray(offset, dtype=float)
     if e.ndim != 1 or o.shape != e.shape:
-        raise ValueError(f"{what}_edge and {what}_offset must be 1-d arrays of the same length")
+        raise ArgumentError(f"{what}_edge and {what}_offset must be 1-d arrays of the same length")
     if len(e) and not np.issubdtype(e.dtype, np.integer):
-        raise ValueError(f"{what}_edge must hold integer edge indices, got dtype {e.dtype}")
+        raise ArgumentError(f"{what}_edge must hold integer edge indices, got dtype {e.dtype}")
     e = e.astype(np.int64)
     if len(e) and (e.min() < 0 or e.max() >= graph.n_edges):
-        raise ValueError(f"{what}_edge must lie in 0 .. {graph.n_edges - 1}")
+        raise ArgumentError(f"{what}_edge must lie in 0 .. {graph.n_edges - 1}")
     if not np.isfinite(o).all():
-        raise ValueError(f"{what}_offset must be finite")
+        raise ArgumentError(f"{what}_offset must be finite")
     length = graph.length[e]
     tol = 1e-9 * np.maximum(length, 1.0)
     if ((o < -tol) | (o > length + tol)).any():
-        raise ValueError(f"{what}_offset must lie in 0 .. length of its edge (metres)")
+        raise ArgumentError(f"{what}_offset must lie in 0 .. length of its edge (metres)")
     return e, np.clip(o, 0.0, length)
 
 
@@ -778,35 +780,18 @@ def nkde(
     True
     """
     if method not in ("simple", "discontinuous", "continuous"):
-        raise ValueError(
+        raise ArgumentError(
             f"method must be 'simple', 'discontinuous' or 'continuous', got {method!r}"
         )
     if kernel not in KERNELS:
-        raise ValueError(f"kernel must be one of {sorted(KERNELS)}, got {kernel!r}")
+        raise ArgumentError(f"kernel must be one of {sorted(KERNELS)}, got {kernel!r}")
     if div not in ("none", "bw", "n"):
-        raise ValueError(f"div must be 'none', 'bw' or 'n', got {div!r}")
+        raise ArgumentError(f"div must be 'none', 'bw' or 'n', got {div!r}")
     if isinstance(max_depth, bool) or not isinstance(max_depth, int | np.integer) or max_depth < 0:
-        raise ValueError(f"max_depth must be a non-negative int, got {max_depth!r}")
+        raise ArgumentError(f"max_depth must be a non-negative int, got {max_depth!r}")
     ev_e, ev_o = _as_places(graph, events_edge, events_offset, "events")
     s_e, s_o = _as_places(graph, samples_edge, samples_offset, "samples")
-    n_ev = len(ev_e)
-    bws = (
-        np.broadcast_to(np.asarray(bw, dtype=float), (n_ev,))
-        if np.ndim(bw) == 0
-        else np.asarray(bw, float)
-    )
-    if bws.shape != (n_ev,):
-        raise ValueError(
-            f"bw must be a scalar or one value per event ({n_ev}), got shape {bws.shape}"
-        )
-    if np.ndim(bw) == 0 and not (np.isfinite(bw) and float(bw) > 0):
-        raise ValueError(f"bw must be a positive number of metres, got {bw!r}")
-    if n_ev and not (np.isfinite(bws).all() and (bws > 0).all()):
-        raise ValueError("bw must be positive and finite for every event")
-    w = np.ones(n_ev) if weights is None else np.asarray(weights, dtype=float)
-    if w.shape != (n_ev,) or not np.isfinite(w).all():
-        raise ValueError(f"weights must be {n_ev} finite values, got shape {w.shape}")
-    bws = np.ascontiguousarray(bws, dtype=float)
+    bws, w = _bandwidths_and_weights(bw, weights, len(ev_e))
 
     kern = KERNELS[kernel]
     net = _prepare_net(graph)
@@ -831,3 +816,37 @@ def nkde(
     out = np.empty(n_s)
     out[smp.order] = total
     return out
+
+
+def _bandwidths_and_weights(bw: Any, weights: Any, n_ev: int) -> tuple[np.ndarray, np.ndarray]:
+    """The bandwidth and weight of each of `n_ev` events, checked positive and finite.
+
+    Parameters
+    ----------
+    bw
+        One bandwidth in metres or one per event.
+    weights
+        None (each event 1) or one finite weight per event.
+
+    Raises
+    ------
+    ArgumentError
+        If a bandwidth is not positive and finite, or an array has the wrong shape.
+    """
+    bws = (
+        np.broadcast_to(np.asarray(bw, dtype=float), (n_ev,))
+        if np.ndim(bw) == 0
+        else np.asarray(bw, float)
+    )
+    if bws.shape != (n_ev,):
+        raise ArgumentError(
+            f"bw must be a scalar or one value per event ({n_ev}), got shape {bws.shape}"
+        )
+    if np.ndim(bw) == 0 and not (np.isfinite(bw) and float(bw) > 0):
+        raise ArgumentError(f"bw must be a positive number of metres, got {bw!r}")
+    if n_ev and not (np.isfinite(bws).all() and (bws > 0).all()):
+        raise ArgumentError("bw must be positive and finite for every event")
+    w = np.ones(n_ev) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (n_ev,) or not np.isfinite(w).all():
+        raise ArgumentError(f"weights must be {n_ev} finite values, got shape {w.shape}")
+    return np.ascontiguousarray(bws, dtype=float), w

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.stats import poisson
 
+from .._errors import ArgumentError
 from ._gistar import bh_qvalues
 
 __all__ = ["poisson_local"]
@@ -61,7 +62,7 @@ def poisson_local(counts, length_m, w, *, stratum=None) -> pd.DataFrame:
     y = np.asarray(counts, dtype=float)
     length = np.asarray(length_m, dtype=float)
     if (y < 0).any() or (length <= 0).any():
-        raise ValueError("counts must be >= 0 and lengths > 0")
+        raise ArgumentError("counts must be >= 0 and lengths > 0")
     w = sparse.csr_matrix(w)
     if stratum is None:
         total = length.sum()

@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import SchemaError
+from .._errors import ArgumentError, SchemaError
+from ..schema import require_columns
 
 __all__ = [
     "HOTSPOT_LABEL",
@@ -96,11 +97,11 @@ class WindowRule:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.window_m) and self.window_m > 0):
-            raise ValueError(f"window_m must be positive, got {self.window_m!r}")
+            raise ArgumentError(f"window_m must be positive, got {self.window_m!r}")
         if not (isinstance(self.period_years, int) and self.period_years >= 1):
-            raise ValueError(f"period_years must be an int >= 1, got {self.period_years!r}")
+            raise ArgumentError(f"period_years must be an int >= 1, got {self.period_years!r}")
         if not (math.isfinite(self.min_cases) and self.min_cases > 0):
-            raise ValueError(f"min_cases must be positive, got {self.min_cases!r}")
+            raise ArgumentError(f"min_cases must be positive, got {self.min_cases!r}")
 
 
 #: trafficprev defaults (domain.md §4.2 [D]): a 500 m "point" window with ≥3 cases in
@@ -188,19 +189,110 @@ def _road_lengths(
     if arr.ndim == 0:
         return np.full(len(uniques), float(arr))
     if arr.shape != (n,):
-        raise ValueError("road_length_m must be a scalar, a mapping road -> length or one per case")
+        raise ArgumentError(
+            "road_length_m must be a scalar, a mapping road -> length or one per case"
+        )
     lo = np.full(len(uniques), np.inf)
     hi = np.full(len(uniques), -np.inf)
     np.minimum.at(lo, road_codes, arr)
     np.maximum.at(hi, road_codes, arr)
     if (lo != hi).any():
         bad = uniques[lo != hi]
-        raise ValueError(f"road_length_m differs between cases of roads {list(bad[:5])!r}")
+        raise ArgumentError(f"road_length_m differs between cases of roads {list(bad[:5])!r}")
     return hi
 
 
 # ---------------------------------------------------------------------------------------
 # sliding windows along roads
+
+
+def _checked_cases(
+    road: Any, position_m: Any, road_length_m: Any, weights: Any
+) -> tuple[np.ndarray, pd.Index, np.ndarray, np.ndarray, np.ndarray]:
+    """The cases of :func:`sliding_windows` with a road, checked, as arrays.
+
+    Returns
+    -------
+    codes : numpy.ndarray
+        Each case's road, as an index into `uniques`.
+    uniques : pandas.Index
+        The roads.
+    pos, w : numpy.ndarray
+        Each case's position (clipped to its road) and weight.
+    lengths : numpy.ndarray
+        The length of each road of `uniques`.
+
+    Raises
+    ------
+    ArgumentError
+        If the arrays differ in length, a value is not finite, a road length is not
+        positive, or a position lies off its road.
+    """
+    road_s = pd.Series(np.asarray(road, dtype=object) if not isinstance(road, pd.Series) else road)
+    pos = np.asarray(position_m, dtype=float).reshape(-1)
+    n = len(road_s)
+    if len(pos) != n:
+        raise ArgumentError("road and position_m must have the same length")
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float).reshape(-1)
+    if len(w) != n:
+        raise ArgumentError("weights must have one value per case")
+    if not np.isfinite(w).all():
+        raise ArgumentError("weights must be finite")
+    codes, uniques = pd.factorize(road_s.reset_index(drop=True), use_na_sentinel=True)
+    keep = codes >= 0
+    lengths_in = road_length_m
+    if not isinstance(road_length_m, Mapping | pd.Series) and np.ndim(road_length_m) == 1:
+        lengths_in = np.asarray(road_length_m, dtype=float)
+        if len(lengths_in) != n:
+            raise ArgumentError("road_length_m given per case must have one value per case")
+        lengths_in = lengths_in[keep]
+    codes, pos, w = codes[keep], pos[keep], w[keep]
+    lengths = _road_lengths(codes, pd.Index(uniques), lengths_in, len(codes))
+    if not (np.isfinite(lengths) & (lengths > 0)).all():
+        raise ArgumentError("road lengths must be positive and finite")
+    if not np.isfinite(pos).all():
+        raise ArgumentError("position_m must be finite")
+    case_len = lengths[codes]
+    outside = (pos < -0.01) | (pos > case_len + 0.01)
+    if outside.any():
+        raise ArgumentError(f"{int(outside.sum())} positions lie outside their road [0, length]")
+    pos = np.clip(pos, 0.0, case_len)
+    return codes, pd.Index(uniques), pos, w, lengths
+
+
+def _candidate_windows(
+    codes: np.ndarray, pos: np.ndarray, lengths: np.ndarray, window_m: float, step_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every window that may hold a case: the regular ones a case falls in (widened by one,
+    counted exactly later) and each road's final window.
+
+    Returns
+    -------
+    win_road, start, end, is_final : numpy.ndarray
+        The road (index) of each window, its start and end in metres, and whether it is
+        its road's final window (closed at the end of the road).
+    """
+    # number of regular windows per road (starts below L - window_m); index k_last = final
+    n_regular = np.where(
+        lengths > window_m, np.ceil((lengths - window_m) / step_m).astype(np.int64), 0
+    )
+    # candidate window indices of each case (a superset, widened by one; counted exactly below)
+    k_lo = np.floor((pos - window_m) / step_m).astype(np.int64)
+    k_hi = np.floor(pos / step_m).astype(np.int64) + 1
+    k_lo = np.clip(k_lo, 0, None)
+    k_hi = np.minimum(k_hi, n_regular[codes] - 1)
+    span = np.clip(k_hi - k_lo + 1, 0, None)
+    rep = np.repeat(np.arange(len(pos)), span)
+    offs = np.arange(len(rep)) - np.repeat(np.cumsum(span) - span, span)
+    cand_road = np.concatenate([codes[rep], codes])
+    cand_k = np.concatenate([k_lo[rep] + offs, n_regular[codes]])  # every case: the final window
+    key = np.unique(cand_road.astype(np.int64) * (int(n_regular.max()) + 1) + cand_k)
+    win_road = key // (int(n_regular.max()) + 1)
+    win_k = key % (int(n_regular.max()) + 1)
+    is_final = win_k == n_regular[win_road]
+    start = np.where(is_final, np.maximum(lengths[win_road] - window_m, 0.0), win_k * step_m)
+    end = np.where(is_final, lengths[win_road], win_k * step_m + window_m)
+    return win_road, start, end, is_final
 
 
 def sliding_windows(
@@ -259,36 +351,8 @@ def sliding_windows(
     2    a    300.0  800.0        1         1.0
     """
     if not (math.isfinite(window_m) and window_m > 0 and math.isfinite(step_m) and step_m > 0):
-        raise ValueError(f"window_m and step_m must be positive, got {window_m!r}, {step_m!r}")
-    road_s = pd.Series(np.asarray(road, dtype=object) if not isinstance(road, pd.Series) else road)
-    pos = np.asarray(position_m, dtype=float).reshape(-1)
-    n = len(road_s)
-    if len(pos) != n:
-        raise ValueError("road and position_m must have the same length")
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float).reshape(-1)
-    if len(w) != n:
-        raise ValueError("weights must have one value per case")
-    if not np.isfinite(w).all():
-        raise ValueError("weights must be finite")
-    codes, uniques = pd.factorize(road_s.reset_index(drop=True), use_na_sentinel=True)
-    keep = codes >= 0
-    lengths_in = road_length_m
-    if not isinstance(road_length_m, Mapping | pd.Series) and np.ndim(road_length_m) == 1:
-        lengths_in = np.asarray(road_length_m, dtype=float)
-        if len(lengths_in) != n:
-            raise ValueError("road_length_m given per case must have one value per case")
-        lengths_in = lengths_in[keep]
-    codes, pos, w = codes[keep], pos[keep], w[keep]
-    lengths = _road_lengths(codes, pd.Index(uniques), lengths_in, len(codes))
-    if not (np.isfinite(lengths) & (lengths > 0)).all():
-        raise ValueError("road lengths must be positive and finite")
-    if not np.isfinite(pos).all():
-        raise ValueError("position_m must be finite")
-    case_len = lengths[codes]
-    outside = (pos < -0.01) | (pos > case_len + 0.01)
-    if outside.any():
-        raise ValueError(f"{int(outside.sum())} positions lie outside their road [0, length]")
-    pos = np.clip(pos, 0.0, case_len)
+        raise ArgumentError(f"window_m and step_m must be positive, got {window_m!r}, {step_m!r}")
+    codes, uniques, pos, w, lengths = _checked_cases(road, position_m, road_length_m, weights)
 
     columns = ["road", "start_m", "end_m", "n_cases", "n_weighted"]
     if len(pos) == 0:
@@ -297,26 +361,7 @@ def sliding_windows(
             {"start_m": float, "end_m": float, "n_cases": np.int64, "n_weighted": float}
         )
 
-    # number of regular windows per road (starts below L - window_m); index k_last = final
-    n_regular = np.where(
-        lengths > window_m, np.ceil((lengths - window_m) / step_m).astype(np.int64), 0
-    )
-    # candidate window indices of each case (a superset, widened by one; counted exactly below)
-    k_lo = np.floor((pos - window_m) / step_m).astype(np.int64)
-    k_hi = np.floor(pos / step_m).astype(np.int64) + 1
-    k_lo = np.clip(k_lo, 0, None)
-    k_hi = np.minimum(k_hi, n_regular[codes] - 1)
-    span = np.clip(k_hi - k_lo + 1, 0, None)
-    rep = np.repeat(np.arange(len(pos)), span)
-    offs = np.arange(len(rep)) - np.repeat(np.cumsum(span) - span, span)
-    cand_road = np.concatenate([codes[rep], codes])
-    cand_k = np.concatenate([k_lo[rep] + offs, n_regular[codes]])  # every case: the final window
-    key = np.unique(cand_road.astype(np.int64) * (int(n_regular.max()) + 1) + cand_k)
-    win_road = key // (int(n_regular.max()) + 1)
-    win_k = key % (int(n_regular.max()) + 1)
-    is_final = win_k == n_regular[win_road]
-    start = np.where(is_final, np.maximum(lengths[win_road] - window_m, 0.0), win_k * step_m)
-    end = np.where(is_final, lengths[win_road], win_k * step_m + window_m)
+    win_road, start, end, is_final = _candidate_windows(codes, pos, lengths, window_m, step_m)
 
     order = np.lexsort((pos, codes))
     pos_s, w_s, codes_s = pos[order], w[order], codes[order]
@@ -348,6 +393,65 @@ def _period_bounds(as_of: datetime.date, years: int) -> tuple[datetime.date, dat
     except ValueError:  # 29 February
         before = as_of.replace(year=y, day=28)
     return before + datetime.timedelta(days=1), as_of
+
+
+def _empty_stretches(columns: list[str]) -> pd.DataFrame:
+    """The stretches table of :func:`flag_windows` with no row, its columns typed."""
+    out = pd.DataFrame({c: [] for c in columns})
+    return out.astype(
+        {
+            "start_m": float,
+            "end_m": float,
+            "n_cases": np.int64,
+            "n_weighted": float,
+            "n_windows": np.int64,
+            "cases_in_stretch": np.int64,
+            "rule": object,
+            "label": object,
+            "period_start": object,
+            "period_end": object,
+        }
+    )
+
+
+def _merge_windows(flagged: pd.DataFrame) -> pd.DataFrame:
+    """Merge flagged windows (sorted by road then start) that overlap or touch into
+    stretches: ``road``, ``start_m``, ``end_m``, the largest ``n_cases`` and ``n_weighted``
+    of their windows, and ``n_windows``."""
+    # windows are sorted by road then start; a stretch ends where the next window of its
+    # road starts after the largest end so far (touching windows are merged)
+    road_codes = pd.factorize(flagged["road"])[0]
+    end_so_far = flagged["end_m"].groupby(road_codes).cummax()
+    prev_end = end_so_far.groupby(road_codes).shift(1)
+    new = prev_end.isna().to_numpy() | (flagged["start_m"] > prev_end).to_numpy()
+    stretch = np.cumsum(new) - 1
+    grouped = flagged.groupby(stretch, sort=True)
+    return pd.DataFrame(
+        {
+            "road": grouped["road"].first(),
+            "start_m": grouped["start_m"].min(),
+            "end_m": grouped["end_m"].max(),
+            "n_cases": grouped["n_cases"].max().astype(np.int64),
+            "n_weighted": grouped["n_weighted"].max(),
+            "n_windows": grouped.size().astype(np.int64),
+        }
+    ).reset_index(drop=True)
+
+
+def _cases_in(stretches: pd.DataFrame, road: pd.Series, position_m: np.ndarray) -> np.ndarray:
+    """The number of cases (`road`, `position_m`) inside each stretch, ends included (as
+    positions were clipped)."""
+    codes, uniques = pd.factorize(road.reset_index(drop=True))
+    pos = np.clip(position_m, 0.0, None)
+    order = np.lexsort((pos, codes))
+    pos_s, codes_s = pos[order], codes[order]
+    bounds = np.searchsorted(codes_s, np.arange(len(uniques) + 1))
+    rc = pd.Index(uniques).get_indexer(stretches["road"])
+    lo = _grouped_searchsorted(pos_s, bounds[rc], bounds[rc + 1], stretches["start_m"].to_numpy())
+    hi = _grouped_searchsorted(
+        pos_s, bounds[rc], bounds[rc + 1], stretches["end_m"].to_numpy(), "right"
+    )
+    return (hi - lo).astype(np.int64)
 
 
 def flag_windows(
@@ -405,16 +509,12 @@ def flag_windows(
     """
     if isinstance(rule, str):
         if rule not in PRESETS:
-            raise ValueError(f"unknown rule {rule!r}; presets are {sorted(PRESETS)}")
+            raise ArgumentError(f"unknown rule {rule!r}; presets are {sorted(PRESETS)}")
         rule = PRESETS[rule]
     need = [road_col, position_col, time_col]
     if road_length_m is None:
         need.append("road_length_m")
-    missing = [c for c in need if c not in cases.columns]
-    if missing:
-        raise SchemaError(f"cases lack columns {missing}")
-    if not pd.api.types.is_datetime64_any_dtype(cases[time_col]):
-        raise SchemaError(f"column {time_col!r} must be datetime64, got {cases[time_col].dtype}")
+    require_columns(cases, need, what="cases", dtypes={time_col: "datetime"})
     first, last = _period_bounds(as_of, rule.period_years)
     day = cases[time_col].dt.normalize()
     in_period = (day >= pd.Timestamp(first)) & (day <= pd.Timestamp(last))
@@ -445,49 +545,10 @@ def flag_windows(
         "period_end",
     ]
     if flagged.empty:
-        out = pd.DataFrame({c: [] for c in columns})
-        return out.astype(
-            {
-                "start_m": float,
-                "end_m": float,
-                "n_cases": np.int64,
-                "n_weighted": float,
-                "n_windows": np.int64,
-                "cases_in_stretch": np.int64,
-                "rule": object,
-                "label": object,
-                "period_start": object,
-                "period_end": object,
-            }
-        )
-    # windows are sorted by road then start; a stretch ends where the next window of its
-    # road starts after the largest end so far (touching windows are merged)
-    road_codes = pd.factorize(flagged["road"])[0]
-    end_so_far = flagged["end_m"].groupby(road_codes).cummax()
-    prev_end = end_so_far.groupby(road_codes).shift(1)
-    new = prev_end.isna().to_numpy() | (flagged["start_m"] > prev_end).to_numpy()
-    stretch = np.cumsum(new) - 1
-    grouped = flagged.groupby(stretch, sort=True)
-    out = pd.DataFrame(
-        {
-            "road": grouped["road"].first(),
-            "start_m": grouped["start_m"].min(),
-            "end_m": grouped["end_m"].max(),
-            "n_cases": grouped["n_cases"].max().astype(np.int64),
-            "n_weighted": grouped["n_weighted"].max(),
-            "n_windows": grouped.size().astype(np.int64),
-        }
-    ).reset_index(drop=True)
+        return _empty_stretches(columns)
+    out = _merge_windows(flagged)
     # cases of the period inside each stretch (closed interval, as positions were clipped)
-    codes, uniques = pd.factorize(sub[road_col].reset_index(drop=True))
-    pos = np.clip(sub[position_col].to_numpy(dtype=float), 0.0, None)
-    order = np.lexsort((pos, codes))
-    pos_s, codes_s = pos[order], codes[order]
-    bounds = np.searchsorted(codes_s, np.arange(len(uniques) + 1))
-    rc = pd.Index(uniques).get_indexer(out["road"])
-    lo = _grouped_searchsorted(pos_s, bounds[rc], bounds[rc + 1], out["start_m"].to_numpy())
-    hi = _grouped_searchsorted(pos_s, bounds[rc], bounds[rc + 1], out["end_m"].to_numpy(), "right")
-    out["cases_in_stretch"] = (hi - lo).astype(np.int64)
+    out["cases_in_stretch"] = _cases_in(out, sub[road_col], sub[position_col].to_numpy(dtype=float))
     out["rule"] = rule.name
     out["label"] = rule.label
     out["period_start"] = first
@@ -534,9 +595,9 @@ def _minutes(text: str) -> int:
         hh, mm = text.split(":")
         value = int(hh) * 60 + int(mm)
     except ValueError:
-        raise ValueError(f"band bound {text!r} is not HH:MM") from None
+        raise ArgumentError(f"band bound {text!r} is not HH:MM") from None
     if not (0 <= int(hh) <= 24 and 0 <= int(mm) < 60 and value <= 1440):
-        raise ValueError(f"band bound {text!r} is not a clock time")
+        raise ArgumentError(f"band bound {text!r} is not a clock time")
     return value
 
 
@@ -546,17 +607,17 @@ def _band_table(bands: Mapping[str, tuple[str, str]]) -> list[tuple[str, int, in
     owner = np.full(1440, -1)
     for i, (name, (a, b)) in enumerate(bands.items()):
         if name in (OTHER_BAND, UNKNOWN_TIME_BAND):
-            raise ValueError(f"band name {name!r} is reserved")
+            raise ArgumentError(f"band name {name!r} is reserved")
         start, end = _minutes(a) % 1440, _minutes(b) % 1440
         if start == end:
-            raise ValueError(f"band {name!r} is empty or covers the whole day")
+            raise ArgumentError(f"band {name!r} is empty or covers the whole day")
         minutes = (
             np.arange(start, end) if start < end else np.r_[np.arange(start, 1440), np.arange(end)]
         )
         clash = owner[minutes]
         if (clash >= 0).any():
             other = list(bands)[int(clash[clash >= 0][0])]
-            raise ValueError(f"bands {other!r} and {name!r} overlap")
+            raise ArgumentError(f"bands {other!r} and {name!r} overlap")
         owner[minutes] = i
         table.append((name, start, end))
     return table
@@ -656,12 +717,8 @@ def window_counts(
     5       b  2024Q3        0         0.0
     """
     if kind not in _KINDS:
-        raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}")
-    missing = [c for c in (unit_col, time_col) if c not in cases.columns]
-    if missing:
-        raise SchemaError(f"cases lack columns {missing}")
-    if not pd.api.types.is_datetime64_any_dtype(cases[time_col]):
-        raise SchemaError(f"column {time_col!r} must be datetime64, got {cases[time_col].dtype}")
+        raise ArgumentError(f"kind must be one of {_KINDS}, got {kind!r}")
+    require_columns(cases, [unit_col], what="cases", dtypes={time_col: "datetime"})
     if weight_col in cases.columns:
         weight = cases[weight_col].astype(float)
     elif severity_col in cases.columns:
@@ -686,25 +743,43 @@ def window_counts(
         data["window"] = band.to_numpy()
         out = _tidy(data, units, pd.Index(names), unit_col)
     else:
-        freq = "Y" if kind == "year" else "Q"
-        if len(data):
-            period = data["time"].dt.to_period(freq)
-            windows = pd.period_range(period.min(), period.max(), freq=freq)
-        else:
-            period = pd.Series([], dtype=f"period[{'Y-DEC' if freq == 'Y' else 'Q-DEC'}]")
-            windows = pd.PeriodIndex([], freq=freq)
-        data["window"] = period.to_numpy()
-        out = _tidy(data, units, windows, unit_col)
-        if kind == "rolling4q":
-            out = _rolling4q(out, units, windows, unit_col)
-        else:
-            # rows are units × windows in product order
-            out.insert(2, "start", np.tile(windows.start_time.to_numpy(), len(units)))
-            out.insert(3, "end", np.tile((windows + 1).start_time.to_numpy(), len(units)))
-            out["window"] = np.tile(windows.astype(str).to_numpy(dtype=object), len(units))
-        for col in ("start", "end"):
-            out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
+        out = _period_counts(data, units, kind, unit_col)
     out.attrs["n_dropped"] = n_dropped
+    return out
+
+
+def _period_counts(data: pd.DataFrame, units: pd.Index, kind: str, unit_col: str) -> pd.DataFrame:
+    """The counts of :func:`window_counts` by year, quarter or rolling four quarters.
+
+    Parameters
+    ----------
+    data
+        ``unit``, ``time`` and weight ``w`` of the usable cases; a ``window`` column is added.
+    units
+        The units, sorted.
+    kind
+        ``"year"``, ``"quarter"`` or ``"rolling4q"``.
+    unit_col
+        The name of the unit column of the result.
+    """
+    freq = "Y" if kind == "year" else "Q"
+    if len(data):
+        period = data["time"].dt.to_period(freq)
+        windows = pd.period_range(period.min(), period.max(), freq=freq)
+    else:
+        period = pd.Series([], dtype=f"period[{'Y-DEC' if freq == 'Y' else 'Q-DEC'}]")
+        windows = pd.PeriodIndex([], freq=freq)
+    data["window"] = period.to_numpy()
+    out = _tidy(data, units, windows, unit_col)
+    if kind == "rolling4q":
+        out = _rolling4q(out, units, windows, unit_col)
+    else:
+        # rows are units × windows in product order
+        out.insert(2, "start", np.tile(windows.start_time.to_numpy(), len(units)))
+        out.insert(3, "end", np.tile((windows + 1).start_time.to_numpy(), len(units)))
+        out["window"] = np.tile(windows.astype(str).to_numpy(dtype=object), len(units))
+    for col in ("start", "end"):
+        out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
     return out
 
 

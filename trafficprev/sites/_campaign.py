@@ -17,11 +17,14 @@ to larger sites (规模), then to the list order.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.neighbors import BallTree
 
+from .._errors import ArgumentError
 from ..coords import from_wgs84, haversine_m
 from ..groups import link_employers, register_frame
 from ..network import PRECISE_LEVELS
@@ -149,6 +152,74 @@ def _within(points: np.ndarray, sites: np.ndarray, radius: float) -> sparse.csr_
     return sparse.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, m))
 
 
+def _median_of_workplaces(
+    ent: pd.Series,
+    wlon: np.ndarray,
+    wlat: np.ndarray,
+    sites: np.ndarray,
+    p: int,
+    rank: np.ndarray,
+) -> Any:
+    """:func:`p_median` of the workplaces (each weighted by its cases) to the candidate
+    `sites`, by great-circle distance; cases without a workplace point are left out."""
+    has = np.isfinite(wlon)
+    keys = pd.Series(ent.to_numpy()[has])
+    weight = keys.value_counts()
+    first = pd.Series(np.flatnonzero(has), index=keys.to_numpy()).groupby(level=0).first()
+    idx = first.loc[weight.index].to_numpy()
+    cost = haversine_m(wlon[idx][:, None], wlat[idx][:, None], sites[None, :, 0], sites[None, :, 1])
+    return p_median(weight.to_numpy(float), cost, p, rank=rank)
+
+
+def _site_rows(
+    chosen: list[int],
+    cover: Any,
+    by_work: Any,
+    by_place: Any,
+    ent: pd.Series,
+    reg: pd.DataFrame,
+    key_codes: set[str],
+    candidates: pd.DataFrame,
+    radius: float,
+) -> list[dict[str, Any]]:
+    """One row per chosen site, in order: what it reaches (cases by workplace or accident
+    place, the new ones, the enterprises most reached)."""
+    seen = np.zeros(cover.shape[0], dtype=bool)
+    rows = []
+    for j in chosen:
+        hit = cover[:, j].toarray().ravel()
+        work = by_work[:, j].toarray().ravel()
+        place = by_place[:, j].toarray().ravel()
+        marginal = int((hit & ~seen).sum())
+        seen |= hit
+        counts = ent[work].value_counts()
+        counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+        top = tuple(
+            (str(reg["name"].get(e, e.removeprefix("名称:"))), int(n), e in key_codes)
+            for e, n in counts.head(5).items()
+        )
+        c = candidates.iloc[j]
+        rows.append(
+            {
+                "kind": "宣传点",
+                "site_kind": c["kind"],
+                "name": c["name"],
+                "road": "",
+                "position_text": c["address"] if str(c.get("address") or "") else c["name"],
+                "n_covered": int(hit.sum()),
+                "marginal_cases": marginal,
+                "n_workplace": int(work.sum()),
+                "n_accident": int(place.sum()),
+                "n_enterprises": len(counts),
+                "top_enterprises": top,
+                "reaches": reaches_text(top, len(counts), int(place.sum()), radius),
+                "lon": float(c["lon"]),
+                "lat": float(c["lat"]),
+            }
+        )
+    return rows
+
+
 def choose_campaign_sites(
     cases: pd.DataFrame,
     register: pd.DataFrame,
@@ -192,7 +263,7 @@ def choose_campaign_sites(
     """
     settings = settings or Settings()
     if method not in ("cover", "median"):
-        raise ValueError(f"method must be 'cover' or 'median', got {method!r}")
+        raise ArgumentError(f"method must be 'cover' or 'median', got {method!r}")
     cols = ["site_id", "kind", "site_kind", "name", "road", "position_text", "n_covered",
             "marginal_cases", "n_workplace", "n_accident", "n_enterprises", "top_enterprises",
             "reaches", "lon",
@@ -222,15 +293,7 @@ def choose_campaign_sites(
         chosen = list(res.chosen)
         objective = float(res.objective)
     else:
-        has = np.isfinite(wlon)
-        keys = pd.Series(ent.to_numpy()[has])
-        weight = keys.value_counts()
-        first = pd.Series(np.flatnonzero(has), index=keys.to_numpy()).groupby(level=0).first()
-        idx = first.loc[weight.index].to_numpy()
-        cost = haversine_m(
-            wlon[idx][:, None], wlat[idx][:, None], sites[None, :, 0], sites[None, :, 1]
-        )
-        res = p_median(weight.to_numpy(float), cost, p, rank=rank)
+        res = _median_of_workplaces(ent, wlon, wlat, sites, p, rank)
         chosen = list(res.chosen)
         objective = float(res.objective)
     reach = np.asarray(cover[:, chosen].sum(axis=0)).ravel() if chosen else np.zeros(0)
@@ -238,39 +301,7 @@ def choose_campaign_sites(
         c for _, c in sorted(zip(-reach, chosen, strict=True), key=lambda t: (t[0], rank[t[1]]))
     ]
     key_codes = set(key.loc[key["key"].astype(bool), "credit_code"]) if key is not None else set()
-    seen = np.zeros(len(cases), dtype=bool)
-    rows = []
-    for j in chosen:
-        hit = cover[:, j].toarray().ravel()
-        work = by_work[:, j].toarray().ravel()
-        place = by_place[:, j].toarray().ravel()
-        marginal = int((hit & ~seen).sum())
-        seen |= hit
-        counts = ent[work].value_counts()
-        counts = counts.sort_index().sort_values(ascending=False, kind="stable")
-        top = tuple(
-            (str(reg["name"].get(e, e.removeprefix("名称:"))), int(n), e in key_codes)
-            for e, n in counts.head(5).items()
-        )
-        c = candidates.iloc[j]
-        rows.append(
-            {
-                "kind": "宣传点",
-                "site_kind": c["kind"],
-                "name": c["name"],
-                "road": "",
-                "position_text": c["address"] if str(c.get("address") or "") else c["name"],
-                "n_covered": int(hit.sum()),
-                "marginal_cases": marginal,
-                "n_workplace": int(work.sum()),
-                "n_accident": int(place.sum()),
-                "n_enterprises": len(counts),
-                "top_enterprises": top,
-                "reaches": reaches_text(top, len(counts), int(place.sum()), radius),
-                "lon": float(c["lon"]),
-                "lat": float(c["lat"]),
-            }
-        )
+    rows = _site_rows(chosen, cover, by_work, by_place, ent, reg, key_codes, candidates, radius)
     out = pd.DataFrame(rows)
     glon, glat = from_wgs84(out["lon"].to_numpy(float), out["lat"].to_numpy(float), "gcj02")
     out["lon_gcj02"], out["lat_gcj02"] = glon, glat

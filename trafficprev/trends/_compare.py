@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .._errors import SchemaError
 from ..coords import haversine_m
+from ..schema import require_columns
 
 __all__ = ["compare_hotspots", "compare_key_enterprises"]
 
@@ -20,14 +22,15 @@ _STATUS_ZH = {"new": "新增", "persisting": "持续", "resolved": "消除"}
 
 
 def _hot(units: pd.DataFrame) -> pd.DataFrame:
-    if "unit_id" not in units:
-        raise ValueError("units need a unit_id column")
+    require_columns(units, ["unit_id"], what="units")
     if "hot" in units:
         flag = units["hot"].fillna(False).astype(bool)
     elif "hotspot_class" in units:
         flag = units["hotspot_class"].fillna("").astype(str) != ""
     else:
-        raise ValueError("units need a hot or hotspot_class column")
+        raise SchemaError(
+            "units need a hot or hotspot_class column / units 缺少列 hot 或 hotspot_class"
+        )
     return units[flag]
 
 
@@ -153,9 +156,7 @@ def compare_key_enterprises(current: pd.DataFrame, previous: pd.DataFrame) -> pd
         one for enterprises that left). Sorted by status then current rank.
     """
     for name, frame in (("current", current), ("previous", previous)):
-        missing = {"credit_code", "key", "rank"} - set(frame.columns)
-        if missing:
-            raise ValueError(f"{name} lacks columns {sorted(missing)}")
+        require_columns(frame, ["credit_code", "key", "rank"], what=name)
     cur = current.set_index("credit_code")
     prev = previous.set_index("credit_code")
     on_now = set(cur.index[cur["key"].astype(bool)])

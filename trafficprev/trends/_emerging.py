@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trafficprev._errors import SchemaError, SettingsError
+from trafficprev._errors import ArgumentTypeError, SchemaError, SettingsError
 
 __all__ = ["EMERGING_CLASSES", "classify_emerging", "emerging_classes"]
 
@@ -108,7 +108,7 @@ def _as_bins(a: Any, name: str) -> np.ndarray:
         return arr
     if arr.dtype.kind in "iu" and ((arr == 0) | (arr == 1)).all():
         return arr.astype(bool)
-    raise TypeError(f"{name} must be boolean (or 0/1 integers), got dtype {arr.dtype}")
+    raise ArgumentTypeError(f"{name} must be boolean (or 0/1 integers), got dtype {arr.dtype}")
 
 
 def _as_vector(a: Any, name: str, m: int) -> np.ndarray:
@@ -116,7 +116,7 @@ def _as_vector(a: Any, name: str, m: int) -> np.ndarray:
     if arr.ndim != 1 or arr.size != m:
         raise SchemaError(f"{name} must be 1-D with one value per unit ({m}), got {arr.shape}")
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+        raise ArgumentTypeError(f"{name} must be numeric, got dtype {arr.dtype}")
     return arr.astype(np.float64)
 
 

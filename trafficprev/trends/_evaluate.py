@@ -18,6 +18,70 @@ The plan's goal (a year-on-year drop of at least 10 % in the accident rate) is c
 against the EB interval: ``met_goal`` is ``"yes"`` only when the whole interval lies at or
 below the goal.
 
+Choosing the reference
+----------------------
+``reference`` says which units form the reference population of the EB prior:
+
+* ``"untreated"`` (default): the comparison units only. Right when they are a separate set
+  **not screened by the count-based choice** (e.g. comparable roads or enterprises outside
+  the programme).
+* ``"all"``: the before data of every unit of the group, treated included. Right when the
+  table holds the **whole population the treated units were picked from** by their counts
+  (e.g. every road unit of the city, the worst ones treated). The untreated units are then
+  the leftovers of that choice, their before counts low by chance; ``"untreated"`` would
+  give a prior too narrow and a trend too high, and so a change biased towards "no effect /
+  worse" (about +10 % when the top 2.5 % are treated). With ``"all"`` the trend divides by
+  the comparison units' EB before counts ΣE_c instead of ΣK_c, which removes that bias too.
+
+Using ``"all"`` with a hand-picked comparison set is wrong the other way (treated units
+over-represented: the drop is overstated).
+
+Method
+------
+For one group, with *c* indexing the usable comparison units (positive exposure in both
+periods), *j* the reference units (= *c*, or every unit with ``reference="all"``) and
+*i* the treated units; K = before count, A = after count, b and e = before and after
+exposure.
+
+1. EB prior (Hauer 1997, ch. 6–7; Marshall's global method of moments). The reference
+   rate is θ = ΣK_j / Σb_j, so unit *i*'s prior mean is μ_i = θ b_i. With p_j = K_j / b_j,
+
+   s² = Σ b_j (p_j − θ)² / Σ b_j,   φ = max(s² − θ / mean(b_j), 0),
+
+   φ is the between-unit variance of the true rates (Poisson noise θ / mean(b) removed).
+   For φ > 0 the prior of a rate is Gamma(shape α = θ²/φ, rate β = θ/φ); the posterior
+   rate of unit *i* has mean (α + K_i)/(β + b_i) = w_i p_i + (1 − w_i) θ with
+   w_i = φ / (φ + θ / b_i) = b_i / (b_i + β), and variance (α + K_i)/(β + b_i)². Hence
+   E_i = b_i (α + K_i)/(β + b_i) and Var(E_i) = b_i² (α + K_i)/(β + b_i)². When φ = 0
+   the units are alike: w_i = 0, E_i = θ b_i, Var(E_i) = 0.
+
+2. Trend from the comparison group: r_t = (ΣA_c / Σe_c) / (ΣK_c / Σb_c) (ΣE_c in place
+   of ΣK_c with ``reference="all"``), with Var(r_t)/r_t² ≈ 1/ΣA_c + 1/ΣK_c (resp. ΣE_c).
+   The after count expected without the measure is π_i = E_i (e_i / b_i) r_t, with
+   Var(π_i) = π_i² (Var(E_i)/E_i² + Var(r_t)/r_t²) (delta method; the E_i term is 0
+   when E_i = 0). These per-unit figures are the ``units`` columns.
+
+3. Over the treated units: λ = ΣA_i, π = Σπ_i. The EB estimates are independent between
+   units but r_t is common to all of them, so its error does not average out. It is
+   counted once, on the total, and the unit variances enter without it (adding the
+   Var(π_i) above *and* π² Var(r_t)/r_t² would count the trend twice):
+
+   Var(π) = Σ π_i² Var(E_i)/E_i² + π² Var(r_t)/r_t².
+
+   Hauer's index of effectiveness, corrected for the bias of a ratio,
+   θ_eff = (λ/π) / (1 + Var(π)/π²), with
+   Var(θ_eff) ≈ θ_eff² (1/λ + Var(π)/π²) / (1 + Var(π)/π²)². ``change`` = θ_eff − 1 and
+   the interval is θ_eff ± z sd(θ_eff) − 1 with z the two-sided normal quantile of
+   ``level``; its lower end is clipped at θ_eff = 0 (change −1). When λ = 0 the normal
+   interval is degenerate; then θ_eff = 0, the lower end is 0 and the upper end is
+   λ_up / π with λ_up = χ²_{level}(2)/2 = −ln(1 − level) the exact one-sided Poisson
+   upper bound for a zero count (3.0 at 95 %; the uncertainty of π is ignored there).
+
+The uncertainty of θ and φ themselves is not propagated (Hauer's practice: the reference
+population is assumed large). The naive change is (ΣA_i/Σe_i)/(ΣK_i/Σb_i) − 1, and the
+trend-corrected change divides its ratio by r_t; comparing them with ``change`` shows
+how much of the naive drop was RTM and trend.
+
 References
 ----------
 Hauer, E. (1997). *Observational before-after studies in road safety*. Pergamon, Oxford.
@@ -37,7 +101,8 @@ from scipy.special import ndtri
 from scipy.stats import beta as beta_dist
 from scipy.stats import binomtest, chi2
 
-from .._errors import SchemaError, SettingsError
+from .._errors import ArgumentError, ArgumentTypeError, SchemaError, SettingsError
+from ..schema import require_columns
 
 __all__ = ["DEFAULT_GROUP", "MIN_COMPARISON", "EvaluationResult", "eb_before_after", "yoy_change"]
 
@@ -99,12 +164,35 @@ class EvaluationResult:
     Attributes
     ----------
     units
-        One row per treated unit (zero-exposure units excluded), sorted by group then unit.
+        One row per treated unit, sorted by group then unit, with ``unit, group,
+        before, after, exposure_before, exposure_after, eb_before`` (E_i), ``eb_weight``
+        (w_i), ``expected_after`` (π_i), ``sd_expected_after`` (√Var π_i), ``ratio``
+        (after / π_i) and ``naive_change`` (the unit's own rate change; NaN without before
+        cases). Counts and exposures are float64. Treated units with zero exposure in
+        either period are left out (and named in the group's note); the EB columns are NaN
+        when the group's comparison group is insufficient.
     summary
-        One row per group, sorted by group.
+        One row per group, sorted, with ``group, n_treated, n_comparison,
+        before, after`` (treated totals), ``expected_after`` (π), ``sd_expected_after``
+        (√Var π), ``index`` (θ_eff), ``change`` (θ_eff − 1; negative = fewer accidents),
+        ``change_lower, change_upper`` (the interval at ``level``), ``naive_change`` (the
+        treated units' rate change, uncorrected), ``trend_change`` (r_t − 1),
+        ``trend_corrected_change`` (naive change corrected for the trend only),
+        ``met_goal`` (``"yes"`` when ``change_upper ≤ goal``, ``"likely"`` when
+        ``change ≤ goal < change_upper``, ``"no"`` when ``change > goal``, ``"无法判断"``
+        when the change cannot be estimated) and ``note`` (Chinese remarks joined by "；":
+        ``对照组不足…`` when the group has fewer than :data:`MIN_COMPARISON` usable
+        comparison units or they have no before (or no after) case — then every
+        comparison-based figure is NaN; ``处置单位事故数少，结论不稳定`` when the treated
+        units have fewer than 10 accidents before and after together; the λ = 0 bound;
+        excluded zero-exposure units; ``无处置单位``).
     comparison
-        ``{group: {figure: value}}``: the comparison-group figures behind each group's
-        prior and trend (see :func:`eb_before_after`).
+        ``{group: figures}`` with the usable comparison units' ``n``,
+        ``n_excluded`` (zero exposure), ``before``, ``after``, ``exposure_before``,
+        ``exposure_after``; the prior's ``reference``, ``n_reference``, ``rate_before`` (θ),
+        ``phi`` (φ), ``alpha``, ``beta`` (NaN when φ = 0); ``eb_before`` (the trend's
+        denominator count: ΣK_c, or ΣE_c with ``reference="all"``), ``trend`` (r_t),
+        ``trend_rel_var`` (Var r_t / r_t²) and ``sufficient``.
     """
 
     units: pd.DataFrame
@@ -157,10 +245,8 @@ def _treated(series: pd.Series) -> np.ndarray:
 def _validated(table: pd.DataFrame) -> pd.DataFrame:
     """A clean copy of ``table``: str unit/group, bool treated, float counts and exposures."""
     if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
-    missing = [c for c in _REQUIRED if c not in table.columns]
-    if missing:
-        raise SchemaError(f"table lacks required column(s): {', '.join(missing)}")
+        raise ArgumentTypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
+    require_columns(table, _REQUIRED, what="table")
     if len(table) == 0:
         raise SchemaError("table has no rows")
     if table["unit"].isna().any():
@@ -224,6 +310,120 @@ def _columns(rows: pd.DataFrame) -> tuple[np.ndarray, ...]:
     return tuple(rows[c].to_numpy(dtype=np.float64) for c in _NUMERIC)
 
 
+def _comparison_trend(
+    kc: np.ndarray,
+    ac: np.ndarray,
+    bc: np.ndarray,
+    ec: np.ndarray,
+    theta: float,
+    phi: float,
+    reference: str,
+) -> tuple[float, float, float]:
+    """The comparison units' trend factor r_t (rate after / rate before), its relative
+    variance, and the before count it divides by.
+
+    With ``reference="all"`` the comparison units are the leftovers of the count-based
+    choice: their before counts are low by chance (RTM the other way), so the trend divides
+    by their EB before counts ΣE_c instead of ΣK_c.
+    """
+    sum_kc, sum_ac = float(kc.sum()), float(ac.sum())
+    comp_eb = float(_eb(kc, bc, theta, phi)[0].sum()) if reference == "all" else sum_kc
+    trend = (sum_ac / float(ec.sum())) / (comp_eb / float(bc.sum()))
+    rv = 1.0 / sum_ac + 1.0 / comp_eb
+    return trend, rv, comp_eb
+
+
+def _prior_figures(theta: float, phi: float) -> dict[str, float]:
+    """The gamma prior of the reference units: mean rate θ, variance φ, shape α, rate β."""
+    return {
+        "rate_before": theta,
+        "phi": phi,
+        "alpha": theta**2 / phi if phi > 0 else math.nan,
+        "beta": theta / phi if phi > 0 else math.nan,
+    }
+
+
+def _group_notes(
+    n_t: int,
+    n_c: int,
+    sum_kc: float,
+    sum_ac: float,
+    n_cases: float,
+    excluded: list[str],
+    n_comp_excluded: int,
+) -> list[str]:
+    """The notes of a group's summary row: no treated unit, too few comparison units or
+    cases, units left out for a zero exposure."""
+    notes: list[str] = []
+    if n_t == 0:
+        notes.append(_NOTE_NO_TREATED)
+    if not (n_c >= MIN_COMPARISON and sum_kc > 0 and sum_ac > 0):
+        notes.append(
+            f"{_NOTE_FEW_COMPARISON}（可用对照单位{n_c}个，事故数 前{sum_kc:g}/后{sum_ac:g}；"
+            f"需至少{MIN_COMPARISON}个且前后期均有事故）"
+        )
+    if n_t > 0 and n_cases < _FEW_CASES:
+        notes.append(_NOTE_FEW_CASES)
+    if excluded:
+        notes.append(f"已排除{len(excluded)}个暴露量为0的处置单位（{_list_units(excluded)}）")
+    if n_comp_excluded:
+        notes.append(f"已排除{n_comp_excluded}个暴露量为0的对照单位")
+    return notes
+
+
+def _group_index(
+    lam: float, pi: np.ndarray, cv2_eb: np.ndarray, rv: float, level: float
+) -> tuple[float, float, float, float, float]:
+    """The index of effectiveness of a group and its interval (Hauer 1997).
+
+    Parameters
+    ----------
+    lam
+        Cases after, over the treated units.
+    pi, cv2_eb
+        Each treated unit's expected cases after without treatment and the squared
+        coefficient of variation of its EB estimate.
+    rv
+        The relative variance of the comparison trend.
+    level
+        Confidence level of the interval.
+
+    Returns
+    -------
+    tuple of float
+        Index, lower and upper bound, expected total and its standard deviation. Without a
+        case after, the interval is the exact one-sided Poisson one, ``[0, upper]``.
+    """
+    exp_total = float(pi.sum())
+    # EB parts are independent between units; the trend factor r_t is shared by all
+    # units, so its relative variance enters once, for the total.
+    var_total = float(np.sum(pi**2 * cv2_eb)) + exp_total**2 * rv
+    sd_total = math.sqrt(var_total)
+    cv2 = var_total / exp_total**2
+    index = (lam / exp_total) / (1.0 + cv2)
+    if lam > 0:
+        sd_index = math.sqrt(index**2 * (1.0 / lam + cv2) / (1.0 + cv2) ** 2)
+        z = float(ndtri(0.5 + level / 2.0))
+        lower = max(index - z * sd_index, 0.0)
+        upper = index + z * sd_index
+    else:
+        lam_upper = float(chi2.ppf(level, 2)) / 2.0  # one-sided exact: −ln(1 − level)
+        lower, upper = 0.0, lam_upper / exp_total
+    return index, lower, upper, exp_total, sd_total
+
+
+def _met_goal(change: float, upper: float, goal: float) -> str:
+    """Whether the goal (a change of at most `goal`) is met: ``yes`` when the whole interval
+    is below it, ``likely`` when the estimate is, else ``no`` (unknown without estimate)."""
+    if math.isnan(change):
+        return _UNKNOWN
+    if upper - 1.0 <= goal:
+        return "yes"
+    if change <= goal:
+        return "likely"
+    return "no"
+
+
 def _evaluate_group(
     group: str, rows: pd.DataFrame, *, level: float, goal: float, reference: str
 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
@@ -246,12 +446,7 @@ def _evaluate_group(
 
     trend = rv = comp_eb = math.nan
     if sufficient:
-        # With reference="all" the comparison units are the leftovers of the count-based
-        # choice: their before counts are low by chance (RTM the other way), so the trend
-        # divides by their EB before counts ΣE_c instead of ΣK_c.
-        comp_eb = float(_eb(kc, bc, theta, phi)[0].sum()) if reference == "all" else sum_kc
-        trend = (sum_ac / float(ec.sum())) / (comp_eb / float(bc.sum()))
-        rv = 1.0 / sum_ac + 1.0 / comp_eb
+        trend, rv, comp_eb = _comparison_trend(kc, ac, bc, ec, theta, phi, reference)
         eb, var_eb, weight = _eb(k, b, theta, phi)
         pi = eb * (e / b) * trend
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -283,48 +478,14 @@ def _evaluate_group(
 
     lam, sum_k = float(a.sum()), float(k.sum())
     naive = _rate_change(sum_k, lam, float(b.sum()), float(e.sum()))
-    notes: list[str] = []
-    if n_t == 0:
-        notes.append(_NOTE_NO_TREATED)
-    if not sufficient:
-        notes.append(
-            f"{_NOTE_FEW_COMPARISON}（可用对照单位{n_c}个，事故数 前{sum_kc:g}/后{sum_ac:g}；"
-            f"需至少{MIN_COMPARISON}个且前后期均有事故）"
-        )
-    if n_t > 0 and lam + sum_k < _FEW_CASES:
-        notes.append(_NOTE_FEW_CASES)
-    if excluded:
-        notes.append(f"已排除{len(excluded)}个暴露量为0的处置单位（{_list_units(excluded)}）")
-    if n_comp_excluded:
-        notes.append(f"已排除{n_comp_excluded}个暴露量为0的对照单位")
-
+    notes = _group_notes(n_t, n_c, sum_kc, sum_ac, lam + sum_k, excluded, n_comp_excluded)
     index = lower = upper = exp_total = sd_total = math.nan
     if sufficient and n_t > 0:
-        exp_total = float(pi.sum())
-        # EB parts are independent between units; the trend factor r_t is shared by all
-        # units, so its relative variance enters once, for the total.
-        var_total = float(np.sum(pi**2 * cv2_eb)) + exp_total**2 * rv
-        sd_total = math.sqrt(var_total)
-        cv2 = var_total / exp_total**2
-        index = (lam / exp_total) / (1.0 + cv2)
-        if lam > 0:
-            sd_index = math.sqrt(index**2 * (1.0 / lam + cv2) / (1.0 + cv2) ** 2)
-            z = float(ndtri(0.5 + level / 2.0))
-            lower = max(index - z * sd_index, 0.0)
-            upper = index + z * sd_index
-        else:
-            lam_upper = float(chi2.ppf(level, 2)) / 2.0  # one-sided exact: −ln(1 − level)
-            lower, upper = 0.0, lam_upper / exp_total
+        index, lower, upper, exp_total, sd_total = _group_index(lam, pi, cv2_eb, rv, level)
+        if not lam > 0:
             notes.append(f"处置单位后期无事故，区间上限为泊松精确单侧{level:.0%}上限")
     change = index - 1.0
-    if math.isnan(change):
-        met = _UNKNOWN
-    elif upper - 1.0 <= goal:
-        met = "yes"
-    elif change <= goal:
-        met = "likely"
-    else:
-        met = "no"
+    met = _met_goal(change, upper, goal)
 
     summary = {
         "group": group,
@@ -353,10 +514,7 @@ def _evaluate_group(
         "exposure_after": float(ec.sum()),
         "reference": reference,
         "n_reference": len(ref),
-        "rate_before": theta,
-        "phi": phi,
-        "alpha": theta**2 / phi if phi > 0 else math.nan,
-        "beta": theta / phi if phi > 0 else math.nan,
+        **_prior_figures(theta, phi),
         "eb_before": comp_eb,
         "trend": trend,
         "trend_rel_var": rv,
@@ -400,55 +558,16 @@ def eb_before_after(
     goal
         Target change of the rate (``-0.10``: a drop of at least 10 %), > −1.
     reference
-        Which units form the reference population of the EB prior:
-
-        * ``"untreated"`` (default): the comparison units only. Right when they are a
-          separate set **not screened by the count-based choice** (e.g. comparable roads or
-          enterprises outside the programme).
-        * ``"all"``: the before data of every unit of the group, treated included. Right
-          when the table holds the **whole population the treated units were picked from**
-          by their counts (e.g. every road unit of the city, the worst ones treated). The
-          untreated units are then the leftovers of that choice, their before counts low by
-          chance; ``"untreated"`` would give a prior too narrow and a trend too high, and
-          so a change biased towards "no effect / worse" (about +10 % when the top 2.5 %
-          are treated). With ``"all"`` the trend divides by the comparison units' EB before
-          counts ΣE_c instead of ΣK_c, which removes that bias too.
-
-        Using ``"all"`` with a hand-picked comparison set is wrong the other way (treated
-        units over-represented: the drop is overstated).
+        Which units form the reference population of the EB prior: ``"untreated"``
+        (default; the comparison units only) or ``"all"`` (every unit of the group, treated
+        included); see "Choosing the reference" in the module docstring.
 
     Returns
     -------
     EvaluationResult
-        ``units``: one row per treated unit, sorted by group then unit, with ``unit, group,
-        before, after, exposure_before, exposure_after, eb_before`` (E_i), ``eb_weight``
-        (w_i), ``expected_after`` (π_i), ``sd_expected_after`` (√Var π_i), ``ratio``
-        (after / π_i) and ``naive_change`` (the unit's own rate change; NaN without before
-        cases). Counts and exposures are float64. Treated units with zero exposure in
-        either period are left out (and named in the group's note); the EB columns are NaN
-        when the group's comparison group is insufficient.
-
-        ``summary``: one row per group, sorted, with ``group, n_treated, n_comparison,
-        before, after`` (treated totals), ``expected_after`` (π), ``sd_expected_after``
-        (√Var π), ``index`` (θ_eff), ``change`` (θ_eff − 1; negative = fewer accidents),
-        ``change_lower, change_upper`` (the interval at ``level``), ``naive_change`` (the
-        treated units' rate change, uncorrected), ``trend_change`` (r_t − 1),
-        ``trend_corrected_change`` (naive change corrected for the trend only),
-        ``met_goal`` (``"yes"`` when ``change_upper ≤ goal``, ``"likely"`` when
-        ``change ≤ goal < change_upper``, ``"no"`` when ``change > goal``, ``"无法判断"``
-        when the change cannot be estimated) and ``note`` (Chinese remarks joined by "；":
-        ``对照组不足…`` when the group has fewer than :data:`MIN_COMPARISON` usable
-        comparison units or they have no before (or no after) case — then every
-        comparison-based figure is NaN; ``处置单位事故数少，结论不稳定`` when the treated
-        units have fewer than 10 accidents before and after together; the λ = 0 bound;
-        excluded zero-exposure units; ``无处置单位``).
-
-        ``comparison``: ``{group: figures}`` with the usable comparison units' ``n``,
-        ``n_excluded`` (zero exposure), ``before``, ``after``, ``exposure_before``,
-        ``exposure_after``; the prior's ``reference``, ``n_reference``, ``rate_before`` (θ),
-        ``phi`` (φ), ``alpha``, ``beta`` (NaN when φ = 0); ``eb_before`` (the trend's
-        denominator count: ΣK_c, or ΣE_c with ``reference="all"``), ``trend`` (r_t),
-        ``trend_rel_var`` (Var r_t / r_t²) and ``sufficient``.
+        ``units`` (one row per treated unit), ``summary`` (one row per group) and
+        ``comparison`` (the figures behind each group's prior and trend), column by column
+        at :class:`EvaluationResult`.
 
     Raises
     ------
@@ -459,49 +578,8 @@ def eb_before_after(
 
     Notes
     -----
-    For one group, with *c* indexing the usable comparison units (positive exposure in both
-    periods), *j* the reference units (= *c*, or every unit with ``reference="all"``) and
-    *i* the treated units; K = before count, A = after count, b and e = before and after
-    exposure.
-
-    1. EB prior (Hauer 1997, ch. 6–7; Marshall's global method of moments). The reference
-       rate is θ = ΣK_j / Σb_j, so unit *i*'s prior mean is μ_i = θ b_i. With p_j = K_j / b_j,
-
-       s² = Σ b_j (p_j − θ)² / Σ b_j,   φ = max(s² − θ / mean(b_j), 0),
-
-       φ is the between-unit variance of the true rates (Poisson noise θ / mean(b) removed).
-       For φ > 0 the prior of a rate is Gamma(shape α = θ²/φ, rate β = θ/φ); the posterior
-       rate of unit *i* has mean (α + K_i)/(β + b_i) = w_i p_i + (1 − w_i) θ with
-       w_i = φ / (φ + θ / b_i) = b_i / (b_i + β), and variance (α + K_i)/(β + b_i)². Hence
-       E_i = b_i (α + K_i)/(β + b_i) and Var(E_i) = b_i² (α + K_i)/(β + b_i)². When φ = 0
-       the units are alike: w_i = 0, E_i = θ b_i, Var(E_i) = 0.
-
-    2. Trend from the comparison group: r_t = (ΣA_c / Σe_c) / (ΣK_c / Σb_c) (ΣE_c in place
-       of ΣK_c with ``reference="all"``), with Var(r_t)/r_t² ≈ 1/ΣA_c + 1/ΣK_c (resp. ΣE_c).
-       The after count expected without the measure is π_i = E_i (e_i / b_i) r_t, with
-       Var(π_i) = π_i² (Var(E_i)/E_i² + Var(r_t)/r_t²) (delta method; the E_i term is 0
-       when E_i = 0). These per-unit figures are the ``units`` columns.
-
-    3. Over the treated units: λ = ΣA_i, π = Σπ_i. The EB estimates are independent between
-       units but r_t is common to all of them, so its error does not average out. It is
-       counted once, on the total, and the unit variances enter without it (adding the
-       Var(π_i) above *and* π² Var(r_t)/r_t² would count the trend twice):
-
-       Var(π) = Σ π_i² Var(E_i)/E_i² + π² Var(r_t)/r_t².
-
-       Hauer's index of effectiveness, corrected for the bias of a ratio,
-       θ_eff = (λ/π) / (1 + Var(π)/π²), with
-       Var(θ_eff) ≈ θ_eff² (1/λ + Var(π)/π²) / (1 + Var(π)/π²)². ``change`` = θ_eff − 1 and
-       the interval is θ_eff ± z sd(θ_eff) − 1 with z the two-sided normal quantile of
-       ``level``; its lower end is clipped at θ_eff = 0 (change −1). When λ = 0 the normal
-       interval is degenerate; then θ_eff = 0, the lower end is 0 and the upper end is
-       λ_up / π with λ_up = χ²_{level}(2)/2 = −ln(1 − level) the exact one-sided Poisson
-       upper bound for a zero count (3.0 at 95 %; the uncertainty of π is ignored there).
-
-    The uncertainty of θ and φ themselves is not propagated (Hauer's practice: the reference
-    population is assumed large). The naive change is (ΣA_i/Σe_i)/(ΣK_i/Σb_i) − 1, and the
-    trend-corrected change divides its ratio by r_t; comparing them with ``change`` shows
-    how much of the naive drop was RTM and trend.
+    The method (EB prior, comparison trend, index of effectiveness and its interval) is set
+    out in the module docstring.
 
     Examples
     --------
@@ -605,16 +683,16 @@ def yoy_change(
     ):
         arr = np.atleast_1d(np.asarray(value, dtype=np.float64))
         if arr.size == 0 or not np.isfinite(arr).all():
-            raise ValueError(f"{name} must be finite numbers, got {value!r}")
+            raise ArgumentError(f"{name} must be finite numbers, got {value!r}")
         if (arr < 0).any():
-            raise ValueError(f"{name} must be ≥ 0, got {value!r}")
+            raise ArgumentError(f"{name} must be ≥ 0, got {value!r}")
         values[name] = float(arr.sum())
     n_b, n_a = values["before"], values["after"]
     e_b, e_a = values["exposure_before"], values["exposure_after"]
     if e_b <= 0 or e_a <= 0:
-        raise ValueError("exposures must be > 0")
+        raise ArgumentError("exposures must be > 0")
     if n_b != round(n_b) or n_a != round(n_a):
-        raise ValueError("counts must be whole numbers for the exact binomial interval")
+        raise ArgumentError("counts must be whole numbers for the exact binomial interval")
     n_b_i, n_a_i = round(n_b), round(n_a)
     n = n_b_i + n_a_i
     if n == 0:

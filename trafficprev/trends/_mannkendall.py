@@ -58,7 +58,7 @@ import pandas as pd
 from scipy.special import ndtr
 from scipy.stats import norm
 
-from trafficprev._errors import SchemaError, SettingsError
+from trafficprev._errors import ArgumentTypeError, SchemaError, SettingsError
 
 __all__ = ["MK_COLUMNS", "mann_kendall", "mann_kendall_many"]
 
@@ -94,7 +94,7 @@ def _pandas_to_float(obj: pd.DataFrame | pd.Series, name: str) -> np.ndarray:
     try:
         return obj.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be numeric") from exc
+        raise ArgumentTypeError(f"{name} must be numeric") from exc
 
 
 def _as_matrix(matrix: Any, name: str) -> np.ndarray:
@@ -106,7 +106,7 @@ def _as_matrix(matrix: Any, name: str) -> np.ndarray:
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}") from exc
+            raise ArgumentTypeError(f"{name} must be numeric, got dtype {arr.dtype}") from exc
     arr = np.asarray(arr, dtype=np.float64)
     if np.isinf(arr).any():
         raise SchemaError(f"{name} contains infinite values; use NaN for missing steps")
@@ -123,7 +123,9 @@ def _as_time(t: Any, n_steps: int) -> np.ndarray:
             f"t must be 1-D with one value per time step ({n_steps}), got {arr.shape}"
         )
     if arr.dtype.kind not in "iuf":
-        raise TypeError(f"t must be numeric (e.g. quarters since start), got dtype {arr.dtype}")
+        raise ArgumentTypeError(
+            f"t must be numeric (e.g. quarters since start), got dtype {arr.dtype}"
+        )
     arr = arr.astype(np.float64)
     if not np.isfinite(arr).all():
         raise SchemaError("t contains NaN or infinite values")

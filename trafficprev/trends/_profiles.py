@@ -14,6 +14,32 @@ hour-of-day but counted in the weekday profile and the 工作日 / 周末 share.
 Groups (``by``): one or more columns, e.g. ``"unit_id"``, ``"credit_code"``,
 ``"direction"``. Missing values, empty strings and absent columns form the group 未知,
 which sorts last; other groups sort by value.
+
+Circular statistics
+-------------------
+Minute of day ``m`` is the angle ``θ = 2π·m/1440``. With ``C = Σ cos θ`` and
+``S = Σ sin θ`` over the ``n`` timed cases, the mean direction is ``atan2(S, C)``
+(reported as a clock time, rounded to the minute; undefined when ``R̄ < 1e-9``) and the
+mean resultant length is ``R̄ = √(C² + S²)/n`` (0: spread evenly, 1: all at one time).
+
+Rayleigh test of uniformity against a unimodal alternative, with ``R = n·R̄``:
+``p ≈ exp(√(1 + 4n + 4(n² − R²)) − (1 + 2n))`` (Zar 1999, p. 617; §27.1 of the 5th
+ed., 2010), which corrects the large-sample ``p ≈ exp(−R²/n)`` (``2nR̄²`` is
+asymptotically χ²₂, Mardia & Jupp 2000, §6.3.1) for small ``n``; clipped to [0, 1].
+
+Peak window: the circle is cut into ``B = 1440/step_minutes`` bins ``[k·step,
+(k+1)·step)``, so a case at 08:30 belongs to ``[08:30, 09:00)``. Candidate windows are
+runs of ``L`` consecutive bins around the circle (start and end on the grid). The peak
+window is the shortest run holding at least ``⌈peak_share·n⌉`` timed cases; among runs
+of that length the one with most cases wins, and among those the earliest start counted
+from 00:00. Counts come from cumulative sums over the doubled circle (``2B`` bins) and
+the shortest length is found by bisection (the best count grows with the length), so
+the cost is ``O(groups · B · log B)`` after one pass over the cases.
+
+References
+----------
+Zar, J. H. (1999). *Biostatistical Analysis*, 4th ed. Prentice Hall, ch. 27.
+Mardia, K. V. & Jupp, P. E. (2000). *Directional Statistics*. Wiley, §6.3.1.
 """
 
 from __future__ import annotations
@@ -29,6 +55,7 @@ from .._casetime import UNKNOWN, WEEKDAY_LABELS
 from .._casetime import categories as _categories
 from .._casetime import clock as _clock
 from .._casetime import weekday as _weekday
+from .._errors import ArgumentError, ArgumentTypeError, SchemaError
 
 __all__ = [
     "UNKNOWN",
@@ -51,9 +78,9 @@ def _by_list(by: str | Sequence[str] | None) -> list[str]:
     if isinstance(by, Sequence) and all(isinstance(b, str) for b in by):
         names = list(by)
         if len(set(names)) != len(names):
-            raise ValueError(f"by has repeated columns: {names!r}")
+            raise ArgumentError(f"by has repeated columns: {names!r}")
         return names
-    raise TypeError(f"by must be None, a column name or a list of column names, got {by!r}")
+    raise ArgumentTypeError(f"by must be None, a column name or a list of column names, got {by!r}")
 
 
 def _groups(cases: pd.DataFrame, by: str | Sequence[str] | None) -> tuple[np.ndarray, pd.DataFrame]:
@@ -219,11 +246,11 @@ def peak_window_text(start: float, end: float, days: str | None = None) -> str:
     for name, value, top in (("start", start, _DAY - 1), ("end", end, _DAY)):
         v = float(value)
         if not (math.isfinite(v) and v == int(v) and 0 <= v <= top):
-            raise ValueError(f"{name} must be a whole minute in 0..{top}, got {value!r}")
+            raise ArgumentError(f"{name} must be a whole minute in 0..{top}, got {value!r}")
         bounds.append(int(v))
     a, b = bounds
     if a == b % _DAY and b != _DAY:
-        raise ValueError(f"empty window: start == end == {a}")
+        raise ArgumentError(f"empty window: start == end == {a}")
     if b == _DAY or b == 0:
         tail = "24:00"
     elif b < a:
@@ -288,6 +315,121 @@ def _peak_windows(
     return start, lo, window[np.arange(n_groups), start]
 
 
+def _check_summary_args(
+    step_minutes: int, peak_share: float, workday_share: float, weekend_share: float, min_n: int
+) -> None:
+    """Refuse the parameters of :func:`circular_summary` that are out of range."""
+    if not (isinstance(step_minutes, int | np.integer) and 1 <= step_minutes <= _DAY):
+        raise ArgumentError(f"step_minutes must be an int in 1..1440, got {step_minutes!r}")
+    if _DAY % step_minutes:
+        raise ArgumentError(f"step_minutes must divide 1440, got {step_minutes}")
+    for name, value in (
+        ("peak_share", peak_share),
+        ("workday_share", workday_share),
+        ("weekend_share", weekend_share),
+    ):
+        if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < value <= 1):
+            raise ArgumentError(f"{name} must lie in (0, 1], got {value!r}")
+    if not (isinstance(min_n, int | np.integer) and min_n >= 1):
+        raise ArgumentError(f"min_n must be an int >= 1, got {min_n!r}")
+
+
+def _circular_mean(
+    tcodes: np.ndarray, tmin: np.ndarray, n_timed: np.ndarray
+) -> tuple[np.ndarray, list[str | None]]:
+    """Per group (codes `tcodes` of the timed cases at minutes `tmin`): the mean resultant
+    length R̄ and the circular mean time ("HH:MM", None when undefined)."""
+    g = len(n_timed)
+    theta = tmin * (2 * np.pi / _DAY)
+    c = np.bincount(tcodes, weights=np.cos(theta), minlength=g)
+    s = np.bincount(tcodes, weights=np.sin(theta), minlength=g)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rbar = np.where(n_timed > 0, np.hypot(c, s) / n_timed, np.nan)
+    rbar = np.clip(rbar, 0.0, 1.0)
+    mean_min = np.round(np.arctan2(s, c) * _DAY / (2 * np.pi)).astype(np.int64) % _DAY
+    mean_time = [
+        _hhmm(int(m)) if (k > 0 and r >= 1e-9) else None
+        for m, k, r in zip(mean_min, n_timed, rbar, strict=True)
+    ]
+    return rbar, mean_time
+
+
+def _day_kinds(
+    codes: np.ndarray, day: np.ndarray, g: int, workday_share: float, weekend_share: float
+) -> np.ndarray:
+    """Per group: 工作日, 周末 or 每天 by the share of its dated cases on weekdays (day 0-4)
+    and at weekends; None for a group without a dated case."""
+    dated = day >= 0
+    n_dated = np.bincount(codes[dated], minlength=g)
+    n_week = np.bincount(codes[dated & (day < 5)], minlength=g)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        work = n_week / n_dated
+        weekend = (n_dated - n_week) / n_dated
+    days = np.where(
+        n_dated == 0,
+        None,
+        np.where(
+            work >= workday_share, "工作日", np.where(weekend >= weekend_share, "周末", "每天")
+        ),
+    )
+    return days
+
+
+def _group_peaks(
+    tcodes: np.ndarray,
+    tmin: np.ndarray,
+    n_timed: np.ndarray,
+    *,
+    step_minutes: int,
+    peak_share: float,
+    min_n: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per group: the peak window's start and end (minutes of day), its cases and their
+    share of the timed cases; NaN for groups with fewer than `min_n` timed cases."""
+    g = len(n_timed)
+    n_bins = _DAY // step_minutes
+    eligible = np.flatnonzero(n_timed >= min_n)
+    slot = np.full(g, -1, dtype=np.int64)
+    slot[eligible] = np.arange(len(eligible))
+    sel = slot[tcodes] >= 0
+    counts = np.bincount(
+        slot[tcodes[sel]] * n_bins + tmin[sel] // step_minutes,
+        minlength=len(eligible) * n_bins,
+    ).reshape(len(eligible), n_bins)
+    need = np.maximum(np.ceil(peak_share * n_timed[eligible] - 1e-9), 1).astype(np.int64)
+    start_bin, length, held = _peak_windows(counts, need)
+
+    peak_start = np.full(g, np.nan)
+    peak_end = np.full(g, np.nan)
+    peak_n = np.full(g, np.nan)
+    peak_start[eligible] = np.where(length == n_bins, 0, start_bin * step_minutes)
+    peak_end[eligible] = np.where(
+        length == n_bins, _DAY, ((start_bin + length) * step_minutes) % _DAY
+    )
+    peak_n[eligible] = held
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = peak_n / n_timed
+    return peak_start, peak_end, peak_n, share
+
+
+def _peak_texts(
+    n_timed: np.ndarray,
+    peak_start: np.ndarray,
+    peak_end: np.ndarray,
+    days: np.ndarray,
+    min_n: int,
+) -> list[str]:
+    """Per group, its peak window in words (``"工作日 07:00–08:30"``), or ``"样本不足（n=2）"``
+    for fewer than `min_n` timed cases."""
+    texts = []
+    for i in range(len(n_timed)):
+        if n_timed[i] < min_n:
+            texts.append(f"样本不足（n={int(n_timed[i])}）")
+        else:
+            texts.append(peak_window_text(peak_start[i], peak_end[i], days[i]))
+    return texts
+
+
 def circular_summary(
     cases: pd.DataFrame,
     by: str | Sequence[str] | None = None,
@@ -338,29 +480,8 @@ def circular_summary(
 
     Notes
     -----
-    Minute of day ``m`` is the angle ``θ = 2π·m/1440``. With ``C = Σ cos θ`` and
-    ``S = Σ sin θ`` over the ``n`` timed cases, the mean direction is ``atan2(S, C)``
-    (reported as a clock time, rounded to the minute; undefined when ``R̄ < 1e-9``) and the
-    mean resultant length is ``R̄ = √(C² + S²)/n`` (0: spread evenly, 1: all at one time).
-
-    Rayleigh test of uniformity against a unimodal alternative, with ``R = n·R̄``:
-    ``p ≈ exp(√(1 + 4n + 4(n² − R²)) − (1 + 2n))`` (Zar 1999, p. 617; §27.1 of the 5th
-    ed., 2010), which corrects the large-sample ``p ≈ exp(−R²/n)`` (``2nR̄²`` is
-    asymptotically χ²₂, Mardia & Jupp 2000, §6.3.1) for small ``n``; clipped to [0, 1].
-
-    Peak window: the circle is cut into ``B = 1440/step_minutes`` bins ``[k·step,
-    (k+1)·step)``, so a case at 08:30 belongs to ``[08:30, 09:00)``. Candidate windows are
-    runs of ``L`` consecutive bins around the circle (start and end on the grid). The peak
-    window is the shortest run holding at least ``⌈peak_share·n⌉`` timed cases; among runs
-    of that length the one with most cases wins, and among those the earliest start counted
-    from 00:00. Counts come from cumulative sums over the doubled circle (``2B`` bins) and
-    the shortest length is found by bisection (the best count grows with the length), so
-    the cost is ``O(groups · B · log B)`` after one pass over the cases.
-
-    References
-    ----------
-    Zar, J. H. (1999). *Biostatistical Analysis*, 4th ed. Prentice Hall, ch. 27.
-    Mardia, K. V. & Jupp, P. E. (2000). *Directional Statistics*. Wiley, §6.3.1.
+    The circular mean, the Rayleigh test and the peak window are set out in the module
+    docstring.
 
     Examples
     --------
@@ -370,19 +491,7 @@ def circular_summary(
     >>> s.loc[0, "mean_time"], s.loc[0, "peak_text"]
     ('00:07', '工作日 00:00–01:00')
     """
-    if not (isinstance(step_minutes, int | np.integer) and 1 <= step_minutes <= _DAY):
-        raise ValueError(f"step_minutes must be an int in 1..1440, got {step_minutes!r}")
-    if _DAY % step_minutes:
-        raise ValueError(f"step_minutes must divide 1440, got {step_minutes}")
-    for name, value in (
-        ("peak_share", peak_share),
-        ("workday_share", workday_share),
-        ("weekend_share", weekend_share),
-    ):
-        if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 < value <= 1):
-            raise ValueError(f"{name} must lie in (0, 1], got {value!r}")
-    if not (isinstance(min_n, int | np.integer) and min_n >= 1):
-        raise ValueError(f"min_n must be an int >= 1, got {min_n!r}")
+    _check_summary_args(step_minutes, peak_share, workday_share, weekend_share, min_n)
 
     codes, keys = _groups(cases, by)
     minute, timed, _ = _clock(cases)
@@ -392,60 +501,14 @@ def circular_summary(
     tcodes, tmin = codes[timed], minute[timed]
     n_timed = np.bincount(tcodes, minlength=g)
 
-    theta = tmin * (2 * np.pi / _DAY)
-    c = np.bincount(tcodes, weights=np.cos(theta), minlength=g)
-    s = np.bincount(tcodes, weights=np.sin(theta), minlength=g)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rbar = np.where(n_timed > 0, np.hypot(c, s) / n_timed, np.nan)
-    rbar = np.clip(rbar, 0.0, 1.0)
-    mean_min = np.round(np.arctan2(s, c) * _DAY / (2 * np.pi)).astype(np.int64) % _DAY
-    mean_time = [
-        _hhmm(int(m)) if (k > 0 and r >= 1e-9) else None
-        for m, k, r in zip(mean_min, n_timed, rbar, strict=True)
-    ]
+    rbar, mean_time = _circular_mean(tcodes, tmin, n_timed)
 
-    dated = day >= 0
-    n_dated = np.bincount(codes[dated], minlength=g)
-    n_week = np.bincount(codes[dated & (day < 5)], minlength=g)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        work = n_week / n_dated
-        weekend = (n_dated - n_week) / n_dated
-    days = np.where(
-        n_dated == 0,
-        None,
-        np.where(
-            work >= workday_share, "工作日", np.where(weekend >= weekend_share, "周末", "每天")
-        ),
+    days = _day_kinds(codes, day, g, workday_share, weekend_share)
+
+    peak_start, peak_end, peak_n, share = _group_peaks(
+        tcodes, tmin, n_timed, step_minutes=step_minutes, peak_share=peak_share, min_n=min_n
     )
-
-    n_bins = _DAY // step_minutes
-    eligible = np.flatnonzero(n_timed >= min_n)
-    slot = np.full(g, -1, dtype=np.int64)
-    slot[eligible] = np.arange(len(eligible))
-    sel = slot[tcodes] >= 0
-    counts = np.bincount(
-        slot[tcodes[sel]] * n_bins + tmin[sel] // step_minutes,
-        minlength=len(eligible) * n_bins,
-    ).reshape(len(eligible), n_bins)
-    need = np.maximum(np.ceil(peak_share * n_timed[eligible] - 1e-9), 1).astype(np.int64)
-    start_bin, length, held = _peak_windows(counts, need)
-
-    peak_start = np.full(g, np.nan)
-    peak_end = np.full(g, np.nan)
-    peak_n = np.full(g, np.nan)
-    peak_start[eligible] = np.where(length == n_bins, 0, start_bin * step_minutes)
-    peak_end[eligible] = np.where(
-        length == n_bins, _DAY, ((start_bin + length) * step_minutes) % _DAY
-    )
-    peak_n[eligible] = held
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = peak_n / n_timed
-    texts = []
-    for i in range(g):
-        if n_timed[i] < min_n:
-            texts.append(f"样本不足（n={int(n_timed[i])}）")
-        else:
-            texts.append(peak_window_text(peak_start[i], peak_end[i], days[i]))
+    texts = _peak_texts(n_timed, peak_start, peak_end, days, min_n)
 
     out = keys.reset_index(drop=True).copy()
     out["n"] = n.astype(np.int64)
@@ -500,7 +563,9 @@ def hotspot_peaks(
     elif "hotspot_class" in units:
         hot = units[units["hotspot_class"].fillna("").astype(str) != ""]
     else:
-        raise ValueError("units need a hot or hotspot_class column")
+        raise SchemaError(
+            "units need a hot or hotspot_class column / units 缺少列 hot 或 hotspot_class"
+        )
     part = cases[cases["unit_id"].isin(hot["unit_id"])] if "unit_id" in cases else cases.iloc[:0]
     summary = circular_summary(part, "unit_id", peak_share=peak_share, min_n=min_n)
     if summary.empty:

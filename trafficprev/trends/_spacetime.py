@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from .._errors import ArgumentError
 from .._periods import coverage, quarter_of
 from ..hotspots import bh_qvalues, gi_star, network_weights, poisson_local, severity_weights
 from ..network import Network
@@ -146,7 +147,7 @@ def spacetime_gi(
     """
     y = np.asarray(weighted, dtype=float)
     if y.ndim != 2:
-        raise ValueError(f"weighted must be units × quarters (2-D), got {y.ndim}-D")
+        raise ArgumentError(f"weighted must be units × quarters (2-D), got {y.ndim}-D")
     n, steps = y.shape
     if steps == 0:
         empty = np.zeros((n, 0))
@@ -198,6 +199,50 @@ class EmergingResult:
     quarters: tuple[str, ...]
 
 
+def _weighted_on_units(cases: pd.DataFrame) -> pd.DataFrame:
+    """The cases placed on a unit (all when unsnapped), with a ``weight`` column (given, or
+    from the severity)."""
+    frame = cases
+    if "snap_status" in frame:
+        frame = frame[frame["snap_status"].isin(_ON_UNIT)]
+    if "weight" not in frame:
+        sev = (
+            frame["severity"] if "severity" in frame else pd.Series(index=frame.index, dtype=object)
+        )
+        frame = frame.assign(weight=severity_weights(sev).to_numpy())
+    return frame
+
+
+def _cube_gi(
+    weighted: np.ndarray,
+    counts: np.ndarray,
+    w: sparse.csr_matrix,
+    units: pd.DataFrame,
+    alpha: float,
+) -> dict[str, np.ndarray]:
+    """:func:`spacetime_gi` of the cube, or nothing hot or cold (z 0, p and q 1) when it has
+    no quarter or fewer than 3 units."""
+    n, steps = weighted.shape
+    if steps and n >= 3:
+        return spacetime_gi(
+            weighted,
+            w,
+            counts=counts,
+            exposure_m=units["exposure_m"].to_numpy(float),
+            stratum=units["road_class"].to_numpy(),
+            alpha=alpha,
+        )
+    zero = np.zeros((n, steps))
+    return {
+        "gi_z": zero,
+        "gi_p": zero + 1,
+        "gi_q": zero + 1,
+        "pois_q": zero + 1,
+        "hot": zero.astype(bool),
+        "cold": zero.astype(bool),
+    }
+
+
 def emerging_hotspots(
     cases: pd.DataFrame,
     network: Network,
@@ -225,14 +270,7 @@ def emerging_hotspots(
     EmergingResult
     """
     settings = settings or Settings()
-    frame = cases
-    if "snap_status" in frame:
-        frame = frame[frame["snap_status"].isin(_ON_UNIT)]
-    if "weight" not in frame:
-        sev = (
-            frame["severity"] if "severity" in frame else pd.Series(index=frame.index, dtype=object)
-        )
-        frame = frame.assign(weight=severity_weights(sev).to_numpy())
+    frame = _weighted_on_units(cases)
     units = network.units
     ids = units["unit_id"]
     covered = coverage(
@@ -244,25 +282,7 @@ def emerging_hotspots(
     steps = len(covered)
     w = network_weights(network.adjacency, k=settings.gi_k, star=True)
     c = counts.to_numpy()
-    if steps and len(ids) >= 3:
-        st = spacetime_gi(
-            weighted.to_numpy(),
-            w,
-            counts=c,
-            exposure_m=units["exposure_m"].to_numpy(float),
-            stratum=units["road_class"].to_numpy(),
-            alpha=settings.fdr_alpha,
-        )
-    else:
-        zero = np.zeros((len(ids), steps))
-        st = {
-            "gi_z": zero,
-            "gi_p": zero + 1,
-            "gi_q": zero + 1,
-            "pois_q": zero + 1,
-            "hot": zero.astype(bool),
-            "cold": zero.astype(bool),
-        }
+    st = _cube_gi(weighted.to_numpy(), c, w, units, settings.fdr_alpha)
     mk = mann_kendall_many(st["gi_z"], alpha=settings.trend_alpha)
     classes = emerging_classes(
         st["hot"],
