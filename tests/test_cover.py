@@ -16,14 +16,8 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
-from trafficprev.sites._cover import (
-    CoverResult,
-    MedianResult,
-    brute_force_cover,
-    brute_force_median,
-    max_cover,
-    p_median,
-)
+from trafficprev.sites._cover import CoverResult, MedianResult, max_cover, p_median
+from trafficprev.testing import brute_force_cover, brute_force_median
 
 # ----------------------------------------------------------------------------------------------
 # instance generators

@@ -23,9 +23,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trafficprev.maps._browser import check_in_browser, find_chromium
+from trafficprev.maps._browser import find_chromium
 from trafficprev.maps._offline import render_offline
 from trafficprev.maps._safe import popup_html, safe_frame, safe_text
+from trafficprev.testing import check_in_browser
 
 needs_chromium = pytest.mark.skipif(
     find_chromium() is None, reason="headless Chromium not installed (apt-get install chromium)"

@@ -21,7 +21,6 @@ from folium.plugins import Fullscreen, HeatMap, MarkerCluster
 
 from trafficprev.maps._browser import (
     ChromiumNotFoundError,
-    check_in_browser,
     find_chromium,
     print_pdf,
     screenshot,
@@ -37,6 +36,7 @@ from trafficprev.maps._offline import (
     tile_layer,
 )
 from trafficprev.maps._safe import popup_html, safe_frame
+from trafficprev.testing import check_in_browser
 
 STATIC = Path(__file__).resolve().parents[1] / "trafficprev" / "static"
 CHROMIUM = find_chromium()

@@ -374,13 +374,14 @@ def test_the_placeholders_stand_in_for_them(world, release):
 
 
 def test_unit_names_are_redacted_in_the_maps(world, tmp_path):
-    """The units' road names (the 地点 of the hotspot map) go through the redactor: a worker
-    name and a phone put into a hot unit's road name reach no map."""
+    """The units' road names and places in words (the 地点 of the hotspot map) go through the
+    redactor: a worker name and a phone put into a hot unit's road name reach no map."""
     parts = dict(world.parts)
     units = parts["result"].units.copy()
     hot = units.index[units["hotspot_class"].fillna("") != ""]
     road = f"{world.rows[0]['own']}门口{PLANTED['place']['mobile']}路"
     units.loc[hot, "road"] = road
+    units.loc[hot, "place_text"] = f"{road}（{road}与某路交叉口往东约50米）"  # built from it
     parts["result"] = dataclasses.replace(parts["result"], units=units)
     res = publish(tmp_path, release="police", redact=Redactor(known=world.personal), **parts)
     text = _decoded(res.maps["hotspots"].read_text(encoding="utf-8"))

@@ -39,8 +39,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._errors import PersonalDataError
+from ._errors import ArgumentError, InputFileNotFoundError, PersonalDataError
 from .privacy import PersonalValues, find_shapes, fold_width, personal_values
+from .release import policy
 
 __all__ = [
     "KINDS",
@@ -621,7 +622,7 @@ def _expand(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) ->
         elif path.is_file():
             out.append(path)
         else:
-            raise FileNotFoundError(f"{path}: no such file or folder to scan")
+            raise InputFileNotFoundError(f"{path}: no such file or folder to scan")
     return out
 
 
@@ -691,7 +692,7 @@ def scan_outputs(
     kinds = {kinds} if isinstance(kinds, str) else set(kinds)
     unknown = kinds - set(KINDS)
     if unknown:
-        raise ValueError(f"unknown kind(s) {sorted(unknown)}; known: {list(KINDS)}")
+        raise ArgumentError(f"unknown kind(s) {sorted(unknown)}; known: {list(KINDS)}")
     prepared = _prepare_forbidden(forbidden, kinds)
     records: list[tuple[str, str, str, str, str]] = []
     for path in _expand(paths):
@@ -750,8 +751,9 @@ def check_shared_outputs(
     forbidden
         The values to look for, already prepared (the ones the redactor used), or a list.
     release
-        ``internal`` may show decision numbers (the case points of its hotspot map), so they
-        are not looked for there; names, ID numbers and phones are looked for at every level.
+        The release level (:mod:`trafficprev.release`): where its policy lets decision
+        numbers be shown (``internal``: the case points of its hotspot map) they are not
+        looked for; names, ID numbers and phones are looked for at every level.
 
     Returns
     -------
@@ -764,6 +766,8 @@ def check_shared_outputs(
     PersonalDataError
         One line: the file, the field and the kind of the first finding (the value masked),
         and how many more there are.
+    SettingsError
+        If `release` is not a release level (also a ``ValueError``).
 
     Examples
     --------
@@ -776,7 +780,8 @@ def check_shared_outputs(
     started = time.perf_counter()
     root = Path(folder)
     files = [f for pattern in SHARED_OUTPUTS for f in sorted(root.glob(pattern)) if f.is_file()]
-    kinds = {"id_number", "phone", "name"} | ({"decision_no"} if release != "internal" else set())
+    shown = {"decision_no"} if policy(release).decision_numbers else set()
+    kinds = {"id_number", "phone", "name", "decision_no"} - shown
     if forbidden is None:
         forbidden = personal_values(protected, cases)
     found = scan_outputs(files, forbidden=forbidden, kinds=kinds)

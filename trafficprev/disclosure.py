@@ -38,6 +38,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ._errors import ArgumentError
+
 __all__ = [
     "at_least_text",
     "below_text",
@@ -192,12 +194,12 @@ def parts_shown(
     total = int(total)
     values = [int(p) for p in parts]
     if any(p < 0 for p in values):
-        raise ValueError(f"parts must be counts >= 0, got {values}")
+        raise ArgumentError(f"parts must be counts >= 0, got {values}")
     if sum(values) > total:
-        raise ValueError(f"parts {values} add up to more than the total {total}")
+        raise ArgumentError(f"parts {values} add up to more than the total {total}")
     allowed = [True] * len(values) if eligible is None else [bool(e) for e in eligible]
     if len(allowed) != len(values):
-        raise ValueError("eligible must have one flag per part")
+        raise ArgumentError("eligible must have one flag per part")
     shown = [a and not is_small(p, k) for p, a in zip(values, allowed, strict=True)]
     rest = total - sum(p for p, s in zip(values, shown, strict=True) if s)
     if is_small(rest, k):
@@ -360,7 +362,7 @@ def overlap_shown(union: int, a: int, b: int, k: int) -> tuple[bool, bool]:
     """
     union, a, b = int(union), int(a), int(b)
     if a > union or b > union or a + b < union:
-        raise ValueError(f"inconsistent sizes: |A ∪ B| = {union}, |A| = {a}, |B| = {b}")
+        raise ArgumentError(f"inconsistent sizes: |A ∪ B| = {union}, |A| = {a}, |B| = {b}")
 
     def ok(*values: int) -> bool:
         return not any(is_small(v, k) for v in values)

@@ -1,13 +1,14 @@
 """Write what is shared: ``sites.xlsx``, ``sites.gpkg`` and the three offline maps.
 
-Everything here is written at one release level (``police`` by default): site counts below
-*k* are suppressed and small sites lose their circumstances (:func:`~trafficprev.maps.
-release_sites`), the key-enterprise list carries only its public columns, the maps hold unit
-aggregates only. Every text that enters them (site, candidate, enterprise and road names,
-places, the area's name, period and source) first goes through a
-:class:`~trafficprev.privacy.Redactor`: ID numbers, phones, plates, decision numbers and the
-input's worker names become placeholders. Each file is written atomically (a temporary file,
-then a rename), so an interrupted run leaves the previous file intact.
+Everything here is written at one release level (``police`` by default; the policy is
+:mod:`trafficprev.release`): site counts below *k* are suppressed and small sites lose their
+circumstances (:func:`~trafficprev.release.release_sites`), the key-enterprise list carries
+only its public columns (none at ``public``), the maps hold unit aggregates only. Every text
+that enters them (site, candidate, enterprise and road names, places, the area's name,
+period and source) first goes through a :class:`~trafficprev.privacy.Redactor`: ID numbers,
+phones, plates, decision numbers and the input's worker names become placeholders. Each
+file is written atomically (a temporary file, then a rename), so an interrupted run leaves
+the previous file intact.
 """
 
 from __future__ import annotations
@@ -23,22 +24,19 @@ import shapely
 from ._io import write_gpkg
 from ._version import __version__
 from .disclosure import disclosure_note
+from .groups import key_reasons
 from .hotspots import HOTSPOT_LABEL
 from .maps import (
-    RELEASE_LABELS,
     campaign_sites_map,
-    check_release,
     find_chromium,
     hotspots_map,
-    k_of,
     print_pdf,
-    release_enterprises,
-    release_sites,
     save_offline,
     screenshot,
     sign_sites_map,
 )
 from .privacy import Redactor
+from .release import ReleasePolicy, k_of, policy, release_enterprises, release_sites
 from .settings import Settings
 from .sites import write_sites_xlsx
 
@@ -59,7 +57,7 @@ _KEY_COLUMNS = [
 _ID_COLUMNS = ("site_id", "unit_id", "unit_ids", "candidate", "rules", "cluster_id", "line",
                "credit_code")  # fmt: skip
 #: Text of the hotspot units that the maps show (as 地点).
-_UNIT_TEXT = ("road", "cross_road", "name", "place")
+_UNIT_TEXT = ("road", "cross_road", "name", "place", "place_text")
 
 
 def _redacted(redact: Redactor, result, area):
@@ -112,6 +110,153 @@ def site_points(
             data[c] = data[c].fillna("").astype(str)
     geom = shapely.points(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
     return gpd.GeoDataFrame(data, geometry=geom, crs="EPSG:4326")
+
+
+def _redacted_frames(redact: Redactor, *frames: pd.DataFrame | None) -> list:
+    """`frames` with every text column but the id columns redacted (``None`` stays ``None``).
+
+    Parameters
+    ----------
+    redact
+        The redactor of the run.
+    *frames
+        The sites, candidates, key enterprises, emerging classes and peaks.
+
+    Returns
+    -------
+    list
+        The frames in the same order.
+    """
+    return [None if frame is None else redact.frame(frame, skip=_ID_COLUMNS) for frame in frames]
+
+
+def _key_sheet(
+    key: pd.DataFrame | None, release: str, settings: Settings, level: ReleasePolicy
+) -> pd.DataFrame | None:
+    """The 重点企业 sheet: the released key enterprises with their public columns.
+
+    Parameters
+    ----------
+    key
+        :func:`~trafficprev.groups.key_enterprises` (redacted), or ``None``.
+    release, settings
+        The release level and the settings of the run.
+    level
+        ``policy(release)``.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``None`` when there is no `key` or the level publishes no enterprises.
+    """
+    if key is None or not level.enterprises:
+        return None
+    released = release_enterprises(key, release, settings, reasons=key_reasons)
+    return released[released["key"].astype(bool).to_numpy()][
+        [c for c in _KEY_COLUMNS if c in released]
+    ].copy()
+
+
+def _notes(
+    settings: Settings, release: str, level: ReleasePolicy, k: int, period: str, source: str
+) -> list[tuple[str, str]]:
+    """The rows of the 说明 sheet that have a text.
+
+    Parameters
+    ----------
+    settings
+        The site settings (reach, spacing, campaign radius).
+    release, level, k
+        The release level, its policy and its small-count threshold.
+    period, source
+        The period and the data source in words (redacted).
+
+    Returns
+    -------
+    list of (str, str)
+    """
+    method = (
+        f"最大覆盖模型（精确求解）：每处标志覆盖前方{settings.sign_reach_m:g}米内的事故，"
+        f"同向标志间距不小于{settings.sign_spacing_m:g}米；宣传点覆盖单位所在地或事故地点"
+        f"{settings.campaign_radius_m:g}米内的事故"
+    )
+    notes = [
+        ("时段", period),
+        ("数据来源", source),
+        ("发布级别", level.label),
+        ("小数字抑制", disclosure_note(k, release) or "无"),
+        ("坐标系", _CRS_NOTE),
+        ("标志依据", _SIGN_NOTE),
+        ("选址方法", method),
+        ("说明", HOTSPOT_LABEL),
+        ("生成工具", f"trafficprev {__version__}"),
+    ]
+    return [n for n in notes if n[1]]
+
+
+def _write_maps(
+    maps_dir: Path,
+    *,
+    result,
+    area,
+    settings: Settings,
+    sign_sites: pd.DataFrame,
+    campaign_sites: pd.DataFrame,
+    campaign_candidates: pd.DataFrame,
+    emerging: pd.DataFrame | None,
+    peaks: pd.DataFrame | None,
+    **kw,
+) -> dict[str, Path]:
+    """Write the three offline maps into `maps_dir`.
+
+    Parameters
+    ----------
+    maps_dir
+        The run's ``maps/`` folder (it exists).
+    result, area, settings, sign_sites, campaign_sites, campaign_candidates, emerging, peaks
+        As in :func:`publish` (redacted).
+    **kw
+        ``release``, ``period``, ``source`` and ``tiles`` for every map.
+
+    Returns
+    -------
+    dict of str to Path
+        ``hotspots``, ``sign_sites`` and ``campaign_sites``.
+    """
+    return {
+        "hotspots": save_offline(
+            hotspots_map(result, area, settings, emerging=emerging, peaks=peaks, **kw),
+            maps_dir / "hotspots.html",
+        ),
+        "sign_sites": save_offline(
+            sign_sites_map(sign_sites, result, area, settings, **kw),
+            maps_dir / "sign_sites.html",
+        ),
+        "campaign_sites": save_offline(
+            campaign_sites_map(campaign_sites, campaign_candidates, area, settings, **kw),
+            maps_dir / "campaign_sites.html",
+        ),
+    }
+
+
+def _print_maps(maps: dict[str, Path]) -> dict[str, Path]:
+    """A PNG and an A4-landscape PDF of every map, next to it (headless Chromium).
+
+    Parameters
+    ----------
+    maps
+        The written maps by name.
+
+    Returns
+    -------
+    dict of str to Path
+        ``<name>.png`` and ``<name>.pdf`` for every map.
+    """
+    printed: dict[str, Path] = {}
+    for name, path in maps.items():
+        printed[f"{name}.png"] = screenshot(path, path.with_suffix(".png"))
+        printed[f"{name}.pdf"] = print_pdf(path, path.with_suffix(".pdf"))
+    return printed
 
 
 def publish(
@@ -173,13 +318,12 @@ def publish(
     Published
     """
     settings = settings or Settings()
-    check_release(release)
+    level = policy(release)
     # personal data in any shared text becomes a placeholder before anything is written
     redact = Redactor() if redact is None else redact
     result, area = _redacted(redact, result, area)
-    sign_sites, campaign_sites, campaign_candidates, key, emerging, peaks = (
-        None if frame is None else redact.frame(frame, skip=_ID_COLUMNS)
-        for frame in (sign_sites, campaign_sites, campaign_candidates, key, emerging, peaks)
+    sign_sites, campaign_sites, campaign_candidates, key, emerging, peaks = _redacted_frames(
+        redact, sign_sites, campaign_sites, campaign_candidates, key, emerging, peaks
     )
     period, source = redact(period), redact(source)
     k = k_of(release, settings)
@@ -188,49 +332,25 @@ def publish(
     signs = release_sites(sign_sites, release, settings, units=result.units)
     camp = release_sites(campaign_sites, release, settings, units=result.units)
     sites = pd.concat([signs, camp], ignore_index=True)
-    ents = None
-    if key is not None and release != "public":
-        released = release_enterprises(key, release, settings)
-        ents = released[released["key"].astype(bool).to_numpy()][
-            [c for c in _KEY_COLUMNS if c in released]
-        ].copy()
-    method = (
-        f"最大覆盖模型（精确求解）：每处标志覆盖前方{settings.sign_reach_m:g}米内的事故，"
-        f"同向标志间距不小于{settings.sign_spacing_m:g}米；宣传点覆盖单位所在地或事故地点"
-        f"{settings.campaign_radius_m:g}米内的事故"
-    )
-    notes = [
-        ("时段", period),
-        ("数据来源", source),
-        ("发布级别", RELEASE_LABELS[release]),
-        ("小数字抑制", disclosure_note(k, release) or "无"),
-        ("坐标系", _CRS_NOTE),
-        ("标志依据", _SIGN_NOTE),
-        ("选址方法", method),
-        ("说明", HOTSPOT_LABEL),
-        ("生成工具", f"trafficprev {__version__}"),
-    ]
-    xlsx = write_sites_xlsx(out / "sites.xlsx", sites, ents, notes=[n for n in notes if n[1]])
+    ents = _key_sheet(key, release, settings, level)
+    notes = _notes(settings, release, level, k, period, source)
+    xlsx = write_sites_xlsx(out / "sites.xlsx", sites, ents, notes=notes)
     layers = {"sign_sites": site_points(signs), "campaign_sites": site_points(camp)}
     gpkg = write_gpkg(out / "sites.gpkg", layers)
-    kw = {"release": release, "period": period, "source": source, "tiles": tiles}
-    maps = {
-        "hotspots": save_offline(
-            hotspots_map(result, area, settings, emerging=emerging, peaks=peaks, **kw),
-            out / "maps" / "hotspots.html",
-        ),
-        "sign_sites": save_offline(
-            sign_sites_map(sign_sites, result, area, settings, **kw),
-            out / "maps" / "sign_sites.html",
-        ),
-        "campaign_sites": save_offline(
-            campaign_sites_map(campaign_sites, campaign_candidates, area, settings, **kw),
-            out / "maps" / "campaign_sites.html",
-        ),
-    }
-    printed: dict[str, Path] = {}
-    if prints and find_chromium() is not None:
-        for name, path in maps.items():
-            printed[f"{name}.png"] = screenshot(path, path.with_suffix(".png"))
-            printed[f"{name}.pdf"] = print_pdf(path, path.with_suffix(".pdf"))
+    maps = _write_maps(
+        out / "maps",
+        result=result,
+        area=area,
+        settings=settings,
+        sign_sites=sign_sites,
+        campaign_sites=campaign_sites,
+        campaign_candidates=campaign_candidates,
+        emerging=emerging,
+        peaks=peaks,
+        release=release,
+        period=period,
+        source=source,
+        tiles=tiles,
+    )
+    printed = _print_maps(maps) if prints and find_chromium() is not None else {}
     return Published(xlsx, gpkg, maps, printed)

@@ -9,21 +9,30 @@
 * Release levels (:data:`RELEASE_LEVELS`): ``internal``, ``police`` (default), ``public``;
   no count of 1 … k−1 can be read, directly, from a statement or as a difference
   (:func:`release_sites`, :func:`release_enterprises`; the rule in
-  :mod:`trafficprev.disclosure`).
-* :func:`check_in_browser`, :func:`screenshot`, :func:`print_pdf` drive headless Chromium:
-  console errors and network requests of a map, PNG and A4-landscape PDF for printed
-  reports.
+  :mod:`trafficprev.disclosure`). The policy is :mod:`trafficprev.release`; its names are
+  exported here too.
+* :func:`screenshot`, :func:`print_pdf` drive headless Chromium: PNG and A4-landscape PDF
+  for printed reports (:func:`run_chromium` is the call they share; the map checker for
+  tests is :func:`trafficprev.testing.check_in_browser`).
 """
 
 from __future__ import annotations
 
+from ..release import (
+    RELEASE_LABELS,
+    RELEASE_LEVELS,
+    check_release,
+    k_of,
+    release_sites,
+    split_unit_ids,
+    suppress_counts,
+)
 from ._browser import (
-    BrowserReport,
     ChromiumError,
     ChromiumNotFoundError,
-    check_in_browser,
     find_chromium,
     print_pdf,
+    run_chromium,
     screenshot,
 )
 from ._build import campaign_sites_map, hotspots_map, sign_sites_map
@@ -36,28 +45,17 @@ from ._offline import (
     show,
     tile_layer,
 )
-from ._release import (
-    RELEASE_LABELS,
-    RELEASE_LEVELS,
-    check_release,
-    k_of,
-    release_enterprises,
-    release_sites,
-    split_unit_ids,
-    suppress_counts,
-)
+from ._release import release_enterprises
 from ._safe import popup_html, safe_frame, safe_text
 
 __all__ = [
     "RELEASE_LABELS",
     "RELEASE_LEVELS",
-    "BrowserReport",
     "ChromiumError",
     "ChromiumNotFoundError",
     "OfflineAssetError",
     "OfflineCheckError",
     "campaign_sites_map",
-    "check_in_browser",
     "check_offline",
     "check_release",
     "find_chromium",
@@ -68,6 +66,7 @@ __all__ = [
     "release_enterprises",
     "release_sites",
     "render_offline",
+    "run_chromium",
     "safe_frame",
     "safe_text",
     "save_offline",

@@ -30,13 +30,13 @@ import functools
 import html
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trafficprev._errors import TrafficPrevError
+from trafficprev._errors import ArgumentError, ArgumentTypeError, TrafficPrevError
+from trafficprev._outdir import atomic_write
 from trafficprev.coords import normalize_crs
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -390,75 +390,37 @@ def check_offline(html_text: str, *, allow_tiles: bool = False) -> None:
         raise OfflineCheckError(f"HTML is not self-contained: {shown}{more}")
 
 
-def render_offline(m: folium.Map, *, title: str | None = None) -> str:
-    """Render a folium map to one self-contained HTML document.
+def _render_with_plan(
+    m: folium.Map,
+    figure: Any,
+    elements: list[Any],
+    plan: dict[int, tuple[list, list]],
+    *,
+    has_tiles: bool,
+) -> tuple[str, set[str]]:
+    """Render the figure with the planned asset lists, then restore the map as it was.
 
     Parameters
     ----------
     m : folium.Map
-        The map. It is not modified: asset lists and options are restored after rendering.
-    title : str, optional
-        Text of the ``<title>`` element (escaped). ``None`` keeps the figure's title, if any.
+        The map (its options get ``max_zoom`` while rendering when it has no tile layer).
+    figure : branca.element.Figure
+        The map's root.
+    elements : list
+        Every element below `figure` (:func:`_walk`).
+    plan : dict
+        New ``default_js``/``default_css`` per element id (:func:`_plan_assets`).
+    has_tiles : bool
+        Whether the map has declared tile layers.
 
     Returns
     -------
-    str
-        The HTML document, with Leaflet, jQuery and the plugin scripts and styles inlined,
-        leaflet.css images and the default marker icons as data: URIs, and element ids
-        ``map_0001``, ``geo_json_0002``, … numbered in document order, so rendering the same
-        map twice gives byte-identical output.
-
-    Raises
-    ------
-    TypeError
-        If ``m`` is not a ``folium.Map``.
-    OfflineAssetError
-        (a ``KeyError`` and ``ValueError``) for an asset that is not vendored, for
-        ``folium.Icon``, and for a tile layer not created with :func:`tile_layer`.
-    OfflineCheckError
-        (a ``ValueError``) if the result still references anything external
-        (see :func:`check_offline`), or, before anything is rendered, if a string the map
-        carries holds a Jinja delimiter (``{{``, ``{%``, ``{#``): branca compiles element
-        output as template source, so such text would be evaluated; record text must go
-        through :func:`~trafficprev.maps._safe.safe_text`.
-
-    Notes
-    -----
-    Technique (docs/ecosystem.md §1): every ``JSCSSMixin`` element gets instance-level
-    ``default_js``/``default_css`` lists naming vendored files; assets only needed by
-    ``folium.Icon`` (Bootstrap, glyphicons, Font Awesome, awesome-markers) are dropped; the
-    figure is rendered; the resulting ``<script src>``/``<link>`` tags are replaced by inline
-    ``<script>``/``<style>`` (``</script`` escaped as ``<\\/script``). Without a tile layer
-    the map gets ``maxZoom`` 19 (MarkerCluster needs a maximum zoom). ``branca``'s
-    ``render(embedded=True)`` cannot be used because ``Marker.render`` takes no keyword
-    arguments. A minimal map is about 260 KB.
-
-    Byte-identical output needs a map that folium itself has not rendered before
-    (``m.save``, ``m._repr_html_``): folium keeps every rendered snippet in the figure, and
-    a later render repeats some ``layer.addTo(map)`` statements (harmless in the browser).
-    ``render_offline`` renders from a snapshot of the figure and restores it, so calling it
-    any number of times gives the same bytes. Not thread-safe for one map object (the map
-    is modified while it renders).
-
-    Not checked: URLs that only appear inside JavaScript options, such as a
-    ``folium.CustomIcon`` or ``ImageOverlay`` pointing at a web image; pass local images
-    (folium turns them into data: URIs) or check with
-    :func:`trafficprev.maps._browser.check_in_browser`.
+    text : str
+        The rendered document, still with ``<script src>``/``<link>`` tags to the vendored
+        files.
+    known : set of str
+        The ids of the elements (for :func:`_deterministic_ids`).
     """
-    import folium
-    from branca.element import Figure
-
-    if not isinstance(m, folium.Map):
-        raise TypeError(f"render_offline expects a folium.Map, got {type(m).__name__}")
-    figure = m.get_root()
-    if not isinstance(figure, Figure):
-        raise TypeError("the map is not attached to a branca Figure")
-
-    elements = list(_walk(figure))
-    has_tiles = _check_elements(elements)
-    _check_no_template_source(elements)
-    plan = _plan_assets(elements)
-
     saved_lists = {
         id(e): {k: e.__dict__[k] for k in ("default_js", "default_css") if k in e.__dict__}
         for e in elements
@@ -490,6 +452,78 @@ def render_offline(m: folium.Map, *, title: str | None = None) -> str:
             part._children = children
         m.options.clear()
         m.options.update(saved_options)
+    return text, known
+
+
+def render_offline(m: folium.Map, *, title: str | None = None) -> str:
+    """Render a folium map to one self-contained HTML document.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map. It is not modified: asset lists and options are restored after rendering.
+    title : str, optional
+        Text of the ``<title>`` element (escaped). ``None`` keeps the figure's title, if any.
+
+    Returns
+    -------
+    str
+        The HTML document, with Leaflet, jQuery and the plugin scripts and styles inlined,
+        leaflet.css images and the default marker icons as data: URIs, and element ids
+        ``map_0001``, ``geo_json_0002``, … numbered in document order, so rendering the same
+        map twice gives byte-identical output.
+
+    Raises
+    ------
+    ArgumentTypeError
+        (a ``TypeError``) if ``m`` is not a ``folium.Map``.
+    OfflineAssetError
+        (a ``KeyError`` and ``ValueError``) for an asset that is not vendored, for
+        ``folium.Icon``, and for a tile layer not created with :func:`tile_layer`.
+    OfflineCheckError
+        (a ``ValueError``) if the result still references anything external
+        (see :func:`check_offline`), or, before anything is rendered, if a string the map
+        carries holds a Jinja delimiter (``{{``, ``{%``, ``{#``): branca compiles element
+        output as template source, so such text would be evaluated; record text must go
+        through :func:`~trafficprev.maps._safe.safe_text`.
+
+    Notes
+    -----
+    Technique (docs/ecosystem.md §1): every ``JSCSSMixin`` element gets instance-level
+    ``default_js``/``default_css`` lists naming vendored files; assets only needed by
+    ``folium.Icon`` (Bootstrap, glyphicons, Font Awesome, awesome-markers) are dropped; the
+    figure is rendered; the resulting ``<script src>``/``<link>`` tags are replaced by inline
+    ``<script>``/``<style>`` (``</script`` escaped as ``<\\/script``). Without a tile layer
+    the map gets ``maxZoom`` 19 (MarkerCluster needs a maximum zoom). ``branca``'s
+    ``render(embedded=True)`` cannot be used because ``Marker.render`` takes no keyword
+    arguments. A minimal map is about 260 KB.
+
+    Byte-identical output needs a map that folium itself has not rendered before
+    (``m.save``, ``m._repr_html_``): folium keeps every rendered snippet in the figure, and
+    a later render repeats some ``layer.addTo(map)`` statements (harmless in the browser).
+    ``render_offline`` renders from a snapshot of the figure and restores it, so calling it
+    any number of times gives the same bytes. Not thread-safe for one map object (the map
+    is modified while it renders).
+
+    Not checked: URLs that only appear inside JavaScript options, such as a
+    ``folium.CustomIcon`` or ``ImageOverlay`` pointing at a web image; pass local images
+    (folium turns them into data: URIs) or check with
+    :func:`trafficprev.testing.check_in_browser`.
+    """
+    import folium
+    from branca.element import Figure
+
+    if not isinstance(m, folium.Map):
+        raise ArgumentTypeError(f"render_offline expects a folium.Map, got {type(m).__name__}")
+    figure = m.get_root()
+    if not isinstance(figure, Figure):
+        raise ArgumentTypeError("the map is not attached to a branca Figure")
+
+    elements = list(_walk(figure))
+    has_tiles = _check_elements(elements)
+    _check_no_template_source(elements)
+    plan = _plan_assets(elements)
+    text, known = _render_with_plan(m, figure, elements, plan, has_tiles=has_tiles)
 
     text = _SCRIPT_LINK.sub(_inline_script, text)
     text = _CSS_LINK.sub(_inline_style, text)
@@ -520,7 +554,8 @@ def save_offline(m: folium.Map, path: str | os.PathLike[str], *, title: str | No
     Notes
     -----
     The HTML is written to a temporary file in the destination folder and moved into
-    place with ``os.replace``, so a reader (or a crash) never sees a half-written map.
+    place with ``os.replace`` (:func:`~trafficprev._outdir.atomic_write`), so a reader (or a
+    crash) never sees a half-written map.
 
     Raises
     ------
@@ -532,16 +567,7 @@ def save_offline(m: folium.Map, path: str | os.PathLike[str], *, title: str | No
         text = render_offline(m, title=title)
     except OfflineCheckError as exc:  # say which map
         raise OfflineCheckError(f"{target}: {exc}") from exc
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))
 
 
 def show(m: folium.Map, *, height: int = 600) -> HTML:
@@ -564,13 +590,13 @@ def show(m: folium.Map, *, height: int = 600) -> HTML:
 
     Raises
     ------
-    ValueError
-        If ``height`` is not a positive integer.
+    ArgumentError
+        (a ``ValueError``) if ``height`` is not a positive integer.
     """
     from IPython.display import HTML
 
     if isinstance(height, bool) or not isinstance(height, int) or height <= 0:
-        raise ValueError(f"height must be a positive number of pixels, got {height!r}")
+        raise ArgumentError(f"height must be a positive number of pixels, got {height!r}")
     document = html.escape(render_offline(m), quote=True)
     # wrapped in a <div>: IPython warns about bare <iframe> HTML (it suggests IFrame(url))
     return HTML(
@@ -615,8 +641,9 @@ def tile_layer(
 
     Raises
     ------
-    ValueError
-        For a URL without the tile placeholders, an empty attribution or an unsupported crs.
+    ArgumentError
+        (a ``ValueError``) for a URL without the tile placeholders, an empty attribution or
+        an unsupported crs.
 
     Notes
     -----
@@ -632,16 +659,16 @@ def tile_layer(
         or not all(p in url for p in ("{z}", "{x}"))
         or not ("{y}" in url or "{-y}" in url)
     ):
-        raise ValueError(f"tile url must contain {{z}}, {{x}} and {{y}} placeholders: {url!r}")
+        raise ArgumentError(f"tile url must contain {{z}}, {{x}} and {{y}} placeholders: {url!r}")
     if not isinstance(attribution, str) or not attribution.strip():
-        raise ValueError("tile_layer needs a non-empty attribution")
+        raise ArgumentError("tile_layer needs a non-empty attribution")
     canonical = normalize_crs(crs)
     if canonical in ("WGS84", "CGCS2000"):
         declared = "wgs84"
     elif canonical == "GCJ02":
         declared = "gcj02"
     else:
-        raise ValueError(f"tiles in {canonical} cannot be used; expected 'wgs84' or 'gcj02'")
+        raise ArgumentError(f"tiles in {canonical} cannot be used; expected 'wgs84' or 'gcj02'")
     layer = folium.TileLayer(
         tiles=url, attr=attribution, name=name, max_zoom=max_zoom, overlay=False, control=True
     )

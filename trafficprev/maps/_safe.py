@@ -42,6 +42,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._errors import ArgumentTypeError, NotFoundError
+
 __all__ = ["popup_html", "safe_frame", "safe_text"]
 
 #: After ``html.escape``: template-literal characters, Jinja's braces, CSS's ``(`` and ``@``.
@@ -149,10 +151,10 @@ def safe_frame(frame: pd.DataFrame, columns: Iterable[Any] | None = None) -> pd.
 
     Raises
     ------
-    KeyError
-        If a named column is not in ``frame``.
-    TypeError
-        If ``frame`` is not a DataFrame.
+    NotFoundError
+        (a ``KeyError``) if a named column is not in ``frame``.
+    ArgumentTypeError
+        (a ``TypeError``) if ``frame`` is not a DataFrame.
 
     Notes
     -----
@@ -169,7 +171,9 @@ def safe_frame(frame: pd.DataFrame, columns: Iterable[Any] | None = None) -> pd.
     (['&lt;b&gt;五一路&lt;/b&gt;', ''], [1, 2])
     """
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"safe_frame expects a pandas DataFrame, got {type(frame).__name__}")
+        raise ArgumentTypeError(
+            f"safe_frame expects a pandas DataFrame, got {type(frame).__name__}"
+        )
     if columns is None:
         chosen = [c for c in frame.columns if _is_text_column(frame[c])]
         geometry = getattr(frame, "_geometry_column_name", None)
@@ -178,7 +182,7 @@ def safe_frame(frame: pd.DataFrame, columns: Iterable[Any] | None = None) -> pd.
         chosen = list(columns)
         missing = [c for c in chosen if c not in frame.columns]
         if missing:
-            raise KeyError(f"safe_frame: columns not in the frame: {missing}")
+            raise NotFoundError(f"safe_frame: columns not in the frame: {missing}")
     out = frame.copy()
     for column in chosen:
         out[column] = _safe_series(frame[column])
@@ -204,8 +208,8 @@ def popup_html(rows: Sequence[tuple[str, Any]]) -> str:
 
     Raises
     ------
-    TypeError
-        If a row is not a (label, value) pair.
+    ArgumentTypeError
+        (a ``TypeError``) if a row is not a (label, value) pair.
 
     Examples
     --------
@@ -215,7 +219,7 @@ def popup_html(rows: Sequence[tuple[str, Any]]) -> str:
     cells = []
     for row in rows:
         if not isinstance(row, tuple | list) or len(row) != 2:
-            raise TypeError(f"popup_html expects (label, value) pairs, got {row!r}")
+            raise ArgumentTypeError(f"popup_html expects (label, value) pairs, got {row!r}")
         label, value = row
         cells.append(f"<tr><th>{safe_text(label)}</th><td>{safe_text(value)}</td></tr>")
     return '<table class="tp-popup">' + "".join(cells) + "</table>"

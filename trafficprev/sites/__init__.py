@@ -3,35 +3,23 @@
 * :func:`choose_sign_sites`: candidates before every hot intersection and segment, coverage
   ahead along the road, an exact maximal-covering choice with spacing and existing signs
   fixed, and each site in words (GA/T 1980 position, facing traffic, peak hours, main
-  circumstances, GB 5768.2-2022 signs and facilities).
+  circumstances, GB 5768.2-2022 signs and facilities); :func:`circumstances_text` and
+  :data:`CIRCUMSTANCE_COLUMNS` are :mod:`trafficprev.release`'s (the released wording).
 * :func:`choose_campaign_sites`: campaign locations reaching the most cases' workplaces and
   accident places (or the p-median variant), and whom each reaches.
 * :func:`max_cover`, :func:`p_median`: the exact optimisers (HiGHS through
-  ``scipy.optimize.milp``) with a lexicographic tie-break; :func:`brute_force_cover` and
-  :func:`brute_force_median` check them on small instances.
+  ``scipy.optimize.milp``) with a lexicographic tie-break (exhaustive references for the tests:
+  :mod:`trafficprev.testing`).
 * :func:`write_sites_xlsx`: ``sites.xlsx`` for the police (建议点位, 重点企业, 说明).
 """
 
 from __future__ import annotations
 
+from ..release import CIRCUMSTANCE_COLUMNS, circumstances_text
 from ._campaign import campaign_candidates, choose_campaign_sites
-from ._cover import (
-    CoverResult,
-    MedianResult,
-    brute_force_cover,
-    brute_force_median,
-    max_cover,
-    p_median,
-)
+from ._cover import CoverResult, MedianResult, max_cover, p_median
 from ._excel import SHEETS, neutralize, read_back, write_sites_xlsx
-from ._signs import (
-    CIRCUMSTANCE_COLUMNS,
-    SIGN_RULES,
-    choose_sign_sites,
-    circumstances_text,
-    sign_candidates,
-    suggest_signs,
-)
+from ._signs import SIGN_RULES, choose_sign_sites, sign_candidates, suggest_signs
 
 __all__ = [
     "CIRCUMSTANCE_COLUMNS",
@@ -39,8 +27,6 @@ __all__ = [
     "SIGN_RULES",
     "CoverResult",
     "MedianResult",
-    "brute_force_cover",
-    "brute_force_median",
     "campaign_candidates",
     "choose_campaign_sites",
     "choose_sign_sites",

@@ -10,8 +10,9 @@ sites:
 * :func:`p_median` — the p-median problem (ReVelle & Swain 1970) with fixed sites and an optional
   maximum assignment cost: campaign sites that minimise the weighted distance to demand.
 
-:func:`brute_force_cover` and :func:`brute_force_median` enumerate every combination and apply
-the same rules; they are the references for small instances.
+:func:`trafficprev.testing.brute_force_cover` and :func:`trafficprev.testing.brute_force_median`
+enumerate every combination and apply the same rules; they are the references for small
+instances (in the tests).
 
 Tie-break rule (both models)
 ----------------------------
@@ -22,6 +23,18 @@ if several share that sum, the one whose sorted list of ranks is lexicographical
 wins (it contains the best-ranked site possible, then the next best, …). The rule selects
 exactly one set, so a permutation of demand rows or candidate columns (with ``rank`` permuted
 alongside) returns the same sites in original ids.
+
+The sequence of solves, in the terms of :func:`max_cover` (:func:`p_median` runs the same
+sequence on its cost): after the best coverage ``z*`` is proven, a second MILP finds the best
+set other than the first optimum (a no-good cut ``Σ_{j∈S} x_j ≤ q − 1``); if it covers less
+than ``z* − tol`` (``tol = 1e-9·max(1, |z*|)``) the optimum is unique and is returned.
+Otherwise a MILP minimises ``Σ rank_j x_j`` subject to coverage ``≥ z* − tol`` (rank sum
+``R*``), a fourth MILP finds the best-ranked other optimal set (no-good cut again), and only if
+it also has rank sum ``R*`` the sites are fixed one by one in rank order (each to 1 if an
+optimal set with rank sum ``R*`` still exists; one feasibility MILP per test). Nothing beyond
+the coverage solve runs when the answer is provably unique (no choice left, or the ``q``
+best-ranked eligible candidates). Integer weights often have several optima (4 solves);
+real-valued weights usually one (2 solves).
 
 Optimal means: within ``tol = 1e-9 · max(1, |z*|)`` of the best objective ``z*``, where
 ``z*`` is proven by HiGHS with ``mip_rel_gap = 0`` (HiGHS keeps its absolute gap of 1e-6 and
@@ -37,7 +50,6 @@ ReVelle, C. & Swain, R. (1970). Central facilities location. *Geographical Analy
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -48,17 +60,16 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from .._errors import ArgumentError, ArgumentTypeError, SolverError
+
 __all__ = [
     "CoverResult",
     "MedianResult",
-    "brute_force_cover",
-    "brute_force_median",
     "max_cover",
     "p_median",
 ]
 
 _REL_TOL = 1e-9
-_MAX_COMBINATIONS = 2_000_000
 
 
 # ----------------------------------------------------------------------------------------------
@@ -68,7 +79,7 @@ _MAX_COMBINATIONS = 2_000_000
 
 @dataclass(frozen=True, eq=False)
 class CoverResult:
-    """Result of :func:`max_cover` / :func:`brute_force_cover` (arrays are read-only).
+    """Result of :func:`max_cover` (arrays are read-only).
 
     Attributes
     ----------
@@ -110,7 +121,7 @@ class CoverResult:
 
 @dataclass(frozen=True, eq=False)
 class MedianResult:
-    """Result of :func:`p_median` / :func:`brute_force_median` (arrays are read-only).
+    """Result of :func:`p_median` (arrays are read-only).
 
     Attributes
     ----------
@@ -162,21 +173,21 @@ def _check_weights(weights: Any) -> np.ndarray:
     try:
         w = np.array(weights, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError("weights must be a 1-D array of numbers") from exc
+        raise ArgumentTypeError("weights must be a 1-D array of numbers") from exc
     if w.ndim != 1:
-        raise ValueError(f"weights must be 1-D, got shape {w.shape}")
+        raise ArgumentError(f"weights must be 1-D, got shape {w.shape}")
     if not np.isfinite(w).all():
-        raise ValueError("weights must be finite (no NaN or inf)")
+        raise ArgumentError("weights must be finite (no NaN or inf)")
     if (w < 0).any():
-        raise ValueError(f"weights must be >= 0, found {w.min()!r}")
+        raise ArgumentError(f"weights must be >= 0, found {w.min()!r}")
     return w
 
 
 def _check_p(p: Any) -> int:
     if isinstance(p, bool) or not isinstance(p, int | np.integer):
-        raise TypeError(f"p must be an integer, got {type(p).__name__}")
+        raise ArgumentTypeError(f"p must be an integer, got {type(p).__name__}")
     if p < 0:
-        raise ValueError(f"p must be >= 0, got {p}")
+        raise ArgumentError(f"p must be >= 0, got {p}")
     return int(p)
 
 
@@ -185,11 +196,13 @@ def _check_indices(values: Any, m: int, name: str) -> np.ndarray:
     if arr.size == 0:
         return np.zeros(0, dtype=np.int64)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"{name} must be integer candidate indices (not a mask), got {arr.dtype}")
+        raise ArgumentTypeError(
+            f"{name} must be integer candidate indices (not a mask), got {arr.dtype}"
+        )
     if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+        raise ArgumentError(f"{name} must be 1-D, got shape {arr.shape}")
     if arr.min() < 0 or arr.max() >= m:
-        raise ValueError(
+        raise ArgumentError(
             f"{name} must be candidate indices in [0, {m}), got {arr.min()}…{arr.max()}"
         )
     return np.unique(arr.astype(np.int64))
@@ -202,13 +215,13 @@ def _check_conflicts(conflicts: Any, m: int) -> np.ndarray:
     if arr.size == 0:
         return np.zeros((0, 2), dtype=np.int64)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"conflicts must be integer candidate pairs, got {arr.dtype}")
+        raise ArgumentTypeError(f"conflicts must be integer candidate pairs, got {arr.dtype}")
     if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError(f"conflicts must have shape (m, 2), got {arr.shape}")
+        raise ArgumentError(f"conflicts must have shape (m, 2), got {arr.shape}")
     if arr.min() < 0 or arr.max() >= m:
-        raise ValueError(f"conflicts must hold candidate indices in [0, {m})")
+        raise ArgumentError(f"conflicts must hold candidate indices in [0, {m})")
     if (arr[:, 0] == arr[:, 1]).any():
-        raise ValueError("conflicts must not pair a candidate with itself")
+        raise ArgumentError("conflicts must not pair a candidate with itself")
     return np.unique(np.sort(arr.astype(np.int64), axis=1), axis=0)
 
 
@@ -219,11 +232,11 @@ def _ordinal_rank(rank: Any, m: int) -> np.ndarray:
     try:
         r = np.asarray(rank, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError("rank must be a 1-D array of numbers") from exc
+        raise ArgumentTypeError("rank must be a 1-D array of numbers") from exc
     if r.shape != (m,):
-        raise ValueError(f"rank must have shape ({m},) (one per candidate), got {r.shape}")
+        raise ArgumentError(f"rank must have shape ({m},) (one per candidate), got {r.shape}")
     if not np.isfinite(r).all():
-        raise ValueError("rank must be finite (no NaN or inf)")
+        raise ArgumentError("rank must be finite (no NaN or inf)")
     order = np.lexsort((np.arange(m), r))
     out = np.empty(m, dtype=np.int64)
     out[order] = np.arange(m, dtype=np.int64)
@@ -234,7 +247,7 @@ def _check_cover(cover: Any, n: int) -> sparse.csr_array:
     if sparse.issparse(cover):
         mat = sparse.csr_array(cover, copy=True)
         if mat.dtype != bool and not np.isfinite(mat.data).all():
-            raise ValueError("cover must be finite (no NaN or inf)")
+            raise ArgumentError("cover must be finite (no NaN or inf)")
         mat.data = mat.data != 0
         mat = sparse.csr_array(mat, dtype=bool)
         mat.eliminate_zeros()
@@ -243,14 +256,14 @@ def _check_cover(cover: Any, n: int) -> sparse.csr_array:
         arr = np.asarray(cover)
         if arr.dtype != bool:
             if not np.issubdtype(arr.dtype, np.number):
-                raise TypeError(f"cover must be a boolean matrix, got dtype {arr.dtype}")
+                raise ArgumentTypeError(f"cover must be a boolean matrix, got dtype {arr.dtype}")
             if not np.isfinite(arr).all():
-                raise ValueError("cover must be finite (no NaN or inf)")
+                raise ArgumentError("cover must be finite (no NaN or inf)")
         if arr.ndim != 2:
-            raise ValueError(f"cover must be 2-D (n_demand × n_cand), got shape {arr.shape}")
+            raise ArgumentError(f"cover must be 2-D (n_demand × n_cand), got shape {arr.shape}")
         mat = sparse.csr_array(arr != 0)
     if mat.ndim != 2 or mat.shape[0] != n:
-        raise ValueError(f"cover must have one row per demand: shape {mat.shape}, {n} weights")
+        raise ArgumentError(f"cover must have one row per demand: shape {mat.shape}, {n} weights")
     mat.sort_indices()
     return mat
 
@@ -258,7 +271,7 @@ def _check_cover(cover: Any, n: int) -> sparse.csr_array:
 def _check_time_limit(time_limit: Any) -> float:
     t = float(time_limit)
     if not t > 0:
-        raise ValueError(f"time_limit must be > 0 seconds, got {time_limit!r}")
+        raise ArgumentError(f"time_limit must be > 0 seconds, got {time_limit!r}")
     return t
 
 
@@ -284,7 +297,7 @@ def _cover_input(
     pairs = _check_conflicts(conflicts, m)
     r = _ordinal_rank(rank, m)
     if p > m - fix.size:
-        raise ValueError(
+        raise ArgumentError(
             f"p = {p} exceeds the {m - fix.size} candidates that are not fixed "
             f"({m} candidates, {fix.size} fixed)"
         )
@@ -357,7 +370,7 @@ def _run(
         return _Solve("time_limit", res.x, gap)
     if res.status == 2:
         return _Solve("infeasible", None, math.inf)
-    raise RuntimeError(f"HiGHS failed (status {res.status}): {res.message}")
+    raise SolverError(f"HiGHS failed (status {res.status}): {res.message}")
 
 
 def _row(n_var: int, cols: np.ndarray, vals: np.ndarray) -> sparse.csr_array:
@@ -599,11 +612,13 @@ def max_cover(
 
     Raises
     ------
-    ValueError
-        Wrong shapes, negative or non-finite weights, ``p < 0``, indices out of range, a
-        candidate paired with itself, or ``p`` larger than the number of non-fixed candidates.
-    TypeError
-        Non-numeric inputs, a non-integer ``p``, a boolean mask instead of indices.
+    ArgumentError
+        (a ``ValueError``) wrong shapes, negative or non-finite weights, ``p < 0``, indices
+        out of range, a candidate paired with itself, or ``p`` larger than the number of
+        non-fixed candidates.
+    ArgumentTypeError
+        (a ``TypeError``) non-numeric inputs, a non-integer ``p``, a boolean mask instead of
+        indices.
 
     Notes
     -----
@@ -623,25 +638,13 @@ def max_cover(
     exactly ``q`` new sites are always returned, even if fewer sites could cover more.
 
     Deterministic tie-break (lexicographic), in words: *among optimal solutions, the one whose
-    chosen ranks sum lowest* (then the lexicographically smallest sorted ranks). After the
-    best coverage ``z*`` is proven, a second MILP finds the best set other than the first
-    optimum (a no-good cut ``Σ_{j∈S} x_j ≤ q − 1``); if it covers less than
-    ``z* − tol`` (``tol = 1e-9·max(1, |z*|)``) the optimum is unique and is returned.
-    Otherwise a MILP minimises ``Σ rank_j x_j`` subject to coverage ``≥ z* − tol`` (rank sum
-    ``R*``), a fourth MILP finds the best-ranked other optimal set (no-good cut again), and
-    only if it also has rank sum ``R*`` the sites are fixed one by one in rank order (each
-    to 1 if an optimal set with rank sum ``R*`` still exists; one feasibility MILP per
-    test). Nothing beyond the coverage solve runs when the answer is provably unique (no
-    choice left, or the ``q`` best-ranked eligible candidates). Integer weights often have
-    several optima (4 solves); real-valued weights usually one (2 solves).
+    chosen ranks sum lowest* (then the lexicographically smallest sorted ranks). The sequence
+    of solves that proves it is described in the module docstring
+    (:mod:`trafficprev.sites._cover`, "Tie-break rule").
 
     Candidates that cover nothing are kept as plain filler variables: when everything
     coverable is covered, the remaining new sites are the lowest-ranked non-conflicting
     candidates, so exactly ``q`` new sites are returned.
-
-    Reductions before solving (exact): demand rows with weight 0, covered by a fixed site or
-    by no eligible candidate are dropped; identical rows are merged (weights summed); rows
-    covered by a single candidate become objective coefficients of that ``x_j``.
 
     Under ``status == "time_limit"`` the best solution found is returned; it need not be
     optimal or tie-broken and may differ between runs.
@@ -659,17 +662,57 @@ def max_cover(
     t0 = time.perf_counter()
     deadline = t0 + _check_time_limit(time_limit)
     inp = _cover_input(weights, cover, p, fixed, conflicts, rank)
-    elig = inp.eligible
-    ne = elig.size
+    pairs = _local_pairs(inp)
+    q, witness, mis_status = _max_independent(inp.eligible.size, pairs, inp.p, deadline)
+    if q == 0 or q == inp.eligible.size:
+        return _cover_result(inp, inp.eligible[witness], mis_status, 0.0, t0)
+    return _solve_cover(inp, pairs, q, witness, mis_status, deadline, t0)
+
+
+def _local_pairs(inp: _CoverInput) -> np.ndarray:
+    """The conflicts between eligible candidates in local ids (positions in ``inp.eligible``).
+
+    Parameters
+    ----------
+    inp
+        The checked input.
+
+    Returns
+    -------
+    numpy.ndarray, shape (k, 2)
+    """
     local = np.full(inp.cov.shape[1], -1, dtype=np.int64)
-    local[elig] = np.arange(ne)
-    pairs = local[inp.pairs]
+    local[inp.eligible] = np.arange(inp.eligible.size)
+    return local[inp.pairs]
 
-    q, witness, mis_status = _max_independent(ne, pairs, inp.p, deadline)
-    if q == 0 or q == ne:
-        return _cover_result(inp, elig[witness], mis_status, 0.0, t0)
 
-    # demand reduction
+def _reduce_cover_demand(
+    inp: _CoverInput,
+) -> tuple[np.ndarray, np.ndarray, sparse.csr_array, np.ndarray]:
+    """The demand rows of :func:`max_cover` that the model needs (exact reductions).
+
+    Demand rows with weight 0, covered by a fixed site or by no eligible candidate are
+    dropped; identical rows are merged (weights summed); rows covered by a single candidate
+    become objective coefficients of that ``x_j``.
+
+    Parameters
+    ----------
+    inp
+        The checked input.
+
+    Returns
+    -------
+    fixed_cov : numpy.ndarray
+        Bool per demand row: covered by a fixed site.
+    b : numpy.ndarray
+        Per eligible candidate (local ids), the weight only it covers.
+    cy : scipy.sparse.csr_array
+        The remaining rows (covered by two or more eligible candidates) over the eligible
+        candidates.
+    ay : numpy.ndarray
+        Their weights.
+    """
+    elig = inp.eligible
     fixed_cov = np.zeros(inp.cov.shape[0], dtype=bool)
     if inp.fixed.size:
         fixed_cov = inp.cov[:, inp.fixed].sum(axis=1) > 0
@@ -681,10 +724,31 @@ def max_cover(
     sub, a = _merge_rows(sub, a)
     nnz = np.diff(sub.indptr)
     single = nnz == 1
-    b = np.bincount(sub.indices[sub.indptr[:-1][single]], weights=a[single], minlength=ne)
-    cy, ay = sub[~single], a[~single]
-    ny, k = cy.shape[0], pairs.shape[0]
+    b = np.bincount(sub.indices[sub.indptr[:-1][single]], weights=a[single], minlength=elig.size)
+    return fixed_cov, b, sub[~single], a[~single]
 
+
+def _cover_model(
+    b: np.ndarray, cy: sparse.csr_array, ay: np.ndarray, pairs: np.ndarray, q: int
+) -> _Model:
+    """The MCLP of :func:`max_cover` over the eligible candidates (the module docstring).
+
+    Parameters
+    ----------
+    b, cy, ay
+        The reduced demand (:func:`_reduce_cover_demand`).
+    pairs : numpy.ndarray, shape (k, 2)
+        The conflicts in local ids.
+    q
+        The number of new sites.
+
+    Returns
+    -------
+    _Model
+        Variables ``x`` (one per eligible candidate, binary) then ``y`` (one per row of `cy`).
+    """
+    ne = b.size
+    ny, k = cy.shape[0], pairs.shape[0]
     n_var = ne + ny
     blocks = [
         sparse.hstack([-cy.astype(np.float64), sparse.eye_array(ny)], format="csr"),
@@ -695,7 +759,7 @@ def max_cover(
             (np.ones(2 * k), pairs.ravel(), np.arange(0, 2 * k + 1, 2)), shape=(k, n_var)
         )
         blocks.append(conf)
-    model = _Model(
+    return _Model(
         c=-np.concatenate([b, ay]),
         integrality=np.concatenate([np.ones(ne), np.zeros(ny)]).astype(np.uint8),
         lb=np.zeros(n_var),
@@ -704,6 +768,42 @@ def max_cover(
         bl=np.concatenate([np.full(ny, -np.inf), [q], np.full(k, -np.inf)]),
         bu=np.concatenate([np.zeros(ny), [q], np.ones(k)]),
     )
+
+
+def _solve_cover(
+    inp: _CoverInput,
+    pairs: np.ndarray,
+    q: int,
+    witness: np.ndarray,
+    mis_status: str,
+    deadline: float,
+    t0: float,
+) -> CoverResult:
+    """Solve :func:`max_cover` when there is a choice: best coverage, then the tie-break.
+
+    Parameters
+    ----------
+    inp
+        The checked input.
+    pairs : numpy.ndarray, shape (k, 2)
+        The conflicts in local ids (positions in ``inp.eligible``).
+    q
+        The number of new sites (``0 < q <`` the number of eligible candidates).
+    witness : numpy.ndarray
+        Bool per eligible candidate: ``q`` pairwise non-conflicting ones.
+    mis_status
+        The status of the search for ``q`` (:func:`_max_independent`).
+    deadline, t0
+        ``time.perf_counter()`` values: the end of the time limit and the start.
+
+    Returns
+    -------
+    CoverResult
+    """
+    elig = inp.eligible
+    ne = elig.size
+    fixed_cov, b, cy, ay = _reduce_cover_demand(inp)
+    model = _cover_model(b, cy, ay, pairs, q)
 
     def primary(x: np.ndarray) -> float:
         xf = x.astype(np.float64)
@@ -739,70 +839,6 @@ def max_cover(
     return _cover_result(inp, elig[chosen], final, gap, t0)
 
 
-def brute_force_cover(
-    weights: Any,
-    cover: Any,
-    p: int,
-    *,
-    fixed: Any = (),
-    conflicts: Any = None,
-    rank: Any = None,
-    time_limit: float = 60.0,
-) -> CoverResult:
-    """Exhaustive reference for :func:`max_cover` on small instances (same rules).
-
-    Parameters
-    ----------
-    weights, cover, p, fixed, conflicts, rank
-        As in :func:`max_cover`.
-    time_limit : float, default 60
-        Accepted for signature compatibility; not used.
-
-    Returns
-    -------
-    CoverResult
-        Always ``status == "optimal"`` (``mip_gap = 0``).
-
-    Raises
-    ------
-    ValueError
-        As :func:`max_cover`, and when more than 2,000,000 combinations would be enumerated.
-
-    Notes
-    -----
-    Every set of ``q`` eligible, pairwise non-conflicting candidates is enumerated
-    (``itertools.combinations``), with ``q`` the largest size ``≤ p`` for which one exists;
-    the winner has the largest coverage ``z*``, then among sets with coverage
-    ``≥ z* − 1e-9·max(1, |z*|)`` the lowest rank sum, then the lexicographically smallest
-    sorted ranks.
-    """
-    t0 = time.perf_counter()
-    _check_time_limit(time_limit)
-    inp = _cover_input(weights, cover, p, fixed, conflicts, rank)
-    elig = inp.eligible.tolist()
-    n_comb = sum(math.comb(len(elig), k) for k in range(min(inp.p, len(elig)) + 1))
-    if n_comb > _MAX_COMBINATIONS:
-        raise ValueError(f"{n_comb} combinations: too many for brute force")
-    bad = {(int(a), int(b)) for a, b in inp.pairs}
-    best: list[tuple[tuple[int, ...], float]] = []
-    for k in range(min(inp.p, len(elig)), -1, -1):
-        for combo in itertools.combinations(elig, k):
-            if any(pair in bad for pair in itertools.combinations(combo, 2)):
-                continue
-            best.append((combo, _coverage(inp, np.array(combo, dtype=np.int64))[1]))
-        if best:
-            break
-    z = max(v for _, v in best)
-    tol = _REL_TOL * max(1.0, abs(z))
-
-    def key(combo: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
-        ranks = sorted(int(inp.rank[j]) for j in combo)
-        return sum(ranks), tuple(ranks)
-
-    winner = min((c for c, v in best if v >= z - tol), key=key)
-    return _cover_result(inp, np.array(winner, dtype=np.int64), "optimal", 0.0, t0)
-
-
 # ----------------------------------------------------------------------------------------------
 # p-median
 # ----------------------------------------------------------------------------------------------
@@ -822,27 +858,27 @@ def _median_input(
 ) -> _MedianInput:
     w = _check_weights(weights)
     if sparse.issparse(cost):
-        raise TypeError("cost must be a dense array (n_demand × n_cand)")
+        raise ArgumentTypeError("cost must be a dense array (n_demand × n_cand)")
     try:
         c = np.array(cost, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError("cost must be a 2-D array of numbers") from exc
+        raise ArgumentTypeError("cost must be a 2-D array of numbers") from exc
     if c.ndim != 2 or c.shape[0] != w.size:
-        raise ValueError(f"cost must have shape ({w.size}, n_cand), got {c.shape}")
+        raise ArgumentError(f"cost must have shape ({w.size}, n_cand), got {c.shape}")
     if np.isnan(c).any():
-        raise ValueError("cost must not contain NaN (use +inf for a forbidden pair)")
+        raise ArgumentError("cost must not contain NaN (use +inf for a forbidden pair)")
     if (c < 0).any():
-        raise ValueError("cost must be >= 0 (distances)")
+        raise ArgumentError("cost must be >= 0 (distances)")
     if max_cost is not None:
         mc = float(max_cost)
         if not mc >= 0:
-            raise ValueError(f"max_cost must be >= 0, got {max_cost!r}")
+            raise ArgumentError(f"max_cost must be >= 0, got {max_cost!r}")
         c[c > mc] = np.inf
     m = c.shape[1]
     p = _check_p(p)
     fix = _check_indices(fixed, m, "fixed")
     if p > m - fix.size:
-        raise ValueError(
+        raise ArgumentError(
             f"p = {p} exceeds the {m - fix.size} candidates that are not fixed "
             f"({m} candidates, {fix.size} fixed)"
         )
@@ -926,11 +962,11 @@ def p_median(
 
     Raises
     ------
-    ValueError
-        Wrong shapes, negative or NaN costs, negative weights, ``p < 0``, indices out of
-        range, ``p`` larger than the number of non-fixed candidates.
-    TypeError
-        Non-numeric inputs, a sparse ``cost``, a non-integer ``p``.
+    ArgumentError
+        (a ``ValueError``) wrong shapes, negative or NaN costs, negative weights, ``p < 0``,
+        indices out of range, ``p`` larger than the number of non-fixed candidates.
+    ArgumentTypeError
+        (a ``TypeError``) non-numeric inputs, a sparse ``cost``, a non-integer ``p``.
 
     Notes
     -----
@@ -952,9 +988,10 @@ def p_median(
     merged. The constraint matrices are built as sparse arrays from the allowed pairs.
 
     The tie-break is the lexicographic rule of :func:`max_cover`, with the same sequence of
-    solves: among solutions with cost ``≤ f* + 1e-9·max(1, |f*|)``, the lowest rank sum of
-    the new sites, then the lexicographically smallest sorted ranks. With real-valued
-    distances the optimum is usually unique and is proven so by one second-best solve.
+    solves (module docstring, "Tie-break rule"): among solutions with cost
+    ``≤ f* + 1e-9·max(1, |f*|)``, the lowest rank sum of the new sites, then the
+    lexicographically smallest sorted ranks. With real-valued distances the optimum is
+    usually unique and is proven so by one second-best solve.
 
     Size: one ``z`` variable and one linking row per allowed pair, so a dense 1,000 × 200
     instance is a 200,000-row MILP (tens of seconds); ``max_cost`` shrinks it.
@@ -969,13 +1006,33 @@ def p_median(
     t0 = time.perf_counter()
     deadline = t0 + _check_time_limit(time_limit)
     inp = _median_input(weights, cost, p, fixed, max_cost, rank)
-    m = inp.cost.shape[1]
     if inp.p == 0:
         _, _, feasible = _assign(inp, inp.fixed)
         if not feasible:
             return _median_result(inp, None, "infeasible", math.inf, t0)
         return _median_result(inp, np.zeros(0, dtype=np.int64), "optimal", 0.0, t0)
+    return _solve_median(inp, deadline, t0)
 
+
+def _reduce_median_demand(inp: _MedianInput) -> tuple[np.ndarray, np.ndarray]:
+    """The demand rows of :func:`p_median` that the model needs (exact reductions).
+
+    Zero-weight demands and demands with no allowed candidate are left out; pairs costlier
+    than the demand's nearest fixed site are dropped; demands whose nearest allowed site is
+    fixed are constants (left out); identical rows are merged (weights summed).
+
+    Parameters
+    ----------
+    inp
+        The checked input.
+
+    Returns
+    -------
+    cmat : numpy.ndarray, shape (n_rows, n_cand)
+        The costs of the remaining rows (``+inf`` where not allowed).
+    a : numpy.ndarray, shape (n_rows,)
+        Their weights.
+    """
     allowed = np.isfinite(inp.cost)
     rows = (inp.w > 0) & allowed.any(axis=1)
     cmat = inp.cost[rows]
@@ -988,6 +1045,26 @@ def p_median(
     if cmat.shape[0]:
         cmat, inverse = np.unique(cmat, axis=0, return_inverse=True)
         a = np.bincount(inverse.ravel(), weights=a, minlength=cmat.shape[0])
+    return cmat, a
+
+
+def _median_model(inp: _MedianInput, cmat: np.ndarray, a: np.ndarray) -> _Model:
+    """The p-median MILP of :func:`p_median` over the allowed pairs of the reduced demand.
+
+    Parameters
+    ----------
+    inp
+        The checked input (``p``, the fixed sites, the number of candidates).
+    cmat, a
+        The reduced demand (:func:`_reduce_median_demand`).
+
+    Returns
+    -------
+    _Model
+        Variables ``x`` (one per candidate, binary, fixed sites at 1) then ``z`` (one per
+        allowed pair, in the order of ``np.nonzero(np.isfinite(cmat))``).
+    """
+    m = inp.cost.shape[1]
     nr = cmat.shape[0]
     pi, pj = np.nonzero(np.isfinite(cmat))
     npair = pi.size
@@ -1005,7 +1082,7 @@ def p_median(
     lb = np.zeros(n_var)
     lb[inp.fixed] = 1.0
     total = inp.p + inp.fixed.size
-    model = _Model(
+    return _Model(
         c=np.concatenate([np.zeros(m), a[pi] * cmat[pi, pj]]),
         integrality=np.concatenate([np.ones(m), np.zeros(npair)]).astype(np.uint8),
         lb=lb,
@@ -1014,7 +1091,26 @@ def p_median(
         bl=np.concatenate([np.ones(nr), np.full(npair, -np.inf), [total]]),
         bu=np.concatenate([np.ones(nr), np.zeros(npair), [total]]),
     )
-    is_fixed = np.zeros(m, dtype=bool)
+
+
+def _solve_median(inp: _MedianInput, deadline: float, t0: float) -> MedianResult:
+    """Solve :func:`p_median` for ``p > 0``: least cost, then the tie-break.
+
+    Parameters
+    ----------
+    inp
+        The checked input (``inp.p > 0``).
+    deadline, t0
+        ``time.perf_counter()`` values: the end of the time limit and the start.
+
+    Returns
+    -------
+    MedianResult
+    """
+    cmat, a = _reduce_median_demand(inp)
+    nr = cmat.shape[0]
+    model = _median_model(inp, cmat, a)
+    is_fixed = np.zeros(inp.cost.shape[1], dtype=bool)
     is_fixed[inp.fixed] = True
     xcols = np.flatnonzero(~is_fixed)
 
@@ -1043,64 +1139,3 @@ def p_median(
         deadline,
     )
     return _median_result(inp, xcols[chosen], status, sol.gap, t0)
-
-
-def brute_force_median(
-    weights: Any,
-    cost: Any,
-    p: int,
-    *,
-    fixed: Any = (),
-    max_cost: float | None = None,
-    rank: Any = None,
-    time_limit: float = 60.0,
-) -> MedianResult:
-    """Exhaustive reference for :func:`p_median` on small instances (same rules).
-
-    Parameters
-    ----------
-    weights, cost, p, fixed, max_cost, rank
-        As in :func:`p_median`.
-    time_limit : float, default 60
-        Accepted for signature compatibility; not used.
-
-    Returns
-    -------
-    MedianResult
-        ``status`` is ``"optimal"`` or ``"infeasible"``.
-
-    Raises
-    ------
-    ValueError
-        As :func:`p_median`, and when more than 2,000,000 combinations would be enumerated.
-
-    Notes
-    -----
-    Every set of ``p`` non-fixed candidates is enumerated; sets that leave a positive-weight
-    demand with an allowed candidate unserved are infeasible. The winner has the lowest cost
-    ``f*``, then among sets with cost ``≤ f* + 1e-9·max(1, |f*|)`` the lowest rank sum, then
-    the lexicographically smallest sorted ranks.
-    """
-    t0 = time.perf_counter()
-    _check_time_limit(time_limit)
-    inp = _median_input(weights, cost, p, fixed, max_cost, rank)
-    m = inp.cost.shape[1]
-    free = np.setdiff1d(np.arange(m), inp.fixed).tolist()
-    if math.comb(len(free), inp.p) > _MAX_COMBINATIONS:
-        raise ValueError(f"{math.comb(len(free), inp.p)} combinations: too many for brute force")
-    found: list[tuple[tuple[int, ...], float]] = []
-    for combo in itertools.combinations(free, inp.p):
-        _, value, feasible = _assign(inp, np.array([*inp.fixed.tolist(), *combo], dtype=np.int64))
-        if feasible:
-            found.append((combo, value))
-    if not found:
-        return _median_result(inp, None, "infeasible", math.inf, t0)
-    f = min(v for _, v in found)
-    tol = _REL_TOL * max(1.0, abs(f))
-
-    def key(combo: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
-        ranks = sorted(int(inp.rank[j]) for j in combo)
-        return sum(ranks), tuple(ranks)
-
-    winner = min((c for c, v in found if v <= f + tol), key=key)
-    return _median_result(inp, np.array(winner, dtype=np.int64), "optimal", 0.0, t0)

@@ -26,7 +26,6 @@ import math
 import numbers
 import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -39,8 +38,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .._errors import ArgumentError, ArgumentTypeError, SchemaError
+from .._outdir import atomic_write
 from ..coords import wgs84_to_gcj02
 from ..privacy import neutralize_formula
+from ..schema import require_columns
 
 __all__ = ["SHEETS", "neutralize", "read_back", "write_sites_xlsx"]
 
@@ -216,17 +218,15 @@ def _check_columns(
     frame: pd.DataFrame, spec: Sequence[tuple[str, str, str | None, bool]], what: str
 ) -> None:
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [col for col, _, _, required in spec if required and col not in frame.columns]
-    if missing:
-        raise ValueError(f"{what} is missing required column(s): {', '.join(missing)}")
+        raise ArgumentTypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
+    require_columns(frame, [col for col, _, _, required in spec if required], what=what)
 
 
 def _site_table(sites: pd.DataFrame) -> tuple[list[str], list[str | None], list[list[object]]]:
     frame = sites.reset_index(drop=True)
     gcj = [c for c in ("lon_gcj02", "lat_gcj02") if c in frame.columns]
     if len(gcj) == 1:
-        raise ValueError(f"sites has {gcj[0]} but not its pair; give both GCJ-02 columns or none")
+        raise SchemaError(f"sites has {gcj[0]} but not its pair; give both GCJ-02 columns or none")
     if not gcj:
         lon = pd.to_numeric(frame["lon"], errors="coerce")
         lat = pd.to_numeric(frame["lat"], errors="coerce")
@@ -256,7 +256,7 @@ def _note_rows(notes: Iterable[tuple[object, object]]) -> list[list[object]]:
     rows = []
     for i, pair in enumerate(notes):
         if isinstance(pair, (str, bytes)) or len(pair) != 2:
-            raise ValueError(f"notes[{i}] must be an (item, text) pair, got {pair!r}")
+            raise ArgumentError(f"notes[{i}] must be an (item, text) pair, got {pair!r}")
         rows.append([pair[0], pair[1]])
     return rows
 
@@ -278,20 +278,6 @@ def _deterministic_bytes(wb: openpyxl.Workbook) -> bytes:
             item.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(item, data)
     return out.getvalue()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, then :func:`os.replace` it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_sites_xlsx(
@@ -331,10 +317,13 @@ def write_sites_xlsx(
 
     Raises
     ------
-    ValueError
-        A required column is missing (the message names them), or a note is not a pair.
-    TypeError
-        `sites` or `enterprises` is not a DataFrame.
+    SchemaError
+        A required column is missing (the message names them), or only one GCJ-02 column is
+        given (also a ``ValueError``).
+    ArgumentError
+        A note is not a pair (also a ``ValueError``).
+    ArgumentTypeError
+        `sites` or `enterprises` is not a DataFrame (also a ``TypeError``).
 
     Notes
     -----
@@ -351,8 +340,8 @@ def write_sites_xlsx(
     - The workbook's creator is ``trafficprev``; no last-modified-by, no creation or
       modification dates, fixed zip timestamps: the same inputs give the same bytes.
     - The file is first written to a temporary file in the same folder, then moved into place
-      with :func:`os.replace`; on any error the temporary file is removed and an existing
-      `path` is left untouched.
+      with :func:`os.replace` (:func:`~trafficprev._outdir.atomic_write`); on any error the
+      temporary file is removed and an existing `path` is left untouched.
     """
     path = Path(path)
     _check_columns(sites, _SITE_COLUMNS, "sites")
@@ -372,8 +361,8 @@ def write_sites_xlsx(
     props.creator = "trafficprev"
     props.lastModifiedBy = None
     props.title = "建议点位清单"
-    _atomic_write(path, _deterministic_bytes(wb))
-    return path
+    data = _deterministic_bytes(wb)
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def read_back(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
