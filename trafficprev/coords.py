@@ -37,10 +37,12 @@ import pandas as pd
 from trafficprev._errors import SchemaError
 
 __all__ = [
+    "COMPASS",
     "CRS_NAMES",
     "EARTH_RADIUS_M",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "compass",
     "from_wgs84",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
@@ -54,6 +56,9 @@ __all__ = [
 
 CRS_NAMES: tuple[str, ...] = ("WGS84", "GCJ02", "BD09", "CGCS2000")
 """Canonical names returned by :func:`normalize_crs`."""
+
+COMPASS: tuple[str, ...] = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")
+"""The eight compass words, clockwise from north at 45° steps (北 0°, 东北 45°, …)."""
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis (m)
 _EE = 0.00669342162296594323  # Krasovsky 1940 first eccentricity squared
@@ -404,3 +409,36 @@ def haversine_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> Any:
         h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
         d = 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
     return float(d) if d.ndim == 0 else d
+
+
+def compass(dx: Any, dy: Any) -> Any:
+    """The compass word of the direction (`dx` east, `dy` north), one of :data:`COMPASS`.
+
+    Each word covers 45° centred on its bearing (东北: 22.5°–67.5°, a boundary belongs to
+    the word clockwise of it); ``(0, 0)`` is 北, a non-finite component gives ``""``.
+
+    Parameters
+    ----------
+    dx, dy
+        East and north components (any unit, the same for both): scalars, arrays or
+        pandas Series, broadcast together.
+
+    Returns
+    -------
+    str or numpy.ndarray
+        A str for scalars, else an object array of words.
+
+    Examples
+    --------
+    >>> compass(1.0, 1.0)
+    '东北'
+    >>> compass(np.array([0.0, -3.0, 2.0]), np.array([1.0, 0.0, -2.0])).tolist()
+    ['北', '西', '东南']
+    """
+    x, y = np.broadcast_arrays(_as_float(dx), _as_float(dy))
+    ok = np.isfinite(x) & np.isfinite(y)
+    with np.errstate(invalid="ignore"):
+        angle = (np.degrees(np.arctan2(x, y)) + 360.0) % 360.0
+        k = np.where(ok, ((angle + 22.5) % 360.0) // 45.0, 0).astype(np.int64)
+    words = np.where(ok, np.asarray(COMPASS, dtype=object)[k], "")
+    return str(words.item()) if words.ndim == 0 else words.astype(object)

@@ -2,9 +2,11 @@
 
 :func:`build_units` turns an :class:`~trafficprev.area.Area` into
 
-* **intersections**: the nodes where two or more named roads meet, clustered within
-  ``intersection_radius_m`` (30 m by default), so the four nodes of a dual-carriageway
-  crossing are one unit;
+* **intersections**: the area's intersections (``area.intersections``, the nodes where one
+  pair of named roads meets, grouped by the gazetteer, so the four nodes of a
+  dual-carriageway crossing are one, and where the geocoder places "A与B交叉口"), those
+  sharing a node or lying within ``intersection_radius_m`` (30 m by default) of each other
+  (the pairs of a three-road junction) merged into one unit;
 * **segments**: fixed-length pieces (100 m by default) of each named road's *reference
   line*, cut at the intersections it passes. A dual carriageway has two parallel lines in
   OSM; the shorter one, lying along the longer within ``carriageway_gap_m``, is not a line of
@@ -26,6 +28,7 @@ refused, and near-ties between different roads are flagged; every case keeps a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
@@ -39,18 +42,31 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from ._errors import ArgumentError
 from ._graph import EdgeGraph
 from .area import HIGHWAY_RANK, to_metric_geoms
+from .coords import compass
 
 if TYPE_CHECKING:
     from .area import Area
 
-__all__ = ["PRECISE_LEVELS", "SNAP_STATUSES", "Network", "build_units", "nearest_edges", "snap"]
+__all__ = [
+    "PLACE_NEAR_M",
+    "PRECISE_LEVELS",
+    "SNAP_STATUSES",
+    "Network",
+    "build_units",
+    "nearest_edges",
+    "place_texts",
+    "snap",
+]
 
 #: Geocode levels precise enough to put a case on a unit.
 PRECISE_LEVELS = ("override", "given", "intersection", "road_offset", "landmark")
 #: What :func:`snap` says about each case.
 SNAP_STATUSES = ("ok", "ambiguous", "too_far", "road_level", "imprecise", "no_point")
+#: A segment's ``place_text`` names an intersection on its road within this distance (m).
+PLACE_NEAR_M = 500.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,10 +77,11 @@ class Network:
     ----------
     units
         ``unit_id, kind ('intersection' | 'segment'), road, cross_road, road_id, line,
-        from_m, to_m, length_m, exposure_m, node_ids, road_class`` (``exposure_m``: metres
-        of road whose cases land on the unit — a dual road's segment counts both
-        carriageways, an intersection its arms within the snap reach; ``road_class``: the
-        OSM class of a segment's road, ``intersection`` for intersections), WGS-84 geometry
+        from_m, to_m, length_m, exposure_m, node_ids, road_class, place_text``
+        (``exposure_m``: metres of road whose cases land on the unit — a dual road's
+        segment counts both carriageways, an intersection its arms within the snap reach;
+        ``road_class``: the OSM class of a segment's road, ``intersection`` for
+        intersections; ``place_text``: the unit in words, :func:`place_texts`), WGS-84 geometry
         (points for intersections, lines for segments). Sorted by ``unit_id``.
     adjacency
         Binary symmetric unit × unit matrix (no diagonal): consecutive segments of one
@@ -90,40 +107,49 @@ class Network:
         return pd.Series(np.arange(len(self.units)), index=self.units["unit_id"].to_numpy())
 
 
-def _cluster(xy: np.ndarray, radius: float) -> np.ndarray:
-    if len(xy) == 0:
-        return np.zeros(0, dtype=np.int64)
-    pairs = cKDTree(xy).query_pairs(radius, output_type="ndarray")
-    g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(xy), len(xy)))
-    return connected_components(g, directed=False)[1]
-
-
 def _intersections(area: Area, radius: float) -> pd.DataFrame:
-    """Intersection units from junction nodes where ≥ 2 named roads meet."""
-    j = area.junctions[area.junctions["n_roads"] >= 2].sort_values("node_id")
-    lon, lat = shapely.get_x(j.geometry.to_numpy()), shapely.get_y(j.geometry.to_numpy())
-    x, y = area.to_metric(lon, lat)
-    label = _cluster(np.column_stack([x, y]), radius)
+    """Intersection units from the area's intersections (one per pair of named roads).
+
+    Each of ``area.intersections`` (the nodes where one pair of named roads meets, grouped
+    by the gazetteer: the four crossings of two dual carriageways are one) is one unit,
+    except that intersections sharing a node or whose points lie within `radius` metres of
+    each other (the pairs A|B, A|C and B|C of a three-road junction) are merged into one.
+    A unit lies at the mean of its nodes and is named by its two most important roads
+    (class, then name).
+    """
+    ai = area.intersections
+    ai = ai[(ai["road_a"].astype(str) != "") & (ai["road_b"].astype(str) != "")]
+    if ai.empty:
+        return pd.DataFrame()
+    geom = ai.geometry.to_numpy()
+    px, py = area.to_metric(shapely.get_x(geom), shapely.get_y(geom))
+    nodes = [sorted({int(v) for v in str(s).split("|") if v}) for s in ai["node_ids"]]
+    label = _merge_intersections(np.column_stack([px, py]), nodes, radius)
+    pos = area.junctions.drop_duplicates("node_id").set_index("node_id").geometry
     rank = area.roads.drop_duplicates("name").set_index("name")["highway"].map(HIGHWAY_RANK)
+    road_a, road_b = ai["road_a"].astype(str).to_numpy(), ai["road_b"].astype(str).to_numpy()
     rows = []
-    for lab in np.unique(label):
-        idx = np.flatnonzero(label == lab)
-        names = sorted({r for roads in j["roads"].iloc[idx] for r in roads.split("|") if r})
+    for idx in pd.Series(np.arange(len(ai))).groupby(label).indices.values():
+        names = sorted(set(road_a[idx]) | set(road_b[idx]))
         # the two most important roads name the intersection (class, then name)
         names.sort(key=lambda n: (rank.get(n, 99), n))
+        ids = sorted({v for k in idx for v in nodes[k]})
+        at = pos.reindex(ids).to_numpy()
+        if ids and not pd.isna(at).any():
+            x, y = area.to_metric(shapely.get_x(at), shapely.get_y(at))
+        else:  # nodes not among the junctions: the intersections' own points
+            x, y = px[idx], py[idx]
         rows.append(
             {
                 "road": names[0],
-                "cross_road": names[1] if len(names) > 1 else "",
+                "cross_road": names[1],
                 "roads": "|".join(sorted(names)),
-                "node_ids": "|".join(map(str, j["node_id"].iloc[idx])),
-                "x": float(x[idx].mean()),
-                "y": float(y[idx].mean()),
+                "node_ids": "|".join(map(str, ids)),
+                "x": float(np.mean(x)),
+                "y": float(np.mean(y)),
             }
         )
     out = pd.DataFrame(rows)
-    if out.empty:
-        return out
     base = (
         "I:"
         + out["road"].where(out["road"] < out["cross_road"], out["cross_road"])
@@ -135,6 +161,23 @@ def _intersections(area: Area, radius: float) -> pd.DataFrame:
     several = out["base"].duplicated(keep=False)
     out["unit_id"] = np.where(several, out["base"] + "#" + k.astype(str), out["base"])
     return out.drop(columns="base")
+
+
+def _merge_intersections(xy: np.ndarray, nodes: list[list[int]], radius: float) -> np.ndarray:
+    """Component label of each intersection (points `xy`, node ids `nodes`): linked when
+    they share a node or lie within `radius` of each other."""
+    n = len(xy)
+    near = cKDTree(xy).query_pairs(radius, output_type="ndarray").reshape(-1, 2)
+    owner = pd.DataFrame(
+        {
+            "node": [v for ids in nodes for v in ids],
+            "k": np.repeat(np.arange(n), list(map(len, nodes))),
+        }
+    )
+    first = owner.groupby("node")["k"].transform("min").to_numpy()
+    links = np.vstack([near, np.column_stack([first, owner["k"].to_numpy()])]).astype(np.int64)
+    g = coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
+    return connected_components(g, directed=False)[1]
 
 
 def _reference_lines(area: Area, edge_geom: np.ndarray, gap: float) -> pd.DataFrame:
@@ -255,7 +298,7 @@ def build_units(
     area
         The gazetteer.
     intersection_radius_m
-        Junction nodes of named roads closer than this are one intersection.
+        The area's intersections closer than this (or sharing a node) are one unit.
     segment_length_m
         Length of a segment.
     min_remainder_m
@@ -274,7 +317,7 @@ def build_units(
     """
     min_rem = segment_length_m / 10 if min_remainder_m is None else min_remainder_m
     if min_rem < 1:
-        raise ValueError(
+        raise ArgumentError(
             f"min_remainder_m must be at least 1 m (unit ids are whole metres), got {min_rem}"
         )
     edge_geom = to_metric_geoms(area.edges.geometry.to_numpy(), area.to_metric)
@@ -282,8 +325,41 @@ def build_units(
     inter_xy = inters[["x", "y"]].to_numpy(float) if len(inters) else np.zeros((0, 2))
     tree = cKDTree(inter_xy) if len(inter_xy) else None
     lines = _reference_lines(area, edge_geom, carriageway_gap_m)
-    seg_rows = []
     near = max(intersection_radius_m, carriageway_gap_m)
+    segs, lines["cuts"] = _segment_units(lines, inter_xy, tree, near, segment_length_m, min_rem)
+    ints = _intersection_units(area, inters, inter_xy, intersection_snap_m)
+    units = pd.concat([ints, segs], ignore_index=True).sort_values("unit_id", ignore_index=True)
+    highway = dict(zip(area.roads["road_id"], area.roads["highway"], strict=True))
+    units["road_class"] = np.where(
+        units["kind"] == "intersection", "intersection", units["road_id"].map(highway).fillna("")
+    )
+    metric_geom = units["geometry"].to_numpy()
+    adjacency = _adjacency(units, metric_geom, near)
+    wgs = _to_wgs84(area, metric_geom)
+    gdf = gpd.GeoDataFrame(units.drop(columns="geometry"), geometry=wgs, crs="EPSG:4326")
+    gdf.insert(len(gdf.columns) - 1, "place_text", place_texts(gdf, area.crs_metric).to_numpy())
+    graph, node_index = _edge_graph(area)
+    return Network(gdf, adjacency, lines, graph, node_index, area.crs_metric)
+
+
+def _segment_units(
+    lines: pd.DataFrame,
+    inter_xy: np.ndarray,
+    tree: cKDTree | None,
+    near: float,
+    segment_length_m: float,
+    min_rem: float,
+) -> tuple[pd.DataFrame, list[np.ndarray]]:
+    """The segment units of every reference line (metric geometry) and each line's cuts.
+
+    Returns
+    -------
+    segments : pandas.DataFrame
+        One row per segment, in line order then along the line.
+    cuts : list of numpy.ndarray
+        The start (metres along the line) of each segment, one array per line.
+    """
+    seg_rows = []
     cut_list = []
     for line_id, road_id, road, factor, line in lines[
         ["line", "road_id", "road", "carriageways", "geometry"]
@@ -308,9 +384,14 @@ def build_units(
                     "geometry": shapely.ops.substring(line, a, b),
                 }
             )
-    lines["cuts"] = cut_list
-    segs = pd.DataFrame(seg_rows)
-    ints = pd.DataFrame(
+    return pd.DataFrame(seg_rows), cut_list
+
+
+def _intersection_units(
+    area: Area, inters: pd.DataFrame, inter_xy: np.ndarray, intersection_snap_m: float
+) -> pd.DataFrame:
+    """The intersection units (metric point geometry), with the road within their reach."""
+    return pd.DataFrame(
         {
             "unit_id": inters.get("unit_id", pd.Series(dtype=object)),
             "kind": "intersection",
@@ -330,17 +411,6 @@ def build_units(
             "geometry": shapely.points(inter_xy) if len(inter_xy) else [],
         }
     )
-    units = pd.concat([ints, segs], ignore_index=True).sort_values("unit_id", ignore_index=True)
-    highway = dict(zip(area.roads["road_id"], area.roads["highway"], strict=True))
-    units["road_class"] = np.where(
-        units["kind"] == "intersection", "intersection", units["road_id"].map(highway).fillna("")
-    )
-    metric_geom = units["geometry"].to_numpy()
-    adjacency = _adjacency(units, metric_geom, near)
-    wgs = _to_wgs84(area, metric_geom)
-    gdf = gpd.GeoDataFrame(units.drop(columns="geometry"), geometry=wgs, crs="EPSG:4326")
-    graph, node_index = _edge_graph(area)
-    return Network(gdf, adjacency, lines, graph, node_index, area.crs_metric)
 
 
 def _adjacency(units: pd.DataFrame, geom: np.ndarray, near: float) -> csr_matrix:
@@ -372,6 +442,108 @@ def _adjacency(units: pd.DataFrame, geom: np.ndarray, near: float) -> csr_matrix
     m.setdiag(0)
     m.eliminate_zeros()
     return m.tocsr()
+
+
+def _words(values: pd.Series) -> np.ndarray:
+    """Plain text of each value (None, NaN and NA give ``""``)."""
+    return values.astype(object).where(values.notna(), "").astype(str).to_numpy(dtype=object)
+
+
+def place_texts(units: pd.DataFrame, crs_metric: object = None) -> pd.Series:
+    """Each unit in words: the units table's ``place_text``.
+
+    An intersection is ``建设路与解放路交叉口`` (its road alone when it has no cross road). A
+    segment is its road and, when an intersection on that road (as its road or its cross
+    road) lies within :data:`PLACE_NEAR_M` of the segment's middle, the nearest one and the
+    way from it to the nearest 10 m, ``南岭大道（南岭大道与建设南路交叉口往西约50米）`` (no way
+    under 10 m); else its stretch along its reference line, ``南岭大道（0–100米段）``.
+
+    Parameters
+    ----------
+    units
+        ``unit_id, kind, road, cross_road, from_m, to_m`` and WGS-84 ``geometry`` (points
+        for intersections, lines for segments); missing columns count as empty.
+    crs_metric
+        The metric CRS distances are measured in (None: the UTM zone of the units).
+
+    Returns
+    -------
+    pandas.Series
+        The words, aligned with `units`.
+    """
+    n = len(units)
+
+    def col(name: str) -> pd.Series:
+        return units[name] if name in units else pd.Series([None] * n, index=units.index)
+
+    uid, road, cross, kind = (_words(col(c)) for c in ("unit_id", "road", "cross_road", "kind"))
+    lo = pd.to_numeric(col("from_m"), errors="coerce").to_numpy(float)
+    hi = pd.to_numeric(col("to_m"), errors="coerce").to_numpy(float)
+    out = np.empty(n, dtype=object)
+    for i in range(n):
+        r, c = road[i], cross[i]
+        if kind[i] == "intersection" or (kind[i] != "segment" and c and c != r):
+            out[i] = f"{r}与{c}交叉口" if c else r
+        else:
+            finite = math.isfinite(lo[i]) and math.isfinite(hi[i])
+            stretch = f"（{lo[i]:.0f}–{hi[i]:.0f}米段）" if finite else ""
+            out[i] = f"{r}{stretch}" if r else uid[i]
+    if "geometry" in units:
+        segs = np.flatnonzero((kind == "segment") & (road != ""))
+        for i, words in _segment_refs(units, segs, road, cross, kind, crs_metric).items():
+            out[i] = words
+    return pd.Series(out, index=units.index, dtype=object)
+
+
+def _segment_refs(
+    units: pd.DataFrame,
+    segs: np.ndarray,
+    road: np.ndarray,
+    cross: np.ndarray,
+    kind: np.ndarray,
+    crs_metric: object,
+) -> dict[int, str]:
+    """Segments (row positions `segs`) described from the nearest intersection on their
+    road within :data:`PLACE_NEAR_M`: row position -> words."""
+    inter = np.flatnonzero(kind == "intersection")
+    if not len(segs) or not len(inter):
+        return {}
+    geom = np.asarray(units["geometry"], dtype=object)
+    try:
+        geo = gpd.GeoSeries(list(geom[segs]) + list(geom[inter]), crs="EPSG:4326")
+        metric = geo.to_crs(crs_metric or geo.estimate_utm_crs())
+    except Exception:  # a description is optional: fall back to the stretch
+        return {}
+    mid = metric.iloc[: len(segs)].interpolate(0.5, normalized=True).to_numpy()
+    pts = metric.iloc[len(segs) :]
+    ix, iy = pts.x.to_numpy(), pts.y.to_numpy()
+    i_road, i_cross = road[inter], cross[inter]
+    seg_road = road[segs]
+    out: dict[int, str] = {}
+    for r in np.unique(seg_road):
+        on = np.flatnonzero((i_road == r) | (i_cross == r))  # in unit order: ties as before
+        mine = np.flatnonzero(seg_road == r)
+        if not len(on):
+            continue
+        m = mid[mine]
+        ok = ~(shapely.is_missing(m) | shapely.is_empty(m))
+        mine, m = mine[ok], m[ok]
+        mx, my = shapely.get_x(m), shapely.get_y(m)
+        d = np.hypot(ix[on][None, :] - mx[:, None], iy[on][None, :] - my[:, None])
+        best = d.argmin(axis=1) if len(mine) else np.zeros(0, int)
+        way = compass(mx - ix[on[best]], my - iy[on[best]])
+        for k, j in enumerate(mine):
+            b = on[best[k]]
+            dist = d[k, best[k]]
+            if not math.isfinite(dist) or dist > PLACE_NEAR_M:
+                continue
+            other = i_cross[b] if i_road[b] == r else i_road[b]
+            metres = int(round(dist / 10.0) * 10)
+            where = f"{r}与{other}交叉口"
+            if metres >= 10:
+                where += f"往{way[k]}约{metres}米"
+            out[int(segs[j])] = f"{r}（{where}）"
+    return out
 
 
 def _to_wgs84(area: Area, geom: np.ndarray) -> np.ndarray:
@@ -444,6 +616,108 @@ def nearest_edges(
     return edge, dist, offset
 
 
+def _unsnapped(index: pd.Index) -> pd.DataFrame:
+    """The result of :func:`snap` for cases none of which is snapped (all ``no_point``)."""
+    n = len(index)
+    return pd.DataFrame(
+        {
+            "unit_id": np.full(n, "", dtype=object),
+            "snap_m": np.full(n, np.nan),
+            "snap_status": np.full(n, "no_point", dtype=object),
+            "line": np.full(n, "", dtype=object),
+            "position_m": np.full(n, np.nan),
+            "unit_road": np.full(n, "", dtype=object),
+        },
+        index=index,
+    )
+
+
+def _snap_candidates(
+    cases: pd.DataFrame,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The points of `cases`, their match levels, which are precise enough to snap, and the
+    status of those that are not (``no_point``, ``road_level``, ``imprecise``)."""
+    lon = pd.to_numeric(cases.get("lon"), errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(cases.get("lat"), errors="coerce").to_numpy(float)
+    level = cases.get("match_level", pd.Series("given", index=cases.index)).astype(str).to_numpy()
+    has = np.isfinite(lon) & np.isfinite(lat)
+    precise = has & np.isin(level, PRECISE_LEVELS)
+    status = np.full(len(cases), "no_point", dtype=object)
+    status[has & (level == "road")] = "road_level"
+    status[has & ~precise & (level != "road")] = "imprecise"
+    return lon, lat, level, precise, status
+
+
+def _nearest_point(
+    geoms: np.ndarray, x: np.ndarray, y: np.ndarray, limit: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each point (`x`, `y`), whether the nearest of the point `geoms` lies within its
+    `limit`; of those that do, the index of that geometry and the distance."""
+    gxy = np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)])
+    d, i = cKDTree(gxy).query(np.column_stack([x, y]))
+    hit = d <= limit
+    return hit, i[hit], d[hit]
+
+
+def _nearest_segments(
+    tree: shapely.STRtree,
+    sgeom: np.ndarray,
+    seg_road: np.ndarray,
+    pts: np.ndarray,
+    want_road: np.ndarray,
+    max_snap_m: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The segment each point snaps to within `max_snap_m` (-1: none) and its distance.
+
+    The nearest segment, except that a segment of the geocoder's road (`want_road`, ``""``
+    for none) within `max_snap_m` is preferred: only points whose nearest segment is on
+    another road are searched again.
+    """
+    near_idx, near_d = tree.query_nearest(
+        pts, max_distance=max_snap_m, return_distance=True, all_matches=False
+    )
+    best_seg = np.full(len(pts), -1)
+    best_d = np.full(len(pts), np.inf)
+    best_seg[near_idx[0]] = near_idx[1]
+    best_d[near_idx[0]] = near_d
+    nearest_road = np.where(best_seg >= 0, seg_road[np.maximum(best_seg, 0)], "")
+    redo = (want_road != "") & (nearest_road != want_road)
+    for r in np.unique(want_road[redo]):
+        mine = np.flatnonzero(redo & (want_road == r))
+        cand = np.flatnonzero(seg_road == r)
+        if not len(cand):
+            continue
+        d = shapely.distance(pts[mine][:, None], sgeom[cand][None, :])
+        j = d.argmin(axis=1)
+        dj = d[np.arange(len(mine)), j]
+        ok = dj <= max_snap_m
+        best_seg[mine[ok]] = cand[j[ok]]
+        best_d[mine[ok]] = dj[ok]
+    return best_seg, best_d
+
+
+def _tied(
+    tree: shapely.STRtree,
+    sgeom: np.ndarray,
+    seg_road: np.ndarray,
+    pts: np.ndarray,
+    seg: np.ndarray,
+    dist: np.ndarray,
+    tie_m: float,
+) -> np.ndarray:
+    """Indices of the points (snapped to segments `seg` at `dist`) with a segment of another
+    road within `tie_m` metres more: their snap is ambiguous."""
+    if not len(pts):
+        return np.zeros(0, int)
+    a, b = tree.query(pts, predicate="dwithin", distance=dist.max() + tie_m)
+    if not len(a):
+        return np.zeros(0, int)
+    d = shapely.distance(pts[a], sgeom[b])
+    other = seg_road[b] != seg_road[seg][a]
+    close = other & (d <= dist[a] + tie_m)
+    return np.unique(a[close])
+
+
 def snap(
     cases: pd.DataFrame,
     network: Network,
@@ -482,29 +756,10 @@ def snap(
         linear position along the segment's reference line, for sliding windows),
         ``unit_road``.
     """
-    n = len(cases)
-    out = pd.DataFrame(
-        {
-            "unit_id": np.full(n, "", dtype=object),
-            "snap_m": np.full(n, np.nan),
-            "snap_status": np.full(n, "no_point", dtype=object),
-            "line": np.full(n, "", dtype=object),
-            "position_m": np.full(n, np.nan),
-            "unit_road": np.full(n, "", dtype=object),
-        },
-        index=cases.index,
-    )
-    lon = pd.to_numeric(cases.get("lon"), errors="coerce").to_numpy(float)
-    lat = pd.to_numeric(cases.get("lat"), errors="coerce").to_numpy(float)
-    level = cases.get("match_level", pd.Series("given", index=cases.index)).astype(str).to_numpy()
-    has = np.isfinite(lon) & np.isfinite(lat)
-    precise = has & np.isin(level, PRECISE_LEVELS)
-    status = out["snap_status"].to_numpy().copy()
-    status[has & (level == "road")] = "road_level"
-    status[has & ~precise & (level != "road")] = "imprecise"
+    out = _unsnapped(cases.index)
+    lon, lat, level, precise, status = _snap_candidates(cases)
     if not precise.any() or network.units.empty:
-        out["snap_status"] = status
-        return out
+        return out.assign(snap_status=status)
     x, y = area.to_metric(lon[precise], lat[precise])
     idx = np.flatnonzero(precise)
     units = network.units
@@ -519,14 +774,12 @@ def snap(
     # 1. intersections
     if is_int.any():
         ipos = np.flatnonzero(is_int)
-        ixy = np.column_stack([shapely.get_x(ugeom[ipos]), shapely.get_y(ugeom[ipos])])
-        d, i = cKDTree(ixy).query(np.column_stack([x, y]))
         limit = np.where(level[idx] == "intersection", 3 * intersection_snap_m, intersection_snap_m)
-        hit = d <= limit
-        unit_id[idx[hit]] = units["unit_id"].to_numpy()[ipos[i[hit]]]
-        snap_m[idx[hit]] = d[hit]
+        hit, near, d = _nearest_point(ugeom[ipos], x, y, limit)
+        unit_id[idx[hit]] = units["unit_id"].to_numpy()[ipos[near]]
+        snap_m[idx[hit]] = d
         status[idx[hit]] = "ok"
-        road_col[idx[hit]] = units["road"].to_numpy()[ipos[i[hit]]]
+        road_col[idx[hit]] = units["road"].to_numpy()[ipos[near]]
         done |= hit
     # 2. segments: the matched road first, else any named road
     spos = np.flatnonzero(~is_int)
@@ -541,28 +794,9 @@ def snap(
         )
         seg_road = units["road_id"].to_numpy()[spos]
         todo = np.flatnonzero(~done)
-        near_idx, near_d = tree.query_nearest(
-            pts[todo], max_distance=max_snap_m, return_distance=True, all_matches=False
+        best_seg, best_d = _nearest_segments(
+            tree, sgeom, seg_road, pts[todo], want_road[todo], max_snap_m
         )
-        best_seg = np.full(len(todo), -1)
-        best_d = np.full(len(todo), np.inf)
-        best_seg[near_idx[0]] = near_idx[1]
-        best_d[near_idx[0]] = near_d
-        # prefer the geocoder's road when it has a segment within max_snap_m (only cases
-        # whose nearest segment is on another road need the search)
-        nearest_road = np.where(best_seg >= 0, seg_road[np.maximum(best_seg, 0)], "")
-        redo = (want_road[todo] != "") & (nearest_road != want_road[todo])
-        for r in np.unique(want_road[todo][redo]):
-            mine = np.flatnonzero(redo & (want_road[todo] == r))
-            cand = np.flatnonzero(seg_road == r)
-            if not len(cand):
-                continue
-            d = shapely.distance(pts[todo][mine][:, None], sgeom[cand][None, :])
-            j = d.argmin(axis=1)
-            dj = d[np.arange(len(mine)), j]
-            ok = dj <= max_snap_m
-            best_seg[mine[ok]] = cand[j[ok]]
-            best_d[mine[ok]] = dj[ok]
         got = best_seg >= 0
         rows = idx[todo[got]]
         seg = spos[best_seg[got]]
@@ -578,16 +812,8 @@ def snap(
             pos_col[sel] = shapely.line_locate_point(g, shapely.points(x[k], y[k]))
         status[rows] = "ok"
         # ambiguous: a segment of another road nearly as near
-        a, b = (
-            tree.query(pts[todo[got]], predicate="dwithin", distance=best_d[got].max() + tie_m)
-            if got.any()
-            else (np.zeros(0, int), np.zeros(0, int))
-        )
-        if len(a):
-            dist = shapely.distance(pts[todo[got]][a], sgeom[b])
-            other = seg_road[b] != seg_road[best_seg[got]][a]
-            close = other & (dist <= best_d[got][a] + tie_m)
-            status[rows[np.unique(a[close])]] = "ambiguous"
+        tied = _tied(tree, sgeom, seg_road, pts[todo[got]], best_seg[got], best_d[got], tie_m)
+        status[rows[tied]] = "ambiguous"
         status[idx[todo[~got]]] = "too_far"
     out["unit_id"], out["snap_m"], out["snap_status"] = unit_id, snap_m, status
     out["line"], out["position_m"], out["unit_road"] = line_col, pos_col, road_col

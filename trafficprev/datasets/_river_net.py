@@ -26,11 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..coords import COMPASS
 from . import _world_roads as wr
 
 WALK_LIMIT = 3_000.0  # metres a walk looks for C
-BEARINGS = {"北": 0.0, "东北": 45.0, "东": 90.0, "东南": 135.0, "南": 180.0, "西南": 225.0}
-BEARINGS |= {"西": 270.0, "西北": 315.0}
+BEARINGS = {word: 45.0 * k for k, word in enumerate(COMPASS)}
 
 
 def bearing_deg(a: np.ndarray, b: np.ndarray) -> float:
@@ -46,8 +46,7 @@ def angle_diff(a: float, b: float) -> float:
 
 def compass(deg: float) -> str:
     """The 8-point compass word of a bearing."""
-    words = ["北", "东北", "东", "东南", "南", "西南", "西", "西北"]
-    return words[int(((deg + 22.5) % 360.0) // 45.0)]
+    return COMPASS[int(((deg + 22.5) % 360.0) // 45.0)]
 
 
 @dataclass

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..coords import compass
 from ._case_text import CaseFacts, Place, basis_text, narrative_text, place_text, time_text
 from ._cases import DemoConfig, Simulation, haversine_m, simulate
 from ._synthetic import fake_id, fake_phone, worker_name
@@ -228,8 +229,7 @@ def _true_place(
 
 def _bearing(lon1: float, lat1: float, lon2: float, lat2: float) -> str:
     dx = (lon2 - lon1) * np.cos(np.radians((lat1 + lat2) / 2))
-    angle = (np.degrees(np.arctan2(dx, lat2 - lat1)) + 360) % 360
-    return ["北", "东北", "东", "东南", "南", "西南", "西", "西北"][int((angle + 22.5) // 45) % 8]
+    return compass(dx, lat2 - lat1)
 
 
 # --- determinations -----------------------------------------------------------------------
@@ -255,6 +255,82 @@ def _workplace_time(rng: np.random.Generator, quarters: tuple[str, ...]) -> dt.d
     start = dt.date(year, 3 * qq - 2, 1)
     day = start + dt.timedelta(days=int(rng.integers(89)))
     return dt.datetime.combine(day, dt.time(int(rng.integers(8, 18)), int(rng.integers(60))))
+
+
+def _case_facts(
+    acc: dict,
+    name: str,
+    employer: str,
+    when: dt.datetime,
+    decision: tuple[str, str | None, str],
+    gz: _Gazette,
+    rng: np.random.Generator,
+    config: DemoConfig,
+) -> tuple[CaseFacts, str | None]:
+    """The facts of one determination and the kind of its written place (None off the road).
+
+    `acc` is the simulated accident (empty for an injury at the workplace); `decision` is
+    the conclusion, the refusal reason and the severity.
+    """
+    conclusion, refused, severity = decision
+    if not acc:
+        facts = CaseFacts(
+            worker=name,
+            employer=employer,
+            when=when,
+            direction="无",
+            mode="其他",
+            counterpart="未知",
+            responsibility="未认定",
+            conclusion=conclusion,
+            refusal_reason=refused,
+            traffic=False,
+            place=None,
+            workplace_event=None,
+            severity=severity,
+        )
+        return facts, None
+    place, kind = _place(pd.Series(acc), gz, rng, config)
+    facts = CaseFacts(
+        worker=name,
+        employer=employer,
+        when=when,
+        direction=acc["direction"],
+        mode=acc["mode"],
+        counterpart=acc["counterpart"],
+        responsibility=_responsibility(rng, acc["counterpart"], refused),
+        conclusion=conclusion,
+        refusal_reason=refused,
+        traffic=refused != "非交通事故",
+        place=place,
+        workplace_event=None,
+        severity=severity,
+    )
+    return facts, kind
+
+
+def _truth_row(
+    decision_no: str, acc: dict, facts: CaseFacts, kind: str | None, code: str | None
+) -> dict[str, object]:
+    """The truth row of one determination: where the accident really was."""
+    commuting, refused = bool(acc), facts.refusal_reason
+    return {
+        "decision_no": decision_no,
+        "commuting": commuting,
+        "traffic": commuting and refused != "非交通事故",
+        "refused": bool(refused),
+        "place_kind": kind,
+        "true_lon": acc.get("true_lon"),
+        "true_lat": acc.get("true_lat"),
+        "way_id": acc.get("way_id"),
+        "road": acc.get("road"),
+        "at_node": acc.get("at_node"),
+        "hotspot_id": acc.get("hotspot_id"),
+        "typo": next((f"{a}→{b}" for a, b in (facts.place.typo_of or {}).items()), None)
+        if facts.place is not None
+        else None,
+        "credit_code": code,
+    }
 
 
 def determinations(
@@ -299,40 +375,9 @@ def determinations(
             refused = "劳动关系不成立"
         conclusion = "不予认定" if refused else "认定工伤"
         severity = str(rng.choice(_SEVERITY[0], p=_SEVERITY[1]))
-        if commuting:
-            place, kind = _place(pd.Series(acc), gz, rng, config)
-            facts = CaseFacts(
-                worker=name,
-                employer=ent["name"],
-                when=when,
-                direction=acc["direction"],
-                mode=acc["mode"],
-                counterpart=acc["counterpart"],
-                responsibility=_responsibility(rng, acc["counterpart"], refused),
-                conclusion=conclusion,
-                refusal_reason=refused,
-                traffic=refused != "非交通事故",
-                place=place,
-                workplace_event=None,
-                severity=severity,
-            )
-        else:
-            kind = None
-            facts = CaseFacts(
-                worker=name,
-                employer=ent["name"],
-                when=when,
-                direction="无",
-                mode="其他",
-                counterpart="未知",
-                responsibility="未认定",
-                conclusion=conclusion,
-                refusal_reason=refused,
-                traffic=False,
-                place=None,
-                workplace_event=None,
-                severity=severity,
-            )
+        facts, kind = _case_facts(
+            acc, name, ent["name"], when, (conclusion, refused, severity), gz, rng, config
+        )
         in_place_cell = commuting and rng.random() < 0.7
         narrative = narrative_text(facts, rng, include_place=True)
         place_cell = (
@@ -373,25 +418,7 @@ def determinations(
                 "_quarter": f"{when.year}Q{(when.month - 1) // 3 + 1}",
             }
         )
-        truth.append(
-            {
-                "decision_no": decision_no,
-                "commuting": commuting,
-                "traffic": commuting and refused != "非交通事故",
-                "refused": bool(refused),
-                "place_kind": kind,
-                "true_lon": acc.get("true_lon"),
-                "true_lat": acc.get("true_lat"),
-                "way_id": acc.get("way_id"),
-                "road": acc.get("road"),
-                "at_node": acc.get("at_node"),
-                "hotspot_id": acc.get("hotspot_id"),
-                "typo": next((f"{a}→{b}" for a, b in (facts.place.typo_of or {}).items()), None)
-                if facts.place is not None
-                else None,
-                "credit_code": code,
-            }
-        )
+        truth.append(_truth_row(decision_no, acc, facts, kind, code))
     return pd.DataFrame(rows), pd.DataFrame(truth)
 
 

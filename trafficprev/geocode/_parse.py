@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -55,6 +55,7 @@ import pandas as pd
 from trafficprev._vector import map_unique
 
 from .._names import LANDMARK as _LANDMARK
+from ..coords import COMPASS
 from ._parse_rules import (
     _APPROX_WORDS,
     _BAD_FIRST,
@@ -89,7 +90,7 @@ from ._parse_rules import (
 )
 
 #: Bearing words, which stay bearings before 方向 (东方向 is 东, not a place called 东).
-_BEARING_WORDS = frozenset(["东", "南", "西", "北", "东北", "东南", "西北", "西南"])
+_BEARING_WORDS = frozenset(COMPASS)
 #: A road name with one of these endings, alone, is a bridge or tunnel: a landmark (L4).
 _CROSSING_END = ("桥", "隧道")
 #: Roads whose kilometre numbers are stakes even without a K ("环城高速往桃源方向896公里处").
@@ -388,205 +389,338 @@ def _set_approx(st: _Scan, *words: str | None) -> None:
         st.approx = True
 
 
-def _accept(st: _Scan, kind: str, m: re.Match[str]) -> int:
-    """Apply a closed-vocabulary token; return its end, or -1 to reject it here."""
+def _accept_admin(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """An admin unit's name or alias (not one that begins a landmark's name)."""
     s, a, b = st.s, m.start(), m.end()
-    if kind == "adm" or kind == "ali":
-        if kind == "ali" and st.started:
-            return -1
-        if _admin_inside_landmark(s, a, b, alias=kind == "ali") and not _known_admin_at(st, b):
-            return -1  # 和平小区, 桃源山庄; not 桃源架桥镇 or 石门秀坪园艺场 (a known unit follows)
-        _flush(st, kind, "")
-        st.admin.append((m.group(), (a, b)))
-    elif kind == "stake":
-        if m.group("sk_km") is not None:
-            km, metres = m.group("sk_km"), m.group("sk_m")
-        else:
-            km, metres = m.group("sk_km2"), m.group("sk_m2")
-        _flush(st, kind, "")
-        if st.stake is None:
-            st.stake = (float(km) + (float(metres) / 1000 if metres else 0.0), (a, b))
-        st.started = True
-    elif kind == "code":
-        _flush(st, kind, "")
-        end = m.end("code_line") - 1 if m.group("code_line") else b
-        _add_road(st, s[a:end], (a, end))
-    elif kind == "dist":
-        num, unit = float(m.group("d_num")), m.group("d_unit")
-        pre, post = m.group("d_pre"), m.group("d_post")
-        if unit in ("公里", "千米", "km", "KM", "Km"):
-            on_expressway = (
-                st.road is not None
-                and st.road[0].endswith(_EXPRESSWAY_END)
-                and not (st.junction or st.landmark or st.frm)
-                and st.prev in ("road", "toward", "punct", "fill")
-            )
-            if (st.prev == "code" or on_expressway) and not pre and not post and st.stake is None:
-                _flush(st, kind, "")
-                st.stake = (num, (a, b))
-                st.started = True
-                st.prev = "stake"
-                return b
-            num *= 1000
-        _flush(st, kind, "")
-        if st.dist is None:
-            st.dist = (num, (a, b))
-        _set_approx(st, pre, post)
-    elif kind == "bare":
-        if st.prev not in ("bear", "junc", "fill", "frm") and not st.frm:
-            return -1
-        _flush(st, kind, "")
-        if st.dist is None:
-            st.dist = (float(m.group("b_num")), (a, b))
-        _set_approx(st, m.group("b_pre"))
-    elif kind == "fuzzy":
-        _flush(st, kind, "")
-        if st.dist is None:
-            st.dist = (None, (a, b))
-        st.approx = True
-    elif kind == "travel":
-        _flush(st, kind, "")
-        key = "tr_to" if m.group("tr_to") is not None else "tr_to2"
-        if st.toward is None:
-            st.toward = (m.group(key), m.span(key))
-    elif kind == "toward":
-        _flush(st, kind, "")
-        if st.toward is None:
-            st.toward = (m.group("tw"), m.span("tw"))
-    elif kind == "bear":
-        key = next(k for k in ("b1", "b2", "b3") if m.group(k) is not None)
-        word = m.group(key)
-        if key == "b3" and st.prev in ("", "lead", "adm", "ali", "frm", "lpar", "conn"):
-            return -1  # a bare 东/南 at the start is the first character of a name
-        _flush(st, kind, "")
-        plain_road = (
+    if kind == "ali" and st.started:
+        return -1
+    if _admin_inside_landmark(s, a, b, alias=kind == "ali") and not _known_admin_at(st, b):
+        return -1  # 和平小区, 桃源山庄; not 桃源架桥镇 or 石门秀坪园艺场 (a known unit follows)
+    _flush(st, kind, "")
+    st.admin.append((m.group(), (a, b)))
+
+
+def _accept_stake(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A stake number (K12+300): the position along the road."""
+    a, b = m.start(), m.end()
+    if m.group("sk_km") is not None:
+        km, metres = m.group("sk_km"), m.group("sk_m")
+    else:
+        km, metres = m.group("sk_km2"), m.group("sk_m2")
+    _flush(st, kind, "")
+    if st.stake is None:
+        st.stake = (float(km) + (float(metres) / 1000 if metres else 0.0), (a, b))
+    st.started = True
+
+
+def _accept_code(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A road code (G319, S306 …), the road."""
+    s, a, b = st.s, m.start(), m.end()
+    _flush(st, kind, "")
+    end = m.end("code_line") - 1 if m.group("code_line") else b
+    _add_road(st, s[a:end], (a, end))
+
+
+def _accept_dist(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A distance (300米, 2公里); a kilometre count right after a road code or on an
+    expressway is a stake."""
+    a, b = m.start(), m.end()
+    num, unit = float(m.group("d_num")), m.group("d_unit")
+    pre, post = m.group("d_pre"), m.group("d_post")
+    if unit in ("公里", "千米", "km", "KM", "Km"):
+        on_expressway = (
             st.road is not None
-            and not st.junction
-            and st.landmark is None
-            and st.stake is None
-            and not st.frm
+            and st.road[0].endswith(_EXPRESSWAY_END)
+            and not (st.junction or st.landmark or st.frm)
+            and st.prev in ("road", "toward", "punct", "fill")
         )
-        if plain_road and s[m.end(key) : m.end(key) + 1] == "侧" and st.side is None:
-            st.side = (word, m.span(key))
-        elif st.bearing is None:
-            st.bearing = (word, m.span(key))
-    elif kind == "side":
-        _flush(st, kind, "")
-        key = "sd" if m.group("sd") is not None else "sd2"
-        if st.side is None:
-            st.side = (m.group(key), m.span(key))
-    elif kind == "sect":
-        _flush(st, kind, "")
-        if st.section is None:
-            st.section = (m.group(), (a, b))
-    elif kind == "junc":
-        if m.group() in ("口", "道口", "交口") and st.prev not in ("road", "code"):
-            return -1
-        stop = _STOP_AFTER_JUNCTION.match(s, b) if m.group() in ("口", "路口") else None
-        if stop is not None and st.road is not None and st.road_end == a and len(st.roads) == 1:
-            # 桂香路口公交站: a stop named after the junction is the landmark, by its name
+        if (st.prev == "code" or on_expressway) and not pre and not post and st.stake is None:
             _flush(st, kind, "")
-            start = st.road[1][0]
-            if st.landmark is None:
-                st.landmark = (s[start : stop.end()], (start, stop.end()))
-            st.road, st.roads = None, []
-            st.prev = "landmark"
-            return stop.end()
-        _flush(st, kind, "")
-        st.junction = True
-        st.started = True
-    elif kind == "gate":
-        if m.group("g_dir") and st.prev not in ("landmark", "lmunit") and st.unk is None:
-            return -1
-        _flush(st, kind, "")
-        if st.gate is None:
-            st.gate = (a, b)
-    elif kind == "group":
-        _flush(st, kind, "")
-        if st.group is None:
-            st.group = (m.group(), (a, b))
-    elif kind == "lmunit":
-        if not st.admin or st.landmark is not None:
-            return -1
-        _flush(st, kind, "")
-        st.landmark = (m.group(), (a, b))
-        st.started = True
-    elif kind == "lead":
-        word = m.group()
-        if st.started or st.unk is not None:
-            if word not in _MOVE_WORDS:
-                return -1
-            _flush(st, kind, "")
-            if st.road is not None:  # 沿A路...行驶至B路口: the place is after the move
-                st.along = st.road
-                st.road, st.roads, st.junction, st.conn_roads = None, [], False, False
-        if len(word) == 1 and _NAME_AHEAD.match(s, b):
-            return -1  # 沿江路, 于家路 ...
-        if word in ("沿", "沿着") and st.along_word is None:
-            st.along_next = True
-    elif kind == "trip":  # 上班途中骑电动车 (before 行驶至): nothing of the place
-        st.prev = "lead"
-        return b
-    elif kind == "stop":  # 时与一辆小型轿车相撞: the place has ended
-        _flush(st, kind, "")
-        return len(s)
-    elif kind == "frm":
-        _flush(st, kind, "")
-        st.frm = True
-    elif kind == "conn":
-        if st.prev not in ("road", "code", "landmark"):
-            return -1
-        if m.group() in "和及同跟":
-            r = _ROAD.match(s, b)
-            if (r is None or "路" in r.group("name")) and not _CODE_AT.match(s, b):
-                return -1
-        elif (len(m.group()) > 1 or m.group() == "近") and (  # 靠近/近 B路: B is the cross road
-            st.prev == "landmark" or (_ROAD.match(s, b) is None and not _CODE_AT.match(s, b))
-        ):
-            return -1
-        _flush(st, kind, "")
-    elif kind == "to":
-        if not st.started and st.unk is None and m.group() in "至到":
-            st.prev = "lead"  # 至建设路 ... at the start: a lead word
+            st.stake = (num, (a, b))
+            st.started = True
+            st.prev = "stake"
             return b
-        if st.road is None or st.section is not None:
+        num *= 1000
+    _flush(st, kind, "")
+    if st.dist is None:
+        st.dist = (num, (a, b))
+    _set_approx(st, pre, post)
+
+
+def _accept_bare(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A bare number after a bearing, junction or 从…: a distance in metres."""
+    a, b = m.start(), m.end()
+    if st.prev not in ("bear", "junc", "fill", "frm") and not st.frm:
+        return -1
+    _flush(st, kind, "")
+    if st.dist is None:
+        st.dist = (float(m.group("b_num")), (a, b))
+    _set_approx(st, m.group("b_pre"))
+
+
+def _accept_fuzzy(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A vague distance (附近, 不远处): a distance of unknown length."""
+    a, b = m.start(), m.end()
+    _flush(st, kind, "")
+    if st.dist is None:
+        st.dist = (None, (a, b))
+    st.approx = True
+
+
+def _accept_travel(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A travel phrase (往…方向行驶): the direction of travel."""
+    _flush(st, kind, "")
+    key = "tr_to" if m.group("tr_to") is not None else "tr_to2"
+    if st.toward is None:
+        st.toward = (m.group(key), m.span(key))
+
+
+def _accept_toward(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A direction word (往, 向 …) and where it points."""
+    _flush(st, kind, "")
+    if st.toward is None:
+        st.toward = (m.group("tw"), m.span("tw"))
+
+
+def _accept_bear(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A bearing (东, 东侧, 以东 …): the side of a road or the bearing from a place."""
+    s = st.s
+    key = next(k for k in ("b1", "b2", "b3") if m.group(k) is not None)
+    word = m.group(key)
+    if key == "b3" and st.prev in ("", "lead", "adm", "ali", "frm", "lpar", "conn"):
+        return -1  # a bare 东/南 at the start is the first character of a name
+    _flush(st, kind, "")
+    plain_road = (
+        st.road is not None
+        and not st.junction
+        and st.landmark is None
+        and st.stake is None
+        and not st.frm
+    )
+    if plain_road and s[m.end(key) : m.end(key) + 1] == "侧" and st.side is None:
+        st.side = (word, m.span(key))
+    elif st.bearing is None:
+        st.bearing = (word, m.span(key))
+
+
+def _accept_side(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A road side (路边, 东侧 …)."""
+    _flush(st, kind, "")
+    key = "sd" if m.group("sd") is not None else "sd2"
+    if st.side is None:
+        st.side = (m.group(key), m.span(key))
+
+
+def _accept_sect(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A road section (东段, 北段 …)."""
+    a, b = m.start(), m.end()
+    _flush(st, kind, "")
+    if st.section is None:
+        st.section = (m.group(), (a, b))
+
+
+def _accept_junc(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A junction word (路口, 交叉口 …); 桂香路口公交站 is a stop named after the junction."""
+    s, a, b = st.s, m.start(), m.end()
+    if m.group() in ("口", "道口", "交口") and st.prev not in ("road", "code"):
+        return -1
+    stop = _STOP_AFTER_JUNCTION.match(s, b) if m.group() in ("口", "路口") else None
+    if stop is not None and st.road is not None and st.road_end == a and len(st.roads) == 1:
+        # 桂香路口公交站: a stop named after the junction is the landmark, by its name
+        _flush(st, kind, "")
+        start = st.road[1][0]
+        if st.landmark is None:
+            st.landmark = (s[start : stop.end()], (start, stop.end()))
+        st.road, st.roads = None, []
+        st.prev = "landmark"
+        return stop.end()
+    _flush(st, kind, "")
+    st.junction = True
+    st.started = True
+
+
+def _accept_gate(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A gate (大门, 东门 …) of the landmark before it."""
+    a, b = m.start(), m.end()
+    if m.group("g_dir") and st.prev not in ("landmark", "lmunit") and st.unk is None:
+        return -1
+    _flush(st, kind, "")
+    if st.gate is None:
+        st.gate = (a, b)
+
+
+def _accept_group(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A village group (三组 …)."""
+    a, b = m.start(), m.end()
+    _flush(st, kind, "")
+    if st.group is None:
+        st.group = (m.group(), (a, b))
+
+
+def _accept_lmunit(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A landmark unit word after an admin unit (村委会 …)."""
+    a, b = m.start(), m.end()
+    if not st.admin or st.landmark is not None:
+        return -1
+    _flush(st, kind, "")
+    st.landmark = (m.group(), (a, b))
+    st.started = True
+
+
+def _accept_lead(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A lead or move word (在, 沿, 行驶至 …) before the place."""
+    s, b = st.s, m.end()
+    word = m.group()
+    if st.started or st.unk is not None:
+        if word not in _MOVE_WORDS:
             return -1
-        r = _RANGE_END.match(s, b)
-        if r is None:
-            return -1
         _flush(st, kind, "")
-        start = st.road_end + (1 if s[st.road_end : st.road_end + 1] == "(" else 0)
-        end = r.end()
-        st.section = (s[start:end], (start, end))
-        st.roads = st.roads[:1]
-        st.junction = st.conn_roads = False
-        if st.landmark is not None and st.landmark[1][0] >= start:
-            st.landmark = None
-        if s[end : end + 1] == ")":
-            end += 1
-            st.in_paren = False
-        st.prev = "sect"
-        return end
-    elif kind == "fill":
-        word = m.group()
-        _flush(st, kind, word)
-        _set_approx(st, word)
-    elif kind == "lpar":
-        _flush(st, kind, "")
-        ps = _PAREN_SECTION.match(s, a)
-        if ps is not None and st.road is not None and st.section is None:
-            st.section = (ps.group(1), ps.span(1))
-            st.prev = "sect"
-            return ps.end()
-        st.in_paren = True
-    elif kind == "rpar":
-        _flush(st, kind, "")
-        st.in_paren = False
-    elif kind == "punct":
-        _flush(st, kind, "")
-        st.prev_punct = m.group()
-    st.prev = kind
+        if st.road is not None:  # 沿A路...行驶至B路口: the place is after the move
+            st.along = st.road
+            st.road, st.roads, st.junction, st.conn_roads = None, [], False, False
+    if len(word) == 1 and _NAME_AHEAD.match(s, b):
+        return -1  # 沿江路, 于家路 ...
+    if word in ("沿", "沿着") and st.along_word is None:
+        st.along_next = True
+
+
+def _accept_trip(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """The trip (上班途中骑电动车) before the place: nothing of the place."""
+    b = m.end()
+    st.prev = "lead"
     return b
+
+
+def _accept_stop(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """The end of the place (时与一辆小型轿车相撞)."""
+    s = st.s
+    _flush(st, kind, "")
+    return len(s)
+
+
+def _accept_frm(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """从 (from): the place is described from a starting point."""
+    _flush(st, kind, "")
+    st.frm = True
+
+
+def _accept_conn(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A connective (与, 和, 靠近 …) between a road and its cross road."""
+    s, b = st.s, m.end()
+    if st.prev not in ("road", "code", "landmark"):
+        return -1
+    if m.group() in "和及同跟":
+        r = _ROAD.match(s, b)
+        if (r is None or "路" in r.group("name")) and not _CODE_AT.match(s, b):
+            return -1
+    elif (len(m.group()) > 1 or m.group() == "近") and (  # 靠近/近 B路: B is the cross road
+        st.prev == "landmark" or (_ROAD.match(s, b) is None and not _CODE_AT.match(s, b))
+    ):
+        return -1
+    _flush(st, kind, "")
+
+
+def _accept_to(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """至/到: a road section (建设路至人民路段), or a lead word at the start."""
+    s, b = st.s, m.end()
+    if not st.started and st.unk is None and m.group() in "至到":
+        st.prev = "lead"  # 至建设路 ... at the start: a lead word
+        return b
+    if st.road is None or st.section is not None:
+        return -1
+    r = _RANGE_END.match(s, b)
+    if r is None:
+        return -1
+    _flush(st, kind, "")
+    start = st.road_end + (1 if s[st.road_end : st.road_end + 1] == "(" else 0)
+    end = r.end()
+    st.section = (s[start:end], (start, end))
+    st.roads = st.roads[:1]
+    st.junction = st.conn_roads = False
+    if st.landmark is not None and st.landmark[1][0] >= start:
+        st.landmark = None
+    if s[end : end + 1] == ")":
+        end += 1
+        st.in_paren = False
+    st.prev = "sect"
+    return end
+
+
+def _accept_fill(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A filler word (处, 附近 …)."""
+    word = m.group()
+    _flush(st, kind, word)
+    _set_approx(st, word)
+
+
+def _accept_lpar(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """An opening parenthesis; (东段) right after a road is its section."""
+    s, a = st.s, m.start()
+    _flush(st, kind, "")
+    ps = _PAREN_SECTION.match(s, a)
+    if ps is not None and st.road is not None and st.section is None:
+        st.section = (ps.group(1), ps.span(1))
+        st.prev = "sect"
+        return ps.end()
+    st.in_paren = True
+
+
+def _accept_rpar(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A closing parenthesis."""
+    _flush(st, kind, "")
+    st.in_paren = False
+
+
+def _accept_punct(st: _Scan, kind: str, m: re.Match[str]) -> int | None:
+    """A punctuation mark."""
+    _flush(st, kind, "")
+    st.prev_punct = m.group()
+
+
+#: The handler of each kind of token (:func:`_accept`).
+_ACCEPT: dict[str, Callable[[_Scan, str, re.Match[str]], int | None]] = {
+    "adm": _accept_admin,
+    "ali": _accept_admin,
+    "stake": _accept_stake,
+    "code": _accept_code,
+    "dist": _accept_dist,
+    "bare": _accept_bare,
+    "fuzzy": _accept_fuzzy,
+    "travel": _accept_travel,
+    "toward": _accept_toward,
+    "bear": _accept_bear,
+    "side": _accept_side,
+    "sect": _accept_sect,
+    "junc": _accept_junc,
+    "gate": _accept_gate,
+    "group": _accept_group,
+    "lmunit": _accept_lmunit,
+    "lead": _accept_lead,
+    "trip": _accept_trip,
+    "stop": _accept_stop,
+    "frm": _accept_frm,
+    "conn": _accept_conn,
+    "to": _accept_to,
+    "fill": _accept_fill,
+    "lpar": _accept_lpar,
+    "rpar": _accept_rpar,
+    "punct": _accept_punct,
+}
+
+
+def _accept(st: _Scan, kind: str, m: re.Match[str]) -> int:
+    """Apply a closed-vocabulary token; return its end, or -1 to reject it here.
+
+    Each kind of token has its handler (:data:`_ACCEPT`), which returns the end of what it
+    took, -1 to reject the token here, or None when the token is taken as matched.
+    """
+    handler = _ACCEPT.get(kind)
+    if handler is not None:
+        end = handler(st, kind, m)
+        if end is not None:
+            return end
+    st.prev = kind
+    return m.end()
 
 
 def _scan(st: _Scan, closed: re.Pattern[str]) -> None:

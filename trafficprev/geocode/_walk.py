@@ -25,6 +25,8 @@ import shapely
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
+from ..coords import COMPASS
+
 __all__ = [
     "BEARING_DEG",
     "CROSSING_LIMIT_M",
@@ -42,16 +44,7 @@ __all__ = [
 ]
 
 #: Compass words to degrees clockwise from north.
-BEARING_DEG: dict[str, float] = {
-    "北": 0.0,
-    "东北": 45.0,
-    "东": 90.0,
-    "东南": 135.0,
-    "南": 180.0,
-    "西南": 225.0,
-    "西": 270.0,
-    "西北": 315.0,
-}
+BEARING_DEG: dict[str, float] = {word: 45.0 * k for k, word in enumerate(COMPASS)}
 #: A walk meets the road it is walked toward within this distance, or not at all (O1).
 CROSSING_LIMIT_M = 3000.0
 #: The initial direction of a walk is measured over this length (O2, O3).

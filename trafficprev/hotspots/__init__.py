@@ -20,7 +20,7 @@ from ._clusters import (
     hdbscan_haversine,
     network_distances,
 )
-from ._find import LABEL, HotspotResult, find_hotspots
+from ._find import LABEL, HotspotResult, find_hotspots, hotspot_units
 from ._gistar import bh_qvalues, fdr_threshold, gi_star, network_weights
 from ._nkde import lixel_samples, nkde
 from ._poisson import poisson_local
@@ -56,6 +56,7 @@ __all__ = [
     "flag_windows",
     "gi_star",
     "hdbscan_haversine",
+    "hotspot_units",
     "hour_band",
     "lixel_samples",
     "network_distances",

@@ -172,6 +172,30 @@ def _clusters_of(placed: pd.DataFrame, area: Area, settings: Settings) -> np.nda
     return cell_labels[group]
 
 
+def hotspot_units(area: Area, settings: Settings | None = None) -> Network:
+    """The units :func:`find_hotspots` counts on: intersections and segments of `area` built
+    with the settings' ``intersection_radius_m`` and ``segment_length_m``.
+
+    Parameters
+    ----------
+    area
+        The gazetteer.
+    settings
+        The run's settings (default :class:`~trafficprev.Settings`).
+
+    Returns
+    -------
+    Network
+    """
+    settings = settings or Settings()
+    return build_units(
+        area,
+        intersection_radius_m=settings.intersection_radius_m,
+        segment_length_m=settings.segment_length_m,
+        intersection_snap_m=_intersection_snap(settings),
+    )
+
+
 def find_hotspots(
     cases: pd.DataFrame,
     area: Area,
@@ -212,12 +236,7 @@ def find_hotspots(
         t = now
 
     if network is None:
-        network = build_units(
-            area,
-            intersection_radius_m=settings.intersection_radius_m,
-            segment_length_m=settings.segment_length_m,
-            intersection_snap_m=_intersection_snap(settings),
-        )
+        network = hotspot_units(area, settings)
     lap("units")
     snapped = snap(
         cases,
@@ -243,6 +262,27 @@ def find_hotspots(
     units["n_cases"] = n
     units["n_weighted"] = wsum
     lap("counts")
+    _significance(units, network, n, wsum, settings)
+    lap("gi_star")
+    placed = frame[on_unit]
+    units["density"] = _density(network, area, placed, placed["weight"].to_numpy(float), settings)
+    lap("nkde")
+    clusters = _cluster_step(frame, placed, units, area, settings)
+    lap("clusters")
+    line_length = pd.Series(
+        shapely.length(network.lines["geometry"].to_numpy()), index=network.lines["line"]
+    )
+    stretches = _stretches(frame[on_unit & (frame["line"] != "")], line_length, settings, as_of)
+    units = _classify(units, stretches, settings)
+    lap("windows")
+    return HotspotResult(units, clusters, stretches, frame, network, timings)
+
+
+def _significance(
+    units: pd.DataFrame, network: Network, n: np.ndarray, wsum: np.ndarray, settings: Settings
+) -> None:
+    """Gi* of the weighted counts (FDR-corrected) and the Poisson guard, as columns of
+    `units` (in place); ``hot`` needs both."""
     w = network_weights(network.adjacency, k=settings.gi_k, star=True)
     gi = gi_star(wsum, w, alpha=settings.fdr_alpha, fdr=True)
     for col in gi.columns:
@@ -258,10 +298,17 @@ def find_hotspots(
     # Gi*'s normal approximation overstates significance on sparse counts: a unit is hot
     # only when its neighbourhood count is also improbable under a uniform rate per metre
     units["hot"] = units["hot"] & (units["pois_q"] <= settings.fdr_alpha)
-    lap("gi_star")
-    placed = frame[on_unit]
-    units["density"] = _density(network, area, placed, placed["weight"].to_numpy(float), settings)
-    lap("nkde")
+
+
+def _cluster_step(
+    frame: pd.DataFrame,
+    placed: pd.DataFrame,
+    units: pd.DataFrame,
+    area: Area,
+    settings: Settings,
+) -> gpd.GeoDataFrame:
+    """DBSCAN clusters of the placed cases: their outlines; ``cluster_id`` of each case in
+    `frame` and of each unit (its cases' most common cluster) set in place."""
     labels = _clusters_of(placed, area, settings)
     frame["cluster_id"] = -1
     frame.loc[placed.index, "cluster_id"] = labels
@@ -274,14 +321,7 @@ def find_hotspots(
     in_cluster = in_cluster[in_cluster["cl"] >= 0]
     unit_cluster = in_cluster.groupby("unit_id")["cl"].agg(lambda s: int(s.mode().iloc[0]))
     units["cluster_id"] = units["unit_id"].map(unit_cluster).fillna(-1).astype(int)
-    lap("clusters")
-    line_length = pd.Series(
-        shapely.length(network.lines["geometry"].to_numpy()), index=network.lines["line"]
-    )
-    stretches = _stretches(frame[on_unit & (frame["line"] != "")], line_length, settings, as_of)
-    units = _classify(units, stretches, settings)
-    lap("windows")
-    return HotspotResult(units, clusters, stretches, frame, network, timings)
+    return clusters
 
 
 def _stretches(

@@ -26,18 +26,20 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from .. import disclosure
+from .._errors import ArgumentError
 from .._periods import quarter_of
 from ..coords import from_wgs84
 from ..hotspots import HOTSPOT_LABEL, HOUR_BANDS, hour_band
-from ..settings import Settings
-from ._release import (
+from ..release import (
     RELEASE_LABELS,
     check_release,
     k_of,
+    policy,
     release_sites,
     split_unit_ids,
     suppress_counts,
 )
+from ..settings import Settings
 from ._safe import popup_html, safe_frame, safe_text
 
 __all__ = ["campaign_sites_map", "hotspots_map", "sign_sites_map"]
@@ -219,7 +221,7 @@ _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 def _swatch(color: str) -> str:
     """A legend colour: ``#rrggbb`` only (it sits in a style attribute)."""
     if not _COLOR.fullmatch(color):
-        raise ValueError(f"legend colours are #rrggbb, got {color!r}")
+        raise ArgumentError(f"legend colours are #rrggbb, got {color!r}")
     return color
 
 
@@ -268,9 +270,17 @@ def _unit_layer(
 
 
 def _place(units: pd.DataFrame) -> pd.Series:
+    """Each unit in words: its ``place_text`` (:func:`~trafficprev.network.place_texts`);
+    a table without it (an older run) gives the road, or ``A与B交叉口``."""
     road = units["road"].fillna("").astype(str)
     cross = units["cross_road"].fillna("").astype(str)
-    return pd.Series(np.where(cross != "", road + "与" + cross + "交叉口", road), index=units.index)
+    short = pd.Series(
+        np.where(cross != "", road + "与" + cross + "交叉口", road), index=units.index
+    )
+    if "place_text" not in units:
+        return short
+    words = units["place_text"].fillna("").astype(str)
+    return words.where(words != "", short)
 
 
 def _window_counts(cases: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
@@ -345,54 +355,11 @@ def hotspots_map(
               ("trend", "趋势")]  # fmt: skip
     for cls, (label, color) in CLASS_STYLE.items():
         _unit_layer(hot[hot["hotspot_class"] == cls], label, color, fields, crs).add_to(m)
-    dens = units[units["density"] > 0].copy() if "density" in units else units.iloc[:0]
-    if len(dens):
-        top = dens[dens["density"] >= dens["density"].quantile(0.95)].copy()
-        top["place"] = _place(top)
-        top["level"] = "前5%"
-        _unit_layer(
-            top,
-            "核密度前5%路段",
-            "#7b3294",
-            [("place", "地点"), ("level", "密度")],
-            crs,
-            show=False,
-        ).add_to(m)
-    clusters = result.clusters
-    if len(clusters):
-        group = folium.FeatureGroup(name="事故聚集区轮廓", show=False)
-        cl = clusters.copy()
-        # an outline's count beside the units' inside it would give their other cases away
-        cl["cases"] = [
-            disclosure.count_text(round(float(v)), k, hidden=k > 1) for v in cl["n_cases"]
-        ]
-        folium.GeoJson(
-            _lean(cl, ["cluster_id", "cases"], crs),
-            style_function=lambda f: {"color": "#2c7bb6", "weight": 1, "fillOpacity": 0.15},
-            tooltip=folium.GeoJsonTooltip(fields=["cases"], aliases=["事故数"]),
-        ).add_to(group)
-        group.add_to(m)
-    info = units.set_index("unit_id")
+    _density_layer(m, units, crs)
+    _cluster_layer(m, result.clusters, k, crs)
     if len(cases) and "injured_at" in cases:
-        when = pd.to_datetime(cases["injured_at"], errors="coerce")
-        timed = when.notna()
-        if "time_precision" in cases:
-            timed &= cases["time_precision"].isin(["minute", "hour"])
-        band = hour_band(when[timed], HOUR_BANDS)
-        counts = _released_parts(_window_counts(cases[timed], band), info["n_cases"], HOUR_BANDS, k)
-        for name in HOUR_BANDS:
-            _window_layer(
-                counts[counts["_k"] == name], info, k, f"时段：{name}", "#e66101", crs
-            ).add_to(m)
-        counts = _window_counts(cases, quarter_of(cases["injured_at"]))
-        quarters = sorted(set(counts["_k"].dropna()))
-        # newest first: among equal counts the oldest quarter is the one hidden
-        counts = _released_parts(counts, info["n_cases"], quarters[::-1], k)
-        for q in quarters:
-            _window_layer(counts[counts["_k"] == q], info, k, f"季度：{q}", "#5e3c99", crs).add_to(
-                m
-            )
-    if release == "internal" and len(cases):
+        _time_layers(m, cases, units.set_index("unit_id"), k, crs)
+    if policy(release).case_points and len(cases):
         _case_layer(cases, crs).add_to(m)
     _finish(
         m,
@@ -407,6 +374,60 @@ def hotspots_map(
     )
     _legend(m, [(v[0], v[1]) for v in CLASS_STYLE.values()], "灰线：道路底图")
     return m
+
+
+def _density_layer(m: folium.Map, units: pd.DataFrame, crs) -> None:
+    """The units in the top 5 % of network kernel density (a layer shown on demand)."""
+    dens = units[units["density"] > 0].copy() if "density" in units else units.iloc[:0]
+    if not len(dens):
+        return
+    top = dens[dens["density"] >= dens["density"].quantile(0.95)].copy()
+    top["place"] = _place(top)
+    top["level"] = "前5%"
+    _unit_layer(
+        top,
+        "核密度前5%路段",
+        "#7b3294",
+        [("place", "地点"), ("level", "密度")],
+        crs,
+        show=False,
+    ).add_to(m)
+
+
+def _cluster_layer(m: folium.Map, clusters: gpd.GeoDataFrame, k: int, crs) -> None:
+    """The cluster outlines, their counts as a release shows them (no number above
+    internal: beside the units' counts it would give their other cases away)."""
+    if not len(clusters):
+        return
+    group = folium.FeatureGroup(name="事故聚集区轮廓", show=False)
+    cl = clusters.copy()
+    cl["cases"] = [disclosure.count_text(round(float(v)), k, hidden=k > 1) for v in cl["n_cases"]]
+    folium.GeoJson(
+        _lean(cl, ["cluster_id", "cases"], crs),
+        style_function=lambda f: {"color": "#2c7bb6", "weight": 1, "fillOpacity": 0.15},
+        tooltip=folium.GeoJsonTooltip(fields=["cases"], aliases=["事故数"]),
+    ).add_to(group)
+    group.add_to(m)
+
+
+def _time_layers(m: folium.Map, cases: pd.DataFrame, info: pd.DataFrame, k: int, crs) -> None:
+    """One layer per hour band (timed cases) and one per quarter, each count as the release
+    shows it (:func:`_released_parts`)."""
+    when = pd.to_datetime(cases["injured_at"], errors="coerce")
+    timed = when.notna()
+    if "time_precision" in cases:
+        timed &= cases["time_precision"].isin(["minute", "hour"])
+    band = hour_band(when[timed], HOUR_BANDS)
+    counts = _released_parts(_window_counts(cases[timed], band), info["n_cases"], HOUR_BANDS, k)
+    for name in HOUR_BANDS:
+        layer = counts[counts["_k"] == name]
+        _window_layer(layer, info, k, f"时段：{name}", "#e66101", crs).add_to(m)
+    counts = _window_counts(cases, quarter_of(cases["injured_at"]))
+    quarters = sorted(set(counts["_k"].dropna()))
+    # newest first: among equal counts the oldest quarter is the one hidden
+    counts = _released_parts(counts, info["n_cases"], quarters[::-1], k)
+    for q in quarters:
+        _window_layer(counts[counts["_k"] == q], info, k, f"季度：{q}", "#5e3c99", crs).add_to(m)
 
 
 def _peak_texts(unit_ids: pd.Series, peaks: pd.DataFrame | None, k: int) -> pd.Series:

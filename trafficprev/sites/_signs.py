@@ -24,6 +24,8 @@ GB 5768.2-2022 signs and facilities they suggest (:data:`SIGN_RULES`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -31,7 +33,8 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
-from ..coords import from_wgs84
+from .._errors import ArgumentError
+from ..coords import compass, from_wgs84
 from ..settings import Settings
 from ..trends import circular_summary
 from ._cover import max_cover
@@ -46,7 +49,6 @@ __all__ = [
 ]
 
 _ON_UNIT = ("ok", "ambiguous")
-_COMPASS = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")
 _TRUCKS = {"货车", "渣土车", "半挂牵引车"}
 _TWO_WHEEL = {"电动自行车", "自行车", "摩托车"}
 _RURAL = {"trunk", "primary", "secondary", "tertiary", "unclassified", "track"}
@@ -249,11 +251,6 @@ def _conflicts(cand: pd.DataFrame, spacing: float) -> np.ndarray:
     return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
-def _compass(dx: float, dy: float) -> str:
-    angle = (np.degrees(np.arctan2(dx, dy)) + 360.0) % 360.0
-    return _COMPASS[int(((angle + 22.5) % 360) // 45)]
-
-
 def suggest_signs(
     cases: pd.DataFrame, *, at_intersection: bool, near_school: bool = False, rural: bool = False
 ) -> tuple[list[str], list[str], list[str]]:
@@ -378,6 +375,123 @@ def circumstances_text(
     return "；".join(parts)
 
 
+def _with_existing(cand: pd.DataFrame, existing: Any, net: Any) -> pd.DataFrame:
+    """The candidates and, after them, the existing signs (``cand_id`` ``E0001`` …), which
+    are kept in every solution."""
+    old = _existing(existing, net.lines, net.crs_metric)
+    if len(old):
+        old = old.assign(
+            road=old["line"].map(pd.Series(net.lines["road"].to_numpy(), index=net.lines["line"]))
+        )
+        old.insert(0, "cand_id", [f"E{i + 1:04d}" for i in range(len(old))])
+        cand = pd.concat([cand, old[cand.columns]], ignore_index=True)
+    return cand
+
+
+def _rank(cand: pd.DataFrame, gain: np.ndarray) -> np.ndarray:
+    """The rank of each candidate for ties: most weight covered first, then by line,
+    position and direction."""
+    order = np.lexsort(
+        (
+            cand["direction"].to_numpy(),
+            cand["position_m"].to_numpy(),
+            cand["line"].to_numpy(),
+            -gain,
+        )
+    )
+    rank = np.empty(len(cand), dtype=np.int64)
+    rank[order] = np.arange(len(cand))
+    return rank
+
+
+def _junction_names(units: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Intersection unit id -> its road and cross road (``""`` when none)."""
+    junctions = units[units["kind"] == "intersection"]
+    return {
+        uid: (str(a), "" if pd.isna(b) else str(b))
+        for uid, a, b in zip(
+            junctions["unit_id"], junctions["road"], junctions["cross_road"], strict=True
+        )
+    }
+
+
+@dataclass(frozen=True)
+class _SiteContext:
+    """What every row of :func:`choose_sign_sites` looks up: unit positions and units, the
+    advance distance of a sign before an intersection, school points, road classes,
+    intersection names and the reference lines."""
+
+    positions: Any
+    units: pd.DataFrame
+    advance_m: float
+    schools_xy: np.ndarray
+    road_class: dict[str, str]
+    junction_names: dict[str, tuple[str, str]]
+    line_geom: pd.Series
+
+
+def _site_row(
+    c: pd.Series,
+    hit: np.ndarray,
+    covered: pd.DataFrame,
+    marginal: int,
+    w: np.ndarray,
+    ctx: _SiteContext,
+) -> dict[str, Any]:
+    """The row of one chosen sign site `c`: where it is, what it covers (`covered`, the
+    cases `hit`), the signs and facilities suggested, the peak hours and circumstances."""
+    ref = _reference(c, ctx.positions, ctx.units)
+    at_inter = ref is not None and ref[1] <= ctx.advance_m + 10
+    schools_xy = ctx.schools_xy
+    near_school = bool(
+        len(schools_xy)
+        and np.min(np.hypot(schools_xy[:, 0] - c["x"], schools_xy[:, 1] - c["y"])) <= 200
+    )
+    rural = ctx.road_class.get(c["line"], "") in _RURAL and not str(c["road"]).endswith(
+        ("路", "街", "大道")
+    )
+    signs, facilities, fired = suggest_signs(
+        covered, at_intersection=bool(at_inter), near_school=near_school, rural=rural
+    )
+    summary = circular_summary(covered, min_n=3) if len(covered) else None
+    peak = summary["peak_text"].iloc[0] if summary is not None else ""
+    peak_n = float(summary["peak_n"].iloc[0]) if summary is not None else np.nan
+    cross, text = _position_text(c, ref, ctx.junction_names)
+    main = _main_circumstances(covered)
+    return {
+        "kind": "警示标志",
+        "existing": str(c["cand_id"]).startswith("E"),
+        "road": c["road"],
+        "cross_road": cross,
+        "position_text": text,
+        "facing": _facing(ctx.line_geom[c["line"]], float(c["position_m"]), int(c["direction"])),
+        "target": c["target"],
+        "candidate": c["cand_id"],
+        "n_covered": int(hit.sum()),
+        "weighted_covered": float(w[hit].sum()),
+        "marginal_cases": marginal,
+        "peak_hours": peak,
+        "peak_n": peak_n,
+        "circumstances": circumstances_text(int(hit.sum()), **main),
+        "signs": "、".join(signs),
+        "facilities": "、".join(facilities),
+        "rules": "|".join(fired),
+        "unit_ids": "|".join(sorted(set(covered["unit_id"]))),
+        "lon": float(c["lon"]),
+        "lat": float(c["lat"]),
+        **main,
+    }
+
+
+def _numbered_sites(rows: list[dict[str, Any]], cols: list[str]) -> pd.DataFrame:
+    """The site rows as a table: numbered ``J01`` …, with GCJ-02 coordinates, in `cols`."""
+    out = pd.DataFrame(rows)
+    glon, glat = from_wgs84(out["lon"].to_numpy(float), out["lat"].to_numpy(float), "gcj02")
+    out["lon_gcj02"], out["lat_gcj02"] = glon, glat
+    out.insert(0, "site_id", [f"J{i + 1:02d}" for i in range(len(out))])
+    return out[cols]
+
+
 def choose_sign_sites(
     result,
     area,
@@ -425,19 +539,12 @@ def choose_sign_sites(
     """
     settings = settings or Settings()
     if weight not in ("severity", "count"):
-        raise ValueError(f"weight must be 'severity' or 'count', got {weight!r}")
+        raise ArgumentError(f"weight must be 'severity' or 'count', got {weight!r}")
     net = result.network
     cases = result.cases
     cases = cases[cases["snap_status"].isin(_ON_UNIT)].copy()
     cases["line"] = cases["line"].fillna("")
-    cand = sign_candidates(result, settings)
-    old = _existing(existing, net.lines, net.crs_metric)
-    if len(old):
-        old = old.assign(
-            road=old["line"].map(pd.Series(net.lines["road"].to_numpy(), index=net.lines["line"]))
-        )
-        old.insert(0, "cand_id", [f"E{i + 1:04d}" for i in range(len(old))])
-        cand = pd.concat([cand, old[cand.columns]], ignore_index=True)
+    cand = _with_existing(sign_candidates(result, settings), existing, net)
     positions = _unit_positions(
         net.units, net.lines, net.crs_metric, settings.intersection_radius_m + 1.0
     )
@@ -445,16 +552,7 @@ def choose_sign_sites(
     w = cases["weight"].to_numpy(float) if weight == "severity" else np.ones(len(cases))
     fixed = np.flatnonzero(cand["cand_id"].str.startswith("E").to_numpy())
     gain = np.asarray(cover.multiply(w[:, None]).sum(axis=0)).ravel() if len(cand) else np.zeros(0)
-    order = np.lexsort(
-        (
-            cand["direction"].to_numpy(),
-            cand["position_m"].to_numpy(),
-            cand["line"].to_numpy(),
-            -gain,
-        )
-    )
-    rank = np.empty(len(cand), dtype=np.int64)
-    rank[order] = np.arange(len(cand))
+    rank = _rank(cand, gain)
     conflicts = _conflicts(cand, settings.sign_spacing_m)
     cols = ["site_id", "kind", "existing", "road", "cross_road", "position_text", "facing",
             "target", "candidate", "n_covered", "weighted_covered", "marginal_cases", "peak_hours",
@@ -462,12 +560,8 @@ def choose_sign_sites(
             "lon_gcj02", "lat_gcj02", *CIRCUMSTANCE_COLUMNS]  # fmt: skip
     if len(cand) == 0 or (settings.sign_count == 0 and not len(fixed)):
         out = pd.DataFrame(columns=cols)
-        out.attrs.update(
-            objective=0.0,
-            total_weight=float(w.sum()),
-            status="no candidates",
-            n_candidates=len(cand),
-        )
+        attrs = {"objective": 0.0, "total_weight": float(w.sum()), "status": "no candidates"}
+        out.attrs.update(attrs, n_candidates=len(cand))
         return out
     p = min(settings.sign_count, len(cand) - len(fixed))
     res = max_cover(w, cover, p, fixed=fixed, conflicts=conflicts, rank=rank)
@@ -475,72 +569,21 @@ def choose_sign_sites(
     chosen = list(chosen_new) + sorted(res.fixed.tolist(), key=lambda j: rank[j])
     rows = []
     seen = np.zeros(len(cases), dtype=bool)
-    schools_xy = _schools(area, net.crs_metric, schools)
-    inter_pos = positions
-    junctions = net.units[net.units["kind"] == "intersection"]
-    junction_names = {
-        uid: (str(a), "" if pd.isna(b) else str(b))
-        for uid, a, b in zip(
-            junctions["unit_id"], junctions["road"], junctions["cross_road"], strict=True
-        )
-    }
-    line_geom = net.lines.set_index("line")["geometry"]
-    road_class = _road_class(net)
+    ctx = _SiteContext(
+        positions=positions,
+        units=net.units,
+        advance_m=settings.sign_advance_m,
+        schools_xy=_schools(area, net.crs_metric, schools),
+        road_class=_road_class(net),
+        junction_names=_junction_names(net.units),
+        line_geom=net.lines.set_index("line")["geometry"],
+    )
     for j in chosen:
-        c = cand.iloc[j]
         hit = cover[:, j].toarray().ravel()
-        covered = cases[hit]
         marginal = int((hit & ~seen).sum())
         seen |= hit
-        ref = _reference(c, inter_pos, net.units)
-        at_inter = ref is not None and ref[1] <= settings.sign_advance_m + 10
-        near_school = bool(
-            len(schools_xy)
-            and np.min(np.hypot(schools_xy[:, 0] - c["x"], schools_xy[:, 1] - c["y"])) <= 200
-        )
-        rural = road_class.get(c["line"], "") in _RURAL and not str(c["road"]).endswith(
-            ("路", "街", "大道")
-        )
-        signs, facilities, fired = suggest_signs(
-            covered, at_intersection=bool(at_inter), near_school=near_school, rural=rural
-        )
-        summary = circular_summary(covered, min_n=3) if len(covered) else None
-        peak = summary["peak_text"].iloc[0] if summary is not None else ""
-        peak_n = float(summary["peak_n"].iloc[0]) if summary is not None else np.nan
-        cross, text = _position_text(c, ref, junction_names)
-        main = _main_circumstances(covered)
-        rows.append(
-            {
-                "kind": "警示标志",
-                "existing": str(c["cand_id"]).startswith("E"),
-                "road": c["road"],
-                "cross_road": cross,
-                "position_text": text,
-                "facing": _facing(
-                    line_geom[c["line"]], float(c["position_m"]), int(c["direction"])
-                ),
-                "target": c["target"],
-                "candidate": c["cand_id"],
-                "n_covered": int(hit.sum()),
-                "weighted_covered": float(w[hit].sum()),
-                "marginal_cases": marginal,
-                "peak_hours": peak,
-                "peak_n": peak_n,
-                "circumstances": circumstances_text(int(hit.sum()), **main),
-                "signs": "、".join(signs),
-                "facilities": "、".join(facilities),
-                "rules": "|".join(fired),
-                "unit_ids": "|".join(sorted(set(covered["unit_id"]))),
-                "lon": float(c["lon"]),
-                "lat": float(c["lat"]),
-                **main,
-            }
-        )
-    out = pd.DataFrame(rows)
-    glon, glat = from_wgs84(out["lon"].to_numpy(float), out["lat"].to_numpy(float), "gcj02")
-    out["lon_gcj02"], out["lat_gcj02"] = glon, glat
-    out.insert(0, "site_id", [f"J{i + 1:02d}" for i in range(len(out))])
-    out = out[cols]
+        rows.append(_site_row(cand.iloc[j], hit, cases[hit], marginal, w, ctx))
+    out = _numbered_sites(rows, cols)
     out.attrs.update(
         objective=float(res.objective),
         total_weight=float(w.sum()),
@@ -599,7 +642,7 @@ def _position_text(c: pd.Series, ref, names: dict[str, tuple[str, str]]) -> tupl
     metres = int(round(dist / 10.0) * 10)
     if metres < 10:
         return cross, place
-    return cross, f"{place}往{_compass(dx, dy)}约{metres}米"
+    return cross, f"{place}往{compass(dx, dy)}约{metres}米"
 
 
 def _facing(line: shapely.LineString, s: float, direction: int) -> str:
@@ -610,4 +653,4 @@ def _facing(line: shapely.LineString, s: float, direction: int) -> str:
     dx, dy = (b.x - a.x) * direction, (b.y - a.y) * direction
     if dx == 0 and dy == 0:
         return ""
-    return f"面向{_compass(dx, dy)}行车辆"
+    return f"面向{compass(dx, dy)}行车辆"
