@@ -30,7 +30,7 @@ lint: $(VENV)/.installed-test
 
 # the suite runs on every core (pytest-xdist), a test file's tests on one worker (its module
 # fixtures built once); tests/conftest.py orders the slowest files first (kept in that order:
-# --no-loadscope-reorder) and keeps the files that read the shared finished run on one worker
+# --no-loadscope-reorder) and builds the shared finished demo run once for all workers
 PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
 
 test: lint
@@ -38,7 +38,8 @@ test: lint
 
 # Every benchmark, in the order RESULTS.md reports them. `make bench` is the measurement (about
 # 30 minutes on 2 cores, the 1,000,000-determination run included); `make bench-quick` runs each
-# one small, as a smoke test (CI runs it; its figures are not measurements).
+# one small, as a smoke test, all in one Python process (benchmarks/quick.py: one OK line per
+# bench, exit status 1 on the first failure; CI runs it; its figures are not measurements).
 BENCHES := intake timeparse narrative democity area phrases geocode gistar nkde hotspots clusters rates \
            mannkendall trends sites maps run
 
@@ -51,8 +52,7 @@ bench: $(VENV)/.installed-bench
 	  echo "== benchmarks/bench_$$b.py"; $(BIN)/python benchmarks/bench_$$b.py; done
 
 bench-quick: $(VENV)/.installed-bench
-	set -e; for b in $(BENCHES); do \
-	  echo "== benchmarks/bench_$$b.py --quick"; $(BIN)/python benchmarks/bench_$$b.py --quick; done
+	$(BIN)/python benchmarks/quick.py --quick $(BENCHES)
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache

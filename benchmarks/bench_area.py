@@ -2,7 +2,7 @@
 
     python benchmarks/bench_area.py              # 100,000 road ways (the issue's aim)
     python benchmarks/bench_area.py --ways 300000
-    python benchmarks/bench_area.py --quick      # 10,000 ways: a smoke run, not a measurement
+    python benchmarks/bench_area.py --quick      # 2,000 ways, in-process: a smoke run
 
 Writes a grid city as OSM XML into a temporary folder (named streets 样例N路 / 测试N街 cut into
 one way per block, 10 nodes per way, some refs and one-way streets, 1,000 named residential
@@ -23,21 +23,19 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import osmium
+from _shared import child
 
 ROOT = Path(__file__).resolve().parents[1]
 
 _CHILD = r"""
 import json, resource, sys, tempfile, time
 from pathlib import Path
-from trafficprev.area import build_area, load_area, save_area
-from trafficprev.area._osm import read_osm
+from trafficprev.area import build_area, load_area, read_osm, save_area
 path, admin = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
 area = build_area("bench", osm=path, admin=admin)
@@ -199,23 +197,20 @@ def write_admin(path: Path, grid: dict[str, float], *, towns_x: int = 6, towns_y
     return n
 
 
-def run_child(path: Path, admin: Path) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path), str(admin)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout
+def run_child(path: Path, admin: Path, *, in_process: bool = False) -> dict[str, float]:
+    """_CHILD in its own process (in this one for a quick run: not a measurement)."""
+    out = child(_CHILD, [path, admin], in_process=in_process, cwd=ROOT)
     return json.loads(out.strip().splitlines()[-1])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ways", type=int, default=AIM_WAYS, help="road ways (default 100,000)")
-    parser.add_argument("--quick", action="store_true", help="10,000 ways: a smoke run")
-    args = parser.parse_args()
-    n_ways = 10_000 if args.quick else args.ways
+    parser.add_argument(
+        "--quick", action="store_true", help="2,000 ways, in this process: a smoke run"
+    )
+    args = parser.parse_args(argv)
+    n_ways = 2_000 if args.quick else args.ways
     with tempfile.TemporaryDirectory() as tmp:
         xml, pbf = Path(tmp) / "city.osm", Path(tmp) / "city.osm.pbf"
         admin = Path(tmp) / "admin_divisions.csv"
@@ -241,7 +236,7 @@ def main() -> None:
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         results = {}
         for path in (xml, pbf):
-            r = run_child(path, admin)
+            r = run_child(path, admin, in_process=args.quick)
             results[path.name] = r
             print(
                 f"| {path.name} | {r['ways']:,} | {r['edges']:,} | {r['roads']:,} | "

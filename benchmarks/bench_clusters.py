@@ -126,12 +126,9 @@ def accident_points(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def demo_graph() -> EdgeGraph:
     """The demo city's road graph (as ``trafficprev.network`` builds it from an area)."""
-    from trafficprev.area import build_area
-    from trafficprev.datasets import demo_files
+    import _shared
 
-    f = demo_files()
-    area = build_area("demo", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0])
-    e = area.edges
+    e = _shared.demo_area().edges
     ends = np.concatenate([e["u"].to_numpy(), e["v"].to_numpy()])
     inv = np.unique(ends, return_inverse=True)[1]
     uv = inv.reshape(2, -1)

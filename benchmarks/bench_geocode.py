@@ -56,7 +56,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from trafficprev.area import admin_aliases, build_area, read_admin_divisions  # noqa: E402
-from trafficprev.area._admin import county_of  # noqa: E402
 from trafficprev.coords import haversine_m  # noqa: E402
 from trafficprev.datasets import _world_roads as wr  # noqa: E402
 from trafficprev.datasets import changde_public_roads  # noqa: E402
@@ -237,7 +236,9 @@ def ours_admin(texts: list[str], area) -> tuple[list[str], float]:
         scope, _ = resolver.scope(parse_place(text, admin_names=names))
         out.append(scope.codes[0] if scope is not None and not scope.ambiguous else "")
     seconds = time.perf_counter() - t
-    county = county_of(pd.Series(out), pd.DataFrame(div.drop(columns="geometry")))
+    # each code's county: admin_aliases gives it for every division's own name
+    aliases = admin_aliases(pd.DataFrame(div.drop(columns="geometry")))
+    county = pd.Series(out).map(aliases.drop_duplicates("code").set_index("code")["county_code"])
     return [str(c)[:6] if isinstance(c, str) else "" for c in county], seconds
 
 
@@ -495,12 +496,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-admin", type=int, default=3000)
     args = parser.parse_args(argv)
     if args.quick:
-        import tempfile
+        import _shared
 
-        from trafficprev.datasets.democity import make_demo_city, small_config
-
-        folder = Path(tempfile.mkdtemp(prefix="bench-geocode-"))
-        make_demo_city(folder, small_config())
+        folder = _shared.small_city()  # make_demo_city(small_config()), shared by quick runs
         args.n_admin = 200
     else:
         folder = ROOT / "data" / "demo"

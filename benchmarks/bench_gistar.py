@@ -102,11 +102,11 @@ def run(n: int) -> dict[str, float]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=None)
     parser.add_argument("--quick", action="store_true", help="1,000 units only (smoke run)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     sizes = args.sizes or ([1_000] if args.quick else [1_000, 10_000, 100_000])
     rows = [run(n) for n in sizes]
     print(

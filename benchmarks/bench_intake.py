@@ -1,7 +1,7 @@
 """Intake speed and peak memory on large synthetic exports.
 
     python benchmarks/bench_intake.py            # 1,000,000 CSV rows, 100,000 xlsx rows
-    python benchmarks/bench_intake.py --quick    # 20,000 rows (smoke run, not a measurement)
+    python benchmarks/bench_intake.py --quick    # 5,000 rows in one process (smoke run)
 
 Files are generated once into a temporary folder (every narrative, time and decision
 number differs, so caches do not flatter the figures). Each measurement runs in its own
@@ -18,11 +18,11 @@ import argparse
 import csv
 import json
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _shared import child
 
 from trafficprev.schema import DETERMINATION_COLUMNS
 
@@ -154,14 +154,12 @@ print(json.dumps({"rows": n, "seconds": dt_, "steps": steps,
 """
 
 
-def _measure(kind: str, path: Path, encoding: str = "utf-8") -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, kind, str(path), encoding],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def _measure(
+    kind: str, path: Path, encoding: str = "utf-8", *, in_process: bool = False
+) -> dict[str, float]:
+    """Run _CHILD in its own process (in this one for a quick run: not a measurement)."""
+    out = child(_CHILD, [kind, path, encoding], in_process=in_process)
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def _check_seconds(key: str, path: Path) -> float:
@@ -180,11 +178,13 @@ def _check_seconds(key: str, path: Path) -> float:
     return best
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20,000 rows; a smoke run")
-    args = parser.parse_args()
-    n_csv, n_xlsx = (20_000, 5_000) if args.quick else (1_000_000, 100_000)
+    parser.add_argument(
+        "--quick", action="store_true", help="5,000 rows, in this process: a smoke run"
+    )
+    args = parser.parse_args(argv)
+    n_csv, n_xlsx = (5_000, 1_000) if args.quick else (1_000_000, 100_000)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         paths = make_files(Path(tmp), n_csv, n_xlsx)
@@ -205,8 +205,10 @@ def main() -> None:
         print("|---|---:|---:|---:|---:|---:|---:|")
         steps = {}
         for label, key, enc in cases:
-            ours = _measure("trafficprev", paths[key])
-            peer = _measure("pandas_csv" if enc else "pandas_xlsx", paths[key], enc or "")
+            ours = _measure("trafficprev", paths[key], in_process=args.quick)
+            peer = _measure(
+                "pandas_csv" if enc else "pandas_xlsx", paths[key], enc or "", in_process=args.quick
+            )
             steps[label] = ours["steps"]
             print(
                 f"| {label} | {ours['rows']:,} | {ours['rows'] / ours['seconds']:,.0f} | "

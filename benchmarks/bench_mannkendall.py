@@ -96,10 +96,10 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 series only")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     sizes = [1_000] if args.quick else [1_000, 10_000, 100_000]
 
     print(

@@ -98,10 +98,10 @@ def run(side: int, sizes: list[int], configs: list[tuple[str, float, list[int]]]
             print(f"scaling {method} bw {bw:.0f}: {lo:,} → {hi:,} events takes {r:.1f}× the time")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small grid, small event counts")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     if args.quick:
         side, sizes = 40, [100, 300, 1000]
         configs = [

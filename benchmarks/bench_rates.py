@@ -82,10 +82,10 @@ def markdown_table(headers: list[str], rows: list[list[str]], align: str) -> str
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 units only")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     sizes = [1_000] if args.quick else [1_000, 100_000, 1_000_000]
     results = [run(n) for n in sizes]
     print(

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from trafficprev._errors import InputFileNotFoundError, SchemaError
-from trafficprev.area._admin import (
+from trafficprev.area import (
     admin_aliases,
     admin_scope,
     county_of,

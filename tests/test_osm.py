@@ -13,12 +13,8 @@ import pytest
 import shapely
 
 from trafficprev._errors import FileFormatError, InputFileNotFoundError
-from trafficprev.area._osm import (
-    POI_KINDS,
-    RoadSource,
-    parse_distance_km,
-    read_osm,
-)
+from trafficprev.area import RoadSource, read_osm
+from trafficprev.area._osm import POI_KINDS, parse_distance_km
 
 OSM = Path(__file__).resolve().parent / "data" / "osm"
 XML, PBF = OSM / "roads.osm", OSM / "roads.osm.pbf"

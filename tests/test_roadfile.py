@@ -12,10 +12,8 @@ import pytest
 import shapely
 
 from trafficprev._errors import FileFormatError, InputFileNotFoundError, SchemaError
-from trafficprev.area._osm import (
-    RoadSource,
-)
-from trafficprev.area._roadfile import node_ids_from_xy, read_road_file
+from trafficprev.area import RoadSource, read_road_file
+from trafficprev.area._roadfile import node_ids_from_xy
 
 OSM = Path(__file__).resolve().parent / "data" / "osm"
 GK_GPKG, GK_JSON = OSM / "roads_cgcs2000.gpkg", OSM / "roads_cgcs2000.geojson"

@@ -32,9 +32,8 @@ import pyogrio
 import pytest
 import shapely
 
-from trafficprev.area import build_area, load_area, save_area
+from trafficprev.area import build_area, load_area, read_osm, save_area
 from trafficprev.area._area import FORMAT_VERSION
-from trafficprev.area._osm import read_osm
 from trafficprev.coords import haversine_m
 from trafficprev.geocode import Resolver, geocode_texts
 from trafficprev.geocode._parse import PlaceSlots
@@ -597,7 +596,7 @@ def test_cli_area_build_with_a_boundary_file(files, tmp_path, capsys) -> None:
 
 def test_boundary_file_errors_are_clear(files, tmp_path) -> None:
     from trafficprev._errors import FileFormatError, InputFileNotFoundError, SchemaError
-    from trafficprev.area._roadfile import read_boundary_file
+    from trafficprev.area import read_boundary_file
 
     with pytest.raises(InputFileNotFoundError, match="boundary file not found"):
         build_area("x", osm=files["osm"], admin=files["admin"], boundaries=tmp_path / "no.gpkg")
