@@ -14,10 +14,12 @@
 # %% [markdown]
 # # 02 路段热点 · Hotspots on the road network
 #
-# 运行本季度的分析（`trafficprev.pipeline.run`，写入 `out_dir/quarter`），再逐项查看：
+# 读入本季度的运行（`trafficprev.pipeline.load_or_run`：`out_dir/quarter` 中已有同一输入和
+# 设置的运行时直接读入，否则运行并写入），再逐项查看：
 # 路网单元、热点单元的 Gi* 统计表、网络核密度、聚类、多发点段预设规则命中的路段、
 # 热点地图（离线显示），以及如何用其他设置重新计算热点。
-# Runs the quarter, then looks at the units, the Gi* table of the hot units, density,
+# Loads the quarter's finished run (or runs it when there is none from the same inputs
+# and settings), then looks at the units, the Gi* table of the hot units, density,
 # clusters, the 多发点段 stretches, the hotspot map (offline) and how to recompute the
 # hotspots with other settings.
 #
@@ -46,7 +48,7 @@ import pandas as pd
 from IPython.display import display
 
 from trafficprev.area import load_area
-from trafficprev.pipeline import parse_quarter, resolve_inputs, run
+from trafficprev.pipeline import load_or_run, parse_quarter, resolve_inputs
 
 quarter = parse_quarter(quarter)  # 2024q4, 2024年第4季度 -> "2024Q4"; anything else refused
 settings, files = resolve_inputs(
@@ -64,22 +66,26 @@ area_dir = files["area"]
 # %% [markdown]
 # ## 运行本季度 · Run the quarter
 #
-# 一次调用完成导入、地理编码、热点、趋势、企业、选址、地图和报告（示范市约 6 秒）。
-# One call does the whole quarter (about 6 s on the demo city).
+# 已有同一输入、季度和设置的运行时读入它（几秒），否则一次调用完成导入、地理编码、热点、
+# 趋势、企业、选址、地图和报告（示范市约 15 秒）；下面一行说明是哪一种。
+# Loads the finished run made from the same inputs, quarter and settings (seconds), or runs
+# the whole quarter (about 15 s on the demo city); the line below says which.
 
 # %%
-result = run(**files, quarter=quarter, out=Path(out_dir) / quarter, settings=settings, quiet=True)
+run_dir = Path(out_dir) / quarter
+result = load_or_run(files, quarter=quarter, out=run_dir, settings=settings)
+print(result.provenance)
 area = load_area(area_dir)
 hs = result.hotspots
-print(f"运行文件夹 run folder: {result.out}")
+print(f"运行文件夹 run folder: {run_dir}")
 print(f"热点窗口 window: {result.window[0]}–{result.window[-1]}，案件 cases: {len(hs.cases)}")
 
 # %% [markdown]
 # ## 路网单元 · Units
 #
-# 交叉口（相交道路的节点，半径 `intersection_radius_m`）和路段（每条有名道路按
-# `segment_length_m` 切分）。只有精确定位的案件（交叉口、偏移、地标、给定坐标、人工更正）
-# 才吸附到单元；`snap_status` 说明其余案件为何未吸附。
+# 交叉口（地名库的交叉口，相距 `intersection_radius_m` 以内或共用节点的合为一个）
+# 和路段（每条有名道路按 `segment_length_m` 切分）。只有精确定位的案件（交叉口、偏移、
+# 地标、给定坐标、人工更正）才吸附到单元；`snap_status` 说明其余案件为何未吸附。
 # Intersections and segments; only precisely placed cases are snapped (`snap_status` says
 # why the others are not).
 

@@ -45,7 +45,7 @@ from pathlib import Path
 
 from IPython.display import display
 
-from trafficprev.pipeline import parse_quarter, resolve_inputs, run
+from trafficprev.pipeline import load_or_run, parse_quarter, resolve_inputs
 
 quarter = parse_quarter(quarter)  # 2024q4, 2024年第4季度 -> "2024Q4"; anything else refused
 settings, files = resolve_inputs(
@@ -69,9 +69,11 @@ area_dir = files["area"]
 # the group and circumstance tables use the four-quarter window.
 
 # %%
-result = run(**files, quarter=quarter, out=Path(out_dir) / quarter, settings=settings, quiet=True)
+run_dir = Path(out_dir) / quarter
+result = load_or_run(files, quarter=quarter, out=run_dir, settings=settings)
+print(result.provenance)
 key = result.key
-print(f"运行文件夹 run folder: {result.out}")
+print(f"运行文件夹 run folder: {run_dir}")
 print(f"企业季度 key window: {key.attrs['quarters'][0]}–{key.attrs['quarters'][-1]}")
 print(f"全市平均 overall rate: {key.attrs['theta'] * 1000:.1f}‰/年 per year")
 

@@ -44,7 +44,7 @@ from pathlib import Path
 from IPython.display import display
 from matplotlib.figure import Figure
 
-from trafficprev.pipeline import parse_quarter, previous_quarter, resolve_inputs, restore, run
+from trafficprev.pipeline import load_or_run, parse_quarter, previous_quarter, resolve_inputs
 
 quarter = parse_quarter(quarter)  # 2024q4, 2024年第4季度 -> "2024Q4"; anything else refused
 settings, files = resolve_inputs(
@@ -69,14 +69,15 @@ area_dir = files["area"]
 
 # %%
 previous_dir = Path(out_dir) / previous_quarter(quarter)
-restore(previous_dir)  # put back a folder a killed run left aside (.NAME.old-PID)
-if run_previous and not (previous_dir / "cases.gpkg").is_file():
-    print(f"先运行上季度 running the previous quarter first: {previous_dir}")
-    run(**files, quarter=previous_dir.name, out=previous_dir, settings=settings, previous=None,
-        quiet=True)  # fmt: skip
-result = run(**files, quarter=quarter, out=Path(out_dir) / quarter, settings=settings, quiet=True)
+if run_previous:  # loaded when it is there from the same inputs and settings
+    before = load_or_run(files, quarter=previous_dir.name, out=previous_dir, settings=settings,
+                         previous=None)  # fmt: skip
+    print(f"上季度 previous quarter: {before.provenance}")
+run_dir = Path(out_dir) / quarter
+result = load_or_run(files, quarter=quarter, out=run_dir, settings=settings)
+print(result.provenance)
 hs = result.hotspots
-print(f"运行文件夹 run folder: {result.out}")
+print(f"运行文件夹 run folder: {run_dir}")
 print(f"热点窗口 window: {result.window[0]}–{result.window[-1]}")
 print(f"全部季度 history: {result.history[0]}–{result.history[-1]}")
 
@@ -185,9 +186,9 @@ if result.comparison is None:
         "Run the previous quarter into the same out_dir first, or set run_previous."
     )
 else:
-    print(f"上季度运行 previous run: {result.comparison['previous']}")
+    print(f"上季度运行 previous run: {result.comparison.previous}")
     for name in ("hotspots", "enterprises"):
-        table = result.comparison[name]
+        table = getattr(result.comparison, name)
         counts = table["status_zh"].value_counts()
         print(f"== {name}: " + ("，".join(f"{k} {v}" for k, v in counts.items()) or "无 none"))
         if len(table):

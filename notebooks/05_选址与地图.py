@@ -42,7 +42,7 @@ from pathlib import Path
 from IPython.display import display
 
 from trafficprev.area import load_area
-from trafficprev.pipeline import parse_quarter, resolve_inputs, run
+from trafficprev.pipeline import load_or_run, parse_quarter, resolve_inputs
 
 quarter = parse_quarter(quarter)  # 2024q4, 2024年第4季度 -> "2024Q4"; anything else refused
 settings, files = resolve_inputs(
@@ -61,13 +61,12 @@ area_dir = files["area"]
 # ## 运行本季度 · Run the quarter
 
 # %%
-result = run(
-    **files, quarter=quarter, out=Path(out_dir) / quarter, settings=settings, release=release,
-    quiet=True,
-)  # fmt: skip
+run_dir = Path(out_dir) / quarter
+result = load_or_run(files, quarter=quarter, out=run_dir, settings=settings, release=release)
+print(result.provenance)
 area = load_area(area_dir)
 period = f"{result.window[0]}–{result.window[-1]}"
-print(f"运行文件夹 run folder: {result.out}")
+print(f"运行文件夹 run folder: {run_dir}")
 print(f"热点窗口 window: {period}；发布级别 release: {release}")
 
 # %% [markdown]
@@ -145,7 +144,7 @@ maps.show(
 #   enterprise names.
 
 # %%
-for path in sorted(result.out.glob("sites.*")) + sorted(result.out.glob("maps/*")):
+for path in sorted(run_dir.glob("sites.*")) + sorted(run_dir.glob("maps/*")):
     print(f"{path}  ({path.stat().st_size / 1e6:.1f} MB)")
 
 # %% [markdown]
@@ -155,6 +154,6 @@ for path in sorted(result.out.glob("sites.*")) + sorted(result.out.glob("maps/*"
 # %%
 from trafficprev.sites import SHEETS, read_back
 
-sheets = read_back(result.out / "sites.xlsx")
+sheets = read_back(run_dir / "sites.xlsx")
 print("工作表 sheets:", "、".join(sheets))
 sheets[SHEETS[0]]

@@ -83,17 +83,18 @@ area_dir = files["area"]
 # Safe to interrupt: the folder is replaced only at the end.
 
 # %%
+run_dir = Path(out_dir) / quarter
 result = run(
     **files,
     quarter=quarter,
-    out=Path(out_dir) / quarter,
+    out=run_dir,
     overrides=overrides,
     settings=settings,
     previous=previous,
     release=release,
 )
-print(f"运行文件夹 run folder: {result.out}")
-print(f"报告 report: {(result.out / 'report.html').resolve()}")
+print(f"运行文件夹 run folder: {run_dir}")
+print(f"报告 report: {(run_dir / 'report.html').resolve()}")
 print(f"上季度运行 previous run: {result.manifest['previous'] or '无 none'}")
 
 # %% [markdown]
@@ -140,5 +141,5 @@ pd.Series(m["geocode_levels"]).to_frame("cases")
 # 写出的文件 Files written (交给交警部门的是 `sites.xlsx` 和 `maps/`；其余留在中心)
 
 # %%
-for path in sorted(p for p in result.out.rglob("*") if p.is_file()):
-    print(path.relative_to(result.out))
+for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
+    print(path.relative_to(run_dir))

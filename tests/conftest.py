@@ -29,7 +29,7 @@ hypothesis_settings.load_profile(
 SLOW_FILES = (
     "test_hostile_pipeline.py",
     "test_notebooks.py",
-    "test_faults.py",  # with test_outdir.py and test_report.py: the shared run, one worker
+    "test_faults.py",
     "test_pipeline.py",
     "test_disclosure_release.py",
     "test_determinism.py",
@@ -42,10 +42,6 @@ SLOW_FILES = (
     "test_release_scan.py",
     "test_publish.py",
 )
-#: Test files that share one xdist worker, so that the session-scoped run they read
-#: (``demo_quarter_run``) is built once: ``make test`` runs ``--dist loadfile`` (a file's tests
-#: on one worker, its module fixtures built once), and these three files count as one file.
-SHARED_RUN_FILES = ("test_faults.py", "test_outdir.py", "test_report.py")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -57,21 +53,6 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
     _cap_hypothesis_examples(items)
     return (yield)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadfile``, with the files of SHARED_RUN_FILES as one unit of work."""
-    if config.getvalue("dist") != "loadfile":
-        return None
-    from xdist.scheduler import LoadFileScheduling
-
-    class SharedRunScheduling(LoadFileScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            scope = super()._split_scope(nodeid)
-            return "demo_quarter_run" if Path(scope).name in SHARED_RUN_FILES else scope
-
-    return SharedRunScheduling(config, log)
 
 
 def _cap_hypothesis_examples(items) -> None:
@@ -219,24 +200,54 @@ def demo_run_kwargs(area) -> dict:
 
 
 @pytest.fixture(scope="session")
+def demo_kwargs():
+    """:func:`demo_run_kwargs`, for test files (run()'s arguments of the shared demo run)."""
+    return demo_run_kwargs
+
+
+def _shared_root(tmp_path_factory) -> Path:
+    """A folder every pytest-xdist worker of this test run sees (the parent of the workers'
+    base folders), or the session's base folder without xdist."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
 def demo_quarter_run(tmp_path_factory, demo_area):
-    """One finished quarterly run of the demo city, built once per test session (per xdist
-    worker): the session's ``demo_area`` saved as a folder, then
-    ``run(**demo_run_kwargs(area), out=...)`` with a fresh geocode cache.
+    """One finished quarterly run of the demo city, built once for the whole test run: the
+    first worker to ask saves the session's ``demo_area`` as a folder and runs
+    ``run(**demo_run_kwargs(area), out=...)`` with a fresh geocode cache, under a file lock;
+    every other worker waits for it and reads the folder back with ``load_run``.
 
     A namespace of ``area`` (the area folder; its geocode cache is warm afterwards), ``out``
-    (the run folder) and ``result`` (the :class:`~trafficprev.pipeline.RunResult`). Read-only:
-    a test that writes into the area (a run geocodes into its cache) or the run folder copies
-    it first (``shutil.copytree``); a test that changes a frame of ``result`` copies the frame.
+    (the run folder), ``result`` (the :class:`~trafficprev.pipeline.QuarterResult`, ready for
+    ``write_run``: a worker that loaded the folder re-reads the exports for the personal data
+    the folder does not keep) and ``analysed`` (True where this worker computed it; a test of
+    ``load_run`` compares with an analysed result, see tests/test_quarter_result.py).
+    Read-only: a test that writes into the area (a run geocodes into its cache) or the run
+    folder copies it first (``shutil.copytree``); a test that changes a frame of ``result``
+    copies the frame.
     """
+    import dataclasses
+    import fcntl
     from types import SimpleNamespace
 
     from trafficprev.area import save_area
-    from trafficprev.pipeline import run
+    from trafficprev.intake import read_determinations
+    from trafficprev.pipeline import load_run, run
 
-    root = tmp_path_factory.mktemp("demo-quarter")
-    area_dir = root / "area"
-    save_area(demo_area, area_dir)
-    out = root / "runs" / DEMO_QUARTER
-    result = run(out=out, **demo_run_kwargs(area_dir))
-    return SimpleNamespace(area=area_dir, out=out, result=result)
+    root = _shared_root(tmp_path_factory) / "demo-quarter"
+    root.mkdir(exist_ok=True)
+    area_dir, out = root / "area", root / "runs" / DEMO_QUARTER
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (root / "done").is_file():
+            save_area(demo_area, area_dir)
+            result = run(out=out, **demo_run_kwargs(area_dir))
+            (root / "done").write_text("built", encoding="utf-8")
+            return SimpleNamespace(area=area_dir, out=out, result=result, analysed=True)
+    kwargs = demo_run_kwargs(area_dir)
+    loaded = load_run(out, area=area_dir)
+    intake = read_determinations(kwargs["inputs"], settings=kwargs["settings"])
+    result = dataclasses.replace(loaded, intake=intake, origin="analysed")
+    return SimpleNamespace(area=area_dir, out=out, result=result, analysed=False)

@@ -51,21 +51,6 @@ def test_missing_file(tmp_path, capsys):
     assert "not found" in capsys.readouterr().err
 
 
-def test_demo_runs_the_quarter_and_copies_the_maps(tmp_path, capsys):
-    maps = tmp_path / "maps"
-    args = ["demo", "--as-of", "2025-06-30", "-q", "--out", str(tmp_path), "--maps", str(maps)]
-    assert main(args) == 0
-    text = capsys.readouterr().out
-    assert "合成" in text and "commuting traffic cases" in text
-    assert "vs previous run" in text
-    assert (tmp_path / "2024Q4" / "report.html").is_file()
-    assert sorted(p.name for p in maps.glob("*.html")) == [
-        "campaign_sites.html",
-        "hotspots.html",
-        "sign_sites.html",
-    ]
-
-
 def test_module_entry_point_help():
     proc = subprocess.run(
         [sys.executable, "-m", "trafficprev", "--help"], capture_output=True, text=True, check=True

@@ -31,7 +31,7 @@ from trafficprev._errors import OutputError, TrafficPrevError
 from trafficprev.cli import main
 from trafficprev.datasets import demo_files
 from trafficprev.geocode._cache import CacheWarning
-from trafficprev.pipeline import run
+from trafficprev.pipeline import run, write_run
 from trafficprev.settings import Settings
 from trafficprev.sites import read_back
 
@@ -67,7 +67,7 @@ def _kwargs(area: Path) -> dict:
     }
 
 
-def _script(area: Path, out: Path) -> str:
+def _script(area: Path, out: Path, *, quiet: bool = True) -> str:
     kw = _kwargs(area)
     return textwrap.dedent(
         f"""
@@ -78,7 +78,7 @@ def _script(area: Path, out: Path) -> str:
             enterprises={[str(p) for p in kw["enterprises"]]!r},
             campaign_sites={[str(p) for p in kw["campaign_sites"]]!r},
             measures={[str(p) for p in kw["measures"]]!r}, quarter={QUARTER!r},
-            out={str(out)!r}, previous=None, quiet=True, source={SOURCE!r},
+            out={str(out)!r}, previous=None, quiet={quiet!r}, source={SOURCE!r},
             settings=Settings(as_of=dt.date.fromisoformat({AS_OF.isoformat()!r})))
         """
     )
@@ -239,12 +239,12 @@ def _read_only_mount(folder: Path):
         subprocess.run(["umount", str(folder)], check=False, capture_output=True)
 
 
-def test_a_read_only_output_folder_is_one_clear_line(clean, tmp_path, capsys):
+def test_a_read_only_output_folder_is_one_clear_line(clean, demo_quarter_run, tmp_path, capsys):
     area_dir = _area_copy(clean[0], tmp_path / "area")
     with _read_only_mount(tmp_path / "readonly") as folder:
         out = folder / QUARTER
         with pytest.raises(OutputError, match="read-only") as info:
-            run(out=out, **_kwargs(area_dir))
+            write_run(demo_quarter_run.result, out)
         assert info.value.errno == errno.EROFS and str(folder) in str(info.value)
         f = demo_files()
         args = [
@@ -283,7 +283,7 @@ def test_an_unwritable_output_folder_keeps_the_previous_run(clean, tmp_path, mon
 
 
 def test_only_refused_writes_into_the_run_folder_are_output_errors(tmp_path):
-    from trafficprev.pipeline import _is_output_error
+    from trafficprev._outdir import is_output_error as _is_output_error
 
     out = tmp_path / "runs" / QUARTER
     staged = out.parent / f".{QUARTER}.partial-1" / "sites.xlsx"
@@ -328,15 +328,18 @@ def _fill_on_manifest(monkeypatch) -> None:
 
 
 @pytest.mark.parametrize("fill", [_fill_on_replace, _fill_on_manifest], ids=["gpkg", "manifest"])
-def test_a_full_disk_keeps_the_previous_run_intact(clean, tmp_path, monkeypatch, fill):
-    area_dir, first = clean
-    area = _area_copy(area_dir, tmp_path / "area")
+def test_a_full_disk_keeps_the_previous_run_intact(
+    clean, demo_quarter_run, tmp_path, monkeypatch, fill
+):
+    """Writing the shared finished result (``write_run``: no analysis is repeated to fail a
+    write) into a folder holding a run, on a disk that fills up."""
+    _, first = clean
     out = tmp_path / "runs" / QUARTER
     shutil.copytree(first, out)
     before = _fingerprint(out)
     fill(monkeypatch)
     with pytest.raises(OutputError, match=r"the disk is full.*No space left on device") as info:
-        run(out=out, **_kwargs(area))
+        write_run(demo_quarter_run.result, out, source=SOURCE)
     assert info.value.errno == errno.ENOSPC
     monkeypatch.undo()
     assert _fingerprint(out) == before
@@ -347,6 +350,15 @@ def test_a_full_disk_keeps_the_previous_run_intact(clean, tmp_path, monkeypatch,
 # --- kill -9 at random moments ----------------------------------------------------------------
 
 
+#: Progress lines (stderr) of a run that mark where the kills land, one in each third of a
+#: rerun: geocoding (writing the geocode cache), the analysis, and writing the staged folder.
+KILL_MARKERS = (
+    "地理编码 geocoding",
+    "热点 hotspots of the window",
+    "写出 writing tables, sites and maps",
+)
+
+
 @pytest.mark.slow
 def test_kill_9_at_random_moments_always_leaves_a_complete_run(clean, tmp_path):
     area_dir, first = clean
@@ -355,22 +367,39 @@ def test_kill_9_at_random_moments_always_leaves_a_complete_run(clean, tmp_path):
     out = tmp_path / "runs" / QUARTER
     shutil.copytree(first, out)
     before = _manifest(out)
-    # one random moment in each third of a rerun (start-up and geocoding, analysis, writing)
+    # the kill lands a random moment (up to 0.2 s) after the child announces the step: the
+    # marker proves the child got there, the return code that it was killed there
     rng = np.random.default_rng(SEED)
-    delays = rng.uniform([1.0, 3.5, 6.0], [3.5, 6.0, 9.0])
-    for delay in delays:
+    delays = rng.uniform(0.0, 0.2, len(KILL_MARKERS))
+    for marker, delay in zip(KILL_MARKERS, delays, strict=True):
         proc = subprocess.Popen(
-            [sys.executable, "-c", _script(area, out)],
+            [sys.executable, "-c", _script(area, out, quiet=False)],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
         )
-        time.sleep(float(delay))
-        if proc.poll() is None:
+        seen = []
+        try:
+            for line in proc.stderr:
+                seen.append(line.rstrip())
+                if marker in line:
+                    break
+            assert seen and marker in seen[-1], (marker, seen)
+            time.sleep(float(delay))
+            assert proc.poll() is None, (marker, "the child finished before the kill")
+            if marker.startswith("写出"):  # the staged folder is being written
+                assert any(".partial-" in p.name for p in out.parent.iterdir()), marker
             os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        finally:
+            if proc.poll() is None:  # an assertion above failed: do not leave it running
+                proc.kill()
+            proc.stderr.close()
+            code = proc.wait()
+        assert code == -signal.SIGKILL, (marker, code)
         missing = [name for name in FILES if not (out / name).is_file()]
-        assert not missing, (float(delay), missing)
-        assert _manifest(out)["accounting"] == before["accounting"], float(delay)
+        assert not missing, (marker, missing)
+        assert _manifest(out)["accounting"] == before["accounting"], marker
     result = run(out=out, **_kwargs(area))
     assert all((out / name).is_file() for name in FILES)
     assert not _leftovers(out.parent)

@@ -61,10 +61,11 @@ from trafficprev.area import build_area, load_area, save_area
 from trafficprev.datasets.democity import make_demo_city, small_config
 from trafficprev.groups import key_enterprises
 from trafficprev.intake import read_determinations
-from trafficprev.maps import check_in_browser, find_chromium
-from trafficprev.pipeline import run
+from trafficprev.maps import find_chromium
+from trafficprev.pipeline import analyse_quarter, write_run
 from trafficprev.publish import publish
 from trafficprev.sites import SHEETS, read_back
+from trafficprev.testing import check_in_browser
 
 chromium = pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed")
 
@@ -343,18 +344,16 @@ def _build_world(root: Path) -> SimpleNamespace:
     extras = {k: city / f"{k}.csv" for k in ("enterprises", "campaign_sites", "measures")}
     # police: a source in words; public: the default, the exports' (hostile) file names
     sources = {"police": SOURCE, "public": "、".join(p.name for p in inputs)}
+    # one analysis, written once per release level (what each level hides is the writer's)
+    analysed = analyse_quarter(
+        area=area_dir, inputs=inputs, quarter=QUARTER, settings=settings, **extras
+    )
     runs = {
-        release: run(
-            area=area_dir,
-            inputs=inputs,
-            quarter=QUARTER,
-            out=root / release,
-            settings=settings,
-            previous=None,
-            release=release,
-            quiet=True,
+        release: write_run(
+            analysed,
+            root / release,
+            release,
             source=SOURCE if release == "police" else None,
-            **extras,
         )
         for release in RELEASES
     }

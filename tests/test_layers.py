@@ -44,6 +44,8 @@ LAYERS: tuple[frozenset[str], ...] = (
     # the demo-data generators sit with the outputs: only the pipeline and the CLI use them
     frozenset({"maps", "report", "publish", "datasets"}),
     frozenset({"pipeline", "cli", "__main__"}),
+    # helpers for tests and benchmarks: nothing of the analysis may import them
+    frozenset({"testing"}),
     frozenset({""}),  # the package's own __init__: the public facade
 )
 
@@ -58,6 +60,7 @@ BASE: frozenset[str] = frozenset(
         "_outdir",
         "coords",
         "privacy",
+        "release",
         "disclosure",
         "_display",
         "_limits",
@@ -73,6 +76,7 @@ BASE: frozenset[str] = frozenset(
         "narrative",
         "_narrative_rules",
         "_scan",
+        "_store",
         "_casetime",
         "_version",
     }

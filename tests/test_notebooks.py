@@ -1,9 +1,11 @@
 """Every notebook (jupytext .py source) runs top to bottom through papermill on a small world.
 
 The world is a small demo city (``small_config()``) generated once per session; its area is
-built once and the quarter before its last one is run once, so that the notebooks' comparison
-with the previous quarter has a folder to compare with. Each notebook gets its own output
-folder (with a copy of that previous run, except 04, which runs it itself) and is checked for
+built once and its last two quarters are run once, so that the notebooks' comparison with the
+previous quarter has a folder to compare with. Each notebook gets its own output folder with
+a copy of the previous run (04 loads it when it would otherwise run it; 02, 03 and 05 also get
+the finished run of the quarter, which they load instead of running it; 04 and 季度报告 run
+the quarter) and is checked for
 its files, for error outputs, for warnings in its stderr, and for personal data in anything
 it shows.
 """
@@ -79,6 +81,17 @@ def world(tmp_path_factory) -> dict:
         quiet=True,
         **extras,
     )
+    current = root / "current" / str(last)  # what 02, 03 and 05 find and load
+    run(
+        area=area_dir,
+        inputs=inputs,
+        quarter=str(last),
+        out=current,
+        settings=settings,
+        previous=out,
+        quiet=True,
+        **extras,
+    )
     protected = tp.read_determinations(inputs, settings=settings).protected
     personal = {
         str(v)
@@ -90,6 +103,7 @@ def world(tmp_path_factory) -> dict:
         "city": city,
         "previous": previous,
         "previous_run": out,
+        "current_run": current,
         "personal": personal,
         "parameters": {
             "inputs": [str(p) for p in inputs],
@@ -137,8 +151,10 @@ def test_every_notebook_has_the_shared_parameters():
 def test_notebook_runs(path, tmp_path, world):
     out = tmp_path / "out"
     quarter = world["parameters"]["quarter"]
-    if not path.name.startswith("04"):  # 04 runs the missing previous quarter itself
-        shutil.copytree(world["previous_run"], out / world["previous"])
+    shutil.copytree(world["previous_run"], out / world["previous"])
+    loads = path.name.startswith(("02", "03", "05"))  # they find this quarter's finished run
+    if loads:
+        shutil.copytree(world["current_run"], out / quarter)
     src = tmp_path / (path.stem + ".ipynb")
     jupytext.write(jupytext.read(path), src)
     executed = tmp_path / ("out-" + src.name)
@@ -168,6 +184,14 @@ def test_notebook_runs(path, tmp_path, world):
         assert "核对 check" in shown and f"{quarter}" in shown
     else:
         assert f"run folder: {out / quarter}" in shown
+    if loads:  # the finished run of the same inputs and settings is loaded, and it says so
+        assert f"loaded the finished run: {out / quarter}" in shown
+    elif path.name.startswith("04"):  # the previous quarter loaded, this one run: it says so
+        assert (
+            f"previous quarter: 读入已完成的运行 loaded the finished run: {out / world['previous']}"
+            in shown
+        )
+        assert "the quarter was analysed now" in shown
     if path.name.startswith(("04", "季度")):  # they show the comparison with the previous run
         assert str(out / world["previous"]) in shown
         assert (out / world["previous"] / "cases.gpkg").is_file()

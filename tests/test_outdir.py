@@ -28,7 +28,7 @@ from trafficprev.cli import main
 from trafficprev.datasets import demo_files
 from trafficprev.geocode import geocode
 from trafficprev.intake import read_determinations
-from trafficprev.pipeline import _copy_maps
+from trafficprev.pipeline._demo import copy_maps as _copy_maps
 from trafficprev.sites import read_back
 
 QUARTER = "2024Q4"
@@ -487,3 +487,40 @@ def test_the_demos_map_copies_never_replace_a_users_file(world, tmp_path):
     with pytest.raises(OutputRefusedError, match=r"hotspots\.html"):
         _copy_maps(world["run"] / "maps", maps)
     assert (maps / "hotspots.html").read_text(encoding="utf-8") == "<p>my edited map</p>"
+
+
+# --- the one atomic write ---------------------------------------------------------------------
+
+
+def test_atomic_write_replaces_the_file_and_leaves_no_temporary_file(tmp_path):
+    from trafficprev._outdir import atomic_write
+
+    path = tmp_path / "table.csv"
+    path.write_text("old", encoding="utf-8")
+    seen: list[Path] = []
+
+    def write(tmp: Path) -> None:
+        seen.append(tmp)
+        tmp.write_text("new", encoding="utf-8")
+
+    assert atomic_write(path, write) == path
+    assert path.read_text(encoding="utf-8") == "new"
+    assert seen[0].parent == tmp_path and seen[0].suffix == ".csv" and seen[0] != path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]
+
+
+@pytest.mark.parametrize("error", [RuntimeError("writer failed"), KeyboardInterrupt()])
+def test_a_failing_atomic_write_keeps_the_old_file_and_no_temporary_file(tmp_path, error):
+    from trafficprev._outdir import atomic_write
+
+    path = tmp_path / "table.csv"
+    path.write_text("old", encoding="utf-8")
+
+    def write(tmp: Path) -> None:
+        tmp.write_text("half", encoding="utf-8")
+        raise error
+
+    with pytest.raises(type(error)):
+        atomic_write(path, write, temp_name=".table.partial")
+    assert path.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]

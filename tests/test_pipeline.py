@@ -3,6 +3,9 @@ locking, and the command line."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -10,10 +13,11 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from trafficprev import Settings
 from trafficprev._outdir import locked
 from trafficprev.cli import main
 from trafficprev.datasets import demo_files
-from trafficprev.pipeline import DEMO_QUARTERS, RunLockedError, run, run_demo
+from trafficprev.pipeline import DEMO_QUARTERS, RunLockedError, load_run, run
 from trafficprev.sites import read_back
 
 FILES = (
@@ -26,9 +30,24 @@ LAYERS = {"cases", "units", "hotspots", "clusters", "sign_sites", "campaign_site
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
+    """``trafficprev demo`` run once through the command line: its folder, the last
+    quarter's result (read back with ``load_run``) and what it printed."""
     root = tmp_path_factory.mktemp("demo")
-    result = run_demo(root / "runs", maps_dir=root / "maps", quiet=True)
-    return root, result
+    args = ["demo", "--as-of", "2025-06-30", "-q", "--out", str(root / "runs")]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main([*args, "--maps", str(root / "maps")]) == 0
+    result = load_run(root / "runs" / DEMO_QUARTERS[-1])
+    return root, result, printed.getvalue()
+
+
+def test_the_demo_command_says_what_it_did(demo):
+    root, _, text = demo
+    assert "合成" in text and "commuting traffic cases" in text
+    assert "vs previous run" in text and "{" not in text  # counts in words, not a dict
+    for name in ("hotspots", "sign_sites", "campaign_sites"):  # every map written is named
+        assert f"maps/{name}.html" in text
+    assert f"maps copied to {root / 'maps'}" in text
 
 
 def _manifest(folder: Path) -> dict:
@@ -45,11 +64,12 @@ def _kwargs(root: Path) -> dict:
         "measures": f["measures"],
         "quiet": True,
         "source": "示范市工伤认定台账（合成演示数据，非真实数据）",
+        "settings": Settings(as_of=dt.date(2025, 6, 30)),  # as the demo fixture's --as-of
     }
 
 
 def test_demo_writes_every_output(demo):
-    root, result = demo
+    root, result, _ = demo
     for quarter in DEMO_QUARTERS:
         folder = root / "runs" / quarter
         for name in FILES:
@@ -69,15 +89,16 @@ def test_demo_writes_every_output(demo):
 
 
 def test_manifest_accounts_for_every_row(demo):
-    root, _ = demo
+    root, _, _ = demo
     m = _manifest(root / "runs" / "2024Q4")
     acc = m["accounting"]
     assert acc["read"] == acc["cases"] + acc["rejected"] + acc["duplicates"]
-    assert acc["commuting_traffic"] == 746
+    assert acc["commuting_traffic"] > 0
     assert all(len(i["sha256"]) == 64 for i in m["inputs"]["determinations"])
     assert m["settings"]["key_enterprises"] == 22 and m["seed"] == 0
     assert m["packages"]["trafficprev"] and m["area"]["version"]
-    assert sum(m["geocode_levels"].values()) == 746
+    # every commuting case up to the quarter is geocoded at some level (none: not placed)
+    assert sum(m["geocode_levels"].values()) == acc["commuting_traffic"]
     assert set(m["timings"]) >= {"intake", "geocode", "hotspots", "write", "report", "total"}
     assert m["previous"].endswith("2024Q3")
     assert m["window"] == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
@@ -85,7 +106,7 @@ def test_manifest_accounts_for_every_row(demo):
 
 
 def test_the_cases_layer_holds_no_personal_data(demo):
-    root, _ = demo
+    root, _, _ = demo
     cases = pyogrio.read_dataframe(root / "runs" / "2024Q4" / "cases.gpkg", layer="cases")
     for col in ("worker_name", "id_number", "phone", "narrative"):
         assert col not in cases.columns
@@ -93,18 +114,31 @@ def test_the_cases_layer_holds_no_personal_data(demo):
 
 
 def test_second_quarter_compares_with_the_first(demo):
-    _, result = demo
+    _, result, _ = demo
     comp = result.comparison
-    assert comp is not None and comp["previous"].endswith("2024Q3")
-    assert set(comp["hotspots"]["status"]) <= {"new", "persisting", "resolved"}
-    assert len(comp["hotspots"]) > 0
-    assert set(comp["enterprises"]["status"]) <= {"entered", "stayed", "left"}
+    assert comp is not None and comp.previous.endswith("2024Q3")
+    assert set(comp.hotspots["status"]) <= {"new", "persisting", "resolved"}
+    assert len(comp.hotspots) > 0
+    assert set(comp.enterprises["status"]) <= {"entered", "stayed", "left"}
 
 
-def test_rerun_is_identical_and_reuses_the_cache(demo, tmp_path):
-    root, _ = demo
-    again = run(quarter="2024Q4", out=tmp_path / "2024Q4", previous=root / "runs" / "2024Q3",
-                **_kwargs(root))  # fmt: skip
+def test_rerun_is_identical_and_reuses_the_cache(demo, tmp_path, capsys):
+    """The same quarter again through ``trafficprev run``: the same outputs, the cache used,
+    and the console names what was written."""
+    root, _, _ = demo
+    f = demo_files()
+    args = [
+        "run", "--area", str(root / "runs" / "area"), "--input", *map(str, f["determinations"]),
+        "--enterprises", str(f["enterprises"][0]), "--measures", str(f["measures"][0]),
+        "--campaign-sites", str(f["campaign_sites"][0]), "--as-of", "2025-06-30",
+        "--quarter", "2024Q4", "--out", str(tmp_path / "2024Q4"),
+        "--previous", str(root / "runs" / "2024Q3"), "-q",
+        "--source", "示范市工伤认定台账（合成演示数据，非真实数据）",
+    ]  # fmt: skip
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    accounted = _manifest(tmp_path / "2024Q4")["accounting"]["commuting_traffic"]
+    assert f"commuting traffic cases: {accounted}" in text and "report.html" in text
     first, second = root / "runs" / "2024Q4", tmp_path / "2024Q4"
     for layer in LAYERS:
         a = pyogrio.read_dataframe(first / "cases.gpkg", layer=layer)
@@ -116,18 +150,18 @@ def test_rerun_is_identical_and_reuses_the_cache(demo, tmp_path):
                  "report.html", "review_queue.csv"):  # fmt: skip
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     a, b = _manifest(first), _manifest(second)
+    assert b["geocode"]["cache_hits"] > 0
     for m in (a, b):
         m.pop("timings")
         m.pop("geocode")
     assert a == b
-    assert again.manifest["geocode"]["cache_hits"] > 0
 
 
 # kill -9 at random moments of a run: tests/test_faults.py
 
 
 def test_a_second_run_into_the_same_folder_refuses_clearly(demo, tmp_path):
-    root, _ = demo
+    root, _, _ = demo
     out = tmp_path / "busy"
     with locked(out, 0), pytest.raises(RunLockedError, match="another run is writing"):
         run(quarter="2024Q4", out=out, **_kwargs(root))
@@ -135,23 +169,13 @@ def test_a_second_run_into_the_same_folder_refuses_clearly(demo, tmp_path):
 
 
 def test_bad_quarter_is_a_clear_error(demo, tmp_path):
-    root, _ = demo
+    root, _, _ = demo
     with pytest.raises(Exception, match="2024Q4"):
         run(quarter="Q4-2024", out=tmp_path / "x", **_kwargs(root))
 
 
-def test_cli_run(demo, tmp_path, capsys):
-    root, _ = demo
+def test_cli_run_refuses_bad_inputs_in_one_line(tmp_path, capsys):
     f = demo_files()
-    args = [
-        "run", "--area", str(root / "runs" / "area"), "--input", *map(str, f["determinations"]),
-        "--enterprises", str(f["enterprises"][0]), "--measures", str(f["measures"][0]),
-        "--quarter", "2024Q4", "--out", str(tmp_path / "2024Q4"), "--previous", "none", "-q",
-    ]  # fmt: skip
-    assert main(args) == 0
-    text = capsys.readouterr().out
-    assert "commuting traffic cases: 746" in text and "report.html" in text
-    assert (tmp_path / "2024Q4" / "report.html").is_file()
     assert main(["run", "--area", str(tmp_path / "nope"), "--input", str(f["measures"][0]),
                  "--quarter", "2024Q4", "--out", str(tmp_path / "y"), "-q"]) == 2  # fmt: skip
     assert "measures.csv: missing required column" in capsys.readouterr().err
@@ -163,7 +187,7 @@ def test_cli_run(demo, tmp_path, capsys):
 def test_exports_alone_are_enough(demo, tmp_path):
     """No register, no campaign list, no measures: the run still completes (no rates, no
     campaign sites, no evaluation) and says so in its outputs."""
-    root, _ = demo
+    root, _, _ = demo
     result = run(
         area=root / "runs" / "area",
         inputs=demo_files()["determinations"],

@@ -17,7 +17,8 @@ from trafficprev._errors import SettingsError
 from trafficprev._periods import parse_quarter, previous_quarter
 from trafficprev.cli import main
 from trafficprev.datasets import demo_files
-from trafficprev.pipeline import _window_warnings, run
+from trafficprev.pipeline import run
+from trafficprev.pipeline._analyse import window_warnings as _window_warnings
 from trafficprev.settings import Settings
 
 

@@ -17,11 +17,15 @@ from . import schema as schema
 from . import timeparse as timeparse
 from . import utils as utils
 from ._errors import (
+    ArgumentError,
+    ArgumentTypeError,
     FileFormatError,
     InputFileNotFoundError,
+    NotFoundError,
     OutputError,
     SchemaError,
     SettingsError,
+    SolverError,
     TrafficPrevError,
     TrafficPrevWarning,
 )
@@ -35,12 +39,16 @@ from .intake import (
 from .settings import Settings
 
 __all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
     "FileFormatError",
     "InputFileNotFoundError",
+    "NotFoundError",
     "OutputError",
     "SchemaError",
     "Settings",
     "SettingsError",
+    "SolverError",
     "TrafficPrevError",
     "TrafficPrevWarning",
     "__version__",

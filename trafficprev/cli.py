@@ -75,9 +75,11 @@ def _cmd_intake(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_run(result) -> None:
-    """What a finished run says on the console."""
-    print(f"== {result.quarter} == 写出 wrote {display_path(result.out)}")
+def _print_run(result, out: Path) -> None:
+    """What a finished run (its result, its folder) says on the console."""
+    from .pipeline import MAP_NAMES
+
+    print(f"== {result.quarter} == 写出 wrote {display_path(out)}")
     print(result.intake.accounting.report())
     levels = result.manifest["geocode_levels"]
     total = max(sum(levels.values()), 1)
@@ -94,13 +96,15 @@ def _print_run(result) -> None:
         f"宣传点 {len(result.campaign_sites)} campaign sites; "
         f"重点企业 {int(result.key['key'].sum())} key enterprises"
     )
-    if result.comparison:
-        counts = result.comparison["hotspots"]["status_zh"].value_counts().to_dict()
-        print(f"  与上季度对比 vs previous run {result.comparison['previous']}: {counts}")
-    for name in ("report.html", "sites.xlsx", "maps/hotspots.html", "manifest.json"):
-        print(f"  写出 wrote {display_path(result.out / name)}")
+    if result.comparison is not None:
+        counts = result.comparison.hotspots["status_zh"].value_counts()
+        said = "、".join(f"{k} {int(v)}" for k, v in counts.items()) or "—"
+        print(f"  与上季度对比 vs previous run {result.comparison.previous}: {said}")
+    maps = [f"maps/{m}.html" for m in MAP_NAMES]
+    for name in ("report.html", "sites.xlsx", *maps, "manifest.json"):
+        print(f"  写出 wrote {display_path(out / name)}")
     for name in result.manifest.get("kept", []):
-        print(f"  保留 kept (not written by this run): {display_path(result.out / name)}")
+        print(f"  保留 kept (not written by this run): {display_path(out / name)}")
     for text in result.manifest.get("warnings", []):
         print(f"  注意 warning: {text}")
 
@@ -124,19 +128,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
         prints=args.prints,
         quiet=args.quiet,
         wait=args.wait,
+        source=args.source,
     )
-    _print_run(result)
+    _print_run(result, Path(args.out))
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .pipeline import run_demo
+    from .pipeline import DEMO_QUARTERS, run_demo
 
     print("示范市 合成演示数据 (synthetic demo city; no real person, enterprise or place)")
     result = run_demo(
         args.out, maps_dir=args.maps, settings=_settings(args), quiet=args.quiet, prints=False
     )
-    _print_run(result)
+    _print_run(result, Path(args.out) / DEMO_QUARTERS[-1])
     if args.maps:
         print(f"  地图 maps copied to {display_path(args.maps)}/")
     return 0
@@ -210,19 +215,14 @@ def _cmd_geocode(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the argument parser of the ``trafficprev`` command."""
-    parser = argparse.ArgumentParser(
-        prog="trafficprev",
-        description=(
-            "Commuting traffic-accident prevention analysis for work-injury determinations "
-            "(工伤认定 上下班途中交通事故)."
-        ),
-    )
-    parser.add_argument("--version", action="version", version=f"trafficprev {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+def _common_options() -> argparse.ArgumentParser:
+    """The options every subcommand shares (``--config``, ``--as-of``, ``--quiet``).
 
+    Returns
+    -------
+    argparse.ArgumentParser
+        A parser without help, to be passed as a parent of the subcommands' parsers.
+    """
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="FILE.toml", help="settings file (TOML)")
     common.add_argument(
@@ -232,7 +232,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="reference date for 'time in the future' checks (default today)",
     )
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    return common
 
+
+def _add_intake_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``intake`` subcommand.
+
+    Parameters
+    ----------
+    sub
+        The subparsers of the ``trafficprev`` parser.
+    common
+        The shared options (:func:`_common_options`).
+    """
     p = sub.add_parser(
         "intake",
         parents=[common],
@@ -254,6 +266,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_intake)
 
+
+def _add_demo_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``demo`` subcommand.
+
+    Parameters
+    ----------
+    sub
+        The subparsers of the ``trafficprev`` parser.
+    common
+        The shared options (:func:`_common_options`).
+    """
     d = sub.add_parser(
         "demo",
         parents=[common],
@@ -265,6 +288,17 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--maps", default="maps", metavar="DIR", help="where the maps are copied")
     d.set_defaults(func=_cmd_demo)
 
+
+def _add_run_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``run`` subcommand.
+
+    Parameters
+    ----------
+    sub
+        The subparsers of the ``trafficprev`` parser.
+    common
+        The shared options (:func:`_common_options`).
+    """
     r = sub.add_parser(
         "run",
         parents=[common],
@@ -297,8 +331,25 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--wait", type=float, default=0.0, metavar="S", help="wait for another run into --out"
     )
+    r.add_argument(
+        "--source",
+        metavar="TEXT",
+        help="the data source in words for the titles of the maps and the report "
+        "(default: the export file names)",
+    )
     r.set_defaults(func=_cmd_run)
 
+
+def _add_area_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``area`` subcommand and its action ``area build``.
+
+    Parameters
+    ----------
+    sub
+        The subparsers of the ``trafficprev`` parser.
+    common
+        The shared options (:func:`_common_options`).
+    """
     a = sub.add_parser("area", help="build the gazetteer of an area (roads, POIs, divisions)")
     asub = a.add_subparsers(dest="area_command", metavar="ACTION", required=True)
     b = asub.add_parser(
@@ -347,6 +398,17 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", required=True, metavar="DIR", help="area folder, e.g. areas/changde")
     b.set_defaults(func=_cmd_area_build)
 
+
+def _add_geocode_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``geocode`` subcommand.
+
+    Parameters
+    ----------
+    sub
+        The subparsers of the ``trafficprev`` parser.
+    common
+        The shared options (:func:`_common_options`).
+    """
     g = sub.add_parser(
         "geocode",
         parents=[common],
@@ -363,6 +425,29 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--all", action="store_true", help="geocode every case, not only commuting")
     g.add_argument("--no-cache", action="store_true", help="do not use the area's geocode cache")
     g.set_defaults(func=_cmd_geocode)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of the ``trafficprev`` command."""
+    parser = argparse.ArgumentParser(
+        prog="trafficprev",
+        description=(
+            "Commuting traffic-accident prevention analysis for work-injury determinations "
+            "(工伤认定 上下班途中交通事故)."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"trafficprev {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = _common_options()
+    for add in (
+        _add_intake_parser,
+        _add_demo_parser,
+        _add_run_parser,
+        _add_area_parser,
+        _add_geocode_parser,
+    ):
+        add(sub, common)
     return parser
 
 

@@ -56,8 +56,15 @@ class Settings:
         its text names but at most this many metres from it is still accepted, with lower
         confidence and a reason; farther away it is not placed in that area's name.
     intersection_radius_m, segment_length_m
-        Units of analysis: junction nodes of named roads within this radius are one
-        intersection; roads are cut into segments of this length.
+        Units of analysis. Each intersection of the area (the gazetteer's: the nodes where
+        one pair of named roads meets, grouped within the area's own
+        ``BuildOptions.intersection_radius_m``, so the four crossings of two dual
+        carriageways are one) is one intersection unit, except that intersections sharing
+        a node or whose points lie within ``intersection_radius_m`` of each other (the pairs
+        A|B, A|C and B|C of a three-road junction) are merged into one unit. A case counts
+        for an intersection within two thirds of this radius of its centre (within three
+        times that when the geocoder placed it at an intersection). Roads are cut into
+        segments of ``segment_length_m``.
     max_snap_m
         Cases farther than this from every unit are not snapped (reported as too far).
     gi_k, fdr_alpha
@@ -93,6 +100,10 @@ class Settings:
     campaign_count, campaign_radius_m
         Campaign locations: how many to choose, and the distance within which a site reaches
         a case's workplace or accident place.
+    window_quarters, key_quarters
+        Quarters in the hotspot window (ending with the run's quarter: one quarter alone holds
+        too few cases per road unit) and in the key-enterprise window (long enough for the
+        rising trend to be tested).
     """
 
     as_of: dt.date | None = None
@@ -130,6 +141,8 @@ class Settings:
     sign_spacing_m: float = 100.0
     campaign_count: int = 5
     campaign_radius_m: float = 1000.0
+    window_quarters: int = 4
+    key_quarters: int = 8
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -203,6 +216,8 @@ class Settings:
             ("key_enterprises", 1),
             ("sign_count", 0),
             ("campaign_count", 0),
+            ("window_quarters", 1),
+            ("key_quarters", 1),
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
