@@ -20,8 +20,7 @@ MAX_LINES = 100
 _TODO = "TODO owner: split into named steps"
 
 #: ``(file under trafficprev/, qualified function name) -> reason``.
-ALLOWED_LONG_FUNCTIONS: dict[tuple[str, str], str] = {
-}
+ALLOWED_LONG_FUNCTIONS: dict[tuple[str, str], str] = {}
 
 
 def long_functions(tree: ast.AST, limit: int = MAX_LINES) -> Iterator[tuple[str, int]]:

@@ -35,15 +35,14 @@ from scipy import sparse
 
 from .._errors import ArgumentError
 from ..coords import compass, from_wgs84
+from ..release import CIRCUMSTANCE_COLUMNS, circumstances_text
 from ..settings import Settings
 from ..trends import circular_summary
 from ._cover import max_cover
 
 __all__ = [
-    "CIRCUMSTANCE_COLUMNS",
     "SIGN_RULES",
     "choose_sign_sites",
-    "circumstances_text",
     "sign_candidates",
     "suggest_signs",
 ]
@@ -308,11 +307,6 @@ def suggest_signs(
     return signs, facilities, names
 
 
-#: Columns of :func:`choose_sign_sites` that hold the counts behind ``circumstances``.
-CIRCUMSTANCE_COLUMNS: tuple[str, ...] = ("main_pair", "main_pair_n", "main_direction",
-                                         "main_direction_n")  # fmt: skip
-
-
 def _main_circumstances(cases: pd.DataFrame) -> dict[str, object]:
     """The commonest mode × counterpart pair and commute direction of some cases, with counts."""
     out: dict[str, object] = {"main_pair": "", "main_pair_n": 0, "main_direction": "",
@@ -330,49 +324,6 @@ def _main_circumstances(cases: pd.DataFrame) -> dict[str, object]:
         d = d.sort_index().sort_values(ascending=False, kind="stable")
         out.update(main_direction=d.index[0], main_direction_n=int(d.iloc[0]))
     return out
-
-
-def circumstances_text(
-    n: int, main_pair: str, main_pair_n: int, main_direction: str, main_direction_n: int,
-    k: int = 1,
-) -> str:  # fmt: skip
-    """The main circumstances of a site's `n` cases in a few words, e.g.
-    ``电动自行车与小型汽车（5/11）；下班途中73%``.
-
-    Parameters
-    ----------
-    n
-        Cases covered.
-    main_pair, main_pair_n, main_direction, main_direction_n
-        The commonest mode × counterpart pair and commute direction with their counts
-        (:data:`CIRCUMSTANCE_COLUMNS` of :func:`choose_sign_sites`).
-    k
-        Smallest count that may be shown (the release level's *k*).
-
-    Returns
-    -------
-    str
-        A part is left out when its count, or the count of the other cases it implies
-        (``n`` minus it), is 1 … k-1; the direction only when it is 上班 or 下班.
-
-    Examples
-    --------
-    >>> circumstances_text(8, "电动自行车与小型汽车", 5, "下班", 6)
-    '电动自行车与小型汽车（5/8）；下班途中75%'
-    >>> circumstances_text(8, "电动自行车与小型汽车", 5, "下班", 6, k=3)  # 6 of 8 leaves 2
-    '电动自行车与小型汽车（5/8）'
-    """
-
-    def shown(count: int) -> bool:
-        rest = n - count
-        return count >= k and (rest == 0 or rest >= k)
-
-    parts = []
-    if main_pair and main_pair_n and shown(main_pair_n):
-        parts.append(f"{main_pair}（{main_pair_n}/{n}）")
-    if main_direction in ("上班", "下班") and shown(main_direction_n):
-        parts.append(f"{main_direction}途中{round(100 * main_direction_n / n)}%")
-    return "；".join(parts)
 
 
 def _with_existing(cand: pd.DataFrame, existing: Any, net: Any) -> pd.DataFrame:
