@@ -12,7 +12,7 @@ from .._errors import SettingsError, TrafficPrevError
 from .._outdir import check_files, file_sha256, restore, write_file
 from .._periods import parse_quarter
 from .._version import __version__
-from ..area import build_area, load_area, save_area
+from ..area import Area, build_area, load_area, save_area
 from ..datasets import demo_files
 from ..settings import Settings
 from ._analyse import as_paths
@@ -39,7 +39,8 @@ _KINDS = {
 }
 
 
-def _demo_area(demo: dict) -> object:
+def _demo_area(demo: dict) -> Area:
+    """The demo city's area, built from its bundled files."""
     return build_area("示范市", osm=demo["roads"][0], pois=demo["pois"], admin=demo["divisions"][0])
 
 
