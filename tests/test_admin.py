@@ -174,17 +174,20 @@ def test_every_township_and_village_resolves_by_name(cd, al):
 
 
 def test_every_township_and_village_resolves_by_short_form(cd, al):
-    shorts = al[al["how"] == "short"].set_index(["alias", "code"])
+    shorts = al[al["how"] == "short"]
+    assert not shorts.duplicated(["alias", "code"]).any()
+    county_by_short = shorts.set_index(["alias", "code"])["county_code"].to_dict()
+    units = cd[(cd["level"] >= 4) & (cd["kind"] == "official")]
+    counties = county_of(units["code"], cd).to_numpy()
     dropped, none = [], []
-    for r in cd[(cd["level"] >= 4) & (cd["kind"] == "official")].itertuples():
+    for r, county in zip(units.itertuples(), counties, strict=True):
         forms = short_forms(r.name, r.level)
-        kept = [s for s in forms if (s, r.code) in shorts.index]
+        kept = [s for s in forms if (s, r.code) in county_by_short]
         if not forms:  # 马家吉社区, 花岩溪林场: nothing to cut
             none.append(r.name)
         elif not kept:
             dropped.append(r.name)
-        county = county_of([r.code], cd).item()
-        assert all(shorts.loc[(s, r.code), "county_code"] == county for s in kept)
+        assert all(county_by_short[s, r.code] == county for s in kept), r.name
     assert set(dropped) == {"德山街道", "柳叶湖街道", "西湖镇", "桃花源镇"}
     assert set(none) & set(cd.loc[cd["level"] == 4, "name"]) == NO_SHORT_FORM - set(dropped)
 

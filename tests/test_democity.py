@@ -30,15 +30,15 @@ def small_city(tmp_path_factory) -> dict[str, Path]:
     return make_demo_city(tmp_path_factory.mktemp("city"), small_config())
 
 
-def test_same_seed_same_bytes(small_city, tmp_path):
-    again = make_demo_city(tmp_path, small_config())
-    for name, path in small_city.items():
-        assert filecmp.cmp(path, again[name], shallow=False), name
+def test_another_seed_another_city():
+    """The seed reaches the roads (the same seed giving the same bytes is
+    ``test_shipped_demo_matches_the_generator``: the shipped files are the generator's)."""
+    from trafficprev.datasets._world import build_world
 
-
-def test_another_seed_another_city(small_city, tmp_path):
-    other = make_demo_city(tmp_path, small_config(seed=7))
-    assert not filecmp.cmp(small_city["roads"], other["roads"], shallow=False)
+    scale = small_config().scale
+    one, other = build_world(small_config().seed, scale=scale), build_world(7, scale=scale)
+    assert len(one.nodes) > 100 and len(other.nodes) > 100
+    assert not one.nodes.equals(other.nodes)
 
 
 def test_exports_go_through_intake(small_city):
@@ -116,6 +116,8 @@ def test_no_personal_looking_data(small_city):
 
 
 def test_shipped_demo_matches_the_generator(tmp_path):
+    """Regenerated now, the demo city is byte for byte the files shipped in data/demo (made by
+    another process at another time): the generator is deterministic."""
     shipped = demo_dir()
     fresh = make_demo_city(tmp_path, DemoConfig())
     for _name, path in fresh.items():

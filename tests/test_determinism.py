@@ -1,7 +1,8 @@
-"""Determinism of the quarterly run across processes: the same quarter run in two fresh
-interpreters with a different hash seed and a different number of BLAS/OpenMP threads gives
-identical tables, maps, report, review queue and manifest (apart from timings, the geocode
-statistics and the package versions)."""
+"""Determinism of the quarterly run across processes: the session's shared run of the demo
+quarter (``demo_quarter_run``, run in a pytest worker) and the same quarter run again in a
+fresh interpreter with another hash seed and one BLAS/OpenMP thread instead of the machine's
+two give identical tables, maps, report, review queue and manifest (apart from timings, the
+geocode statistics and the package versions)."""
 
 from __future__ import annotations
 
@@ -18,24 +19,24 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from trafficprev.area import build_area, save_area
 from trafficprev.datasets import demo_files
 from trafficprev.sites import read_back
 
-AS_OF = dt.date(2025, 1, 15)
-QUARTER = "2024Q4"
-SOURCE = "示范市工伤认定台账（合成演示数据，非真实数据）"
 LAYERS = ("cases", "units", "hotspots", "clusters", "sign_sites", "campaign_sites", "enterprises")
 BYTES = (
     "maps/hotspots.html", "maps/sign_sites.html", "maps/campaign_sites.html", "report.html",
     "review_queue.csv",
 )  # fmt: skip
-ENVIRONMENTS = (
-    {"PYTHONHASHSEED": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-     "MKL_NUM_THREADS": "1"},
-    {"PYTHONHASHSEED": "12345", "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2",
-     "MKL_NUM_THREADS": "2"},
-)  # fmt: skip
+#: The second interpreter's environment: a fixed hash seed (the worker's is random) and one
+#: thread for BLAS and OpenMP (the worker uses both cores).
+ENVIRONMENT = {
+    "PYTHONHASHSEED": "12345", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}  # fmt: skip
+#: The shared run's quarter, reference date and source (asserted against ``demo_kwargs``).
+QUARTER = "2024Q4"
+AS_OF = dt.date(2025, 1, 15)
+SOURCE = "示范市工伤认定台账（合成演示数据，非真实数据）"
 #: Manifest entries that legitimately differ between two runs.
 VOLATILE = ("timings", "geocode", "packages")
 
@@ -58,44 +59,32 @@ def _script(area: Path, out: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def area_dir(tmp_path_factory) -> Path:
-    """The demo area, built once and saved as a folder (with an empty geocode cache)."""
-    f = demo_files()
-    area = build_area("示范市", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0])
-    folder = tmp_path_factory.mktemp("area") / "area"
-    save_area(area, folder)
-    return folder
+def two_runs(demo_quarter_run, demo_kwargs, tmp_path_factory) -> tuple[Path, Path]:
+    """The shared run's folder, and the quarter run again in a subprocess.
 
-
-@pytest.fixture(scope="module")
-def two_runs(area_dir, tmp_path_factory) -> tuple[Path, Path]:
-    """The quarter run twice, in parallel subprocesses with different environments.
-
-    Each run works in its own folder with its own copy of the area (so both start from the
-    same, empty geocode cache) and is given relative paths: the report names the folder it
-    looked in for the previous quarter, and that text must not differ between the two.
+    The subprocess gets a copy of the shared run's area without its geocode cache (the shared
+    run started from an empty one too), the same arguments (``_script`` is
+    ``demo_kwargs``) and relative paths: a run folder's outputs name no folder of the
+    machine but the one the report looked in for the last quarter (relative in the
+    subprocess), so the two folders' files must agree byte for byte but for that name.
     """
-    root = tmp_path_factory.mktemp("runs")
-    procs, outs = [], []
-    for i, env_delta in enumerate(ENVIRONMENTS):
-        cwd = root / f"run{i}"
-        shutil.copytree(area_dir, cwd / "area")
-        outs.append(cwd / "runs" / QUARTER)
-        env = {**os.environ, **env_delta}
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-c", _script(Path("area"), Path("runs") / QUARTER)],
-                cwd=cwd,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
-    for proc in procs:
-        _stdout, stderr = proc.communicate(timeout=240)
-        assert proc.returncode == 0, stderr[-4000:]
-    return outs[0], outs[1]
+    kw = demo_kwargs(demo_quarter_run.area)
+    assert (kw["quarter"], kw["settings"].as_of, kw["source"]) == (QUARTER, AS_OF, SOURCE)
+    assert kw["previous"] is None and kw["inputs"] == demo_files()["determinations"]
+    cwd = tmp_path_factory.mktemp("rerun")
+    shutil.copytree(
+        demo_quarter_run.area, cwd / "area", ignore=shutil.ignore_patterns("geocode_cache*")
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", _script(Path("area"), Path("runs") / QUARTER)],
+        cwd=cwd,
+        env={**os.environ, **ENVIRONMENT},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return demo_quarter_run.out, cwd / "runs" / QUARTER
 
 
 def _manifest(folder: Path) -> dict:
@@ -135,6 +124,10 @@ def test_maps_report_and_review_queue_are_byte_identical(two_runs, name):
     a, b = two_runs
     left, right = (a / name).read_bytes(), (b / name).read_bytes()
     assert left, name
+    if name == "report.html":  # the one folder it names: where it looked for the last quarter
+        looked = f"looked for {a.parent / '2024Q3'})".encode()
+        assert left.count(looked) == 1
+        left = left.replace(looked, f"looked for {Path('runs') / '2024Q3'})".encode())
     assert left == right, name
 
 

@@ -147,14 +147,9 @@ def test_trafficprev_intake_on_the_command_line(exports, tmp_path, capsys):
 # --- the quarterly run -----------------------------------------------------------------------
 
 
-def test_trafficprev_run_with_exports_whose_names_are_not_utf8(tmp_path, capsys):
-    from trafficprev.area import build_area, save_area
-
+def test_trafficprev_run_with_exports_whose_names_are_not_utf8(demo_quarter_run, tmp_path, capsys):
     f = demo_files()
-    area_dir = tmp_path / "area"
-    save_area(
-        build_area("示范市", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0]), area_dir
-    )
+    area_dir = shutil.copytree(demo_quarter_run.area, tmp_path / "area")  # a run writes its cache
     folder = tmp_path / "exports"
     folder.mkdir()
     inputs = [

@@ -28,6 +28,7 @@ from trafficprev.cli import main
 from trafficprev.datasets import demo_files
 from trafficprev.geocode import geocode
 from trafficprev.intake import read_determinations
+from trafficprev.pipeline import write_run
 from trafficprev.pipeline._demo import copy_maps as _copy_maps
 from trafficprev.sites import read_back
 
@@ -326,12 +327,13 @@ def _kill_between_renames(target: Path, kind: str) -> Path:
     return old
 
 
-def test_the_next_run_restores_a_run_folder_left_aside(world, tmp_path, capsys):
-    """Before: the run put the folder back but then deleted the user's notes with it."""
+def test_the_next_run_restores_a_run_folder_left_aside(world, demo_quarter_run, tmp_path):
+    """Before: the run put the folder back but then deleted the user's notes with it. (The
+    next write restores it, before writing: ``write_run`` of the shared finished result.)"""
     out = _copy_run(world, tmp_path / "runs")
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     _kill_between_renames(out, "run")
-    assert main(_run_args(_copy_area(world, tmp_path), out)) == 0
+    write_run(demo_quarter_run.result, out)
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert "notes.txt" in _manifest(out)["kept"]
     assert all((out / name).is_file() for name in RUN_FILES)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import folium
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trafficprev.maps import render_offline
 from trafficprev.maps._offline import OfflineCheckError
@@ -164,3 +166,40 @@ def test_the_hole_is_real_without_the_guard(tmp_path, monkeypatch):
     assert "人民路49" in text
     assert marker.is_dir()
     os.rmdir(marker)
+
+
+_TEXT = st.text(alphabet=st.sampled_from("{}%#\\\"' \n\t\x00a人"), max_size=8)
+_NESTED = st.recursive(
+    st.one_of(_TEXT, st.integers(), st.floats(), st.none(), st.booleans()),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.tuples(inner, inner),
+        st.dictionaries(st.one_of(_TEXT, st.integers()), inner, max_size=4),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300)
+@given(_NESTED)
+def test_the_fast_path_never_passes_a_value_the_walk_would_refuse(value):
+    """The render-time guard looks at a GeoJSON-like value's JSON text first and walks every
+    string only when that text holds a delimiter: the shortcut never lets through a value
+    holding one (braces, ``%`` and ``#`` are not escaped in JSON, whatever surrounds them)."""
+    from trafficprev.maps._offline import _JINJA, _plainly_free, _strings
+
+    found = any(_JINJA.search(text) for _, text in _strings(value, "v"))
+    if found:
+        assert not _plainly_free(value)
+    if isinstance(value, dict | list | tuple) and not found:  # and it is taken when it may be
+        assert _plainly_free(value) or any(not isinstance(k, str | int) for k in _keys(value)), (
+            value
+        )
+
+
+def _keys(value) -> list:
+    if isinstance(value, dict):
+        return [*value, *(k for v in value.values() for k in _keys(v))]
+    if isinstance(value, list | tuple):
+        return [k for v in value for k in _keys(v)]
+    return []

@@ -125,7 +125,10 @@ def _intersections(area: Area, radius: float) -> pd.DataFrame:
     px, py = area.to_metric(shapely.get_x(geom), shapely.get_y(geom))
     nodes = [sorted({int(v) for v in str(s).split("|") if v}) for s in ai["node_ids"]]
     label = _merge_intersections(np.column_stack([px, py]), nodes, radius)
-    pos = area.junctions.drop_duplicates("node_id").set_index("node_id").geometry
+    junctions = area.junctions.drop_duplicates("node_id")
+    jgeom = junctions.geometry.to_numpy()
+    jx, jy = area.to_metric(shapely.get_x(jgeom), shapely.get_y(jgeom))
+    jpos = {int(v): i for i, v in enumerate(junctions["node_id"])}
     rank = area.roads.drop_duplicates("name").set_index("name")["highway"].map(HIGHWAY_RANK)
     road_a, road_b = ai["road_a"].astype(str).to_numpy(), ai["road_b"].astype(str).to_numpy()
     rows = []
@@ -134,9 +137,9 @@ def _intersections(area: Area, radius: float) -> pd.DataFrame:
         # the two most important roads name the intersection (class, then name)
         names.sort(key=lambda n: (rank.get(n, 99), n))
         ids = sorted({v for k in idx for v in nodes[k]})
-        at = pos.reindex(ids).to_numpy()
-        if ids and not pd.isna(at).any():
-            x, y = area.to_metric(shapely.get_x(at), shapely.get_y(at))
+        at = [jpos.get(v) for v in ids]
+        if ids and None not in at:
+            x, y = jx[at], jy[at]
         else:  # nodes not among the junctions: the intersections' own points
             x, y = px[idx], py[idx]
         rows.append(
@@ -359,32 +362,65 @@ def _segment_units(
     cuts : list of numpy.ndarray
         The start (metres along the line) of each segment, one array per line.
     """
-    seg_rows = []
-    cut_list = []
+    cut_list, parts = [], []
     for line_id, road_id, road, factor, line in lines[
         ["line", "road_id", "road", "carriageways", "geometry"]
     ].itertuples(index=False):
         starts = _cuts(line, inter_xy, tree, near, segment_length_m, min_rem)
         cut_list.append(starts)
         ends = np.append(starts[1:], line.length)
-        for a, b in zip(starts, ends, strict=True):
-            seg_rows.append(
+        parts.append(
+            pd.DataFrame(
                 {
-                    "unit_id": f"S:{line_id}:{round(a):06d}",
+                    "unit_id": [f"S:{line_id}:{round(a):06d}" for a in starts],
                     "kind": "segment",
                     "road": road,
                     "cross_road": "",
                     "road_id": road_id,
                     "line": line_id,
-                    "from_m": round(float(a), 1),
-                    "to_m": round(float(b), 1),
-                    "length_m": round(float(b - a), 1),
-                    "exposure_m": round(float(b - a) * factor, 1),
+                    "from_m": _round1(starts),
+                    "to_m": _round1(ends),
+                    "length_m": _round1(ends - starts),
+                    "exposure_m": _round1((ends - starts) * factor),
                     "node_ids": "",
-                    "geometry": shapely.ops.substring(line, a, b),
+                    "geometry": _pieces(line, starts, ends),
                 }
             )
-    return pd.DataFrame(seg_rows), cut_list
+        )
+    if not parts:
+        return pd.DataFrame(columns=[*_SEGMENT_COLUMNS, "geometry"]), cut_list
+    return pd.concat(parts, ignore_index=True), cut_list
+
+
+_SEGMENT_COLUMNS = (
+    "unit_id", "kind", "road", "cross_road", "road_id", "line", "from_m", "to_m", "length_m",
+    "exposure_m", "node_ids",
+)  # fmt: skip
+
+
+def _round1(values: np.ndarray) -> list[float]:
+    """Rounded to 0.1 as Python rounds (correctly, unlike ``np.round``'s scaling)."""
+    return [round(float(v), 1) for v in values]
+
+
+def _pieces(line: shapely.LineString, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The pieces of `line` from each start to its end (metres along it, start < end): what
+    ``shapely.ops.substring`` gives, vertex for vertex (the same end points, the vertices
+    strictly between), without its per-piece Python loop."""
+    coords = shapely.get_coordinates(line)
+    step = np.diff(coords, axis=0)
+    # the vertices' distances along the line, summed in order as substring sums them
+    along = np.concatenate([[0.0], np.cumsum(np.sqrt(step[:, 0] ** 2 + step[:, 1] ** 2))])
+    first = shapely.get_coordinates(shapely.line_interpolate_point(line, starts))
+    last = shapely.get_coordinates(shapely.line_interpolate_point(line, ends))
+    lo = np.searchsorted(along, starts, side="right")  # first vertex past the start
+    # first vertex at or past the end; never the line's last vertex (substring's loop stops
+    # before it: the end point stands for it)
+    hi = np.minimum(np.searchsorted(along, ends, side="left"), len(coords) - 1)
+    out = np.empty(len(starts), dtype=object)
+    for i in range(len(starts)):
+        out[i] = shapely.linestrings(np.vstack([first[i], coords[lo[i] : hi[i]], last[i]]))
+    return out
 
 
 def _intersection_units(

@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import functools
 import html
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -285,6 +286,25 @@ def _strings(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]
             yield from _strings(item, f"{path}[{i}]", depth + 1)
 
 
+def _plainly_free(value: Any) -> bool:
+    """True when `value` is a dict or list whose JSON text has no Jinja delimiter, so no
+    string inside it has one either (JSON escapes neither braces nor ``%``/``#``): the fast
+    path for GeoJSON data. False whenever that cannot be told (then every string is walked)."""
+    if not isinstance(value, dict | list | tuple):
+        return False
+    try:
+        text = json.dumps(value, ensure_ascii=False, check_circular=False, default=_opaque)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return _JINJA.search(text) is None
+
+
+def _opaque(_value: Any) -> None:
+    """JSON's stand-in for an object that is not a dict, list or string (the walk in
+    :func:`_strings` does not look inside those either)."""
+    return None
+
+
 def _check_no_template_source(elements: list[Any]) -> None:
     """Refuse a map whose data could be read as Jinja source (branca renders twice).
 
@@ -298,7 +318,7 @@ def _check_no_template_source(elements: list[Any]) -> None:
 
     for element in elements:
         for attr, value in vars(element).items():
-            if attr in _NOT_DATA or isinstance(value, Element):
+            if attr in _NOT_DATA or isinstance(value, Element) or _plainly_free(value):
                 continue
             for where, text in _strings(value, f"{type(element).__name__}.{attr}"):
                 found = _JINJA.search(text)
