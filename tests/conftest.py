@@ -213,6 +213,30 @@ def _shared_root(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def small_city(tmp_path_factory) -> dict[str, Path]:
+    """``make_demo_city(small_config())``, generated once for the whole test run: the first
+    pytest-xdist worker to ask generates it under a file lock, the others read the list of
+    its files. Name -> path, as ``make_demo_city`` returns it. Read-only: a test that
+    changes a file copies the folder first."""
+    import fcntl
+    import json
+
+    from trafficprev.datasets.democity import make_demo_city, small_config
+
+    root = _shared_root(tmp_path_factory) / "small-city"
+    root.mkdir(exist_ok=True)
+    listing = root / "files.json"
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not listing.is_file():
+            files = make_demo_city(root / "city", small_config())
+            named = {k: str(Path(v).relative_to(root)) for k, v in files.items()}
+            listing.write_text(json.dumps(named, ensure_ascii=False), encoding="utf-8")
+    named = json.loads(listing.read_text(encoding="utf-8"))
+    return {k: root / v for k, v in named.items()}
+
+
+@pytest.fixture(scope="session")
 def demo_quarter_run(tmp_path_factory, demo_area):
     """One finished quarterly run of the demo city, built once for the whole test run: the
     first worker to ask saves the session's ``demo_area`` as a folder and runs

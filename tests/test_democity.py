@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import filecmp
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -23,11 +22,6 @@ from trafficprev.datasets import demo_dir
 from trafficprev.datasets.democity import DemoConfig, make_demo_city, small_config
 
 SETTINGS = Settings(as_of=dt.date(2025, 6, 30))
-
-
-@pytest.fixture(scope="module")
-def small_city(tmp_path_factory) -> dict[str, Path]:
-    return make_demo_city(tmp_path_factory.mktemp("city"), small_config())
 
 
 def test_another_seed_another_city():

@@ -295,24 +295,24 @@ def test_geocode_writes_gpkg_and_queue(area, tmp_path):
     assert paths["review_queue"].is_file()
 
 
-def test_accuracy_on_a_regenerated_small_demo_world(tmp_path):
-    """The issue's measures on a freshly generated world (not the shipped files)."""
+def test_accuracy_on_a_regenerated_small_demo_world(small_city):
+    """The issue's measures on a world generated in this test run (``small_config()``, the
+    session's ``small_city``), not the shipped files."""
     from trafficprev.datasets._world import district_of
     from trafficprev.datasets._world_roads import LAT0, LON0, M_PER_DEG_LAT, M_PER_DEG_LON
-    from trafficprev.datasets.democity import make_demo_city, small_config
 
-    make_demo_city(tmp_path, small_config())
+    folder = small_city["roads"].parent
     area = build_area(
         "small",
-        osm=tmp_path / "demo_city.osm",
-        pois=[tmp_path / "pois.csv"],
-        admin=tmp_path / "admin_divisions.csv",
+        osm=folder / "demo_city.osm",
+        pois=[folder / "pois.csv"],
+        admin=folder / "admin_divisions.csv",
     )
-    files = sorted(tmp_path.glob("determinations_*"))
+    files = sorted(folder.glob("determinations_*"))
     cases = read_determinations(files).cases
     commuting = cases[cases["commuting"]]
     out = geocode(commuting, area, settings=Settings())
-    truth = pd.read_csv(tmp_path / "truth" / "cases.csv", dtype={"decision_no": str})
+    truth = pd.read_csv(folder / "truth" / "cases.csv", dtype={"decision_no": str})
     g = pd.DataFrame(out.cases.drop(columns="geometry")).merge(truth, on="decision_no")
     assert len(g) == len(commuting) > 100
     namable = ~g["place_kind"].isin(["unresolvable", "village"])

@@ -291,8 +291,12 @@ def _make_hostile(city: Path, aliases: Path) -> dict[str, dict[str, str]]:
     for old, new in ROADS.items():
         assert f'v="{old}"' in osm, old
         osm = osm.replace(f'v="{old}"', "v=" + quoteattr(new))
+    # a node with tags (not self-closing) holding an amenity tag, matched within that node
     osm, n = re.subn(
-        r"<node\b[^>]*>(?:(?!</node>).)*k=\"amenity\".*?</node>", _hostile_poi, osm, flags=re.S
+        r"<node\b[^>]*(?<!/)>(?:(?!</node>).)*?k=\"amenity\"(?:(?!</node>).)*</node>",
+        _hostile_poi,
+        osm,
+        flags=re.S,
     )
     assert n > 20
     (city / "demo_city.osm").write_text(osm, encoding="utf-8")

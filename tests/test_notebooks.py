@@ -1,6 +1,6 @@
 """Every notebook (jupytext .py source) runs top to bottom through papermill on a small world.
 
-The world is a small demo city (``small_config()``) generated once per session; its area is
+The world is a small demo city (``small_config()``, generated once per test run); its area is
 built once and its last two quarters are run once, so that the notebooks' comparison with the
 previous quarter has a folder to compare with. Each notebook gets its own output folder with
 a copy of the previous run; 02 to 05 also get the finished run of the quarter, which they
@@ -46,16 +46,15 @@ def _files(root: Path) -> set[str]:
 
 
 @pytest.fixture(scope="session")
-def world(tmp_path_factory) -> dict:
-    """The small world: the notebooks' parameters, its folders and its personal data."""
+def world(tmp_path_factory, small_city) -> dict:
+    """The small world (the session's ``small_city``, read only): the notebooks' parameters,
+    its folders and its personal data."""
     import trafficprev as tp
     from trafficprev.area import build_area, save_area
-    from trafficprev.datasets.democity import make_demo_city, small_config
     from trafficprev.pipeline import run
 
     root = tmp_path_factory.mktemp("small-world")
-    city = root / "city"
-    make_demo_city(city, small_config())
+    city = small_city["roads"].parent
     config = pd.read_csv(city / "truth" / "config.csv", index_col="setting")["value"]
     quarters = pd.period_range(config["first_quarter"], periods=int(config["quarters"]), freq="Q")
     last = quarters[-1]

@@ -349,6 +349,28 @@ def test_browser_helpers_raise_clearly_without_chromium(monkeypatch, tmp_path):
 
 
 @needs_chromium
+@pytest.mark.parametrize("wait_ms", [0, -1, 2.5, True, "4000"])
+def test_a_virtual_time_budget_that_never_ends_is_refused_before_chromium_starts(
+    wait_ms, tmp_path, monkeypatch
+):
+    """``--virtual-time-budget=0`` never ends a --dump-dom load (Chromium waits for the
+    timeout): 0 is refused with the rest, before any process starts."""
+    import subprocess
+
+    import trafficprev.maps._browser as browser
+
+    def no_process(*_args, **_kwargs):
+        raise AssertionError("Chromium was started")
+
+    monkeypatch.setattr(subprocess, "Popen", no_process)
+    monkeypatch.setattr(subprocess, "run", no_process)
+    page = tmp_path / "a.html"
+    page.write_text("<html></html>", encoding="utf-8")
+    with pytest.raises(ValueError, match="positive integer"):
+        browser.run_chromium(page, ["--dump-dom"], folder=tmp_path, wait_ms=wait_ms, timeout=5)
+
+
+@needs_chromium
 def test_offline_map_runs_in_chromium_without_network(browser_runs):
     report = browser_runs["offline"]
     assert report.errors == []

@@ -128,8 +128,9 @@ def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
 
 
 def _base_args(exe: str, profile: Path, wait_ms: int) -> list[str]:
-    if isinstance(wait_ms, bool) or not isinstance(wait_ms, int) or wait_ms < 0:
-        raise ArgumentError(f"wait_ms must be a non-negative integer, got {wait_ms!r}")
+    # 0 is refused too: Chromium then never ends a --dump-dom load (it waits for the timeout)
+    if isinstance(wait_ms, bool) or not isinstance(wait_ms, int) or wait_ms < 1:
+        raise ArgumentError(f"wait_ms must be a positive integer (milliseconds), got {wait_ms!r}")
     return [exe, *_FLAGS, f"--user-data-dir={profile}", f"--virtual-time-budget={wait_ms}"]
 
 
@@ -177,7 +178,7 @@ def run_chromium(
     InputFileNotFoundError
         If `path` does not exist (also a ``FileNotFoundError``).
     ArgumentError
-        If `wait_ms` is not a non-negative integer (also a ``ValueError``).
+        If `wait_ms` is not a positive integer (also a ``ValueError``).
 
     Notes
     -----
