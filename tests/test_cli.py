@@ -105,3 +105,58 @@ def test_an_output_folder_that_cannot_be_written_is_one_line(data_dir, tmp_path,
     assert err.startswith("trafficprev: ") and str(blocker) in err
     assert "Traceback" not in err and len(err.splitlines()) == 1
     assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+class _CalledError(Exception):
+    """Raised by the stand-in for ``run``: the command reached it with these arguments."""
+
+    def __init__(self, kwargs: dict) -> None:
+        super().__init__("run() was called")
+        self.kwargs = kwargs
+
+
+@pytest.mark.parametrize(
+    ("previous", "expected"), [("runs/2024Q3", "runs/2024Q3"), ("none", None), (None, "auto")]
+)
+def test_every_run_option_reaches_run(previous, expected, monkeypatch, tmp_path):
+    """``trafficprev run``'s options arrive in ``run()`` as given (``run`` stood in for: the
+    quarter itself is run end to end by tests/test_determinism.py and test_pipeline.py)."""
+    import datetime as dt
+
+    import trafficprev.pipeline as pipeline
+
+    def stand_in(**kwargs):
+        raise _CalledError(kwargs)
+
+    monkeypatch.setattr(pipeline, "run", stand_in)
+    args = [
+        "run", "--area", "areas/demo", "--input", "a.xlsx", "b.csv", "--quarter", "2024Q4",
+        "--out", "runs/2024Q4", "--enterprises", "e.csv", "--campaign-sites", "c.csv",
+        "--measures", "m.csv", "--overrides", "o.csv", "--release", "public", "--prints",
+        "--wait", "5", "--source", "台账", "--as-of", "2025-01-15", "-q",
+    ]  # fmt: skip
+    if previous is not None:
+        args += ["--previous", previous]
+    with pytest.raises(_CalledError) as called:
+        main(args)
+    kw = called.value.kwargs
+    assert kw["previous"] == expected
+    assert (kw["area"], kw["inputs"], kw["quarter"], kw["out"]) == (
+        "areas/demo",
+        ["a.xlsx", "b.csv"],
+        "2024Q4",
+        "runs/2024Q4",
+    )
+    assert (kw["enterprises"], kw["campaign_sites"], kw["measures"]) == (
+        ["e.csv"],
+        ["c.csv"],
+        ["m.csv"],
+    )
+    assert (kw["overrides"], kw["release"], kw["prints"], kw["wait"], kw["source"]) == (
+        "o.csv",
+        "public",
+        True,
+        5.0,
+        "台账",
+    )
+    assert kw["quiet"] is True and kw["settings"].as_of == dt.date(2025, 1, 15)

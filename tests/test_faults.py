@@ -365,11 +365,11 @@ def test_a_full_disk_keeps_the_previous_run_intact(
 # --- kill -9 at random moments ----------------------------------------------------------------
 
 
-#: Progress lines (stderr) of a run that mark where the kills land, one in each third of a
-#: rerun: geocoding (writing the geocode cache), the analysis, and writing the staged folder.
+#: Progress lines (stderr) of a run that mark where the kills land: in the two phases that
+#: write to disk, geocoding (into the geocode cache) and writing the staged run folder. (In
+#: between, the analysis writes nothing that a kill could leave half-written.)
 KILL_MARKERS = (
     "地理编码 geocoding",
-    "热点 hotspots of the window",
     "写出 writing tables, sites and maps",
 )
 

@@ -165,6 +165,7 @@ def test_trafficprev_run_with_exports_whose_names_are_not_utf8(demo_quarter_run,
     captured = capsys.readouterr()
     assert code == 0 and "Traceback" not in captured.err, captured.err
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["geocode"]["cache_hits"] > 0  # the area's cache, warm from the shared run
     shown = [display_path(p) for p in inputs]
     assert [i["path"] for i in manifest["inputs"]["determinations"]] == shown
     report = (out / "report.html").read_text(encoding="utf-8")

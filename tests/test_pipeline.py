@@ -9,7 +9,6 @@ import io
 import json
 from pathlib import Path
 
-import pandas as pd
 import pyogrio
 import pytest
 
@@ -18,7 +17,6 @@ from trafficprev._outdir import locked
 from trafficprev.cli import main
 from trafficprev.datasets import demo_files
 from trafficprev.pipeline import DEMO_QUARTERS, RunLockedError, load_run, run
-from trafficprev.sites import read_back
 
 FILES = (
     "cases.gpkg", "review_queue.csv", "rejected_rows.csv", "duplicates.csv", "sites.xlsx",
@@ -122,39 +120,9 @@ def test_second_quarter_compares_with_the_first(demo):
     assert set(comp.enterprises["status"]) <= {"entered", "stayed", "left"}
 
 
-def test_rerun_is_identical_and_reuses_the_cache(demo, tmp_path, capsys):
-    """The same quarter again through ``trafficprev run``: the same outputs, the cache used,
-    and the console names what was written."""
-    root, _, _ = demo
-    f = demo_files()
-    args = [
-        "run", "--area", str(root / "runs" / "area"), "--input", *map(str, f["determinations"]),
-        "--enterprises", str(f["enterprises"][0]), "--measures", str(f["measures"][0]),
-        "--campaign-sites", str(f["campaign_sites"][0]), "--as-of", "2025-06-30",
-        "--quarter", "2024Q4", "--out", str(tmp_path / "2024Q4"),
-        "--previous", str(root / "runs" / "2024Q3"), "-q",
-        "--source", "示范市工伤认定台账（合成演示数据，非真实数据）",
-    ]  # fmt: skip
-    assert main(args) == 0
-    text = capsys.readouterr().out
-    accounted = _manifest(tmp_path / "2024Q4")["accounting"]["commuting_traffic"]
-    assert f"commuting traffic cases: {accounted}" in text and "report.html" in text
-    first, second = root / "runs" / "2024Q4", tmp_path / "2024Q4"
-    for layer in LAYERS:
-        a = pyogrio.read_dataframe(first / "cases.gpkg", layer=layer)
-        b = pyogrio.read_dataframe(second / "cases.gpkg", layer=layer)
-        pd.testing.assert_frame_equal(a, b, obj=layer)
-    for sheet, frame in read_back(first / "sites.xlsx").items():
-        pd.testing.assert_frame_equal(frame, read_back(second / "sites.xlsx")[sheet], obj=sheet)
-    for name in ("maps/hotspots.html", "maps/sign_sites.html", "maps/campaign_sites.html",
-                 "report.html", "review_queue.csv"):  # fmt: skip
-        assert (first / name).read_bytes() == (second / name).read_bytes(), name
-    a, b = _manifest(first), _manifest(second)
-    assert b["geocode"]["cache_hits"] > 0
-    for m in (a, b):
-        m.pop("timings")
-        m.pop("geocode")
-    assert a == b
+# the same quarter again through ``trafficprev run`` in a fresh interpreter, compared file by
+# file with the shared run: tests/test_determinism.py; a rerun reusing the geocode cache:
+# tests/test_filenames.py; the command's options reaching run(): tests/test_cli.py
 
 
 # kill -9 at random moments of a run: tests/test_faults.py

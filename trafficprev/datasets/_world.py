@@ -1196,26 +1196,29 @@ def edge_ways(world: World) -> pd.DataFrame:
     Two-way ways give both directions (``forward`` tells which is the way's own order).
     """
     nodes = world.nodes.set_index("node_id")
-    parts = []
-    for w in world.ways.itertuples():
-        ids = np.array(w.node_ids, dtype=np.int64)
+    ways = world.ways
+    # each way's edges in its own order, then (two-way) reversed: the rows in way order
+    us, vs, owner, forward = [], [], [], []
+    for i, (ids, oneway) in enumerate(zip(ways["node_ids"], ways["oneway"], strict=True)):
+        ids = np.asarray(ids, dtype=np.int64)
         u, v = ids[:-1], ids[1:]
-        both = [(u, v, True)] if w.oneway else [(u, v, True), (v, u, False)]
-        for a, b, fwd in both:
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "u": a,
-                        "v": b,
-                        "way_id": w.way_id,
-                        "name": w.name,
-                        "ref": w.ref,
-                        "highway": w.highway,
-                        "forward": fwd,
-                    }
-                )
-            )
-    e = pd.concat(parts, ignore_index=True)
+        for a, b, fwd in [(u, v, True)] if oneway else [(u, v, True), (v, u, False)]:
+            us.append(a)
+            vs.append(b)
+            owner.append(np.full(len(a), i))
+            forward.append(np.full(len(a), fwd))
+    rows = np.concatenate(owner) if owner else np.zeros(0, dtype=np.int64)
+    e = pd.DataFrame(
+        {
+            "u": np.concatenate(us) if us else np.zeros(0, dtype=np.int64),
+            "v": np.concatenate(vs) if vs else np.zeros(0, dtype=np.int64),
+            **{
+                col: ways[col].take(rows).reset_index(drop=True)
+                for col in ("way_id", "name", "ref", "highway")
+            },
+            "forward": np.concatenate(forward) if forward else np.zeros(0, dtype=bool),
+        }
+    )
     lon1, lat1 = nodes.loc[e.u, "lon"].to_numpy(), nodes.loc[e.u, "lat"].to_numpy()
     lon2, lat2 = nodes.loc[e.v, "lon"].to_numpy(), nodes.loc[e.v, "lat"].to_numpy()
     e["length_m"] = _haversine(lon1, lat1, lon2, lat2)
