@@ -3,6 +3,9 @@ officer would receive them."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+
 import openpyxl
 import pyogrio
 import pytest
@@ -42,7 +45,7 @@ def published(demo_hotspots, demo_area, demo_geocoded, demo_register, tmp_path_f
         key=key,
         period="2023Q1–2024Q4",
         source="示范市工伤认定台账（合成演示数据）",
-        prints=True,
+        prints=False,  # the prints: test_prints_for_reports
     )
     return res, signs, camp, key
 
@@ -89,10 +92,30 @@ def test_nothing_personal_in_what_is_shared(published):
 
 
 @pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed")
-def test_prints_for_reports(published):
+def test_prints_for_reports(published, tmp_path, monkeypatch):
+    """Every map gets a PNG and an A4 PDF beside it: Chromium prints one map for real (the
+    other two would print the same way, so they are printed by stand-ins that record what
+    they were asked for)."""
+    import shutil
+
+    import trafficprev.publish as publishing
+
     res, *_ = published
-    assert set(res.prints) == {
+    maps = {name: shutil.copy(path, tmp_path / path.name) for name, path in res.maps.items()}
+    assert set(maps) == {"hotspots", "sign_sites", "campaign_sites"}
+    real = {"sign_sites": maps["sign_sites"]}
+    for path in publishing._print_maps(real).values():
+        assert path.stat().st_size > 10_000, path.name
+    pdf = subprocess.run(["pdfinfo", str(maps["sign_sites"].with_suffix(".pdf"))],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", pdf).groups())
+    assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
+    asked = []
+    monkeypatch.setattr(publishing, "screenshot", lambda page, out: asked.append(out) or out)
+    monkeypatch.setattr(publishing, "print_pdf", lambda page, out: asked.append(out) or out)
+    printed = publishing._print_maps(maps)
+    assert set(printed) == {
         f"{m}.{ext}" for m in ("hotspots", "sign_sites", "campaign_sites") for ext in ("png", "pdf")
     }
-    for path in res.prints.values():
-        assert path.stat().st_size > 10_000
+    assert sorted(asked) == sorted(printed.values())
+    assert all(path.parent == tmp_path for path in asked)
