@@ -1,14 +1,14 @@
 """Every notebook (jupytext .py source) runs top to bottom through papermill on a small world.
 
 The world is a small demo city (``small_config()``, generated once per test run); its area is
-built once and its last two quarters are run once, so that the notebooks' comparison with the
-previous quarter has a folder to compare with. Each notebook gets its own output folder with
-a copy of the previous run; 02 to 05 also get the finished run of the quarter, which they
-load instead of running it (04 loads the previous quarter's too; the quarterly notebook 季度报告
-runs the quarter, which is its job; ``load_or_run`` running a quarter whose folder does not
-match is tests/test_quarter_result.py's) and is checked for
-its files, for error outputs, for warnings in its stderr, and for personal data in anything
-it shows.
+built once, its second-to-last quarter is run once, and the quarterly notebook 季度报告 runs
+the last quarter beside it (comparing it with the previous one: the notebook's job). The
+other notebooks each get an output folder of their own with a copy of the previous run; 02
+to 05 also get the quarterly notebook's run of the quarter, which they load instead of
+running it (04 loads the previous quarter's too; ``load_or_run`` running a quarter whose
+folder does not match is tests/test_quarter_result.py's). Every notebook is checked for its
+files, for error outputs, for warnings in its stderr, and for personal data in anything it
+shows.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import pytest
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.py"))
+QUARTERLY = NOTEBOOK_DIR / "季度报告.py"
 # 01 writes into an intake folder of its own (out_dir/intake): an intake folder may not share
 # out_dir with the run folders and the area (trafficprev writes only into folders it made)
 INTAKE_FILES = ("intake/cases.csv", "intake/geocoded.gpkg", "intake/review_queue.csv")
@@ -72,7 +73,8 @@ def world(tmp_path_factory, small_city) -> dict:
     settings = tp.Settings(as_of=as_of)
     previous = str(last - 1)
     extras = {k: city / f"{k}.csv" for k in ("enterprises", "campaign_sites", "measures")}
-    out = root / "previous" / previous
+    runs = root / "runs"  # the quarterly notebook's out_dir: the previous quarter, then its own
+    out = runs / previous
     run(
         area=area_dir,
         inputs=inputs,
@@ -82,17 +84,16 @@ def world(tmp_path_factory, small_city) -> dict:
         quiet=True,
         **extras,
     )
-    current = root / "current" / str(last)  # what 02 to 05 find and load
-    run(
-        area=area_dir,
-        inputs=inputs,
-        quarter=str(last),
-        out=current,
-        settings=settings,
-        previous=out,
-        quiet=True,
-        **extras,
-    )
+    parameters = {
+        "inputs": [str(p) for p in inputs],
+        "area_dir": str(area_dir),
+        **{k: str(v) for k, v in extras.items()},
+        "quarter": str(last),
+        "as_of": as_of.isoformat(),
+    }
+    # this quarter's run is the quarterly notebook's (it runs the quarter, comparing it with
+    # the previous one in the same out_dir); 02 to 05 find it and load it
+    quarterly = _execute(QUARTERLY, root / "quarterly", runs, parameters)
     protected = tp.read_determinations(inputs, settings=settings).protected
     personal = {
         str(v)
@@ -104,16 +105,29 @@ def world(tmp_path_factory, small_city) -> dict:
         "city": city,
         "previous": previous,
         "previous_run": out,
-        "current_run": current,
+        "current_run": runs / str(last),
+        "quarterly": (quarterly, runs),
         "personal": personal,
-        "parameters": {
-            "inputs": [str(p) for p in inputs],
-            "area_dir": str(area_dir),
-            **{k: str(v) for k, v in extras.items()},
-            "quarter": str(last),
-            "as_of": as_of.isoformat(),
-        },
+        "parameters": parameters,
     }
+
+
+def _execute(path: Path, folder: Path, out: Path, parameters: dict) -> Path:
+    """Run the notebook `path` (jupytext) top to bottom with papermill in `folder`, writing
+    into `out`; the executed notebook's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    src = folder / (path.stem + ".ipynb")
+    jupytext.write(jupytext.read(path), src)
+    executed = folder / ("out-" + src.name)
+    papermill.execute_notebook(
+        str(src),
+        str(executed),
+        cwd=str(folder),
+        parameters={**parameters, "out_dir": str(out)},
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    return executed
 
 
 #: A narrative counts as shown when its first this many characters are (any longer text
@@ -195,23 +209,16 @@ def test_every_notebook_has_the_shared_parameters():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs(path, tmp_path, world):
-    out = tmp_path / "out"
     quarter = world["parameters"]["quarter"]
-    shutil.copytree(world["previous_run"], out / world["previous"])
     loads = path.name.startswith(("02", "03", "04", "05"))  # this quarter's run is there
-    if loads:
-        shutil.copytree(world["current_run"], out / quarter)
-    src = tmp_path / (path.stem + ".ipynb")
-    jupytext.write(jupytext.read(path), src)
-    executed = tmp_path / ("out-" + src.name)
-    papermill.execute_notebook(
-        str(src),
-        str(executed),
-        cwd=str(tmp_path),
-        parameters={**world["parameters"], "out_dir": str(out)},
-        kernel_name="python3",
-        progress_bar=False,
-    )
+    if path == QUARTERLY:  # executed by the world fixture (its run is what the others load)
+        executed, out = world["quarterly"]
+    else:
+        out = tmp_path / "out"
+        shutil.copytree(world["previous_run"], out / world["previous"])
+        if loads:
+            shutil.copytree(world["current_run"], out / quarter)
+        executed = _execute(path, tmp_path, out, world["parameters"])
     intake = path.name.startswith("01")
     expected = INTAKE_FILES if intake else [f"{quarter}/{name}" for name in RUN_FILES]
     for name in expected:
