@@ -1,12 +1,14 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   - the whole quarterly run on the demo city, maps in maps/ (creates .venv if missing)
 #   make test   - lint and the whole test suite (creates .venv if missing)
+# and a third opens the notebooks:
+#   make lab    - JupyterLab on notebooks/, the .py notebooks opening as notebooks
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= runs/demo
 
-.PHONY: demo test lint bench bench-quick clean
+.PHONY: demo test lint lab bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +55,25 @@ bench: $(VENV)/.installed-bench
 
 bench-quick: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/quick.py --quick $(BENCHES)
+
+# JupyterLab on the notebooks: the `notebook` extra (JupyterLab, jupytext) into .venv; the
+# jupytext .py notebooks open as notebooks (notebooks/lab-settings/overrides.json makes
+# jupytext's notebook view the default viewer for Python files, for this JupyterLab only:
+# nothing is written into the user's Jupyter settings); nothing is fetched from the internet
+# (no news feed, no update check, no extension manager). LAB_ARGS adds options, e.g.
+# LAB_ARGS=--no-browser on a server.
+LAB_ARGS ?=
+LAB_OFFLINE := --LabApp.news_url=None \
+	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	--LabApp.extension_manager=readonly
+
+$(VENV)/.installed-notebook: pyproject.toml $(VENV)/.installed-run
+	$(BIN)/python -m pip install -q -e ".[notebook]"
+	touch $@
+
+lab: $(VENV)/.installed-notebook
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)/notebooks" \
+	  --LabApp.app_settings_dir="$(CURDIR)/notebooks/lab-settings" $(LAB_OFFLINE) $(LAB_ARGS)
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache
