@@ -29,6 +29,8 @@ from trafficprev.geocode._review import (
 
 QUEUE_COLUMNS = [
     "decision_no",
+    "quarter",
+    "injured_on",
     "place_text",
     "text_hash",
     "match_level",
@@ -136,6 +138,23 @@ def test_queue_contents_and_sorting(cases: pd.DataFrame) -> None:
     assert row["slot_road"] == "武陵大道"
     assert row["candidates"] == "1. 武陵大道 (0.40)"
     assert row["confidence"] == pytest.approx(0.40)
+
+
+def test_queue_names_the_quarter_and_day_of_each_accident(cases: pd.DataFrame) -> None:
+    """With the accident time, every queued row says which quarter and day it is from (so a
+    reviewer can sort and a run can keep its window); a case without a time shows blanks."""
+    when = pd.to_datetime(
+        ["2024-12-31 23:50", "2024-10-01 07:10", "2023-03-05 18:00", None,
+         "2024-11-05 06:40", "2024-07-01 00:05", "2024-01-02 08:00", "2024-09-30 17:30"]
+    )  # fmt: skip
+    queue = review_queue(cases.assign(injured_at=when), threshold=0.6).set_index("decision_no")
+    assert queue.loc["D02", ["quarter", "injured_on"]].tolist() == ["2024Q4", "2024-10-01"]
+    assert queue.loc["D03", ["quarter", "injured_on"]].tolist() == ["2023Q1", "2023-03-05"]
+    assert queue.loc["D06", ["quarter", "injured_on"]].tolist() == ["2024Q3", "2024-07-01"]
+    assert queue.loc["D08", ["quarter", "injured_on"]].tolist() == ["2024Q3", "2024-09-30"]
+    assert queue.loc["D04", ["quarter", "injured_on"]].tolist() == ["", ""]
+    without = review_queue(cases, threshold=0.6)
+    assert (without["quarter"] == "").all() and (without["injured_on"] == "").all()
 
 
 def test_queue_threshold(cases: pd.DataFrame) -> None:

@@ -9,6 +9,7 @@ import io
 import json
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -168,3 +169,23 @@ def test_exports_alone_are_enough(demo, tmp_path):
     assert result.evaluation is None and result.campaign_sites.empty
     assert not result.key["in_register"].any()
     assert len(result.sign_sites) > 0
+
+
+def test_the_review_queue_holds_the_windows_cases_with_their_quarter_and_day(demo):
+    """review_queue.csv lists the cases of the analysis window to place by hand (earlier ones
+    were queued by their own quarters' runs), each with its quarter and day."""
+    from trafficprev.geocode import review_queue
+
+    root, result, _ = demo
+    out = root / "runs" / DEMO_QUARTERS[-1]
+    queue = pd.read_csv(out / "review_queue.csv", dtype=str, keep_default_na=False,
+                        encoding="utf-8-sig")  # fmt: skip
+    assert len(queue) == _manifest(out)["review_queue"] > 0
+    assert set(queue["quarter"]) <= set(result.window)
+    quarters = pd.PeriodIndex(pd.to_datetime(queue["injured_on"]), freq="Q").astype(str)
+    assert (quarters == queue["quarter"]).all()
+    # every low-confidence case of the window, and only those
+    everything = review_queue(result.geocoded, threshold=result.settings.review_threshold)
+    assert len(everything) > len(queue)  # the exports hold earlier quarters' cases too
+    in_window = everything.loc[everything["quarter"].isin(result.window), "decision_no"]
+    assert sorted(queue["decision_no"]) == sorted(in_window)

@@ -243,7 +243,9 @@ def review_queue(cases: pd.DataFrame, *, threshold: float) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``decision_no``, ``place_text``, ``text_hash``, ``match_level``,
+        Columns ``decision_no``, ``quarter`` (``2024Q4``) and ``injured_on`` (``2024-11-05``)
+        of the accident (blank without an ``injured_at`` column or time), ``place_text``,
+        ``text_hash``, ``match_level``,
         ``confidence``, ``reason``, the ``slot_*`` columns in their order in `cases`,
         ``candidates``, and the blank columns for the analyst: ``override_lon``,
         ``override_lat``, ``override_crs`` (blank means WGS84; or GCJ02, BD09, CGCS2000),
@@ -275,9 +277,16 @@ def review_queue(cases: pd.DataFrame, *, threshold: float) -> pd.DataFrame:
     ).to_numpy()
     sel = cases.loc[queued]
     slots = [c for c in cases.columns if str(c).startswith("slot_")]
+    when = (
+        pd.to_datetime(sel["injured_at"], errors="coerce")
+        if "injured_at" in sel
+        else pd.Series(pd.NaT, index=sel.index, dtype="datetime64[ns]")
+    )
     out = pd.DataFrame(
         {
             "decision_no": sel["decision_no"].map(_text),
+            "quarter": when.dt.to_period("Q").astype(str).where(when.notna(), ""),
+            "injured_on": when.dt.strftime("%Y-%m-%d").where(when.notna(), ""),
             "place_text": sel[place_col].map(_text),
             "text_hash": map_unique(sel[place_col], text_hash),
             "match_level": sel["match_level"].astype(str),

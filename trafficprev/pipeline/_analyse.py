@@ -225,6 +225,34 @@ def _compare(
     )
 
 
+def _window_queue(queue: pd.DataFrame, window: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """The rows of a review queue whose accident lies in the analysis `window` (quarters), and
+    those whose quarter is unknown: the cases this quarter's hotspots rest on. Earlier cases
+    were queued by the runs of their own quarters; an override for one still applies.
+
+    Parameters
+    ----------
+    queue
+        A review queue (:func:`~trafficprev.geocode.review_queue`, with its ``quarter``).
+    window
+        The run's quarters, e.g. ``("2024Q1", …, "2024Q4")``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The kept rows in their order, the index from 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> q = pd.DataFrame({"decision_no": ["A", "B", "C"], "quarter": ["2023Q4", "2024Q2", ""]})
+    >>> _window_queue(q, ["2024Q1", "2024Q2"])["decision_no"].tolist()
+    ['B', 'C']
+    """
+    keep = queue["quarter"].isin(list(window)) | (queue["quarter"] == "")
+    return queue.loc[keep].reset_index(drop=True)
+
+
 def _manifest(
     quarters: _Quarters,
     files: dict[str, list[Path]],
@@ -232,6 +260,7 @@ def _manifest(
     settings: Settings,
     read: _Inputs,
     geo: GeocodeResult,
+    queued: int,
     hs: HotspotResult,
     comparison: Comparison | None,
     warnings: list[str],
@@ -256,7 +285,7 @@ def _manifest(
         "packages": _versions(),
         "accounting": read.intake.accounting.to_dict(),
         "geocode_levels": {str(k): int(v) for k, v in geo.levels().items()},
-        "review_queue": len(geo.review_queue),
+        "review_queue": queued,  # the rows of review_queue.csv: the window's
         "geocode": {k: v for k, v in geo.stats.items() if isinstance(v, int | float | str)},
         "hotspots": {
             "units": int(hs.units["hot"].sum()),
@@ -361,6 +390,7 @@ def _analyse(
         geocoded = geo.cases
     geo_q = quarter_of(geocoded["injured_at"])
     in_window = geo_q.isin(qs.window)
+    queue = _window_queue(geo.review_queue, qs.window)
     end = pd.Period(quarter, freq="Q").end_time.date()
     with steps.step("hotspots", "热点 hotspots of the window"):
         hs = find_hotspots(geocoded[in_window], area, settings, as_of=end)
@@ -398,7 +428,7 @@ def _analyse(
         if isinstance(previous, str | Path):
             previous = _load_previous(Path(previous), area, warnings, steps)
         comparison = _compare(previous, hs, key)
-    manifest = _manifest(qs, files, area, settings, read, geo, hs, comparison, warnings)
+    manifest = _manifest(qs, files, area, settings, read, geo, len(queue), hs, comparison, warnings)
     manifest["timings"] = dict(steps.timings)
     return QuarterResult(
         quarter=quarter,
@@ -412,7 +442,7 @@ def _analyse(
         candidates=candidates,
         measures=read.measures,
         geocoded=geocoded,
-        review_queue=geo.review_queue,
+        review_queue=queue,
         overrides_report=geo.overrides_report,
         hotspots=hs,
         history_cases=hs_all.cases,
