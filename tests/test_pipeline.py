@@ -41,11 +41,22 @@ def demo(tmp_path_factory):
 
 
 def test_the_demo_command_says_what_it_did(demo):
-    root, _, text = demo
-    assert "合成" in text and "commuting traffic cases" in text
+    """Each quarter labelled with its summary and every file it wrote; the rows accounted
+    for once (both quarters read the same exports); counts in words, never a Python repr."""
+    root, result, text = demo
+    assert "合成" in text and text.count("commuting traffic cases") == 1
     assert "vs previous run" in text and "{" not in text  # counts in words, not a dict
-    for name in ("hotspots", "sign_sites", "campaign_sites"):  # every map written is named
-        assert f"maps/{name}.html" in text
+    for quarter in DEMO_QUARTERS:
+        assert f"== {quarter} == 写出 wrote {root / 'runs' / quarter}" in text
+        assert f"== {quarter} 热点 hotspots" in text
+        folder = root / "runs" / quarter
+        written = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        assert len(written) >= len(FILES)
+        for path in written:  # every file of the run folder is named
+            assert f"写出 wrote {path}" in text, path.name
+    signs = result.sign_sites
+    new, existing = int((~signs["existing"]).sum()), int(signs["existing"].sum())
+    assert existing > 0 and f"警示标志 新设 {new}、已有 {existing}" in text
     assert f"maps copied to {root / 'maps'}" in text
 
 

@@ -75,38 +75,50 @@ def _cmd_intake(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_run(result, out: Path) -> None:
-    """What a finished run (its result, its folder) says on the console."""
-    from .pipeline import MAP_NAMES
-
+def _print_run(result, out: Path, *, accounting: bool = True) -> None:
+    """What a finished run (its result, its folder) says on the console: the row accounting
+    (unless `accounting` is False: the same exports were accounted for above), the geocoding,
+    the summary, every file written, the files kept and the warnings."""
     print(f"== {result.quarter} == 写出 wrote {display_path(out)}")
-    print(result.intake.accounting.report())
+    if accounting:
+        print(result.intake.accounting.report())
     levels = result.manifest["geocode_levels"]
     total = max(sum(levels.values()), 1)
-    print("== 地理编码 geocoding ==")
+    print(f"== {result.quarter} 地理编码 geocoding ==")
     for level, n in levels.items():
         if n:
             print(f"  {level:<13}{n:>7}  {100 * n / total:5.1f} %")
-    print(f"  待复核 review queue {result.manifest['review_queue']} (review_queue.csv)")
-    hot = result.hotspots.units
     print(
-        f"== 热点 hotspots {result.window[0]}–{result.window[-1]} == "
-        f"{int(hot['hot'].sum())} 个显著单元 hot units; "
-        f"建议标志 {len(result.sign_sites)} sign sites; "
-        f"宣传点 {len(result.campaign_sites)} campaign sites; "
-        f"重点企业 {int(result.key['key'].sum())} key enterprises"
+        f"  待复核 review queue {result.manifest['review_queue']} "
+        f"(review_queue.csv: {result.window[0]}–{result.window[-1]})"
     )
+    print(f"== {result.quarter} 热点 hotspots {result.window[0]}–{result.window[-1]} ==")
+    print(f"  {_summary(result)}")
     if result.comparison is not None:
         counts = result.comparison.hotspots["status_zh"].value_counts()
         said = "、".join(f"{k} {int(v)}" for k, v in counts.items()) or "—"
         print(f"  与上季度对比 vs previous run {result.comparison.previous}: {said}")
-    maps = [f"maps/{m}.html" for m in MAP_NAMES]
-    for name in ("report.html", "sites.xlsx", *maps, "manifest.json"):
-        print(f"  写出 wrote {display_path(out / name)}")
-    for name in result.manifest.get("kept", []):
+    kept = set(result.manifest.get("kept", []))
+    for path in sorted(out.rglob("*")):
+        name = path.relative_to(out).as_posix()
+        if path.is_file() and not path.name.startswith(".") and name not in kept:
+            print(f"  写出 wrote {display_path(path)}")
+    for name in sorted(kept):
         print(f"  保留 kept (not written by this run): {display_path(out / name)}")
     for text in result.manifest.get("warnings", []):
         print(f"  注意 warning: {text}")
+
+
+def _summary(result) -> str:
+    """The run's figures in one line of words (no Python reprs)."""
+    signs = result.sign_sites
+    existing = int(signs["existing"].astype(bool).sum()) if "existing" in signs else 0
+    return (
+        f"{int(result.hotspots.units['hot'].sum())} 个显著单元 hot units; "
+        f"警示标志 新设 {len(signs) - existing}、已有 {existing} sign sites (new, existing); "
+        f"宣传点 {len(result.campaign_sites)} campaign sites; "
+        f"重点企业 {int(result.key['key'].sum())} key enterprises"
+    )
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -138,10 +150,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .pipeline import DEMO_QUARTERS, run_demo
 
     print("示范市 合成演示数据 (synthetic demo city; no real person, enterprise or place)")
-    result = run_demo(
-        args.out, maps_dir=args.maps, settings=_settings(args), quiet=args.quiet, prints=False
+
+    def said(result) -> None:  # each quarter's summary as soon as it is written
+        first = result.quarter == DEMO_QUARTERS[0]
+        _print_run(result, Path(args.out) / result.quarter, accounting=first)
+
+    run_demo(
+        args.out,
+        maps_dir=args.maps,
+        settings=_settings(args),
+        quiet=args.quiet,
+        prints=False,
+        on_quarter=said,
     )
-    _print_run(result, Path(args.out) / DEMO_QUARTERS[-1])
     if args.maps:
         print(f"  地图 maps copied to {display_path(args.maps)}/")
     return 0
@@ -160,8 +181,9 @@ def _print_geocode(result: GeocodeResult, paths: dict[str, Path]) -> None:
         f"待复核 review queue {s['review_queue']}"
     )
     if s["overrides_not_applied"]:
-        counts = result.overrides_report["status"].value_counts().to_dict()
-        print(f"  未采用的人工指定 overrides not applied: {counts} (see overrides_report.csv)")
+        counts = result.overrides_report["status"].value_counts()
+        said = "、".join(f"{k} {int(v)}" for k, v in counts.items())
+        print(f"  未采用的人工指定 overrides not applied: {said} (see overrides_report.csv)")
     for name, path in paths.items():
         print(f"  写出 wrote {name}: {display_path(path)}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .._errors import SettingsError, TrafficPrevError
@@ -51,6 +51,7 @@ def run_demo(
     settings: Settings | None = None,
     quiet: bool = False,
     prints: bool = False,
+    on_quarter: Callable[[QuarterResult], None] | None = None,
 ) -> QuarterResult:
     """The quarterly run on the bundled synthetic demo city 示范市.
 
@@ -68,6 +69,9 @@ def run_demo(
         copied.
     settings, quiet, prints
         As :func:`run`.
+    on_quarter
+        Called with each quarter's result as soon as its folder is written (the command
+        line prints each quarter's summary with it).
 
     Returns
     -------
@@ -100,6 +104,8 @@ def run_demo(
             prints=prints,
             source="示范市工伤认定台账（合成演示数据，非真实数据）",
         )
+        if on_quarter is not None:
+            on_quarter(result)
     if maps_dir is not None:
         copy_maps(out / DEMO_QUARTERS[-1] / "maps", Path(maps_dir))
     return result
