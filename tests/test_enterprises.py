@@ -330,3 +330,46 @@ def test_recent_and_earlier_cases_are_parts_of_the_total_in_released_reasons():
     assert bool(key["rising"].iloc[0]) and key["n_cases"].iloc[0] == 13
     assert "近四季度上升（10起，前四季度3起，p=" in key_reasons(key, 3).iloc[0]
     assert "近四季度上升（5起及以上，前四季度少于5起）" in key_reasons(key, 5).iloc[0]
+
+
+def test_an_employer_missing_from_the_register_keeps_its_rank_by_cases(
+    demo_geocoded, demo_register
+):
+    """The demo's employer with the most cases, taken out of the register (as when the
+    register lags behind the exports): it stays on the key list where its cases put it,
+    named as the exports name it, marked 未匹配参保登记, and the run's warning names it.
+    Before, it fell to the end of the list with a blank name and nothing said so."""
+    from trafficprev.groups import unmatched_warning
+    from trafficprev.groups._enterprises import UNMATCHED
+
+    full = key_enterprises(demo_geocoded, demo_register)
+    top = full.sort_values(["n_cases", "credit_code"], ascending=[False, True]).iloc[0]
+    assert top["n_cases"] >= 20 and top["in_register"]
+    register = demo_register[demo_register["credit_code"] != top["credit_code"]]
+    key = key_enterprises(demo_geocoded, register).set_index("credit_code")
+    row = key.loc[top["credit_code"]]
+    assert not row["in_register"] and row["register_note"] == UNMATCHED
+    assert row["n_cases"] == top["n_cases"] and row["count_rank"] == 1
+    assert row["key"] and row["rank"] <= 22, row["rank"]  # on the list, not at its end
+    exported = demo_geocoded.loc[demo_geocoded["credit_code"] == top["credit_code"], "employer"]
+    assert row["name"] == exported.value_counts().index[0] != ""
+    assert UNMATCHED in row["reason"] and "按起数排序" in row["reason"]
+    assert (row["name"], int(row["n_cases"])) in key.attrs["unmatched"]
+    said = unmatched_warning(key, register_given=True, k=3)
+    assert said.startswith(f"{len(key.attrs['unmatched'])}家用人单位未匹配参保登记")
+    assert f"{row['name']}（{int(row['n_cases'])}起）" in said
+
+
+def test_without_a_register_every_name_comes_from_the_exports(demo_geocoded):
+    """No --enterprises: the run's empty register (``EMPTY_REGISTER``'s columns)."""
+    from trafficprev.schema import EMPTY_REGISTER
+
+    key = key_enterprises(demo_geocoded, pd.DataFrame(columns=list(EMPTY_REGISTER)))
+    listed = key[key["key"]]
+    assert len(listed) == 22 and (listed["name"] != "").all()
+    assert (listed["register_note"] != "").all()
+    # ranked by cases: the list is the 22 employers with the most cases
+    assert listed["n_cases"].min() >= key.loc[~key["key"], "n_cases"].max()
+    from trafficprev.groups import unmatched_warning
+
+    assert "未提供参保企业名录" in unmatched_warning(key, register_given=False)

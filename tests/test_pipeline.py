@@ -179,6 +179,9 @@ def test_exports_alone_are_enough(demo, tmp_path):
     assert all((tmp_path / "2024Q4" / name).is_file() for name in FILES)
     assert result.evaluation is None and result.campaign_sites.empty
     assert not result.key["in_register"].any()
+    listed = result.key[result.key["key"]]  # named from the exports, and it says so
+    assert len(listed) > 0 and (listed["name"] != "").all()
+    assert any(w.startswith("未提供参保企业名录") for w in result.manifest["warnings"])
     assert len(result.sign_sites) > 0
 
 

@@ -109,7 +109,10 @@ def test_a_quarter_without_data_runs_and_says_so_everywhere(demo_area, tmp_path,
     assert any("no commuting traffic case in the window" in line for line in warned)
     assert any("after the quarter of the last commuting case" in line for line in warned)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert len(manifest["warnings"]) == 2
+    # the two about the quarter, and that without a register the key list (of the eight
+    # quarters to 2025Q4, which hold 2024's cases) is named from the exports
+    assert len(manifest["warnings"]) == 3
+    assert manifest["warnings"][-1].startswith("未提供参保企业名录")
     html = (out / "report.html").read_text(encoding="utf-8")
     top = html[: html.index("<nav>")]
     for text in manifest["warnings"]:

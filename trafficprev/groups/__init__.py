@@ -27,6 +27,7 @@ from ._enterprises import (
     key_reasons,
     link_employers,
     register_frame,
+    unmatched_warning,
 )
 from ._plots import plot_funnel, plot_ranked
 from ._rates import (
@@ -81,6 +82,7 @@ __all__ = [
     "rate_ratio_test",
     "register_frame",
     "standard_crosstabs",
+    "unmatched_warning",
     "wilson_ci",
     "years_spanned",
 ]

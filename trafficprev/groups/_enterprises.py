@@ -221,10 +221,11 @@ def enterprise_rates(
         periods = {label: [label] for label in covered}
         data["period"] = data["quarter"]
     counts = data.groupby(["period", "enterprise"]).size()
+    names = export_names(cases, links["enterprise"])
     frames, thetas = [], {}
     for period, qs in periods.items():
         part = counts.loc[period] if period in counts.index.get_level_values(0) else pd.Series()
-        frame = _period_rates(part, reg, period_years(qs), level)
+        frame = _period_rates(part, reg, period_years(qs), level, names)
         thetas[period] = frame.attrs["theta"]
         if by is not None:
             frame.insert(0, "period", period)
@@ -239,8 +240,53 @@ def enterprise_rates(
     return out
 
 
-def _period_rates(counts: pd.Series, reg: pd.DataFrame, years: float, level: float) -> pd.DataFrame:
-    """Rates of one period: counts is enterprise key -> cases."""
+def export_names(cases: pd.DataFrame, enterprise: pd.Series) -> pd.Series:
+    """Each enterprise key's name as the exports write it: the employer name its cases give
+    most often (ties: the first in text order), for employers the register does not name.
+
+    Parameters
+    ----------
+    cases
+        Cases with ``employer`` (the 用人单位 column of the exports).
+    enterprise
+        The enterprise key of each case (:func:`link_employers`).
+
+    Returns
+    -------
+    pandas.Series
+        Enterprise key -> name (keys whose cases name no employer are left out).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cases = pd.DataFrame({"employer": ["甲厂", "甲 厂", "甲厂", "", "乙店"]})
+    >>> export_names(cases, pd.Series(["K1", "K1", "K1", "K2", "K3"])).to_dict()
+    {'K1': '甲厂', 'K3': '乙店'}
+    """
+    if "employer" not in cases:
+        return pd.Series(dtype=object)
+    named = pd.DataFrame(
+        {"key": enterprise.to_numpy(), "name": cases["employer"].fillna("").astype(str).str.strip()}
+    )
+    named = named[named["name"] != ""]
+    if named.empty:
+        return pd.Series(dtype=object)
+    counted = named.groupby(["key", "name"]).size().reset_index(name="n")
+    counted = counted.sort_values(["key", "n", "name"], ascending=[True, False, True])
+    first = counted.drop_duplicates("key")
+    return pd.Series(first["name"].to_numpy(), index=first["key"].to_numpy())
+
+
+def _period_rates(
+    counts: pd.Series,
+    reg: pd.DataFrame,
+    years: float,
+    level: float,
+    names: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Rates of one period: counts is enterprise key -> cases; `names` names the employers
+    outside the register (:func:`export_names`)."""
+    names = pd.Series(dtype=object) if names is None else names
     frame = reg[["credit_code", "name", "industry", "district", "insured"]].copy()
     frame["in_register"] = True
     extra = sorted(set(counts.index) - set(frame["credit_code"]))
@@ -251,7 +297,9 @@ def _period_rates(counts: pd.Series, reg: pd.DataFrame, years: float, level: flo
                 pd.DataFrame(
                     {
                         "credit_code": extra,
-                        "name": [e[3:] if e.startswith("名称:") else "" for e in extra],
+                        "name": [
+                            names.get(e, e[3:] if e.startswith("名称:") else "") for e in extra
+                        ],
                         "industry": "",
                         "district": "",
                         "insured": np.nan,
@@ -373,9 +421,14 @@ def key_enterprises(
     Within a tier: larger ``eb_excess`` first (the cases above the overall rate that the
     empirical-Bayes rate still attributes to the enterprise: large enterprises with a
     modestly raised rate rank above tiny ones with one case), then more cases, then credit
-    code. Employers outside the register have no rate and rank by cases at the end of
-    their tier. The trend needs eight quarters; with fewer it is not assessed (said in
-    ``attrs["trend_note"]``).
+    code. An employer outside the register (or every employer, without a register) has no
+    insured count, so no rate and no expected count: it is in tier 3 unless rising, all its
+    cases stand for its excess (it ranks by its cases: the employer with the most cases is
+    not pushed down the list for a gap in the register), its ``name`` is the one its cases
+    give in the exports (:func:`export_names`) and ``register_note`` says
+    :data:`UNMATCHED`. ``attrs["unmatched"]`` lists those among the first `n` ranks and
+    those with more cases than the `n`-th ranked enterprise. The trend needs eight
+    quarters; with fewer it is not assessed (said in ``attrs["trend_note"]``).
     """
     settings = settings or Settings()
     n = settings.key_enterprises if n is None else int(n)
@@ -395,14 +448,8 @@ def key_enterprises(
     rates["rising"] = (
         (rates["trend_p"] < alpha) & (rates["n_recent"] >= 3) & (rates["trend_ratio"] > 1)
     ).fillna(False)
-    tier = np.where(rates["above_998"], 1, np.where(rates["above_95"] | rates["rising"], 2, 3))
-    rates["tier"] = np.where(rates["n_cases"] > 0, tier, 0)
+    order = _ranked_order(rates)
     has = rates["tier"] > 0
-    order = rates[has].sort_values(
-        ["tier", "eb_excess", "n_cases", "credit_code"],
-        ascending=[True, False, False, True],
-        na_position="last",
-    )
     rates["rank"] = 0
     rates.loc[order.index, "rank"] = np.arange(1, len(order) + 1)
     rates["key"] = (rates["rank"] >= 1) & (rates["rank"] <= n)
@@ -413,6 +460,7 @@ def key_enterprises(
         drop=True
     )
     rates.attrs.update(theta=theta, quarters=covered, n_key=n)
+    rates.attrs["unmatched"] = _unmatched(rates, n)
     rates.attrs["trend_note"] = (
         "近四季度与前四季度比较" if len(covered) >= 8 else "不足八个季度，未判断趋势"
     )
@@ -444,6 +492,89 @@ def _rising(row, k: int) -> str:
     return f"近四季度上升（{count(recent, show[0])}，前四季度{count(before, show[1])}{p}）"
 
 
+def _ranked_order(rates: pd.DataFrame) -> pd.DataFrame:
+    """Set ``tier`` and ``register_note`` on `rates` (in place) and return the enterprises
+    with cases in the order of the key list's rule (:func:`key_enterprises`, Notes)."""
+    tier = np.where(rates["above_998"], 1, np.where(rates["above_95"] | rates["rising"], 2, 3))
+    rates["tier"] = np.where(rates["n_cases"] > 0, tier, 0)
+    has = rates["tier"] > 0
+    # outside the register there is no exposure, so no expected count: all of an employer's
+    # cases stand for its excess (it keeps the place its count gives it)
+    outside = ~rates["in_register"].astype(bool)
+    rates["register_note"] = np.where(outside & has, UNMATCHED, "")
+    excess = rates["eb_excess"].where(~outside, rates["n_cases"].astype(float))
+    return (
+        rates[has]
+        .assign(_excess=excess)
+        .sort_values(
+            ["tier", "_excess", "n_cases", "credit_code"],
+            ascending=[True, False, False, True],
+            na_position="last",
+        )
+    )
+
+
+#: The mark of an employer the register does not hold (``register_note``).
+UNMATCHED = "未匹配参保登记"
+
+
+def _unmatched(ranked: pd.DataFrame, n: int) -> list[tuple[str, int]]:
+    """(name, cases) of the employers outside the register that the key list must mention:
+    those ranked among the first `n`, and those with as many cases as the `n`-th."""
+    if ranked.empty or "register_note" not in ranked:
+        return []
+    ranked_n = ranked.loc[ranked["rank"].between(1, n), "n_cases"]
+    floor = int(ranked_n.min()) if len(ranked_n) else 1
+    pick = (ranked["register_note"] == UNMATCHED) & (
+        ranked["rank"].between(1, n) | (ranked["n_cases"] >= max(floor, 1))
+    )
+    rows = ranked.loc[pick].sort_values(["n_cases", "credit_code"], ascending=[False, True])
+    return [(str(r.name) or str(r.credit_code), int(r.n_cases)) for r in rows.itertuples()]
+
+
+def unmatched_warning(key: pd.DataFrame, *, register_given: bool, k: int = 1) -> str | None:
+    """The warning a run gives about employers outside the register, or None.
+
+    Parameters
+    ----------
+    key
+        :func:`key_enterprises` output (its ``attrs["unmatched"]``).
+    register_given
+        Whether an enterprise register was read at all.
+    k
+        Smallest count shown (``少于k起`` below it): the warning reaches the report.
+
+    Returns
+    -------
+    str or None
+        Without a register: that every name comes from the exports and the list is ranked
+        by cases (None when no enterprise has a case). With one: the employers outside it
+        that the key list ranks (at most ten named, with their cases), or None when there
+        are none.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> key = pd.DataFrame()
+    >>> key.attrs["unmatched"] = [("测试甲厂", 53), ("测试乙店", 2)]
+    >>> print(unmatched_warning(key, register_given=True, k=3))
+    2家用人单位未匹配参保登记（名称取自台账，无参保人数，按起数排序）：测试甲厂（53起）、测试乙店（少于3起）
+    """
+    if not register_given:
+        if "rank" not in key or not (key["rank"] > 0).any():
+            return None
+        return "未提供参保企业名录：重点企业名称取自台账，无参保人数，按起数排序"
+    found = key.attrs.get("unmatched", [])
+    if not found:
+        return None
+    named = "、".join(f"{name}（{_count(n, k)}）" for name, n in found[:10])
+    more = f"等{len(found)}家" if len(found) > 10 else ""
+    return (
+        f"{len(found)}家用人单位未匹配参保登记（名称取自台账，无参保人数，按起数排序）："
+        f"{named}{more}"
+    )
+
+
 def _reason(row, theta: float, n: int, k: int = 1) -> str:
     if row.n_cases == 0:
         return ""
@@ -460,7 +591,7 @@ def _reason(row, theta: float, n: int, k: int = 1) -> str:
     if row.count_rank and row.count_rank <= n:
         parts.append(f"案件数多（{_count(row.n_cases, k)}，第{row.count_rank}位）")
     if not row.in_register:
-        parts.append("未在参保企业名录中，无法计算发生率")
+        parts.append(f"{UNMATCHED}：无参保人数，无法计算发生率，按起数排序")
     elif not parts and np.isfinite(row.eb_excess):
         parts.append(
             f"经验贝叶斯估计高于全市平均（{_count(row.n_cases, k)}）"

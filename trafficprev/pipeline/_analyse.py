@@ -28,7 +28,13 @@ from .._periods import parse_quarter, quarter_of, quarter_range
 from .._version import __version__
 from ..area import Area, load_area
 from ..geocode import GeocodeResult, geocode
-from ..groups import circumstance_tables, group_tables, key_enterprises, standard_crosstabs
+from ..groups import (
+    circumstance_tables,
+    group_tables,
+    key_enterprises,
+    standard_crosstabs,
+    unmatched_warning,
+)
 from ..hotspots import HotspotResult, find_hotspots
 from ..intake import (
     IntakeResult,
@@ -402,6 +408,9 @@ def _analyse(
     with steps.step("enterprises", "企业 key enterprises"):
         in_key = geo_q.isin(qs.key_window)
         key = key_enterprises(geocoded[in_key], read.register, settings, quarters=qs.key_window)
+        note = unmatched_warning(key, register_given=len(read.register) > 0, k=settings.k_police)
+        if note:
+            warnings.append(steps.warn(note))
     with steps.step("groups", "人群与情形 groups and circumstances"):
         groups = group_tables(hs.cases, read.register, k=settings.k_police)
         circumstances = circumstance_tables(hs.cases, k=settings.k_police)
