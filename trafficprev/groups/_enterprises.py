@@ -242,7 +242,7 @@ def enterprise_rates(
 
 def export_names(cases: pd.DataFrame, enterprise: pd.Series) -> pd.Series:
     """Each enterprise key's name as the exports write it: the employer name its cases give
-    most often (ties: the first in text order), for employers the register does not name.
+    most often (ties: the first in Unicode order), for employers the register does not name.
 
     Parameters
     ----------
