@@ -17,6 +17,7 @@ from scipy.stats import binomtest
 
 from trafficprev.trends._evaluate import (
     DEFAULT_GROUP,
+    TOO_SMALL,
     EvaluationResult,
     eb_before_after,
     yoy_change,
@@ -567,3 +568,24 @@ def test_yoy_change_sums_arrays_and_edge_cases():
         yoy_change(1, 3, 0.0, 10.0)
     with pytest.raises(ValueError):
         yoy_change(1, 3, 10.0, 10.0, level=0.0)
+
+
+def test_below_the_floor_a_group_keeps_its_counts_and_gets_no_percentage():
+    """A sign with 0 cases before and after (the report printed −100 % … for it) and one
+    with a handful: with the run's floor (10 before, 5 expected) no change is computed and
+    ``met_goal`` says why; the same tables without a floor still give numbers, and a large
+    group is not touched by the floor."""
+    comparison = [(f"C{j}", False, 10, 10, 1.0, 1.0) for j in range(10)]
+    tiny = pd.DataFrame([*comparison, ("T0", True, 0, 0, 1.0, 1.0)], columns=COLS)
+    few = pd.DataFrame([*comparison, ("T0", True, 3, 1, 0.2, 0.2)], columns=COLS)
+    big = deterministic_table([6, 5, 7, 4, 6])
+    for table in (tiny, few):
+        row = one(eb_before_after(table, min_before=10, min_expected=5.0))
+        for col in ("index", "change", "change_lower", "change_upper", "naive_change"):
+            assert math.isnan(row[col]), col
+        assert row["met_goal"] == TOO_SMALL and "样本太少" in row["note"]
+        assert row["before"] == one(eb_before_after(table))["before"]  # counts stay
+        assert math.isfinite(one(eb_before_after(table))["change_upper"])  # no floor: numbers
+    row = one(eb_before_after(big, min_before=10, min_expected=5.0))
+    assert row["before"] >= 10 and row["expected_after"] >= 5
+    pd.testing.assert_series_equal(row, one(eb_before_after(big)))

@@ -11,6 +11,7 @@ from trafficprev import Settings
 from trafficprev.datasets import demo_files
 from trafficprev.intake import read_measures
 from trafficprev.trends import evaluate_measures
+from trafficprev.trends._evaluate import TOO_SMALL
 
 QUARTERS = [f"{y}Q{q}" for y in (2023, 2024) for q in range(1, 5)]
 
@@ -71,8 +72,17 @@ def test_demo_measures_are_evaluated(demo_hotspots, demo_area, demo_register):
     sign = s.loc["警示标志 2023-07-01（交叉口）"]
     assert sign["before_from"] == "2023-01-01"  # cut to the data
     assert sign["after_to"] == "2024-06-30"
-    assert set(s["met_goal"]) <= {"yes", "likely", "no", "无法判断"}
+    assert set(s["met_goal"]) <= {"yes", "likely", "no", "无法判断", TOO_SMALL}
     assert (res.units["before"] >= 0).all()
+    # the floor (evaluation_min_before 10, evaluation_min_expected 5): below it no
+    # percentage at all, above it every group has its change and interval
+    small = (s["before"] < 10) | ~(s["expected_after"] >= 5)
+    assert small.any() and (~small).any()  # the demo has both kinds
+    for col in ("change", "change_lower", "change_upper", "naive_change"):
+        assert s.loc[small, col].isna().all(), col
+    assert (s.loc[small, "met_goal"] == TOO_SMALL).all()
+    assert s.loc[~small, "change"].notna().all() and (s.loc[~small, "met_goal"] != TOO_SMALL).all()
+    assert s.loc[small, "note"].str.contains("样本太少").all()
 
 
 def _unit_cases(units, rates, rng):

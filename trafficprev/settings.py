@@ -92,6 +92,11 @@ class Settings:
     measure_radius_m
         A warning sign treats the units within this distance of its point (evaluation of
         measures).
+    evaluation_min_before, evaluation_min_expected
+        A measure is evaluated only when its treated units or enterprises had at least
+        `evaluation_min_before` cases in the period before (10) and the comparison predicts at
+        least `evaluation_min_expected` after (5.0); below either it reads
+        ``无法评估（样本太少）`` instead of a percentage whose interval spans everything.
     sign_count, sign_advance_m, sign_reach_m, sign_spacing_m
         Warning-sign sites: how many new signs to propose, how far before a hot
         intersection or segment a candidate stands, how far ahead along the road a sign
@@ -135,6 +140,8 @@ class Settings:
     trend_alpha: float = 0.05
     peak_share: float = 0.5
     measure_radius_m: float = 100.0
+    evaluation_min_before: int = 10
+    evaluation_min_expected: float = 5.0
     sign_count: int = 10
     sign_advance_m: float = 50.0
     sign_reach_m: float = 150.0
@@ -198,6 +205,7 @@ class Settings:
             ("window_step_m", 1.0, 50000.0),
             ("gate_radius_m", 0.0, 10000.0),
             ("measure_radius_m", 1.0, 5000.0),
+            ("evaluation_min_expected", 0.0, 1000.0),
             ("sign_advance_m", 0.0, 1000.0),
             ("sign_reach_m", 1.0, 5000.0),
             ("sign_spacing_m", 0.0, 5000.0),
@@ -218,6 +226,7 @@ class Settings:
             ("campaign_count", 0),
             ("window_quarters", 1),
             ("key_quarters", 1),
+            ("evaluation_min_before", 0),
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:

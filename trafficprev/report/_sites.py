@@ -95,6 +95,8 @@ def evaluation(v: View) -> dict[str, Any]:
     s["change_ci"] = [_change_ci(row) for _, row in s.iterrows()]
     s["goal"] = str_col(s, "met_goal").map(lambda x: _GOAL_ZH.get(text(x), text(x)))
     return {
+        "min_before": v.settings.evaluation_min_before,
+        "min_expected": f"{v.settings.evaluation_min_expected:g}",
         "table": table(
             s,
             [
@@ -109,5 +111,5 @@ def evaluation(v: View) -> dict[str, Any]:
                 Col("note", "说明 (note)"),
             ],
             f"措施评估 (evaluation of measures): 实施前后各12个月, {period(v.result.history)}",
-        )
+        ),
     }

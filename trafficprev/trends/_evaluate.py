@@ -155,6 +155,8 @@ _NOTE_FEW_COMPARISON = "对照组不足"
 _NOTE_FEW_CASES = "处置单位事故数少，结论不稳定"
 _NOTE_NO_TREATED = "无处置单位"
 _UNKNOWN = "无法判断"
+#: ``met_goal`` of a group below the evaluation floor (``min_before`` / ``min_expected``).
+TOO_SMALL = "无法评估（样本太少）"
 
 
 @dataclass(frozen=True, eq=False)
@@ -424,6 +426,36 @@ def _met_goal(change: float, upper: float, goal: float) -> str:
     return "no"
 
 
+def _check_goal(goal: Any) -> float:
+    """`goal` as a finite float > −1, or a SettingsError."""
+    try:
+        goal = float(goal)
+    except (TypeError, ValueError):
+        raise SettingsError(f"goal must be a number > -1, got {goal!r}") from None
+    if not math.isfinite(goal) or goal <= -1.0:
+        raise SettingsError(f"goal must be a finite number > -1, got {goal!r}")
+    return goal
+
+
+def _below_floor(summary: dict[str, Any], min_before: int, min_expected: float) -> dict[str, Any]:
+    """`summary` with no percentage when its group is below the evaluation floor (fewer than
+    `min_before` cases before, or fewer than `min_expected` expected after): the counts
+    stay, every change goes (0 before and 0 after would print −100 % …, a handful of cases
+    an interval spanning everything), and ``met_goal`` says :data:`TOO_SMALL`."""
+    if not math.isfinite(summary["index"]) or (
+        summary["before"] >= min_before and summary["expected_after"] >= min_expected
+    ):
+        return summary
+    changes = ("index", "change", "change_lower", "change_upper", "naive_change")
+    note = f"样本太少：前期事故少于{min_before}起或后期预期少于{min_expected:g}起，不计算变化"
+    return {
+        **summary,
+        **dict.fromkeys((*changes, "trend_corrected_change"), math.nan),
+        "met_goal": TOO_SMALL,
+        "note": "；".join(x for x in (summary["note"], note) if x),
+    }
+
+
 def _evaluate_group(
     group: str, rows: pd.DataFrame, *, level: float, goal: float, reference: str
 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
@@ -486,7 +518,6 @@ def _evaluate_group(
             notes.append(f"处置单位后期无事故，区间上限为泊松精确单侧{level:.0%}上限")
     change = index - 1.0
     met = _met_goal(change, upper, goal)
-
     summary = {
         "group": group,
         "n_treated": n_t,
@@ -534,6 +565,8 @@ def eb_before_after(
     level: float = 0.95,
     goal: float = -0.10,
     reference: str = "untreated",
+    min_before: int = 0,
+    min_expected: float = 0.0,
 ) -> EvaluationResult:
     """Empirical-Bayes before/after evaluation of a measure, with a comparison group.
 
@@ -561,6 +594,9 @@ def eb_before_after(
         Which units form the reference population of the EB prior: ``"untreated"``
         (default; the comparison units only) or ``"all"`` (every unit of the group, treated
         included); see "Choosing the reference" in the module docstring.
+    min_before, min_expected
+        The evaluation floor (default none; the run uses the settings of that name): a
+        group with fewer cases before or expected after gets no change (:func:`_below_floor`).
 
     Returns
     -------
@@ -595,13 +631,7 @@ def eb_before_after(
     >>> float(res.units["eb_before"].iloc[0])  # θ = 4, φ = 0 here: E = θ b
     4.0
     """
-    level = _check_level(level)
-    try:
-        goal = float(goal)
-    except (TypeError, ValueError):
-        raise SettingsError(f"goal must be a number > -1, got {goal!r}") from None
-    if not math.isfinite(goal) or goal <= -1.0:
-        raise SettingsError(f"goal must be a finite number > -1, got {goal!r}")
+    level, goal = _check_level(level), _check_goal(goal)
     if reference not in ("untreated", "all"):
         raise SettingsError(f"reference must be 'untreated' or 'all', got {reference!r}")
     data = _validated(table)
@@ -613,6 +643,7 @@ def eb_before_after(
         units, summary, figures = _evaluate_group(
             group, data.loc[data["group"] == group], level=level, goal=goal, reference=reference
         )
+        summary = _below_floor(summary, int(min_before), float(min_expected))
         if len(units):
             unit_frames.append(units)
         summaries.append(summary)

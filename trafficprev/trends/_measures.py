@@ -299,8 +299,7 @@ def evaluate_measures(
     settings = settings or Settings()
     times = pd.to_datetime(cases["injured_at"], errors="coerce")
     covered = coverage(times, quarters)
-    status = pd.Series("", index=measures.index, dtype=object)
-    groups = pd.Series("", index=measures.index, dtype=object)
+    status, groups = (pd.Series("", index=measures.index, dtype=object) for _ in range(2))
     n_targets = pd.Series(0, index=measures.index, dtype=int)
     if not covered:
         status[:] = "无案件数据"
@@ -354,7 +353,8 @@ def evaluate_measures(
             groups[i] = "；".join(labels)
             n_targets[i] = len(targets[i])
             status[i] = "evaluated"
-    return _result(tables, periods, measures, groups, n_targets, status, level=level, goal=goal)
+    floor = (settings.evaluation_min_before, settings.evaluation_min_expected, level, goal)
+    return _result(tables, periods, measures, groups, n_targets, status, floor=floor)
 
 
 def _result(
@@ -365,9 +365,10 @@ def _result(
     n_targets: pd.Series,
     status: pd.Series,
     *,
-    level: float = 0.95,
-    goal: float = -0.10,
+    floor: tuple[int, float, float, float] = (0, 0.0, 0.95, -0.10),
 ) -> MeasureEvaluation:
+    """The evaluation of the groups' `tables`; `floor` is (min_before, min_expected, the
+    interval level, the goal) for :func:`eb_before_after`."""
     listed = measures.copy()
     listed["group"] = groups
     listed["n_targets"] = n_targets
@@ -377,7 +378,12 @@ def _result(
     # the comparison units are the whole population the treated ones were picked from
     # (every other unit / enterprise), so the EB prior uses every unit (reference="all")
     res = eb_before_after(
-        pd.concat(tables, ignore_index=True), level=level, goal=goal, reference="all"
+        pd.concat(tables, ignore_index=True),
+        level=floor[2],
+        goal=floor[3],
+        reference="all",
+        min_before=floor[0],
+        min_expected=floor[1],
     )
     summary = pd.DataFrame(periods).merge(res.summary, on="group", how="left")
     return MeasureEvaluation(summary, res.units, listed)
