@@ -97,6 +97,15 @@ class Settings:
         `evaluation_min_before` cases in the period before (10) and the comparison predicts at
         least `evaluation_min_expected` after (5.0); below either it reads
         ``无法评估（样本太少）`` instead of a percentage whose interval spans everything.
+    peak_max_hours
+        The widest peak window reported, in hours (3.0): when the shortest window holding
+        `peak_share` of the cases is wider, the densest window of this width is reported
+        instead (and a second one when it holds as many cases), with the share each holds.
+    include_not_recognised
+        Whether claims decided 不予认定 (not recognised as work injury) count as accidents in
+        the hotspot, enterprise and group analyses (True). They are real accidents on the way
+        to or from work, mostly refused for the worker's own main responsibility; the report
+        says how many there are and how they were treated.
     sign_count, sign_advance_m, sign_reach_m, sign_spacing_m
         Warning-sign sites: how many new signs to propose, how far before a hot
         intersection or segment a candidate stands, how far ahead along the road a sign
@@ -139,6 +148,8 @@ class Settings:
     emerging_share: float = 0.9
     trend_alpha: float = 0.05
     peak_share: float = 0.5
+    peak_max_hours: float = 3.0
+    include_not_recognised: bool = True
     measure_radius_m: float = 100.0
     evaluation_min_before: int = 10
     evaluation_min_expected: float = 5.0
@@ -210,6 +221,7 @@ class Settings:
             ("sign_reach_m", 1.0, 5000.0),
             ("sign_spacing_m", 0.0, 5000.0),
             ("campaign_radius_m", 1.0, 50000.0),
+            ("peak_max_hours", 0.5, 24.0),
         ):
             value = getattr(self, name)
             if (
@@ -237,6 +249,10 @@ class Settings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, float | int) or not 0 < value < 1:
                 problems.append(f"{name} must be in (0, 1), got {value!r}")
+        if not isinstance(self.include_not_recognised, bool):
+            problems.append(
+                f"include_not_recognised must be True or False, got {self.include_not_recognised!r}"
+            )
         if self.nkde_method not in ("simple", "discontinuous", "continuous"):
             problems.append(
                 f"nkde_method must be simple, discontinuous or continuous, got {self.nkde_method!r}"

@@ -42,12 +42,22 @@ from ._cover import max_cover
 
 __all__ = [
     "SIGN_RULES",
+    "SIGN_SITE_COLUMNS",
     "choose_sign_sites",
     "sign_candidates",
     "suggest_signs",
 ]
 
 _ON_UNIT = ("ok", "ambiguous")
+
+#: The columns of :func:`choose_sign_sites`, in order.
+SIGN_SITE_COLUMNS: list[str] = [
+    "site_id", "kind", "status", "existing", "location", "approach", "road", "cross_road",
+    "position_text", "facing", "facing_deg", "target", "candidate", "n_covered",
+    "weighted_covered", "marginal_cases", "peak_hours", "peak_n", "circumstances", "signs",
+    "facilities", "rules", "unit_ids", "lon", "lat", "lon_gcj02", "lat_gcj02",
+    *CIRCUMSTANCE_COLUMNS,
+]  # fmt: skip
 _TRUCKS = {"货车", "渣土车", "半挂牵引车"}
 _TWO_WHEEL = {"电动自行车", "自行车", "摩托车"}
 _RURAL = {"trunk", "primary", "secondary", "tertiary", "unclassified", "track"}
@@ -409,13 +419,20 @@ def _site_row(
     peak_n = float(summary["peak_n"].iloc[0]) if summary is not None else np.nan
     cross, text = _position_text(c, ref, ctx.junction_names)
     main = _main_circumstances(covered)
+    facing, facing_deg = _facing(
+        ctx.line_geom[c["line"]], float(c["position_m"]), int(c["direction"])
+    )
     return {
         "kind": "警示标志",
+        "status": "已有" if str(c["cand_id"]).startswith("E") else "新设",
         "existing": str(c["cand_id"]).startswith("E"),
+        "location": f"{c['road']}与{cross}交叉口" if at_inter and cross else str(c["road"]),
+        "approach": "",
         "road": c["road"],
         "cross_road": cross,
         "position_text": text,
-        "facing": _facing(ctx.line_geom[c["line"]], float(c["position_m"]), int(c["direction"])),
+        "facing": facing,
+        "facing_deg": facing_deg,
         "target": c["target"],
         "candidate": c["cand_id"],
         "n_covered": int(hit.sum()),
@@ -505,10 +522,7 @@ def choose_sign_sites(
     gain = np.asarray(cover.multiply(w[:, None]).sum(axis=0)).ravel() if len(cand) else np.zeros(0)
     rank = _rank(cand, gain)
     conflicts = _conflicts(cand, settings.sign_spacing_m)
-    cols = ["site_id", "kind", "existing", "road", "cross_road", "position_text", "facing",
-            "target", "candidate", "n_covered", "weighted_covered", "marginal_cases", "peak_hours",
-            "peak_n", "circumstances", "signs", "facilities", "rules", "unit_ids", "lon", "lat",
-            "lon_gcj02", "lat_gcj02", *CIRCUMSTANCE_COLUMNS]  # fmt: skip
+    cols = SIGN_SITE_COLUMNS
     if len(cand) == 0 or (settings.sign_count == 0 and not len(fixed)):
         out = pd.DataFrame(columns=cols)
         attrs = {"objective": 0.0, "total_weight": float(w.sum()), "status": "no candidates"}
@@ -596,12 +610,19 @@ def _position_text(c: pd.Series, ref, names: dict[str, tuple[str, str]]) -> tupl
     return cross, f"{place}往{compass(dx, dy)}约{metres}米"
 
 
-def _facing(line: shapely.LineString, s: float, direction: int) -> str:
-    """The traffic a sign faces, in words: 面向南行车辆 (traffic heading south)."""
+def _travel(line: shapely.LineString, s: float, direction: int) -> tuple[float, float]:
+    """East and north components of the travel direction at position `s` of `line` for
+    traffic moving in `direction` (+1: towards increasing position)."""
     length = line.length
     a = line.interpolate(max(s - 5.0, 0.0))
     b = line.interpolate(min(s + 5.0, length))
-    dx, dy = (b.x - a.x) * direction, (b.y - a.y) * direction
+    return (b.x - a.x) * direction, (b.y - a.y) * direction
+
+
+def _facing(line: shapely.LineString, s: float, direction: int) -> tuple[str, float]:
+    """The traffic a sign faces, in words (面向南行车辆: traffic heading south), and the
+    compass bearing of that traffic in degrees (0 north, 90 east; NaN when undefined)."""
+    dx, dy = _travel(line, s, direction)
     if dx == 0 and dy == 0:
-        return ""
-    return f"面向{compass(dx, dy)}行车辆"
+        return "", float("nan")
+    return f"面向{compass(dx, dy)}行车辆", float(np.degrees(np.arctan2(dx, dy)) % 360.0)
