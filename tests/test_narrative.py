@@ -20,6 +20,8 @@ from trafficprev.narrative import (
     NarrativeFields,
     extract_fields,
     extract_narrative,
+    find_heading,
+    heading_of,
     is_commuting_basis,
     normalize_conclusion,
     normalize_responsibility,
@@ -39,6 +41,7 @@ HOLDOUT_FLOORS = {
     "place_phrase": 0.93,
     "traffic": 0.95,
     "commute": 0.95,
+    "heading": 0.95,
 }
 
 BASE = (
@@ -57,6 +60,7 @@ def _in_vocab(f: NarrativeFields) -> bool:
         and (f.place_phrase is None or isinstance(f.place_phrase, str))
         and isinstance(f.traffic, bool)
         and isinstance(f.commute, bool)
+        and f.heading in ("", "东", "南", "西", "北", "东北", "东南", "西北", "西南")
     )
 
 
@@ -794,3 +798,49 @@ def test_labelled_set_never_raises_and_stays_in_vocab() -> None:
     rows = _load()
     for text, name in zip(rows["text"], rows["worker_name"], strict=True):
         assert _in_vocab(extract_narrative(text, worker_name=name or None))
+
+
+# --- heading: the worker's own travel direction -----------------------------------------
+
+#: Forms surveyed from police accident descriptions and news reports (our own sentences):
+#: a heading written from one side to the other, with an arrow, toward a side while moving,
+#: or in the short road form; and text that only looks like one.
+HEADING_FORMS = [
+    ("沿洞庭大道由西往东行驶至皂果路口时与一辆轿车相撞", "东"),
+    ("驾驶电动自行车自东向西方向行驶至人民路口", "西"),
+    ("骑电动车从南至北经过建设路口时摔倒", "北"),
+    ("沿S306线由东北往西南方向行驶至K12+300处", "西南"),
+    ("沿桃花源路东往西方向行驶至朗州路口", "西"),
+    ("行驶方向：北→南，在路口与轿车相撞", "南"),
+    ("骑电动自行车向北行驶至紫菱路口", "北"),
+    ("往东方向骑行时被后方车辆追尾", "东"),
+    ("李某骑电动车沿建设路北行至紫菱路口时摔倒", "北"),
+    ("步行由南向北横穿洞庭大道时被撞", "北"),
+    # not the worker's heading, or not a heading at all
+    ("在人民路往东约50米处与货车相撞", ""),
+    ("行驶至路口时，与由北向南行驶的小型轿车相撞", ""),
+    ("被一辆由东往西行驶的货车撞倒", ""),
+    ("在学校北门口被撞", ""),
+    ("与对方车辆在路口相撞，对方由西向东", ""),
+    ("在朝阳路与人民路交叉口东北侧约30米处", ""),
+]
+
+
+@pytest.mark.parametrize(("text", "heading"), HEADING_FORMS)
+def test_heading_forms(text: str, heading: str) -> None:
+    """The worker's heading is read in every surveyed form; offsets, sides of a place and the
+    other party's heading are not taken for it."""
+    assert find_heading(text) == heading
+    assert extract_narrative("张某下班途中，" + text + "。").heading == heading
+
+
+def test_the_first_heading_of_the_worker_wins() -> None:
+    """A heading of the worker before the other party's is the one kept."""
+    text = "张某沿建设路由南向北行驶至路口时，与由东向西行驶的轿车相撞。"
+    assert find_heading(text) == "北"
+
+
+@given(st.text(max_size=80))
+def test_heading_of_any_text_is_a_compass_word_or_empty(text: str) -> None:
+    """Any text gives a compass word or nothing, and never raises."""
+    assert heading_of(text) in ("", "东", "南", "西", "北", "东北", "东南", "西北", "西南")

@@ -302,6 +302,9 @@ def _narrative_columns(v: pd.DataFrame, clean: dict[str, pd.Series]) -> dict[str
         "commuting": basis | (fields["commute"].astype(bool) & fields["traffic"].astype(bool)),
         "traffic": fields["traffic"].astype(bool) | basis,
         "direction": fields["direction"],
+        "heading": fields["heading"].where(
+            fields["heading"] != "", map_unique(place_text, _narrative.heading_of)
+        ),
         "mode": fields["mode"],
         "counterpart": fields["counterpart"],
         "responsibility": resp_col.where(use_col, fields["responsibility"]),
@@ -342,6 +345,7 @@ def _case_table(
             "sex": person["sex"],
             "age": person["age"].astype("Int64"),
             "direction": nar["direction"],
+            "heading": nar["heading"],
             "mode": nar["mode"],
             "counterpart": nar["counterpart"],
             "responsibility": nar["responsibility"],

@@ -90,6 +90,8 @@ __all__ = [
     "NarrativeFields",
     "extract_fields",
     "extract_narrative",
+    "find_heading",
+    "heading_of",
     "is_commuting_basis",
     "normalize_conclusion",
     "normalize_responsibility",
@@ -107,6 +109,7 @@ FIELD_NAMES: tuple[str, ...] = (
     "place_phrase",
     "traffic",
     "commute",
+    "heading",
 )
 _BOOL_FIELDS = ("traffic", "commute")
 
@@ -133,6 +136,11 @@ class NarrativeFields:
         The narrative describes a road traffic accident.
     commute
         The narrative says the journey was to or from work.
+    heading
+        The compass heading of the worker's own travel at the accident (东 南 西 北 东北 东南
+        西北 西南), as the text gives it (由南向北, 自西往东方向, 向北行驶, 北→南); ``""`` when
+        it gives none. A heading written for the other party (与由北向南行驶的轿车相撞) is not
+        the worker's and is skipped (:func:`find_heading`).
     """
 
     direction: str = "未知"
@@ -143,13 +151,14 @@ class NarrativeFields:
     place_phrase: str | None = None
     traffic: bool = False
     commute: bool = False
+    heading: str = ""
 
 
 #: One narrative's fields in the order of :data:`FIELD_NAMES`.
-_Row = tuple[str, str, str, str, str, str | None, bool, bool]
+_Row = tuple[str, str, str, str, str, str | None, bool, bool, str]
 
 _DEFAULT = NarrativeFields()
-_DEFAULT_ROW: _Row = ("未知", "未知", "未知", "未认定", "未知", None, False, False)
+_DEFAULT_ROW: _Row = ("未知", "未知", "未知", "未认定", "未知", None, False, False, "")
 _DIRECTIONS, _MODES = frozenset(DIRECTIONS), frozenset(MODES)
 _COUNTERPARTS, _RESPONSIBILITIES = frozenset(COUNTERPARTS), frozenset(RESPONSIBILITIES)
 _CONCLUSIONS = frozenset(CONCLUSIONS)
@@ -383,6 +392,74 @@ def _traffic(text: str, mode: str) -> bool:
     return bool(FALL.search(text)) and mode not in ("未知", "步行")
 
 
+# --- heading ------------------------------------------------------------------------------
+
+_COMPASS_WORD = "(东北|东南|西北|西南|东|南|西|北)"
+#: The ways a heading is written (surveyed from police accident descriptions and news reports,
+#: in our own patterns): from one side to the other (由南向北, 自西往东方向, 从东至西, 东往西
+#: 方向行驶), an arrow (北→南), toward a side while moving (向北行驶, 往东方向骑行, 朝西直行)
+#: and the short road form (沿人民路北行至). An offset (往东约50米) moves nothing and is not
+#: a heading.
+_HEADING = re.compile(
+    rf"(?:[由从自]{_COMPASS_WORD}(?:方向)?[向往朝至到]{_COMPASS_WORD}"
+    rf"|{_COMPASS_WORD}[往向]{_COMPASS_WORD}(?=方向|行驶|骑行|行进)"
+    rf"|{_COMPASS_WORD}\s*(?:→|->|至)\s*{_COMPASS_WORD}(?=方向|行驶|骑行|行进)"
+    rf"|{_COMPASS_WORD}\s*(?:→|->)\s*{_COMPASS_WORD}"
+    rf"|[向往朝]{_COMPASS_WORD}(?:方向)?(?=行驶|骑行|行进|驶|步行|直行|走)"
+    rf"|(?<=[路街道线])({_COMPASS_WORD[1:-1]})行(?=至|到|时|途中|过程))"
+)
+_CLAUSE_END = re.compile("[，,。；;！!？?]")
+
+
+def find_heading(text: str) -> str:
+    """The compass heading of the worker's own travel, or ``""``.
+
+    The first heading in the text that belongs to the worker: one in a clause that names
+    another party before it (与/被/对方 …由北向南) or that qualifies a vehicle after it
+    (由北向南行驶的轿车) is the other party's and is skipped.
+
+    Parameters
+    ----------
+    text
+        Cleaned text (see :func:`clean`).
+
+    Returns
+    -------
+    str
+        One of 东 南 西 北 东北 东南 西北 西南, or ``""``.
+
+    Examples
+    --------
+    >>> find_heading("张某沿洞庭大道由西往东行驶至皂果路口时与一辆轿车相撞。")
+    '东'
+    >>> find_heading("张某在人民路往东约50米处，与由北向南行驶的货车相撞。")
+    ''
+    >>> find_heading("李某骑电动车沿建设路北行至紫菱路口时摔倒。")
+    '北'
+    """
+    for m in _HEADING.finditer(text):
+        words = [g for g in m.groups() if g]
+        if not words:
+            continue
+        start = 0
+        for c in _CLAUSE_END.finditer(text, 0, m.start()):
+            start = c.end()
+        before = text[start : m.start()]
+        after = text[m.end() : m.end() + 6]
+        if "与" in before or "被" in before or "对方" in before:
+            continue
+        if re.match(r"(?:方向)?(?:行驶|骑行|行进|直行)?的", after):
+            continue
+        return words[-1]
+    return ""
+
+
+def heading_of(text: object) -> str:
+    """:func:`find_heading` of any value: the heading a place text (受伤地点) gives, after
+    cleaning; ``""`` for a missing or non-text value."""
+    return find_heading(clean(text)) if isinstance(text, str) else ""
+
+
 # --- public API -------------------------------------------------------------------------
 
 
@@ -445,6 +522,7 @@ def _row(text: object, worker_name: object) -> _Row:
         find_place(s),
         traffic,
         commute,
+        find_heading(s),
     )
 
 

@@ -468,7 +468,7 @@ found: ['lon'] / cases 缺少列：纬度 (lat)、unit_id
 #: The ``cases`` layer of a run's ``cases.gpkg``, in order (the columns present are written,
 #: then the geometry): no names, ID numbers, phones or narratives; the decision number kept.
 CASES_LAYER: tuple[str, ...] = (
-    "decision_no", "injured_at", "time_precision", "commuting", "direction", "mode",
+    "decision_no", "injured_at", "time_precision", "commuting", "direction", "heading", "mode",
     "counterpart", "responsibility", "employer", "credit_code", "industry", "sex", "age",
     "severity", "conclusion", "place_text", "lon", "lat", "match_level", "confidence",
     "matched_road", "matched_cross_road", "reason", "unit_id", "snap_status", "snap_m",
