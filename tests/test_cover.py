@@ -16,7 +16,7 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
-from trafficprev.sites._cover import CoverResult, MedianResult, max_cover, p_median
+from trafficprev.sites._cover import CoverResult, MedianResult, max_cover, min_cover, p_median
 from trafficprev.testing import brute_force_cover, brute_force_median
 
 # ----------------------------------------------------------------------------------------------
@@ -454,3 +454,80 @@ def test_objective_equals_spopt_pmedian():
     ours = p_median(w, dist, 3)
     assert ours.optimal
     assert ours.objective == pytest.approx(pulp.value(ref.problem.objective), rel=1e-9)
+
+
+# ----------------------------------------------------------------------------------------------
+# min_cover (location set covering)
+# ----------------------------------------------------------------------------------------------
+
+
+def _smallest_cover(cover: np.ndarray, fixed=(), conflicts=()) -> int | None:
+    """The size of a smallest set of non-fixed candidates covering every coverable demand not
+    covered by `fixed`, by enumeration (None: the conflicts allow none)."""
+    m = cover.shape[1]
+    need = cover.any(axis=1) & ~cover[:, list(fixed)].any(axis=1) if len(fixed) else cover.any(1)
+    free = [j for j in range(m) if j not in set(fixed)]
+    bad = {frozenset(map(int, p)) for p in conflicts}
+    for size in range(len(free) + 1):
+        for combo in itertools.combinations(free, size):
+            if any(frozenset(p) in bad for p in itertools.combinations(combo, 2)):
+                continue
+            if cover[np.ix_(need, list(combo))].any(axis=1).all() if size else not need.any():
+                return size
+    return None
+
+
+def test_min_cover_is_smallest_by_enumeration():
+    """Over 30 random instances (with fixed sites, conflicts and uncoverable demand) the set is
+    as small as enumeration finds, covers every coverable demand, avoids conflicts and fixed
+    sites, and lists the uncoverable demand."""
+    rng = np.random.default_rng(7)
+    checked_conflicts = 0
+    for k in range(30):
+        n, m = int(rng.integers(5, 25)), int(rng.integers(3, 11))
+        cover = rng.random((n, m)) < rng.uniform(0.1, 0.4)
+        fixed = sorted(set(rng.integers(0, m, int(rng.integers(0, 2))).tolist()))
+        pairs = rng.integers(0, m, (int(rng.integers(0, 4)), 2))
+        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+        res = min_cover(cover, fixed=fixed, conflicts=pairs)
+        expect = _smallest_cover(cover, fixed, pairs)
+        assert res.uncoverable.tolist() == np.flatnonzero(~cover.any(axis=1)).tolist(), k
+        if expect is None:
+            assert res.status == "infeasible", k
+            continue
+        assert res.status == "optimal" and len(res.chosen) == expect, k
+        assert not set(res.chosen.tolist()) & set(fixed)
+        open_ = [*res.chosen.tolist(), *fixed]
+        coverable = cover.any(axis=1)
+        assert cover[np.ix_(coverable, open_)].any(axis=1).all(), k
+        for a, b in pairs:
+            assert not (a in res.chosen and b in res.chosen)
+        checked_conflicts += len(pairs) > 0
+    assert checked_conflicts >= 10  # the conflicts were exercised
+
+
+def test_min_cover_tie_break_prefers_better_rank():
+    """Of two equally small covers, the one of better (lower) rank is chosen."""
+    cover = np.array([[1, 1, 0], [0, 0, 1]], dtype=bool)
+    assert min_cover(cover).chosen.tolist() in ([0, 2], [1, 2])
+    assert min_cover(cover, rank=[5, 1, 0]).chosen.tolist() == [1, 2]
+    assert min_cover(cover, rank=[1, 5, 0]).chosen.tolist() == [0, 2]
+
+
+@pytest.mark.filterwarnings(PULP_V4)
+def test_min_cover_size_equals_spopt_lscp():
+    """spopt's LSCP (PuLP CBC) finds sets of the same size on 10 random instances."""
+    pytest.importorskip("spopt")
+    pulp = pytest.importorskip("pulp")
+    from spopt.locate import LSCP
+
+    rng = np.random.default_rng(53)
+    for k in range(10):
+        n, m = int(rng.integers(20, 80)), int(rng.integers(8, 30))
+        dist = cdist(rng.uniform(0, 2000, (n, 2)), rng.uniform(0, 2000, (m, 2)))
+        radius = float(rng.uniform(300, 800))
+        coverable = (dist <= radius).any(axis=1)
+        ref = LSCP.from_cost_matrix(dist[coverable], service_radius=radius)
+        ref.solve(pulp.PULP_CBC_CMD(msg=False))
+        ours = min_cover(dist <= radius)
+        assert len(ours.chosen) == round(pulp.value(ref.problem.objective)), k

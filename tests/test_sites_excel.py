@@ -172,7 +172,7 @@ def test_formats_widths_freeze_filter(workbook: Path):
     ent = wb["重点企业"]
     assert ent["F2"].number_format == "0.0"
     assert ent["G2"].number_format == "0.0"
-    assert ent["F2"].value == pytest.approx(8.536585)
+    assert ent["F2"].value == 8.5  # rates rounded for reading
     assert ent["C2"].value == "91439900MA4J58RQ5R"
     # widths from the content, CJK characters counted twice, capped
     widths = {k: d.width for k, d in ws.column_dimensions.items()}
@@ -290,3 +290,40 @@ def test_missing_values_and_control_characters(tmp_path: Path):
     assert ws["I2"].value == "追尾事故"
     assert ws["N3"].value is None
     assert ws["G2"].value == 14 and isinstance(ws["G2"].value, int)
+
+
+def test_released_counts_and_rates_are_numbers(tmp_path: Path):
+    """A release writes counts as text ("12", "少于3起"): in the workbook the numbers are
+    numbers again, rounded for reading, and the withheld counts stay words; the new columns
+    (状态, 地点, 服务方向, 新增覆盖事故数, 名称, 类型, 覆盖参保职工数) are written."""
+    sites = _sites().assign(
+        n_covered=["12", "少于3起", "3起及以上", "6"],
+        marginal_cases=["12", "少于3起", "0", "4"],
+        status=["新设", "已有", None, None],
+        location=["人民路与建设路交叉口", "朝阳路", None, None],
+        approach=["北进口（人民路由北向南）", "朝向未登记（两个方向均计）", None, None],
+        name=[None, None, "=示范工业园", "天河小区"],
+        site_kind=[None, None, "工业园区", "大型社区"],
+        register_insured=[None, None, "8000", 1234.0],
+    )
+    ents = _enterprises().assign(
+        rate_per_1000=["30.09259259259259", "少于3起"], n_cases=["7", "5"], trained=[True, False]
+    )
+    path = write_sites_xlsx(tmp_path / "s.xlsx", sites, ents, notes=NOTES)
+    wb = openpyxl.load_workbook(path)
+    ws, ent = wb["建议点位"], wb["重点企业"]
+    head = {c.value: c.column_letter for c in ws[1]}
+    for name in ("状态", "地点", "服务方向", "名称", "类型", "覆盖事故数", "新增覆盖事故数",
+                 "覆盖参保职工数"):  # fmt: skip
+        assert name in head, name
+    assert head["新增覆盖事故数"] == chr(ord(head["覆盖事故数"]) + 1)  # beside 覆盖事故数
+    col = head["覆盖事故数"]
+    assert [ws[f"{col}{r}"].value for r in range(2, 6)] == [12, "少于3起", "3起及以上", 6]
+    assert isinstance(ws[f"{col}2"].value, int)
+    assert ws[f"{head['覆盖参保职工数']}4"].value == 8000
+    assert ws[f"{head['名称']}4"].value == "=示范工业园" and ws[f"{head['名称']}4"].data_type == "s"
+    ehead = {c.value: c.column_letter for c in ent[1]}
+    assert ent[f"{ehead['发生率(‰/年)']}2"].value == 30.1
+    assert ent[f"{ehead['发生率(‰/年)']}3"].value == "少于3起"
+    assert ent[f"{ehead['事故数']}2"].value == 7
+    assert [ent[f"{ehead['已培训']}{r}"].value for r in (2, 3)] == ["是", "否"]

@@ -43,12 +43,14 @@ from .sites import write_sites_xlsx
 __all__ = ["Published", "publish", "site_points"]
 
 _SITE_LAYER_COLUMNS = [
-    "site_id", "kind", "road", "cross_road", "position_text", "facing", "n_covered",
-    "peak_hours", "circumstances", "signs", "facilities", "reaches", "lon_gcj02", "lat_gcj02",
+    "site_id", "kind", "status", "name", "site_kind", "location", "approach", "road",
+    "cross_road", "position_text", "facing", "facing_deg", "n_covered", "marginal_cases",
+    "register_enterprises", "register_insured", "peak_hours", "circumstances", "signs",
+    "facilities", "reaches", "lon_gcj02", "lat_gcj02",
 ]  # fmt: skip
 _KEY_COLUMNS = [
     "rank", "name", "credit_code", "n_cases", "insured", "rate_per_1000", "eb_rate_per_1000",
-    "reason",
+    "reason", "trained", "trained_on", "register_note",
 ]  # fmt: skip
 
 

@@ -7,7 +7,9 @@
   :data:`CIRCUMSTANCE_COLUMNS` are :mod:`trafficprev.release`'s (the released wording).
 * :func:`choose_campaign_sites`: campaign locations reaching the most cases' workplaces and
   accident places (or the p-median variant), and whom each reaches.
-* :func:`max_cover`, :func:`p_median`: the exact optimisers (HiGHS through
+* :func:`sign_budget`: the fewest new signs covering every hot unit (set covering,
+  :func:`min_cover`) and the cases covered against the number of new signs, to size a budget.
+* :func:`max_cover`, :func:`p_median`, :func:`min_cover`: the exact optimisers (HiGHS through
   ``scipy.optimize.milp``) with a lexicographic tie-break (exhaustive references for the tests:
   :mod:`trafficprev.testing`).
 * :func:`write_sites_xlsx`: ``sites.xlsx`` for the police (建议点位, 重点企业, 说明).
@@ -16,26 +18,44 @@
 from __future__ import annotations
 
 from ..release import CIRCUMSTANCE_COLUMNS, circumstances_text
+from ._budget import SignBudget, sign_budget
 from ._campaign import campaign_candidates, choose_campaign_sites
-from ._cover import CoverResult, MedianResult, max_cover, p_median
+from ._cover import CoverResult, MedianResult, SetCoverResult, max_cover, min_cover, p_median
 from ._excel import SHEETS, neutralize, read_back, write_sites_xlsx
-from ._signs import SIGN_RULES, choose_sign_sites, sign_candidates, suggest_signs
+from ._signs import (
+    SIGN_RULES,
+    SIGN_SITE_COLUMNS,
+    SignProblem,
+    choose_sign_sites,
+    existing_signs,
+    sign_candidates,
+    sign_problem,
+    suggest_signs,
+)
 
 __all__ = [
     "CIRCUMSTANCE_COLUMNS",
     "SHEETS",
     "SIGN_RULES",
+    "SIGN_SITE_COLUMNS",
     "CoverResult",
     "MedianResult",
+    "SetCoverResult",
+    "SignBudget",
+    "SignProblem",
     "campaign_candidates",
     "choose_campaign_sites",
     "choose_sign_sites",
     "circumstances_text",
+    "existing_signs",
     "max_cover",
+    "min_cover",
     "neutralize",
     "p_median",
     "read_back",
+    "sign_budget",
     "sign_candidates",
+    "sign_problem",
     "suggest_signs",
     "write_sites_xlsx",
 ]

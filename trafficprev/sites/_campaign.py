@@ -183,8 +183,15 @@ def _site_rows(
     radius: float,
 ) -> list[dict[str, Any]]:
     """One row per chosen site, in order: what it reaches (cases by workplace or accident
-    place, the new ones, the enterprises most reached)."""
+    place, the new ones, the enterprises most reached, the registered enterprises and their
+    insured workers within the radius)."""
     seen = np.zeros(cover.shape[0], dtype=bool)
+    in_reach = _within(
+        reg[["lon", "lat"]].apply(pd.to_numeric, errors="coerce").to_numpy(float),
+        candidates[["lon", "lat"]].to_numpy(float),
+        radius,
+    ).tocsc()
+    insured = reg["insured"].to_numpy(float)
     rows = []
     for j in chosen:
         hit = cover[:, j].toarray().ravel()
@@ -199,6 +206,7 @@ def _site_rows(
             for e, n in counts.head(5).items()
         )
         c = candidates.iloc[j]
+        near = in_reach[:, [j]].toarray().ravel()
         rows.append(
             {
                 "kind": "宣传点",
@@ -211,6 +219,8 @@ def _site_rows(
                 "n_workplace": int(work.sum()),
                 "n_accident": int(place.sum()),
                 "n_enterprises": len(counts),
+                "register_enterprises": int(near.sum()),
+                "register_insured": int(np.nansum(insured[near])),
                 "top_enterprises": top,
                 "reaches": reaches_text(top, len(counts), int(place.sum()), radius),
                 "lon": float(c["lon"]),
@@ -255,7 +265,10 @@ def choose_campaign_sites(
         (宣传点), ``site_kind`` (大型社区 / 工业园区 / CBD / 学校 / 其他), ``name``, ``road``
         (empty), ``position_text`` (the address, else the name), ``n_covered`` (cases whose
         workplace or accident place is within the radius), ``marginal_cases``,
-        ``n_workplace``, ``n_accident``, ``n_enterprises``, ``top_enterprises`` (up to five
+        ``n_workplace``, ``n_accident``, ``n_enterprises``, ``register_enterprises`` and
+        ``register_insured`` (the registered enterprises whose point lies within the radius,
+        with cases or not, and their insured workers: whom a campaign there reaches),
+        ``top_enterprises`` (up to five
         ``(name, cases, key)`` tuples), ``reaches`` (in words: the enterprises with most
         cases, key enterprises marked ★; :func:`reaches_text`), ``lon``, ``lat``,
         ``lon_gcj02``, ``lat_gcj02``. ``attrs``: ``objective``, ``n_cases``, ``method``,
@@ -265,7 +278,8 @@ def choose_campaign_sites(
     if method not in ("cover", "median"):
         raise ArgumentError(f"method must be 'cover' or 'median', got {method!r}")
     cols = ["site_id", "kind", "site_kind", "name", "road", "position_text", "n_covered",
-            "marginal_cases", "n_workplace", "n_accident", "n_enterprises", "top_enterprises",
+            "marginal_cases", "n_workplace", "n_accident", "n_enterprises",
+            "register_enterprises", "register_insured", "top_enterprises",
             "reaches", "lon",
             "lat", "lon_gcj02", "lat_gcj02"]  # fmt: skip
     reg = register_frame(register).set_index("credit_code")

@@ -65,7 +65,9 @@ from .._errors import ArgumentError, ArgumentTypeError, SolverError
 __all__ = [
     "CoverResult",
     "MedianResult",
+    "SetCoverResult",
     "max_cover",
+    "min_cover",
     "p_median",
 ]
 
@@ -1139,3 +1141,139 @@ def _solve_median(inp: _MedianInput, deadline: float, t0: float) -> MedianResult
         deadline,
     )
     return _median_result(inp, xcols[chosen], status, sol.gap, t0)
+
+
+# ----------------------------------------------------------------------------------------------
+# location set covering
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SetCoverResult:
+    """Result of :func:`min_cover` (arrays are read-only).
+
+    Attributes
+    ----------
+    chosen : numpy.ndarray
+        Sorted int64 indices of the NEW sites of a smallest covering set.
+    fixed : numpy.ndarray
+        Sorted int64 indices of the fixed sites.
+    uncoverable : numpy.ndarray
+        Int64 indices of the demand rows no candidate covers (left out of the problem).
+    status : str
+        ``"optimal"``, ``"time_limit"`` (a covering set, its size not proven smallest) or
+        ``"infeasible"`` (the conflicts leave some coverable demand uncovered).
+    optimal : bool
+        ``status == "optimal"``.
+    seconds : float
+        Wall time of the call.
+    """
+
+    chosen: np.ndarray
+    fixed: np.ndarray
+    uncoverable: np.ndarray
+    status: str
+    optimal: bool
+    seconds: float
+
+
+def min_cover(
+    cover: Any,
+    *,
+    fixed: Any = (),
+    conflicts: Any = None,
+    rank: Any = None,
+    time_limit: float = 60.0,
+) -> SetCoverResult:
+    """Location set covering (LSCP): the fewest new sites that cover every coverable demand.
+
+    Parameters
+    ----------
+    cover : scipy sparse matrix/array or dense bool array, shape (n_demand, n_cand)
+        True when candidate ``j`` covers demand ``i``.
+    fixed : sequence of int, optional
+        Candidates already in place: what they cover needs no new site; they are not counted.
+    conflicts : array-like of int, shape (m, 2), optional
+        Candidate pairs that cannot both be open.
+    rank : array-like, shape (n_cand,), optional
+        Tie-break among smallest sets: the set with the least total rank (lower preferred).
+    time_limit : float, default 60
+        Seconds for both solves together.
+
+    Returns
+    -------
+    SetCoverResult
+
+    Notes
+    -----
+    Model (Toregas et al. 1971), with ``N_i`` the candidates covering ``i``::
+
+        min  Σ_j x_j
+        s.t. Σ_{j ∈ N_i} x_j ≥ 1     for every demand i not covered by a fixed site, N_i ≠ ∅
+             x_j + x_k ≤ 1           for every conflict (j, k)
+             x_j ∈ {0, 1},  x_j = 0 for fixed j
+
+    then, with ``Σ_j x_j`` held at its minimum, ``min Σ_j rank_j x_j``.
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + _check_time_limit(time_limit)
+    n = cover.shape[0] if hasattr(cover, "shape") else len(cover)
+    mat = _check_cover(cover, n)
+    m = mat.shape[1]
+    fixed_idx = _check_indices(fixed, m, "fixed")
+    pairs = _check_conflicts(conflicts, m)
+    order = _ordinal_rank(rank, m).astype(np.float64)
+    done = np.zeros(mat.shape[0], dtype=bool)
+    if len(fixed_idx):
+        done = np.asarray(mat[:, fixed_idx].sum(axis=1)).ravel() > 0
+    reach = np.asarray(mat.sum(axis=1)).ravel() > 0
+    uncoverable = np.flatnonzero(~reach).astype(np.int64)
+    need = np.flatnonzero(reach & ~done)
+    free = np.ones(m, dtype=bool)
+    free[fixed_idx] = False
+
+    def result(chosen: np.ndarray, status: str) -> SetCoverResult:
+        return SetCoverResult(
+            chosen=_frozen(np.sort(chosen).astype(np.int64)),
+            fixed=_frozen(np.sort(fixed_idx).astype(np.int64)),
+            uncoverable=_frozen(uncoverable),
+            status=status,
+            optimal=status == "optimal",
+            seconds=time.perf_counter() - t0,
+        )
+
+    if not len(need):
+        return result(np.zeros(0, dtype=np.int64), "optimal")
+    rows = [sparse.csr_array(mat[need].astype(np.float64))]
+    bl, bu = [np.ones(len(need))], [np.full(len(need), np.inf)]
+    pairs = pairs[free[pairs].all(axis=1)] if len(pairs) else pairs
+    if len(pairs):
+        k = len(pairs)
+        rows.append(
+            sparse.csr_array(
+                (np.ones(2 * k), (np.repeat(np.arange(k), 2), pairs.ravel())), shape=(k, m)
+            )
+        )
+        bl.append(np.full(k, -np.inf))
+        bu.append(np.ones(k))
+    model = _Model(
+        c=np.ones(m),
+        integrality=np.ones(m),
+        lb=np.zeros(m),
+        ub=free.astype(np.float64),
+        mat=sparse.vstack(rows, format="csr"),
+        bl=np.concatenate(bl),
+        bu=np.concatenate(bu),
+    )
+    first = _run(model, deadline)
+    if first.x is None:
+        return result(np.zeros(0, dtype=np.int64), first.status)
+    x = np.round(first.x)
+    if first.status != "optimal":
+        return result(np.flatnonzero(x > 0.5), first.status)
+    size = float(x.sum())
+    tie = _run(model, deadline, c=order, rows=[(_row(m, np.arange(m), np.ones(m)),
+                                                np.array([size]), np.array([size]))])  # fmt: skip
+    if tie.x is not None and tie.status == "optimal":
+        x = np.round(tie.x)
+    return result(np.flatnonzero(x > 0.5), "optimal")

@@ -14,7 +14,10 @@ Up to three sheets, in this order:
     suppression.
 
 Every sheet has a bold, frozen header row with an autofilter, column widths from the content
-(CJK characters count double) and number formats (coordinates ``0.000000``, rates ``0.0``).
+(CJK characters count double) and number formats (coordinates ``0.000000``, rates ``0.0``,
+counts ``0``). Counts, rates and coordinates are stored as numbers, rounded for reading (rates
+to 0.1, coordinates to 6 decimals), also when a release gave them as text (``"12"``); a
+count a release withholds stays its words (``少于3起``).
 Every text cell is neutralised against formula injection and written as an explicit string.
 The file is written atomically and byte-for-byte deterministically.
 """
@@ -57,11 +60,19 @@ _COUNT = "0"
 _SITE_COLUMNS: tuple[tuple[str, str, str | None, bool], ...] = (
     ("site_id", "地图编号", None, False),
     ("kind", "建议类型", None, True),
+    ("status", "状态", None, False),
+    ("name", "名称", None, False),
+    ("site_kind", "类型", None, False),
+    ("location", "地点", None, False),
+    ("approach", "服务方向", None, False),
     ("road", "道路名称", None, True),
     ("cross_road", "相交道路", None, False),
     ("position_text", "位置描述", None, True),
     ("facing", "朝向", None, False),
     ("n_covered", "覆盖事故数", _COUNT, True),
+    ("marginal_cases", "新增覆盖事故数", _COUNT, False),
+    ("register_enterprises", "覆盖参保企业数", _COUNT, False),
+    ("register_insured", "覆盖参保职工数", _COUNT, False),
     ("peak_hours", "主要时段", None, False),
     ("circumstances", "主要情形", None, False),
     ("signs", "建议标志", None, False),
@@ -81,6 +92,9 @@ _ENTERPRISE_COLUMNS: tuple[tuple[str, str, str | None, bool], ...] = (
     ("rate_per_1000", "发生率(‰/年)", _RATE, False),
     ("eb_rate_per_1000", "平滑发生率(‰/年)", _RATE, False),
     ("reason", "列入原因", None, False),
+    ("trained", "已培训", None, False),
+    ("trained_on", "培训时间", None, False),
+    ("register_note", "备注", None, False),
 )
 
 _MIN_WIDTH = 6
@@ -140,16 +154,25 @@ def _looks_like_formula(text: str) -> bool:
     return neutralize(text) != text
 
 
+_NUMBER_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_DECIMALS = {_COORD: 6, _RATE: 1, _COUNT: 0}
+
+
 def _cell_value(value: object, fmt: str | None) -> object:
-    """The value to store: None, a Python number, or text (stored as written)."""
+    """The value to store: None, a Python number (rounded to its format), or text (stored as
+    written). In a number column, text that is a plain decimal number becomes that number."""
     if _is_missing(value):
         return None
+    if fmt is not None and isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
+        value = float(value.strip())
     if isinstance(value, (bool, np.bool_)):
         return "是" if value else "否"
     if isinstance(value, numbers.Number) and not isinstance(value, complex):
         number = value.item() if isinstance(value, np.generic) else value
         if isinstance(number, float) and math.isinf(number):
             return None
+        if fmt in _DECIMALS and isinstance(number, float) and math.isfinite(number):
+            number = round(number, _DECIMALS[fmt])
         if fmt == _COUNT and isinstance(number, float) and number.is_integer():
             return int(number)
         return number
@@ -297,13 +320,19 @@ def write_sites_xlsx(
         Recommended sites, one row each, in the order they should be listed. Required columns:
         ``kind`` (警示标志/宣传点), ``road``, ``position_text``, ``n_covered``, ``lon``, ``lat``
         (WGS-84). Optional columns, left out of the sheet when absent: ``site_id`` (地图编号,
-        the label of the site's marker on the map), ``cross_road``, ``facing``,
-        ``peak_hours``, ``circumstances``, ``signs``, ``facilities``, ``reaches``,
-        ``lon_gcj02`` and ``lat_gcj02`` (computed from ``lon``/``lat`` when both are absent).
+        the label of the site's marker on the map), ``status`` (状态: 新设/已有), ``name``
+        (名称), ``site_kind`` (类型: 大型社区/工业园区/CBD …), ``location`` (地点),
+        ``approach`` (服务方向), ``cross_road``, ``facing``, ``marginal_cases``
+        (新增覆盖事故数), ``register_enterprises`` and ``register_insured`` (覆盖参保企业数,
+        覆盖参保职工数), ``peak_hours``, ``circumstances``, ``signs``, ``facilities``,
+        ``reaches``, ``lon_gcj02`` and ``lat_gcj02`` (computed from ``lon``/``lat`` when both
+        are absent).
         Other columns are not written.
     enterprises
         Key enterprises, in rank order. Required: ``rank``, ``name``, ``n_cases``; optional:
-        ``credit_code``, ``insured``, ``rate_per_1000``, ``eb_rate_per_1000``, ``reason``. ``None``
+        ``credit_code``, ``insured``, ``rate_per_1000``, ``eb_rate_per_1000``, ``reason``,
+        ``trained`` (已培训, 是/否), ``trained_on`` (培训时间), ``register_note`` (备注, e.g.
+        未匹配参保登记). ``None``
         or an empty frame leaves the 重点企业 sheet out altogether (a release level that
         shares none, or no enterprise to list).
     notes
@@ -334,7 +363,8 @@ def write_sites_xlsx(
       Excel's quote prefix, so that it stays text when a user edits the cell. Numbers stay
       numbers. Booleans are written
       as 是/否; characters that XML cannot hold are dropped.
-    - Number formats: coordinates ``0.000000``, rates ``0.0``, counts ``0``.
+    - Number formats: coordinates ``0.000000``, rates ``0.0``, counts ``0``; the stored
+      numbers are rounded to them; numeric text in those columns is stored as a number.
     - Column width = the widest cell in display units (CJK characters count two) + 2, clamped
       to [6, 60].
     - The workbook's creator is ``trafficprev``; no last-modified-by, no creation or

@@ -1,28 +1,46 @@
 """Warning-sign sites (警示标志点位): candidates, coverage, the choice, and each site in words.
 
 **Candidates** stand ``sign_advance_m`` before every hot unit, facing the traffic that
-approaches it: on each road through a hot intersection, one candidate on either side of it;
-on a hot segment's road, one before its start (facing traffic in the direction of increasing
-position) and one after its end (facing the other way).
+approaches it: on each road through a hot intersection, one candidate on either side of it
+(one per approach); on a hot segment's road, one before its start (facing traffic in the
+direction of increasing position) and one after its end (facing the other way).
 
-**Coverage** is along the road, ahead of the sign: a sign at position *s* on a road line,
-facing traffic that moves in direction *d* (±1), covers every case snapped to that line at a
-position *x* with ``0 ≤ (x − s)·d ≤ sign_reach_m``, and every case at an intersection that
-line passes within that stretch. A driver sees the sign, then the danger.
+**Coverage** is along the road, ahead of the sign, for the traffic the sign faces: a sign at
+position *s* on a road line, facing traffic that moves in direction *d* (±1), covers a case
+snapped to that line at a position *x* with ``0 ≤ (x − s)·d ≤ sign_reach_m``, and a case at
+an intersection that line passes within that stretch, when the case's heading allows:
 
-**Choice**: :func:`~trafficprev.sites.max_cover` (an exact MILP, HiGHS) picks ``sign_count``
-new sites that cover the most severity-weighted cases, with no two signs facing the same
-traffic on one road closer than ``sign_spacing_m``; existing signs (from the measures file)
-are fixed and their coverage counts. Ties between equally good choices go to the candidates
-with the better rank (more weighted coverage alone, then road line, position, direction).
+* a case whose narrative or place text gives the worker's heading (由南向北, 向东行驶 …,
+  :func:`~trafficprev.narrative.find_heading`) is covered only by signs facing traffic that
+  moves within 67.5° of that heading there (the approach it came by; a heading between two
+  roads, such as 东北, counts for both);
+* a case with no heading is covered by every sign ahead of it on any approach: which way
+  the worker came is unknown, and any of those signs warns of the place. It is still counted
+  once: in the 新增 (``marginal_cases``) of the first sign listed that covers it.
 
-**Each site in words** (GA/T 1980 style): ``建设路与解放路交叉口往北约50米``, the traffic it
-faces (``面向南行车辆``), the cases it covers, their peak window, the main circumstances and the
-GB 5768.2-2022 signs and facilities they suggest (:data:`SIGN_RULES`).
+**Choice**: :func:`~trafficprev.sites.max_cover` (an exact MILP, HiGHS) picks up to
+``sign_count`` new sites that cover the most severity-weighted cases, with no two signs
+stacked on one approach (facing the same traffic on one road closer than ``sign_reach_m`` or
+``sign_spacing_m``, whichever is larger); existing signs (from the measures file) are fixed
+and their coverage counts. Ties between equally good choices go to the candidates with the
+better rank (more weighted coverage alone, then road line, position, direction). **A new sign
+must add at least ``k_police`` cases**: candidates covering fewer are never offered; after a
+solve the new signs are ordered by what each adds beyond the existing signs and the signs
+before it, a sign adding fewer than *k* is banned and the choice solved again (at most
+:data:`MAX_ROUNDS` times; then signs still adding fewer than *k* are dropped), so fewer than
+``sign_count`` signs may be proposed; when they are fewer, the choice is solved once more for
+exactly that many and the better of the two kept.
+
+**Each site in words** (GA/T 1980 style): the location (``建设路与解放路交叉口``) and the
+approach it serves (``北进口（建设路由北向南）``), the position
+(``建设路与解放路交叉口往北约50米``), the traffic it faces (``面向南行车辆``), the cases it
+covers and adds, their peak window, the main circumstances and the GB 5768.2-2022 signs and
+facilities they suggest (:data:`SIGN_RULES`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,19 +52,32 @@ import shapely
 from scipy import sparse
 
 from .._errors import ArgumentError
-from ..coords import compass, from_wgs84
+from ..coords import COMPASS, compass, from_wgs84
 from ..release import CIRCUMSTANCE_COLUMNS, circumstances_text
 from ..settings import Settings
 from ..trends import circular_summary
 from ._cover import max_cover
 
 __all__ = [
+    "MAX_ROUNDS",
     "SIGN_RULES",
     "SIGN_SITE_COLUMNS",
+    "SignProblem",
     "choose_sign_sites",
+    "existing_signs",
     "sign_candidates",
+    "sign_problem",
     "suggest_signs",
 ]
+
+#: The widest angle between a case's heading and the traffic a sign faces for the sign to
+#: cover it: 67.5° takes in the neighbouring compass word (a heading of 东北 counts for a road
+#: running east and for one running north) but never a crossing road (90°).
+HEADING_TOLERANCE_DEG = 67.5
+#: Solves of the choice at most, each banning the new signs that add fewer than *k* cases.
+MAX_ROUNDS = 5
+_HEADING_DEG = {word: 45.0 * i for i, word in enumerate(COMPASS)}
+_OPPOSITE = {word: COMPASS[(i + 4) % 8] for i, word in enumerate(COMPASS)}
 
 _ON_UNIT = ("ok", "ambiguous")
 
@@ -84,6 +115,33 @@ SIGN_RULES: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("village", "公路穿村镇路段", ("村庄", "慢行"), ("减速标线",)),
     ("accident_prone", "事故多发（每处点位均适用）", ("事故易发路段",), ()),
 )
+
+
+def existing_signs(measures: pd.DataFrame | None, until: Any = None) -> pd.DataFrame:
+    """The warning signs of a measures table in place by a date.
+
+    Parameters
+    ----------
+    measures
+        ``read_measures(...).records`` (``kind``, ``implemented_on``, ``lon``, ``lat``), or
+        ``None``.
+    until
+        A date (or anything :func:`pandas.Timestamp` reads), or a quarter (``"2024Q4"``: its
+        last day): signs implemented later are not in place yet; ``None`` keeps every sign.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of kind 警示标志 implemented by `until` (an empty frame without measures).
+    """
+    if measures is None or measures.empty or "kind" not in measures:
+        return pd.DataFrame(columns=["kind", "implemented_on", "lon", "lat"])
+    keep = measures["kind"] == "警示标志"
+    if isinstance(until, str) and re.fullmatch(r"\d{4}Q[1-4]", until):
+        until = pd.Period(until, freq="Q").end_time.normalize()
+    if until is not None:
+        keep &= pd.to_datetime(measures["implemented_on"], errors="coerce") <= pd.Timestamp(until)
+    return measures[keep]
 
 
 def _unit_positions(
@@ -206,40 +264,116 @@ def _existing(
     return pd.DataFrame(out, columns=cols)
 
 
+def _bearing_plus(geoms: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Compass bearing in degrees (0 north, 90 east) of each line at `pos`, towards
+    increasing position (over 10 m around it)."""
+    if not len(geoms):
+        return np.zeros(0)
+    length = shapely.length(geoms)
+    a = shapely.line_interpolate_point(geoms, np.clip(pos - 5.0, 0.0, length))
+    b = shapely.line_interpolate_point(geoms, np.clip(pos + 5.0, 0.0, length))
+    dx = shapely.get_x(b) - shapely.get_x(a)
+    dy = shapely.get_y(b) - shapely.get_y(a)
+    return np.degrees(np.arctan2(dx, dy)) % 360.0
+
+
+def _heading_ok(heading: np.ndarray, bearing_plus: np.ndarray, direction: int) -> np.ndarray:
+    """Whether traffic moving in `direction` along lines of `bearing_plus` may be the traffic
+    of cases with `heading` (degrees; NaN: unknown, any traffic may be)."""
+    travel = bearing_plus if direction > 0 else (bearing_plus + 180.0) % 360.0
+    diff = np.abs((heading - travel + 180.0) % 360.0 - 180.0)
+    return np.isnan(heading) | (diff <= HEADING_TOLERANCE_DEG)
+
+
+def _heading_deg(cases: pd.DataFrame) -> np.ndarray:
+    """Each case's heading in degrees (NaN where its texts give none)."""
+    if "heading" not in cases:
+        return np.full(len(cases), np.nan)
+    return cases["heading"].map(_HEADING_DEG).to_numpy(dtype=float, na_value=np.nan)
+
+
 def _coverage(
     cand: pd.DataFrame,
     cases: pd.DataFrame,
     positions: pd.DataFrame,
     reach: float,
+    line_geom: pd.Series,
 ) -> sparse.csr_matrix:
-    """Case × candidate coverage along the line, ahead of each candidate."""
+    """Case × candidate coverage along the line, ahead of each candidate, for the traffic it
+    faces (the module's rule for cases with and without a heading)."""
     n, m = len(cases), len(cand)
     rows, cols = [], []
-    on_line = cases[cases["line"].fillna("") != ""]
-    case_pos = pd.Series(np.arange(n), index=cases.index)
-    by_line = dict(list(on_line.groupby("line")))
-    inter_cases = cases[cases["unit_id"].fillna("").str.startswith("I:")]
-    at = positions[positions["unit_id"].isin(set(inter_cases["unit_id"]))]
-    at_by_line = dict(list(at.groupby("line")))
-    cases_of_unit = inter_cases.groupby("unit_id").groups
+    heading = _heading_deg(cases)
+    on = np.flatnonzero((cases["line"].fillna("") != "").to_numpy())
+    on_line = cases["line"].to_numpy()[on]
+    on_pos = cases["position_m"].to_numpy(float)[on]
+    on_bearing = _bearing_plus(
+        np.asarray(line_geom.reindex(on_line).to_numpy(), dtype=object), on_pos
+    )
+    by_line = pd.Series(np.arange(len(on))).groupby(on_line).indices if len(on) else {}
+    unit_of = cases["unit_id"].fillna("").to_numpy()
+    inter_rows = pd.Series(np.arange(n)).groupby(unit_of).indices if n else {}
+    at = positions[positions["unit_id"].isin([u for u in inter_rows if u.startswith("I:")])]
+    at_bearing = _bearing_plus(
+        np.asarray(line_geom.reindex(at["line"]).to_numpy(), dtype=object),
+        at["position_m"].to_numpy(float),
+    )
+    at_by_line = pd.Series(np.arange(len(at))).groupby(at["line"].to_numpy()).indices
+    at_pos, at_unit = at["position_m"].to_numpy(float), at["unit_id"].to_numpy()
     for j, (line, s, d) in enumerate(
         zip(cand["line"], cand["position_m"], cand["direction"], strict=True)
     ):
-        g = by_line.get(line)
-        if g is not None:
-            ahead = (g["position_m"].to_numpy(float) - s) * d
-            hit = g.index[(ahead >= 0) & (ahead <= reach)]
-            rows.extend(case_pos[hit].tolist())
+        k = by_line.get(line)
+        if k is not None:
+            ahead = (on_pos[k] - s) * d
+            kk = k[(ahead >= 0) & (ahead <= reach)]
+            hit = on[kk][_heading_ok(heading[on[kk]], on_bearing[kk], d)]
+            rows.extend(hit.tolist())
             cols.extend([j] * len(hit))
         a = at_by_line.get(line)
         if a is not None:
-            ahead = (a["position_m"].to_numpy(float) - s) * d
-            for uid in a["unit_id"].to_numpy()[(ahead >= 0) & (ahead <= reach)]:
-                idx = case_pos[cases_of_unit[uid]].tolist()
-                rows.extend(idx)
+            ahead = (at_pos[a] - s) * d
+            for q in a[(ahead >= 0) & (ahead <= reach)]:
+                idx = inter_rows[at_unit[q]]
+                idx = idx[_heading_ok(heading[idx], np.full(len(idx), at_bearing[q]), d)]
+                rows.extend(idx.tolist())
                 cols.extend([j] * len(idx))
     data = np.ones(len(rows), dtype=bool)
     mat = sparse.csr_matrix((data, (rows, cols)), shape=(n, m), dtype=bool)
+    mat.sum_duplicates()
+    return mat
+
+
+def _unit_coverage(
+    cand: pd.DataFrame, hot: pd.DataFrame, positions: pd.DataFrame, reach: float
+) -> sparse.csr_matrix:
+    """Hot unit × candidate: the unit lies (at least partly) ahead of the candidate within
+    `reach` on its line (a segment by its span, an intersection where the line passes it)."""
+    rows, cols = [], []
+    seg = hot[hot["kind"] == "segment"]
+    row_of = {u: i for i, u in enumerate(hot["unit_id"])}
+    seg_by_line = dict(list(seg.groupby("line")))
+    at = positions[positions["unit_id"].isin(set(hot["unit_id"]))]
+    at_by_line = dict(list(at.groupby("line")))
+    for j, (line, s, d) in enumerate(
+        zip(cand["line"], cand["position_m"], cand["direction"], strict=True)
+    ):
+        g = seg_by_line.get(line)
+        if g is not None:
+            a, b = g["from_m"].to_numpy(float), g["to_m"].to_numpy(float)
+            near, far = (a - s, b - s) if d > 0 else (s - b, s - a)
+            ok = (far >= 0) & (near <= reach)
+            for u in g["unit_id"].to_numpy()[ok]:
+                rows.append(row_of[u])
+                cols.append(j)
+        g = at_by_line.get(line)
+        if g is not None:
+            ahead = (g["position_m"].to_numpy(float) - s) * d
+            for u in g["unit_id"].to_numpy()[(ahead >= 0) & (ahead <= reach)]:
+                rows.append(row_of[u])
+                cols.append(j)
+    data = np.ones(len(rows), dtype=bool)
+    mat = sparse.csr_matrix((data, (rows, cols)), shape=(len(hot), len(cand)), dtype=bool)
     mat.sum_duplicates()
     return mat
 
@@ -344,7 +478,10 @@ def _with_existing(cand: pd.DataFrame, existing: Any, net: Any) -> pd.DataFrame:
         old = old.assign(
             road=old["line"].map(pd.Series(net.lines["road"].to_numpy(), index=net.lines["line"]))
         )
-        old.insert(0, "cand_id", [f"E{i + 1:04d}" for i in range(len(old))])
+        # E0001+ / E0001-: the two directions an existing sign may face (its facing is not
+        # recorded), one physical sign
+        ids = [f"E{i // 2 + 1:04d}{'+' if d > 0 else '-'}" for i, d in enumerate(old["direction"])]
+        old.insert(0, "cand_id", ids)
         cand = pd.concat([cand, old[cand.columns]], ignore_index=True)
     return cand
 
@@ -389,6 +526,8 @@ class _SiteContext:
     road_class: dict[str, str]
     junction_names: dict[str, tuple[str, str]]
     line_geom: pd.Series
+    place_text: dict[str, str]
+    junction_xy: dict[str, tuple[float, float]]
 
 
 def _site_row(
@@ -422,12 +561,13 @@ def _site_row(
     facing, facing_deg = _facing(
         ctx.line_geom[c["line"]], float(c["position_m"]), int(c["direction"])
     )
+    location, approach = _approach(c, covered, cross, facing_deg, ctx)
     return {
         "kind": "警示标志",
         "status": "已有" if str(c["cand_id"]).startswith("E") else "新设",
         "existing": str(c["cand_id"]).startswith("E"),
-        "location": f"{c['road']}与{cross}交叉口" if at_inter and cross else str(c["road"]),
-        "approach": "",
+        "location": location,
+        "approach": approach,
         "road": c["road"],
         "cross_road": cross,
         "position_text": text,
@@ -460,6 +600,194 @@ def _numbered_sites(rows: list[dict[str, Any]], cols: list[str]) -> pd.DataFrame
     return out[cols]
 
 
+@dataclass(frozen=True)
+class SignProblem:
+    """The sign-siting problem of a window, as :func:`choose_sign_sites` and
+    :func:`~trafficprev.sites.sign_budget` solve it.
+
+    Attributes
+    ----------
+    candidates
+        :func:`sign_candidates` and, after them, the existing signs (``cand_id`` ``E0001`` …),
+        with ``eligible`` (an existing sign, or a candidate covering at least *k* cases: only
+        those are offered as new signs).
+    cases
+        The cases on a road unit (``snap_status`` ok or ambiguous), in the rows of `cover`.
+    cover
+        Case × candidate coverage (bool, CSR), by the module's rule.
+    weights
+        Each case's weight (severity or 1).
+    hot_units
+        The hot units (``unit_id``, ``kind``, ``road``, ``cross_road``).
+    unit_cover
+        Hot unit × candidate: the unit lies ahead of the candidate within ``sign_reach_m``.
+    conflicts
+        Candidate pairs stacked on one approach (facing the same traffic on one line closer
+        than ``max(sign_reach_m, sign_spacing_m)``).
+    rank
+        Tie-break rank of each candidate (lower preferred).
+    k
+        The fewest cases a new sign must add (``k_police``).
+    positions
+        Positions of every intersection unit along the lines passing it.
+    """
+
+    candidates: pd.DataFrame
+    cases: pd.DataFrame
+    cover: sparse.csr_matrix
+    weights: np.ndarray
+    hot_units: pd.DataFrame
+    unit_cover: sparse.csr_matrix
+    conflicts: np.ndarray
+    rank: np.ndarray
+    k: int
+    positions: pd.DataFrame
+
+    @property
+    def fixed(self) -> np.ndarray:
+        """Indices of the existing signs among the candidates."""
+        return np.flatnonzero(self.candidates["cand_id"].str.startswith("E").to_numpy())
+
+
+def sign_problem(
+    result,
+    settings: Settings | None = None,
+    *,
+    existing: pd.DataFrame | None = None,
+    weight: str = "severity",
+) -> SignProblem:
+    """Candidates, coverage, conflicts and ranks of the sign-siting problem of a window.
+
+    Parameters
+    ----------
+    result
+        :class:`~trafficprev.hotspots.HotspotResult` of the window.
+    settings
+        ``sign_advance_m``, ``sign_reach_m``, ``sign_spacing_m``, ``intersection_radius_m``
+        and ``k_police``.
+    existing
+        Existing signs (rows with ``lon``, ``lat``), fixed in every choice.
+    weight
+        ``"severity"`` (the cases' ``weight``) or ``"count"``.
+
+    Returns
+    -------
+    SignProblem
+    """
+    settings = settings or Settings()
+    if weight not in ("severity", "count"):
+        raise ArgumentError(f"weight must be 'severity' or 'count', got {weight!r}")
+    net = result.network
+    cases = result.cases
+    cases = cases[cases["snap_status"].isin(_ON_UNIT)].copy()
+    cases["line"] = cases["line"].fillna("")
+    cand = _with_existing(sign_candidates(result, settings), existing, net)
+    positions = _unit_positions(
+        net.units, net.lines, net.crs_metric, settings.intersection_radius_m + 1.0
+    )
+    line_geom = net.lines.set_index("line")["geometry"]
+    cover = _coverage(cand, cases, positions, settings.sign_reach_m, line_geom)
+    w = cases["weight"].to_numpy(float) if weight == "severity" else np.ones(len(cases))
+    counts = np.asarray(cover.sum(axis=0)).ravel() if len(cand) else np.zeros(0)
+    is_old = cand["cand_id"].str.startswith("E").to_numpy(bool)
+    cand["eligible"] = is_old | (counts >= settings.k_police)
+    units = result.units
+    hot = units[units["hot"].fillna(False).astype(bool)] if "hot" in units else units.iloc[:0]
+    hot = pd.DataFrame(hot.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
+    gain = np.asarray(cover.multiply(w[:, None]).sum(axis=0)).ravel() if len(cand) else np.zeros(0)
+    return SignProblem(
+        candidates=cand,
+        cases=cases,
+        cover=cover.tocsr(),
+        weights=w,
+        hot_units=hot,
+        unit_cover=_unit_coverage(cand, hot, positions, settings.sign_reach_m).tocsr(),
+        conflicts=_conflicts(cand, max(settings.sign_spacing_m, settings.sign_reach_m)),
+        rank=_rank(cand, gain),
+        k=settings.k_police,
+        positions=positions,
+    )
+
+
+def _added(problem: SignProblem, fixed: np.ndarray, new: np.ndarray) -> tuple[list[int], list[int]]:
+    """The new signs `new` in the order a reader meets them, and the cases each adds.
+
+    The existing signs' cases come first; then, repeatedly, the new sign adding the most
+    weight beyond the cases already covered (ties: better rank)."""
+    cover, w = problem.cover, problem.weights
+    seen = np.zeros(cover.shape[0], dtype=bool)
+    for j in fixed:
+        seen |= cover[:, [j]].toarray().ravel()
+    left, order, added = [int(j) for j in new], [], []
+    cols = {j: cover[:, [j]].toarray().ravel() for j in left}
+    while left:
+        best = min(left, key=lambda j: (-float(w[cols[j] & ~seen].sum()), problem.rank[j]))
+        order.append(best)
+        added.append(int((cols[best] & ~seen).sum()))
+        seen |= cols[best]
+        left.remove(best)
+    return order, added
+
+
+def _choose(problem: SignProblem, p: int) -> tuple[list[int], list[int], Any, int]:
+    """New signs (in reading order) each adding at least *k* cases, what each adds, the last
+    solve's :class:`~trafficprev.sites.CoverResult` and the number of signs banned."""
+    fixed = problem.fixed
+    banned = ~problem.candidates["eligible"].to_numpy(bool)
+    res, order, added, n_banned = None, [], [], 0
+    for _ in range(MAX_ROUNDS):
+        offer = np.flatnonzero(~banned)
+        sub = problem.cover[:, offer]
+        pos = {int(j): i for i, j in enumerate(offer)}
+        pairs = problem.conflicts
+        pairs = pairs[np.isin(pairs, offer).all(axis=1)] if len(pairs) else pairs
+        q = min(p, len(offer) - len(fixed))
+        res = max_cover(
+            problem.weights,
+            sub,
+            q,
+            fixed=[pos[int(j)] for j in fixed],
+            conflicts=np.array([[pos[a], pos[b]] for a, b in pairs], dtype=np.int64).reshape(-1, 2),
+            rank=problem.rank[offer],
+        )
+        order, added = _added(problem, fixed, offer[np.asarray(res.chosen, dtype=np.int64)])
+        short = [j for j, a in zip(order, added, strict=True) if a < problem.k]
+        if not short:
+            return order, added, res, n_banned
+        banned[short] = True
+        n_banned += len(short)
+    keep = [j for j, a in zip(order, added, strict=True) if a >= problem.k]
+    while True:  # drop the signs still adding fewer than k; what the others add grows
+        order, added = _added(problem, fixed, np.asarray(keep, dtype=np.int64))
+        short = [j for j, a in zip(order, added, strict=True) if a < problem.k]
+        if not short:
+            return order, added, res, n_banned
+        keep = [j for j in order if j != short[-1]]
+
+
+def _best_choice(problem: SignProblem, p: int) -> tuple[list[int], list[int], Any, int]:
+    """:func:`_choose` for `p` signs; when fewer than `p` add *k* each, the choice is solved
+    again for that many (the bans of the first solve may have cost coverage) and the better
+    kept."""
+    best = _choose(problem, p)
+    while 0 < len(best[0]) < p:
+        p = len(best[0])
+        again = _choose(problem, p)
+        if _weight(problem, again[0]) <= _weight(problem, best[0]):
+            break
+        best = again
+    return best
+
+
+def _weight(problem: SignProblem, new: list[int]) -> float:
+    """The weight the existing signs and the new signs `new` cover together."""
+    cols = [*problem.fixed.tolist(), *new]
+    if not cols:
+        return 0.0
+    hit = np.asarray(problem.cover[:, cols].sum(axis=1)).ravel() > 0
+    return float(problem.weights[hit].sum())
+
+
 def choose_sign_sites(
     result,
     area,
@@ -478,7 +806,8 @@ def choose_sign_sites(
     area
         The area (its metric CRS and POIs: schools within 200 m add 注意儿童).
     settings
-        ``sign_count``, ``sign_advance_m``, ``sign_reach_m``, ``sign_spacing_m``.
+        ``sign_count``, ``sign_advance_m``, ``sign_reach_m``, ``sign_spacing_m``,
+        ``k_police`` (the fewest cases a new sign must add).
     existing
         Existing signs (``read_measures(...).records`` rows of kind 警示标志 with a point):
         fixed, their coverage counts, and they are listed with ``existing`` True.
@@ -491,71 +820,95 @@ def choose_sign_sites(
     Returns
     -------
     pandas.DataFrame
-        One row per chosen site (new ones first, by covered weight; then existing):
-        ``site_id`` (``J01`` …), ``kind`` (警示标志), ``existing``, ``road``, ``cross_road``,
-        ``position_text``, ``facing``, ``target`` (the hot unit it announces), ``candidate``
-        (its id in :func:`sign_candidates`; ``E…`` for existing signs), ``n_covered``
-        (cases), ``weighted_covered``,
-        ``marginal_cases`` (covered by no site before it in the list), ``peak_hours``,
-        ``peak_n`` (the covered cases in that peak window, for
-        :func:`~trafficprev.maps.release_sites` to show it only when it holds at least *k*),
-        ``circumstances``, ``signs``, ``facilities``, ``rules``, ``unit_ids`` (covered units,
-        ``|``-joined), ``lon``, ``lat``, ``lon_gcj02``, ``lat_gcj02``, and the counts
-        behind ``circumstances`` (:data:`CIRCUMSTANCE_COLUMNS`, for
-        :func:`~trafficprev.maps.release_sites` to write it again with small counts
-        left out). ``attrs``: ``objective``, ``total_weight``, ``status``, ``n_candidates``.
+        One row per sign (:data:`SIGN_SITE_COLUMNS`; new ones first, in the order of what each
+        adds; then existing): ``site_id`` (``J01`` …), ``kind`` (警示标志), ``status``
+        (新设/已有), ``existing``, ``location`` (the intersection or road it serves),
+        ``approach`` (the traffic it serves, e.g. ``北进口（建设路由北向南）``), ``road``,
+        ``cross_road``, ``position_text``, ``facing``, ``facing_deg`` (compass bearing of the
+        traffic it faces), ``target`` (the hot unit it announces), ``candidate`` (its id in
+        :func:`sign_candidates`; ``E…`` for existing signs), ``n_covered`` (cases it covers,
+        覆盖事故数), ``weighted_covered``, ``marginal_cases`` (cases it adds, 新增覆盖事故数:
+        covered by no existing sign and no new sign before it; for existing signs, by no
+        existing sign before it), ``peak_hours``, ``peak_n`` (the covered cases in that peak
+        window, for :func:`~trafficprev.maps.release_sites` to show it only when it holds at
+        least *k*), ``circumstances``, ``signs``, ``facilities``, ``rules``, ``unit_ids``
+        (covered units, ``|``-joined), ``lon``, ``lat``, ``lon_gcj02``, ``lat_gcj02``, and the
+        counts behind ``circumstances`` (:data:`CIRCUMSTANCE_COLUMNS`). ``attrs``:
+        ``objective``, ``total_weight``, ``status``, ``n_candidates``, ``k`` and ``n_banned``
+        (new signs left out because they added fewer than *k* cases).
     """
     settings = settings or Settings()
-    if weight not in ("severity", "count"):
-        raise ArgumentError(f"weight must be 'severity' or 'count', got {weight!r}")
-    net = result.network
-    cases = result.cases
-    cases = cases[cases["snap_status"].isin(_ON_UNIT)].copy()
-    cases["line"] = cases["line"].fillna("")
-    cand = _with_existing(sign_candidates(result, settings), existing, net)
-    positions = _unit_positions(
-        net.units, net.lines, net.crs_metric, settings.intersection_radius_m + 1.0
-    )
-    cover = _coverage(cand, cases, positions, settings.sign_reach_m)
-    w = cases["weight"].to_numpy(float) if weight == "severity" else np.ones(len(cases))
-    fixed = np.flatnonzero(cand["cand_id"].str.startswith("E").to_numpy())
-    gain = np.asarray(cover.multiply(w[:, None]).sum(axis=0)).ravel() if len(cand) else np.zeros(0)
-    rank = _rank(cand, gain)
-    conflicts = _conflicts(cand, settings.sign_spacing_m)
+    problem = sign_problem(result, settings, existing=existing, weight=weight)
+    cand, cover, w, cases = problem.candidates, problem.cover, problem.weights, problem.cases
+    fixed = problem.fixed
     cols = SIGN_SITE_COLUMNS
-    if len(cand) == 0 or (settings.sign_count == 0 and not len(fixed)):
+    offered = int(cand["eligible"].sum()) - len(fixed)
+    if len(cand) == 0 or ((settings.sign_count == 0 or offered == 0) and not len(fixed)):
         out = pd.DataFrame(columns=cols)
         attrs = {"objective": 0.0, "total_weight": float(w.sum()), "status": "no candidates"}
-        out.attrs.update(attrs, n_candidates=len(cand))
+        out.attrs.update(attrs, n_candidates=len(cand), k=problem.k, n_banned=0)
         return out
-    p = min(settings.sign_count, len(cand) - len(fixed))
-    res = max_cover(w, cover, p, fixed=fixed, conflicts=conflicts, rank=rank)
-    chosen_new = sorted(res.chosen, key=lambda j: (-gain[j], rank[j]))
-    chosen = list(chosen_new) + sorted(res.fixed.tolist(), key=lambda j: rank[j])
-    rows = []
-    seen = np.zeros(len(cases), dtype=bool)
+    order, added, res, n_banned = _best_choice(problem, settings.sign_count)
+    net = result.network
     ctx = _SiteContext(
-        positions=positions,
+        positions=problem.positions,
         units=net.units,
         advance_m=settings.sign_advance_m,
         schools_xy=_schools(area, net.crs_metric, schools),
         road_class=_road_class(net),
         junction_names=_junction_names(net.units),
         line_geom=net.lines.set_index("line")["geometry"],
+        place_text=_place_texts(net.units),
+        junction_xy={
+            u: (float(x), float(y))
+            for u, x, y in problem.positions.groupby("unit_id")[["x", "y"]].first().itertuples()
+        },
     )
-    for j in chosen:
-        hit = cover[:, j].toarray().ravel()
-        marginal = int((hit & ~seen).sum())
+    rows = []
+    seen = np.zeros(len(cases), dtype=bool)
+    for j in fixed:
+        seen |= cover[:, [j]].toarray().ravel()
+    for j, a in zip(order, added, strict=True):
+        hit = cover[:, [j]].toarray().ravel()
+        rows.append(_site_row(cand.iloc[j], hit, cases[hit], a, w, ctx))
         seen |= hit
-        rows.append(_site_row(cand.iloc[j], hit, cases[hit], marginal, w, ctx))
+    rows += _existing_rows(problem, ctx)
     out = _numbered_sites(rows, cols)
     out.attrs.update(
-        objective=float(res.objective),
+        objective=float(w[seen].sum()),
         total_weight=float(w.sum()),
-        status=res.status,
+        status=res.status if res is not None else "no candidates",
         n_candidates=len(cand),
+        k=problem.k,
+        n_banned=n_banned,
     )
     return out
+
+
+def _existing_rows(problem: SignProblem, ctx: _SiteContext) -> list[dict[str, Any]]:
+    """One row per existing sign, in the order of the measures file: it covers what either
+    direction it may face covers (its facing is not recorded), and adds what no existing
+    sign before it covers."""
+    cand, cover, cases = problem.candidates, problem.cover, problem.cases
+    fixed = problem.fixed
+    seen = np.zeros(len(cases), dtype=bool)
+    rows = []
+    for _, group in pd.Series(fixed).groupby(cand["cand_id"].to_numpy()[fixed].astype("U5")):
+        js = group.to_numpy()
+        hit = np.asarray(cover[:, js].sum(axis=1)).ravel() > 0
+        row = _site_row(cand.iloc[js[0]], hit, cases[hit], int((hit & ~seen).sum()),
+                        problem.weights, ctx)  # fmt: skip
+        seen |= hit
+        row.update(approach="朝向未登记（两个方向均计）", facing="未登记", facing_deg=np.nan)
+        row.update(candidate=str(cand["cand_id"].iloc[js[0]])[:5])
+        rows.append(row)
+    return rows
+
+
+def _place_texts(units: pd.DataFrame) -> dict[str, str]:
+    """Unit id -> the unit in words (its ``place_text``; the road where there is none)."""
+    text = units["place_text"] if "place_text" in units else units["road"]
+    return dict(zip(units["unit_id"], text.fillna(units["road"]).astype(str), strict=True))
 
 
 def _road_class(net) -> dict[str, str]:
@@ -617,6 +970,41 @@ def _travel(line: shapely.LineString, s: float, direction: int) -> tuple[float, 
     a = line.interpolate(max(s - 5.0, 0.0))
     b = line.interpolate(min(s + 5.0, length))
     return (b.x - a.x) * direction, (b.y - a.y) * direction
+
+
+def _approach(
+    c: pd.Series, covered: pd.DataFrame, cross: str, facing_deg: float, ctx: _SiteContext
+) -> tuple[str, str]:
+    """The place a sign serves and the approach, in words.
+
+    The place is the unit most of its covered cases are at (else the unit it announces),
+    in the units' own words (``建设路与解放路交叉口``; the nearest intersection, `cross`, for
+    a sign covering nothing). At an intersection whose way the
+    sign's traffic moves, the approach is the side it comes from with the road and heading
+    (``北进口（建设路由北向南）``); otherwise the road and heading (``建设路由北向南``)."""
+    road = str(c["road"])
+    main = covered["unit_id"].fillna("").value_counts() if len(covered) else pd.Series()
+    main = main[main.index != ""]
+    unit = (
+        main.sort_index().sort_values(ascending=False, kind="stable").index[0]
+        if len(main)
+        else str(c["target"])
+    )
+    location = ctx.place_text.get(unit) or (f"{road}与{cross}交叉口" if cross else road)
+    if not np.isfinite(facing_deg):
+        return location, road
+    to = COMPASS[int(((facing_deg + 22.5) % 360.0) // 45.0)]
+    way = f"{road}由{_OPPOSITE[to]}向{to}"
+    junction = ctx.junction_xy.get(unit)
+    if junction is None:
+        return location, way
+    dx, dy = float(c["x"]) - junction[0], float(c["y"]) - junction[1]
+    if np.hypot(dx, dy) < 5.0:
+        return location, f"{_OPPOSITE[to]}进口（{way}）"
+    to_junction = float(np.degrees(np.arctan2(-dx, -dy)) % 360.0)
+    if abs((to_junction - facing_deg + 180.0) % 360.0 - 180.0) >= 90.0:
+        return location, way
+    return location, f"{compass(dx, dy)}进口（{way}）"
 
 
 def _facing(line: shapely.LineString, s: float, direction: int) -> tuple[str, float]:
