@@ -72,21 +72,59 @@ print(f"热点窗口 window: {period}；发布级别 release: {release}")
 # %% [markdown]
 # ## 警示标志点位 · Warning-sign sites
 #
-# 候选点位在每个热点交叉口和路段之前 `sign_advance_m` 米，面向驶来的车辆；一处标志覆盖其前方
-# `sign_reach_m` 米内的事故。选出 `sign_count` 处覆盖（按伤情加权）事故最多的点位，同向标志
-# 间距不小于 `sign_spacing_m` 米；已有的警示标志（措施表中的 警示标志）固定计入。
+# 候选点位在每个热点交叉口和路段之前 `sign_advance_m` 米，面向驶来的车辆（每条进口道一个）；
+# 一处标志覆盖其前方 `sign_reach_m` 米内、它所面向的车流的事故：叙述写明行驶方向（由南向北、
+# 向东行驶……）的事故只计入该方向的进口道，未写明的计入每条进口道、但只算一次。选出至多
+# `sign_count` 处覆盖（按伤情加权）事故最多的点位，同一进口道不重复设置；
+# **每处新设标志至少新增 `k_police` 起**（`新增覆盖事故数` 即 `marginal_cases`），达不到的不建议；
+# 已有的警示标志（措施表中的警示标志）固定计入（`状态` 已有）。
 # 标志和设施按 GB 5768.2-2022 由事故情形规则选出。
-# Candidates stand before every hot unit facing the approaching traffic; `max_cover` picks
-# the sites covering the most severity-weighted cases, existing signs fixed; signs follow
-# GB 5768.2-2022 rules from the circumstances.
+# Candidates stand before every hot unit facing the approaching traffic; a sign covers the
+# cases ahead of it for the traffic it faces (a case's written heading picks its approach);
+# `max_cover` picks the sites covering the most severity-weighted cases, existing signs fixed,
+# no two on one approach, each new sign adding at least k cases.
 
 # %%
-sign_columns = ["site_id", "existing", "position_text", "facing", "n_covered", "marginal_cases"]
-sign_columns += ["peak_hours", "circumstances", "signs", "facilities", "lon", "lat"]
+sign_columns = ["site_id", "status", "location", "approach", "position_text", "facing"]
+sign_columns += ["n_covered", "marginal_cases", "peak_hours", "circumstances", "signs"]
+sign_columns += ["facilities", "lon", "lat"]
 if len(result.sign_sites):
     display(result.sign_sites[sign_columns])
 else:
     print("本窗口没有热点单元，无标志点位 no hot unit, so no sign site")
+
+# %% [markdown]
+# ## 需要多少处标志 · How many signs the budget needs
+#
+# 两个预算问题（`sign_budget`）：覆盖全部热点单元最少需要新设几处标志（集合覆盖模型 LSCP；
+# 已有标志覆盖的单元不再计），以及新设 1…N 处标志分别能覆盖多少起事故（与上面的建议同一规则）。
+# 曲线在再多一处标志也新增不足 `k_police` 起时停止。
+# The fewest new signs covering every hot unit (set covering), and the cases covered by
+# 1…N new signs under the proposal's own rule, to size the budget.
+
+# %%
+import matplotlib.pyplot as plt
+
+from trafficprev.groups import cjk_style
+from trafficprev.sites import existing_signs, sign_budget
+
+signs_in_place = existing_signs(result.measures, quarter)  # in place by the quarter's end
+budget = sign_budget(result.hotspots, settings, existing=signs_in_place)
+print(
+    f"热点单元 hot units: {budget.hot_units}；已有标志覆盖 covered by existing signs: "
+    f"{budget.hot_covered_by_existing}；覆盖其余全部最少新设 fewest new signs to cover "
+    f"the rest: {budget.cover_all}"
+)
+display(budget.curve)
+if len(budget.curve) > 1:
+    with cjk_style():
+        fig, ax = plt.subplots(figsize=(6, 3))
+        ax.plot(budget.curve["n_signs"], budget.curve["cases_covered"], marker="o")
+        ax.set_xlabel("新设标志数 new signs")
+        ax.set_ylabel("覆盖起数 cases covered")
+        ax.set_xticks(budget.curve["n_signs"])
+        ax.grid(alpha=0.4)
+        plt.show()
 
 # %% [markdown]
 # ## 宣传点位 · Campaign sites
@@ -98,7 +136,8 @@ else:
 
 # %%
 campaign_columns = ["site_id", "site_kind", "name", "position_text", "n_covered"]
-campaign_columns += ["n_workplace", "n_accident", "n_enterprises", "reaches", "lon", "lat"]
+campaign_columns += ["n_workplace", "n_accident", "n_enterprises", "register_enterprises"]
+campaign_columns += ["register_insured", "reaches", "lon", "lat"]
 if len(result.campaign_sites):
     display(result.campaign_sites[campaign_columns])
 else:

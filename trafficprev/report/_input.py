@@ -107,6 +107,10 @@ class QuarterInput(Protocol):
         """Circumstance tables of the window's cases."""
 
     @property
+    def measures(self) -> pd.DataFrame:
+        """The measures taken (``read_measures(...).records``; existing signs among them)."""
+
+    @property
     def sign_sites(self) -> pd.DataFrame:
         """The chosen warning-sign sites."""
 
