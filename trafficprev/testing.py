@@ -12,6 +12,11 @@ pipeline and the CLI), and its names may change without notice.
 * :func:`check_in_browser` — loads an HTML file (a map, the report) in headless Chromium
   with the network cut off and reports what the page did: console errors, the DOM after
   scripts ran, and every URL the page tried to load.
+* :func:`measure_labels` — loads a map in headless Chromium, visits a list of views (the
+  opening view, a zoom level at a point, a layer switched off in the layer control) and
+  reports where every site label, road-name label and fixed box was drawn, in screen
+  pixels, as measured by the browser itself; :func:`view_snippet` is the script that sets
+  a view, for a screenshot of it.
 
 Notes
 -----
@@ -36,6 +41,7 @@ what the test is about.
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import math
@@ -467,3 +473,149 @@ def check_in_browser(
         console, errors = _console(stderr)
         requests = _page_requests(_load_net_log(net_log))
     return BrowserReport(dom=dom, console=console, errors=errors, requests=requests)
+
+
+# ---------------------------------------------------------------------------------------
+# label layout, as the browser draws it
+
+_FIND_MAP = (
+    "function tpFindMap(){var found=null;Object.keys(window).forEach(function(key){"
+    "var v;try{v=window[key];}catch(e){return;}"
+    "if(!found&&window.L&&v instanceof L.Map){found=v;}});return found;}"
+)
+
+_MEASURE = (
+    "<script>" + _FIND_MAP + "\n"
+    "window.addEventListener('load',function(){var steps=__STEPS__;var out=[];"
+    "var map=tpFindMap();"
+    "function rel(r,b){return [r.left-b.left,r.top-b.top,r.right-b.left,r.bottom-b.top];}"
+    "function vis(el){if(!el.getClientRects().length){return false;}"
+    "var st=getComputedStyle(el);return st.visibility!=='hidden'&&st.display!=='none';}"
+    "function measure(step){var c=map.getContainer(),b=c.getBoundingClientRect();"
+    "var sites=[],roads=[],boxes=[],legend=[];"
+    "c.querySelectorAll('.tp-site-label').forEach(function(el){"
+    "var a=el.parentNode.getBoundingClientRect();sites.push({text:el.textContent,"
+    "visible:vis(el),rect:rel(el.getBoundingClientRect(),b),anchor:[a.left-b.left,a.top-b.top],"
+    "placed:el.getAttribute('data-tp-placed')});});"
+    "c.querySelectorAll('.tp-road-label').forEach(function(el){"
+    "if(el.classList.contains('tp-measure')){return;}var r=el.getBoundingClientRect();"
+    "roads.push({text:el.textContent,visible:vis(el),cx:(r.left+r.right)/2-b.left,"
+    "cy:(r.top+r.bottom)/2-b.top,w:el.offsetWidth,h:el.offsetHeight,"
+    "angle:Number(el.getAttribute('data-tp-angle')),latlng:(function(ll){"
+    "return [ll.lat,ll.lng];})(map.containerPointToLatLng([(r.left+r.right)/2-b.left,"
+    "(r.top+r.bottom)/2-b.top]))});});"
+    "document.querySelectorAll('.tp-box, .leaflet-control').forEach(function(el){"
+    "if(vis(el)){boxes.push({cls:el.className,rect:rel(el.getBoundingClientRect(),b)});}});"
+    "document.querySelectorAll('.tp-legend-row').forEach(function(el){"
+    "legend.push({text:el.textContent,visible:vis(el)});});"
+    "return {step:step,zoom:map.getZoom(),size:[b.width,b.height],sites:sites,roads:roads,"
+    "boxes:boxes,legend:legend,title:document.title};}"
+    "function act(step){if(!step){return;}if(step[0]==='view'){"
+    "map.setView(step[2],step[1],{animate:false});}"
+    "if(step[0]==='toggle'){document.querySelectorAll('.leaflet-control-layers label')"
+    ".forEach(function(l){if(l.textContent.trim()===step[1]){"
+    "l.querySelector('input').click();}});}}"
+    "function run(i){if(i>=steps.length){var pre=document.createElement('pre');"
+    "pre.id='tp-measure';pre.textContent=JSON.stringify(out);"
+    "document.body.appendChild(pre);return;}act(steps[i]);"
+    "setTimeout(function(){out.push(measure(steps[i]));run(i+1);},400);}"
+    "setTimeout(function(){run(0);},400);});</script>"
+)
+
+
+def view_snippet(zoom: float, lat: float, lon: float) -> str:
+    """A script that sets the map's view once the page has loaded (for a screenshot).
+
+    Parameters
+    ----------
+    zoom : float
+        Zoom level.
+    lat, lon : float
+        Centre of the view, as drawn (WGS-84 on a map without GCJ-02 tiles).
+
+    Returns
+    -------
+    str
+        A ``<script>`` for the ``snippet`` of :func:`trafficprev.maps.screenshot`.
+    """
+    view = json.dumps([float(lat), float(lon)])
+    return (
+        "<script>" + _FIND_MAP + "\nwindow.addEventListener('load',function(){"
+        "setTimeout(function(){var map=tpFindMap();"
+        f"map.setView({view},{float(zoom)!r},{{animate:false}});}},300);}});"
+        "</script>"
+    )
+
+
+def measure_labels(
+    path: str | os.PathLike[str],
+    steps: Iterable[Any] = (None,),
+    *,
+    width: int = 1200,
+    height: int = 800,
+    timeout: float = 60,
+    wait_ms: int = 8000,
+) -> tuple[list[dict], list[str]]:
+    """Where a map's labels are drawn, as headless Chromium measures them, view by view.
+
+    Parameters
+    ----------
+    path : str or path-like
+        An offline map (:func:`trafficprev.maps.save_offline`).
+    steps : iterable
+        What to do before each measurement, in order: ``None`` (the view as it is, e.g. the
+        opening view), ``("view", zoom, (lat, lon))`` (jump there, no animation) or
+        ``("toggle", layer name)`` (click that layer's box in the layer control).
+    width, height : int, default 1200, 800
+        Window size in CSS pixels (that of :func:`trafficprev.maps.screenshot`).
+    timeout : float, default 60
+        Seconds before Chromium is killed.
+    wait_ms : int, default 8000
+        Virtual time for the page (each step waits 400 ms of it).
+
+    Returns
+    -------
+    measurements : list of dict
+        One per step: ``zoom``, ``size`` (the map's width and height), ``sites`` (per site
+        label: ``text``, ``visible``, ``rect`` [x0, y0, x1, y1] and ``anchor`` [x, y] of its
+        site, in pixels from the map's top-left corner, and ``placed``), ``roads`` (per
+        road-name label: ``text``, ``cx``, ``cy``, ``w``, ``h``, ``angle`` in degrees
+        clockwise, ``latlng`` of its centre as drawn), ``boxes`` (title, legend, site
+        list, Leaflet controls: ``cls``, ``rect``), ``legend`` (rows: ``text``,
+        ``visible``) and ``title`` (the page's).
+    errors : list of str
+        ``console.error`` messages and uncaught exceptions (as :func:`check_in_browser`).
+
+    Raises
+    ------
+    ChromiumError
+        When the page wrote no measurement (a script error stopped it).
+    """
+    script = _MEASURE.replace("__STEPS__", json.dumps([_step(s) for s in steps]))
+    with tempfile.TemporaryDirectory(
+        prefix="trafficprev-measure-", ignore_cleanup_errors=True
+    ) as tmp:
+        args = ["--enable-logging=stderr", "--v=0", f"--window-size={width},{height}",
+                "--dump-dom"]  # fmt: skip
+        result = run_chromium(
+            path, args, folder=tmp, snippet=_HOOK + script, wait_ms=wait_ms, timeout=timeout
+        )
+    dom = result.stdout.decode("utf-8", errors="replace")
+    _, errors = _console(result.stderr.decode("utf-8", errors="replace"))
+    found = re.search(r'<pre id="tp-measure">(.*?)</pre>', dom, re.DOTALL)
+    if found is None:
+        raise ChromiumError(f"the page wrote no measurement; console errors: {errors}")
+    return json.loads(html.unescape(found.group(1))), errors
+
+
+def _step(step: Any) -> Any:
+    if step is None:
+        return None
+    if step[0] == "view":
+        _, zoom, (lat, lon) = step
+        return ["view", float(zoom), [float(lat), float(lon)]]
+    if step[0] == "toggle":
+        return ["toggle", str(step[1])]
+    raise ArgumentError(
+        f"unknown step {step!r}: None, ('view', zoom, (lat, lon)) or ('toggle', name)"
+    )

@@ -4,6 +4,11 @@
   maps; :func:`save_offline` writes one self-contained HTML file (Leaflet and its plugins
   inlined from ``trafficprev/static``, no ``http(s)`` script or style, the area's roads as the
   basemap) and :func:`show` displays a map in a notebook without internet.
+* Maps read without clicking: road names along the roads from zoom 15 (thinned so none
+  overlap), site labels placed by a collision pass so none overlaps another, a dot or a box,
+  an arrow for the traffic each sign faces, the numbered sites listed beside the map (and in
+  its prints), a legend row for every layer (shown while the layer is on) and a ``<title>``
+  (:mod:`~trafficprev.maps._labels`).
 * :func:`safe_text` / :func:`safe_frame` escape record text for HTML and JavaScript template
   literals before it reaches folium (folium 0.20 does not).
 * Release levels (:data:`RELEASE_LEVELS`): ``internal``, ``police`` (default), ``public``;

@@ -206,6 +206,7 @@ def screenshot(
     scale: float = 2,
     wait_ms: int = 4000,
     timeout: float = 60,
+    snippet: str | None = None,
 ) -> Path:
     """Save a PNG screenshot of an HTML file rendered by headless Chromium.
 
@@ -224,6 +225,9 @@ def screenshot(
         Virtual time for the page to finish drawing (canvas, heat map, clusters).
     timeout : float, default 60
         Seconds before Chromium is killed.
+    snippet : str, optional
+        HTML put at the start of the head of a copy of the page that is shot instead (e.g.
+        a script that sets the map's view); the page itself is not modified.
 
     Returns
     -------
@@ -251,7 +255,9 @@ def screenshot(
             f"--force-device-scale-factor={scale:g}",
             f"--screenshot={out}",
         ]
-        result = run_chromium(page, args, folder=tmp, wait_ms=wait_ms, timeout=timeout)
+        result = run_chromium(
+            page, args, folder=tmp, snippet=snippet, wait_ms=wait_ms, timeout=timeout
+        )
     if not out.is_file() or out.stat().st_size == 0:
         raise ChromiumError(
             f"Chromium wrote no screenshot (exit code {result.returncode}): "

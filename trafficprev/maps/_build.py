@@ -14,7 +14,6 @@ properties, one GeoJSON layer per kind. Save a map with :func:`~trafficprev.maps
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import folium
@@ -26,7 +25,6 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from .. import disclosure
-from .._errors import ArgumentError
 from .._periods import quarter_of
 from ..coords import from_wgs84
 from ..hotspots import HOTSPOT_LABEL, HOUR_BANDS, hour_band
@@ -40,11 +38,25 @@ from ..release import (
     suppress_counts,
 )
 from ..settings import Settings
+from ._labels import Legend, MapLabels, SitePanel, road_label_data, site_icon
 from ._safe import popup_html, safe_frame, safe_text
 
 __all__ = ["campaign_sites_map", "hotspots_map", "sign_sites_map"]
 
 _ON_UNIT = ("ok", "ambiguous")
+#: Sign map colours: new signs, existing signs, what they cover (three distinct hues).
+SIGN_COLORS = {"new": "#d7191c", "existing": "#2166ac", "coverage": "#ff9f1c"}
+#: Colour of each hour-band layer (distinct from the hotspot classes).
+BAND_COLORS = {"早高峰": "#e66101", "午间": "#4dac26", "晚高峰": "#b2182b", "夜间": "#40004b"}
+#: Quarter layers: oldest light, newest dark.
+_QUARTER_RAMP = ("#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+DENSITY_COLOR = "#7b3294"
+CAMPAIGN_COLOR = "#1a9641"
+#: Room kept free around the sites when a map opens (pixels: title box above; the site
+#: list on the right; the legend and scale below).
+_PAD_TOP_LEFT = (60, 130)
+_PAD_BOTTOM_RIGHT = (60, 60)
+_PANEL_WIDTH = 400
 CLASS_STYLE = {
     "significant": ("显著热点（Gi*，FDR 0.05）", "#d7191c"),
     "threshold": ("达到多发点段参考标准", "#fdae61"),
@@ -70,12 +82,7 @@ def _to_display(geoms: np.ndarray, crs: str) -> np.ndarray:
     """Geometries as drawn: WGS-84, or GCJ-02 over GCJ-02 tiles (about 600 m apart here)."""
     if crs == "wgs84":
         return geoms
-
-    def shift(xy: np.ndarray) -> np.ndarray:
-        lon, lat = from_wgs84(xy[:, 0], xy[:, 1], "gcj02")
-        return np.column_stack([lon, lat])
-
-    return shapely.transform(geoms, shift)
+    return shapely.transform(geoms, _gcj_shift)
 
 
 def _point(lon: float, lat: float, crs: str) -> tuple[float, float]:
@@ -106,8 +113,27 @@ class _MetricScale(MacroElement):
     )
 
 
-def _base_map(area, bounds: np.ndarray | None, tiles=None) -> tuple[folium.Map, str]:
-    """The map with the roads drawn, and the CRS its layers are drawn in."""
+def _quarter_colors(quarters: Sequence[str]) -> dict[str, str]:
+    """A colour per quarter from the ramp, the newest darkest."""
+    n = len(quarters)
+    ramp = _QUARTER_RAMP[-n:] if n <= len(_QUARTER_RAMP) else None
+    if ramp is None:
+        idx = np.round(np.linspace(0, len(_QUARTER_RAMP) - 1, n)).astype(int)
+        ramp = tuple(_QUARTER_RAMP[i] for i in idx)
+    return dict(zip(quarters, ramp, strict=True))
+
+
+def _base_map(
+    area, bounds: np.ndarray | None, tiles=None, *, panel: bool = False
+) -> tuple[folium.Map, str]:
+    """The map with the roads drawn and named, and the CRS its layers are drawn in.
+
+    The roads are the basemap: a grey line layer (name in its tooltip) and road-name labels
+    from zoom :data:`~trafficprev.maps._labels.ROAD_LABEL_MIN_ZOOM` on, along the roads and
+    thinned in the browser (:class:`~trafficprev.maps._labels.MapLabels`, which also lays out
+    the site labels and the legend). The map opens on `bounds` with room for the title box,
+    the legend and, with `panel`, the site list on the right.
+    """
     crs = _display_crs(tiles)
     edges = area.edges
     if bounds is None or not np.isfinite(bounds).all():
@@ -121,6 +147,7 @@ def _base_map(area, bounds: np.ndarray | None, tiles=None) -> tuple[folium.Map, 
         prefer_canvas=True,
         control_scale=False,
         zoom_start=13,
+        zoom_snap=0.25,  # the opening zoom fits the sites snugly
     )
     m.add_child(_MetricScale())
     m.options["maxZoom"] = 19
@@ -131,7 +158,7 @@ def _base_map(area, bounds: np.ndarray | None, tiles=None) -> tuple[folium.Map, 
         name=edges["name"].fillna(""),
     )
     roads = safe_frame(roads, ["name"])
-    folium.GeoJson(
+    basemap = folium.GeoJson(
         _lean(roads, ["name", "major"], crs),
         name="道路（底图）",
         style_function=lambda f: {
@@ -142,8 +169,21 @@ def _base_map(area, bounds: np.ndarray | None, tiles=None) -> tuple[folium.Map, 
         tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["道路"], labels=True),
         control=True,
     ).add_to(m)
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    shift = None if crs == "wgs84" else _gcj_shift
+    m.add_child(MapLabels(road_label_data(edges, shift=shift), basemap))
+    right = _PANEL_WIDTH + 40 if panel else _PAD_BOTTOM_RIGHT[0]
+    m.fit_bounds(
+        [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
+        padding_top_left=_PAD_TOP_LEFT,
+        padding_bottom_right=(right, _PAD_BOTTOM_RIGHT[1]),
+    )
     return m, crs
+
+
+def _gcj_shift(xy: np.ndarray) -> np.ndarray:
+    """WGS-84 lon/lat rows as drawn over GCJ-02 tiles."""
+    lon, lat = from_wgs84(xy[:, 0], xy[:, 1], "gcj02")
+    return np.column_stack([lon, lat])
 
 
 def _finish(
@@ -161,9 +201,12 @@ def _finish(
     """Layer control and the title box every map carries (area, period, source, release)."""
     folium.LayerControl(collapsed=False).add_to(m)
     name = getattr(area, "name", "") or ""
+    heading = title or f"{name} {default}".strip()
+    # the page's <title> (render_offline writes it, escaped); kept escaped until then
+    m._trafficprev_title = safe_text(heading)
     _title(
         m,
-        title or f"{name} {default}",
+        heading,
         [
             f"时段：{period}" if period else "",
             f"数据来源：{source}" if source else "",
@@ -175,54 +218,25 @@ def _finish(
 
 
 class _Box(Element):
-    """A fixed box of our own markup; its text enters only as escaped template variables.
+    """The fixed title box of our own markup; its text enters only as escaped variables.
 
     The template is a class constant. ``title`` and ``lines`` are :func:`safe_text` output
-    (so they stay inert even if a future branca compiled this element's output again); the
-    legend's colours are ours.
+    (so they stay inert even if a future branca compiled this element's output again).
     """
 
     _template = Template(
-        "<div style='position:fixed;{{ this.corner }};z-index:9999;background:white;"
-        "padding:6px 10px;border:1px solid #999;border-radius:4px;{{ this.extra }}'>"
-        "<div style='{{ this.head_style }}'>{{ this.title }}</div>"
-        "{% for color, text in this.rows %}<div>"
-        "{% if color %}<span style='display:inline-block;width:14px;height:10px;"
-        "background:{{ color }};margin-right:6px'></span>{% endif %}{{ text }}</div>"
-        "{% endfor %}"
-        "{% for text in this.lines %}<div style='{{ this.line_style }}'>{{ text }}</div>"
+        "<div class='tp-box tp-title' style='position:fixed;top:10px;left:50px;z-index:9999;"
+        "background:white;padding:6px 10px;border:1px solid #999;border-radius:4px;"
+        "max-width:60%'><div style='font-size:16px;font-weight:bold'>{{ this.title }}</div>"
+        "{% for text in this.lines %}<div style='font-size:12px'>{{ text }}</div>"
         "{% endfor %}</div>"
     )
 
-    def __init__(
-        self,
-        title: str,
-        *,
-        rows: Sequence[tuple[str, str]] = (),  # (label, colour)
-        lines: Sequence[str] = (),
-        legend: bool = False,
-    ) -> None:
+    def __init__(self, title: str, *, lines: Sequence[str] = ()) -> None:
         super().__init__()
         self._name = "TextBox"
         self.title = safe_text(title)
-        self.rows = [(_swatch(color), safe_text(label)) for label, color in rows]
         self.lines = [safe_text(t) for t in lines if t]
-        if legend:
-            self.corner, self.extra = "bottom:24px;left:10px", "font-size:12px"
-            self.head_style, self.line_style = "font-weight:bold", "margin-top:4px;color:#555"
-        else:
-            self.corner, self.extra = "top:10px;left:50px", "max-width:60%"
-            self.head_style, self.line_style = "font-size:16px;font-weight:bold", "font-size:12px"
-
-
-_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
-
-
-def _swatch(color: str) -> str:
-    """A legend colour: ``#rrggbb`` only (it sits in a style attribute)."""
-    if not _COLOR.fullmatch(color):
-        raise ArgumentError(f"legend colours are #rrggbb, got {color!r}")
-    return color
 
 
 def _title(m: folium.Map, title: str, lines: Sequence[str]) -> None:
@@ -230,9 +244,20 @@ def _title(m: folium.Map, title: str, lines: Sequence[str]) -> None:
     m.get_root().html.add_child(_Box(title, lines=lines))
 
 
-def _legend(m: folium.Map, items: Sequence[tuple[str, str]], note: str = "") -> None:
-    """The legend box: colour swatches (``#rrggbb``) with their labels, and a note."""
-    m.get_root().html.add_child(_Box("图例", rows=items, lines=[note], legend=True))
+#: (label, colour, shape, layer or None) of a legend row; shapes as in :class:`Legend`.
+LegendRow = tuple[str, str, str, object]
+
+
+def _legend(m: folium.Map, rows: Sequence[LegendRow], note: str = "") -> None:
+    """The legend box: a row per layer (shown while the layer is on) and a note."""
+    m.get_root().html.add_child(Legend(rows, note))
+
+
+def _basemap_rows() -> list[LegendRow]:
+    return [
+        ("主要道路（底图）", "#777777", "line", None),
+        ("其他道路（底图；放大后显示路名）", "#b0b0b0", "thin", None),
+    ]
 
 
 def _unit_layer(
@@ -243,8 +268,13 @@ def _unit_layer(
     crs: str,
     *,
     show: bool = True,
+    rings: bool = False,
 ) -> folium.FeatureGroup:
-    """One layer of units (segments as lines, intersections as circles) with a tooltip."""
+    """One layer of units (segments as lines, intersections as circles) with a tooltip.
+
+    With `rings`, intersections are drawn as open rings (radius 13 px) that stay visible
+    around a site marker on the same spot.
+    """
     group = folium.FeatureGroup(name=name, show=show)
     if units.empty:
         return group
@@ -260,10 +290,16 @@ def _unit_layer(
             tooltip=tooltip,
         ).add_to(group)
     if is_point.any():
+        if rings:
+            marker = folium.CircleMarker(radius=13, fill=True, fill_opacity=0.15, weight=4)
+            style = {"color": color, "fillColor": color, "opacity": 0.95}
+        else:
+            marker = folium.CircleMarker(radius=8, fill=True, fill_opacity=0.8, weight=1)
+            style = {"color": "#333333", "fillColor": color}
         folium.GeoJson(
             _lean(safe[is_point], cols, crs),
-            marker=folium.CircleMarker(radius=8, fill=True, fill_opacity=0.8, weight=1),
-            style_function=lambda f, c=color: {"color": "#333333", "fillColor": c},
+            marker=marker,
+            style_function=lambda f, st=style: st,
             tooltip=folium.GeoJsonTooltip(fields=cols, aliases=[a for _, a in fields]),
         ).add_to(group)
     return group
@@ -353,14 +389,19 @@ def hotspots_map(
     m, crs = _base_map(area, bounds, tiles)
     fields = [("place", "地点"), ("cases", "事故数"), ("class_zh", "类别"), ("peak", "高峰时段"),
               ("trend", "趋势")]  # fmt: skip
+    rows: list[LegendRow] = []
     for cls, (label, color) in CLASS_STYLE.items():
-        _unit_layer(hot[hot["hotspot_class"] == cls], label, color, fields, crs).add_to(m)
-    _density_layer(m, units, crs)
-    _cluster_layer(m, result.clusters, k, crs)
+        group = _unit_layer(hot[hot["hotspot_class"] == cls], label, color, fields, crs)
+        group.add_to(m)
+        rows.append((label, color, "line", group))
+    rows += _density_layer(m, units, crs)
+    rows += _cluster_layer(m, result.clusters, k, crs)
     if len(cases) and "injured_at" in cases:
-        _time_layers(m, cases, units.set_index("unit_id"), k, crs)
+        rows += _time_layers(m, cases, units.set_index("unit_id"), k, crs)
     if policy(release).case_points and len(cases):
-        _case_layer(cases, crs).add_to(m)
+        group = _case_layer(cases, crs)
+        group.add_to(m)
+        rows.append(("案件点位（内部）", "#000000", "dot", group))
     _finish(
         m,
         area,
@@ -372,33 +413,32 @@ def hotspots_map(
         release=release,
         k=k,
     )
-    _legend(m, [(v[0], v[1]) for v in CLASS_STYLE.values()], "灰线：道路底图")
+    _legend(m, [*rows, *_basemap_rows()], "线：路段；圆点：交叉口")
     return m
 
 
-def _density_layer(m: folium.Map, units: pd.DataFrame, crs) -> None:
-    """The units in the top 5 % of network kernel density (a layer shown on demand)."""
+def _density_layer(m: folium.Map, units: pd.DataFrame, crs) -> list[LegendRow]:
+    """The units in the top 5 % of network kernel density (a layer shown on demand), and
+    its legend row."""
     dens = units[units["density"] > 0].copy() if "density" in units else units.iloc[:0]
     if not len(dens):
-        return
+        return []
     top = dens[dens["density"] >= dens["density"].quantile(0.95)].copy()
     top["place"] = _place(top)
     top["level"] = "前5%"
-    _unit_layer(
-        top,
-        "核密度前5%路段",
-        "#7b3294",
-        [("place", "地点"), ("level", "密度")],
-        crs,
+    group = _unit_layer(
+        top, "核密度前5%路段", DENSITY_COLOR, [("place", "地点"), ("level", "密度")], crs,
         show=False,
-    ).add_to(m)
+    )  # fmt: skip
+    group.add_to(m)
+    return [("核密度前5%路段（网络核密度）", DENSITY_COLOR, "line", group)]
 
 
-def _cluster_layer(m: folium.Map, clusters: gpd.GeoDataFrame, k: int, crs) -> None:
+def _cluster_layer(m: folium.Map, clusters: gpd.GeoDataFrame, k: int, crs) -> list[LegendRow]:
     """The cluster outlines, their counts as a release shows them (no number above
     internal: beside the units' counts it would give their other cases away)."""
     if not len(clusters):
-        return
+        return []
     group = folium.FeatureGroup(name="事故聚集区轮廓", show=False)
     cl = clusters.copy()
     cl["cases"] = [disclosure.count_text(round(float(v)), k, hidden=k > 1) for v in cl["n_cases"]]
@@ -408,26 +448,36 @@ def _cluster_layer(m: folium.Map, clusters: gpd.GeoDataFrame, k: int, crs) -> No
         tooltip=folium.GeoJsonTooltip(fields=["cases"], aliases=["事故数"]),
     ).add_to(group)
     group.add_to(m)
+    return [("事故聚集区轮廓", "#2c7bb6", "area", group)]
 
 
-def _time_layers(m: folium.Map, cases: pd.DataFrame, info: pd.DataFrame, k: int, crs) -> None:
+def _time_layers(
+    m: folium.Map, cases: pd.DataFrame, info: pd.DataFrame, k: int, crs
+) -> list[LegendRow]:
     """One layer per hour band (timed cases) and one per quarter, each count as the release
-    shows it (:func:`_released_parts`)."""
+    shows it (:func:`_released_parts`), each in its own colour; their legend rows."""
+    rows: list[LegendRow] = []
     when = pd.to_datetime(cases["injured_at"], errors="coerce")
     timed = when.notna()
     if "time_precision" in cases:
         timed &= cases["time_precision"].isin(["minute", "hour"])
     band = hour_band(when[timed], HOUR_BANDS)
     counts = _released_parts(_window_counts(cases[timed], band), info["n_cases"], HOUR_BANDS, k)
-    for name in HOUR_BANDS:
-        layer = counts[counts["_k"] == name]
-        _window_layer(layer, info, k, f"时段：{name}", "#e66101", crs).add_to(m)
+    for name, (start, end) in HOUR_BANDS.items():
+        color = BAND_COLORS.get(name, "#e66101")
+        group = _window_layer(counts[counts["_k"] == name], info, k, f"时段：{name}", color, crs)
+        group.add_to(m)
+        rows.append((f"时段：{name}（{start}–{end}）事故较多的路段", color, "line", group))
     counts = _window_counts(cases, quarter_of(cases["injured_at"]))
     quarters = sorted(set(counts["_k"].dropna()))
     # newest first: among equal counts the oldest quarter is the one hidden
     counts = _released_parts(counts, info["n_cases"], quarters[::-1], k)
+    colors = _quarter_colors(quarters)
     for q in quarters:
-        _window_layer(counts[counts["_k"] == q], info, k, f"季度：{q}", "#5e3c99", crs).add_to(m)
+        group = _window_layer(counts[counts["_k"] == q], info, k, f"季度：{q}", colors[q], crs)
+        group.add_to(m)
+        rows.append((f"季度：{q} 事故路段", colors[q], "line", group))
+    return rows
 
 
 def _peak_texts(unit_ids: pd.Series, peaks: pd.DataFrame | None, k: int) -> pd.Series:
@@ -542,24 +592,46 @@ def _case_layer(cases: pd.DataFrame, crs: str) -> folium.FeatureGroup:
     return group
 
 
-def _numbered(
-    m_or_group, lon: float, lat: float, label: str, color: str, popup: str, tip: str, crs: str
+def _site_marker(
+    group: folium.FeatureGroup,
+    lon: float,
+    lat: float,
+    label: str,
+    color: str,
+    popup: str,
+    tip: str,
+    crs: str,
+    *,
+    rank: int,
+    facing_deg: float | None = None,
 ) -> None:
-    icon = folium.DivIcon(
-        html=(
-            f"<div style='background:{color};color:white;border-radius:10px;padding:1px 5px;"
-            f"font-size:11px;font-weight:bold;border:1px solid #333;white-space:nowrap'>"
-            f"{safe_text(label)}</div>"
-        ),
-        icon_size=(36, 18),
-        icon_anchor=(18, 9),
-    )
+    """A numbered site: dot, facing arrow (signs), and a label the browser places so that
+    it overlaps no other label, dot or box (:func:`~trafficprev.maps._labels.site_icon`)."""
     folium.Marker(
         list(_point(lon, lat, crs)),
-        icon=icon,
+        icon=site_icon(label, color, rank, facing_deg),
         popup=folium.Popup(popup, max_width=360),
         tooltip=folium.Tooltip(safe_text(tip)),
-    ).add_to(m_or_group)
+    ).add_to(group)
+
+
+def _text(row: pd.Series, column: str) -> str:
+    """A text cell of a site row ('' when the column is missing or empty)."""
+    value = row.get(column, "")
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def _facing(row: pd.Series) -> float | None:
+    """``facing_deg`` as a float, or None when missing or not a number."""
+    value = pd.to_numeric(pd.Series([row.get("facing_deg", np.nan)]), errors="coerce").iloc[0]
+    return float(value) if np.isfinite(value) else None
+
+
+def _sign_place(row: pd.Series) -> str:
+    """Where a sign stands, in words: its location (and approach), else its position."""
+    place = _text(row, "location") or _text(row, "position_text")
+    approach = _text(row, "approach")
+    return f"{place}（{approach}）" if approach and approach not in place else place
 
 
 def sign_sites_map(
@@ -574,12 +646,20 @@ def sign_sites_map(
     source: str = "",
     tiles=None,
 ) -> folium.Map:
-    """Warning-sign sites with what each covers, over the hot units.
+    """Warning-sign sites with what each covers, readable without clicking.
+
+    Each sign is a dot (red: new, blue: existing) with an arrow pointing the way the traffic
+    it faces moves (``facing_deg``; none when unknown) and its id as a label that never
+    overlaps another; the list of the numbered sites (place, facing, cases) sits at the right
+    of the map and in its prints. The covered road segments are orange lines, the covered
+    intersections orange rings.
 
     Parameters
     ----------
     sites
-        :func:`~trafficprev.sites.choose_sign_sites`.
+        :func:`~trafficprev.sites.choose_sign_sites` (``site_id``, ``existing``,
+        ``location``, ``approach``, ``facing``, ``facing_deg``, ``n_covered``,
+        ``marginal_cases``, ``unit_ids``, ``lon``, ``lat``, …).
     result, area, settings, release, title, period, source, tiles
         As :func:`hotspots_map`.
 
@@ -601,42 +681,52 @@ def sign_sites_map(
         bounds = np.array([lo.min(), la.min(), lo.max(), la.max()]) + np.array(
             [-0.003, -0.003, 0.003, 0.003]
         )
-    m, crs = _base_map(area, bounds, tiles)
+    m, crs = _base_map(area, bounds, tiles, panel=len(sites) > 0)
     cov = units[units["unit_id"].isin(covered_ids)].copy()
     cov["place"] = _place(cov)
     cov["cases"] = suppress_counts(cov["n_cases"], k).to_numpy()
-    _unit_layer(
-        cov, "标志覆盖的路段与交叉口", "#d7191c", [("place", "地点"), ("cases", "事故数")], crs
-    ).add_to(m)
+    coverage = _unit_layer(
+        cov, "标志覆盖的路段与交叉口", SIGN_COLORS["coverage"], [("place", "地点"),
+        ("cases", "事故数")], crs, rings=True,
+    )  # fmt: skip
+    coverage.add_to(m)
     new = folium.FeatureGroup(name="建议新设警示标志")
     old = folium.FeatureGroup(name="已有警示标志")
     shown = release_sites(sites, release, settings, units=units)
-    for row in shown.itertuples(index=False):
+    panel = []
+    for rank, (_, row) in enumerate(shown.iterrows()):
+        existing = bool(row.get("existing", False))
+        color = SIGN_COLORS["existing" if existing else "new"]
+        place = _sign_place(row)
         popup = popup_html(
             [
-                ("编号", row.site_id),
-                ("位置", row.position_text),
-                ("朝向", row.facing),
-                ("覆盖事故", row.n_covered),
-                ("高峰时段", row.peak_hours),
-                ("主要情形", row.circumstances),
-                ("建议标志", row.signs),
-                ("建议设施", row.facilities),
+                ("编号", row.get("site_id")),
+                ("类型", "已有标志" if existing else "建议新设"),
+                ("位置", place),
+                ("朝向", row.get("facing")),
+                ("覆盖事故", row.get("n_covered")),
+                ("新增覆盖事故", row.get("marginal_cases")),
+                ("高峰时段", row.get("peak_hours")),
+                ("主要情形", row.get("circumstances")),
+                ("建议标志", row.get("signs")),
+                ("建议设施", row.get("facilities")),
             ]
         )
-        target = old if row.existing else new
-        _numbered(
-            target,
-            row.lon,
-            row.lat,
-            row.site_id,
-            "#555555" if row.existing else "#d7191c",
-            popup,
-            f"{row.site_id} {row.position_text}",
-            crs,
-        )
+        site_id = _text(row, "site_id")
+        _site_marker(
+            old if existing else new, row["lon"], row["lat"], site_id, color, popup,
+            f"{site_id} {place} {_text(row, 'facing')}", crs, rank=rank, facing_deg=_facing(row),
+        )  # fmt: skip
+        kind = "已有" if existing else "新设"
+        panel.append((color, [site_id, kind, place, _text(row, "facing"),
+                              _text(row, "n_covered")]))  # fmt: skip
     new.add_to(m)
     old.add_to(m)
+    if panel:
+        m.get_root().html.add_child(
+            SitePanel("警示标志点位一览", ["编号", "类型", "位置", "朝向", "覆盖事故"], panel,
+                      width=_PANEL_WIDTH, wrap=2)
+        )  # fmt: skip
     _finish(
         m,
         area,
@@ -648,7 +738,13 @@ def sign_sites_map(
         release=release,
         k=k,
     )
-    _legend(m, [("建议新设标志", "#d7191c"), ("已有标志", "#555555"), ("覆盖范围", "#d7191c")])
+    rows: list[LegendRow] = [
+        ("建议新设警示标志（箭头：所面向车辆的行驶方向）", SIGN_COLORS["new"], "dot", new),
+        ("已有警示标志（箭头同上）", SIGN_COLORS["existing"], "dot", old),
+        ("标志覆盖的路段", SIGN_COLORS["coverage"], "line", coverage),
+        ("标志覆盖的交叉口", SIGN_COLORS["coverage"], "ring", coverage),
+    ]
+    _legend(m, [*rows, *_basemap_rows()])
     return m
 
 
@@ -690,7 +786,7 @@ def campaign_sites_map(
     bounds = None
     if len(pts):
         bounds = np.array([pts["lon"].min(), pts["lat"].min(), pts["lon"].max(), pts["lat"].max()])
-    m, crs = _base_map(area, bounds, tiles)
+    m, crs = _base_map(area, bounds, tiles, panel=len(sites) > 0)
     cand = folium.FeatureGroup(name="全部候选点", show=True)
     safe = safe_frame(candidates[["name", "kind"]].astype(str), ["name", "kind"])
     for (name, kind), lon, lat in zip(
@@ -707,11 +803,12 @@ def campaign_sites_map(
         ).add_to(cand)
     cand.add_to(m)
     chosen = folium.FeatureGroup(name="建议宣传点位")
-    for row in release_sites(sites, release, settings).itertuples(index=False):
+    panel = []
+    for rank, row in enumerate(release_sites(sites, release, settings).itertuples(index=False)):
         folium.Circle(
             list(_point(row.lon, row.lat, crs)),
             radius=settings.campaign_radius_m,
-            color="#1a9641",
+            color=CAMPAIGN_COLOR,
             weight=1,
             fill=True,
             fill_opacity=0.08,
@@ -725,17 +822,17 @@ def campaign_sites_map(
                 ("覆盖对象", row.reaches),
             ]
         )
-        _numbered(
-            chosen,
-            row.lon,
-            row.lat,
-            row.site_id,
-            "#1a9641",
-            popup,
-            f"{row.site_id} {row.name}",
-            crs,
-        )
+        _site_marker(
+            chosen, row.lon, row.lat, str(row.site_id), CAMPAIGN_COLOR, popup,
+            f"{row.site_id} {row.name}", crs, rank=rank,
+        )  # fmt: skip
+        panel.append((CAMPAIGN_COLOR, [row.site_id, row.name, row.site_kind, row.n_covered]))
     chosen.add_to(m)
+    if panel:
+        m.get_root().html.add_child(
+            SitePanel("宣传点位一览", ["编号", "名称", "类型", "覆盖事故"], panel,
+                      width=_PANEL_WIDTH, wrap=1)
+        )  # fmt: skip
     _finish(
         m,
         area,
@@ -747,5 +844,9 @@ def campaign_sites_map(
         release=release,
         k=k,
     )
-    _legend(m, [("建议宣传点位", "#1a9641"), ("其他候选点", "#888888")])
+    rows: list[LegendRow] = [
+        ("建议宣传点位（圆圈：覆盖范围）", CAMPAIGN_COLOR, "dot", chosen),
+        ("其他候选点", "#888888", "dot", cand),
+    ]
+    _legend(m, [*rows, *_basemap_rows()])
     return m

@@ -483,7 +483,8 @@ def render_offline(m: folium.Map, *, title: str | None = None) -> str:
     m : folium.Map
         The map. It is not modified: asset lists and options are restored after rendering.
     title : str, optional
-        Text of the ``<title>`` element (escaped). ``None`` keeps the figure's title, if any.
+        Text of the ``<title>`` element (escaped). ``None``: the title the map builders of
+        :mod:`trafficprev.maps` give their maps (the heading of the title box), else none.
 
     Returns
     -------
@@ -548,6 +549,9 @@ def render_offline(m: folium.Map, *, title: str | None = None) -> str:
     text = _SCRIPT_LINK.sub(_inline_script, text)
     text = _CSS_LINK.sub(_inline_style, text)
     text = _deterministic_ids(text, known)
+    if title is None:  # the title a map builder gave the map (kept escaped on the map)
+        stored = getattr(m, "_trafficprev_title", None)
+        title = html.unescape(stored) if isinstance(stored, str) and stored else None
     if title is not None:
         text = _set_title(text, str(title))
     check_offline(text, allow_tiles=has_tiles)
