@@ -138,8 +138,16 @@ def test_hotspot_class_reason_and_label(result):
     assert ((u["reason"] != "") == classed).all()
     assert ((u["label"] != "") == classed).all()
     assert (u.loc[classed, "label"] == LABEL).all()
-    assert (u.loc[u["hot"], "hotspot_class"] == "significant").all()
+    own = u["n_cases"] > 0
+    assert (u.loc[u["hot"] & own, "hotspot_class"] == "significant").all()
     assert (u.loc[u["hotspot_class"] == "significant", "hot"]).all()
+    # a unit with no case of its own is never listed, however hot its neighbourhood
+    assert (u.loc[~own, "hotspot_class"] == "").all()
+    assert (u["hot"] & ~own).any()  # the demo does have such Gi*-hot empty units
+    # reasons in plain words: no statistics jargon
+    text = "".join(u.loc[classed, "reason"])
+    for jargon in ("Gi*", "z=", "q=", "DBSCAN", "Poisson", "cluster"):
+        assert jargon not in text
 
 
 def test_planted_intersections_are_hot(result):

@@ -14,7 +14,10 @@ One call runs the whole step on geocoded cases:
 
 A unit's ``hotspot_class`` is ``significant`` (hot after FDR), else ``threshold`` (on a
 stretch that meets a 多发点段 preset), else ``cluster`` (inside a DBSCAN cluster with at
-least ``cluster_min_cases`` cases), else ``""``; ``reason`` says why in words. Every
+least ``cluster_min_cases`` cases), else ``""``; **a unit with no case of its own in the
+window has no class**, whatever its neighbours (its Gi* flag ``hot`` is kept: it is a fact
+about the neighbourhood, and the sign candidates stand before it); ``reason`` says why in
+plain words (cases there and around, against what the network's average predicts). Every
 result is labelled as a hotspot seen in work-injury data (工伤数据视角), not the police
 designation of 事故多发点段.
 """
@@ -369,24 +372,30 @@ def _classify(units: pd.DataFrame, stretches: pd.DataFrame, settings: Settings) 
             & (units["from_m"] < row.end_m)
         )
         on_stretch |= sel
-        why_stretch[sel] = f"{row.rule}：{row.n_cases:g}起/{row.start_m:.0f}–{row.end_m:.0f}米"
-    sig = units["hot"].astype(bool)
-    clustered = (units["cluster_id"] >= 0) & (units["n_cases"] > 0)
+        rule = PRESETS.get(row.rule)
+        span = f"{rule.period_years}年内" if rule is not None else ""
+        why_stretch[sel] = f"{row.start_m:.0f}–{row.end_m:.0f}米一段{span}{row.n_cases:g}起"
+    own = units["n_cases"] > 0
+    sig = units["hot"].astype(bool) & own
+    clustered = (units["cluster_id"] >= 0) & own
     units["hotspot_class"] = np.select(
-        [sig, on_stretch, clustered], ["significant", "threshold", "cluster"], ""
+        [sig, on_stretch & own, clustered], ["significant", "threshold", "cluster"], ""
     )
     reasons = []
     for i, r in enumerate(units.itertuples(index=False)):
         parts = []
+        if r.n_cases <= 0:
+            reasons.append("")
+            continue
         if r.hot:
             parts.append(
-                f"Gi* z={r.gi_z:.2f}, q={r.gi_q:.2g}; 邻域{r.nb_cases:g}起，期望"
-                f"{r.nb_expected:.2f}起 (Poisson q={r.pois_q:.2g})"
+                f"该处及相邻路段共{r.nb_cases:g}起，按全路网平均应约{r.nb_expected:.1f}起，"
+                "明显偏多（统计检验显著）"
             )
         if on_stretch.iat[i]:
-            parts.append(why_stretch.iat[i])
-        if r.cluster_id >= 0 and r.n_cases > 0:
-            parts.append(f"DBSCAN 聚集 cluster {r.cluster_id}")
+            parts.append(f"所在路段达到多发点段标准（{why_stretch.iat[i]}）")
+        if r.cluster_id >= 0:
+            parts.append("与附近事故点连成一片（密集聚集区）")
         reasons.append("；".join(parts))
     units["reason"] = reasons
     units["label"] = np.where(units["hotspot_class"] != "", LABEL, "")
