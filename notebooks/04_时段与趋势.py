@@ -141,7 +141,7 @@ else:
 
 # %%
 emerging = result.emerging.units
-patterned = emerging[emerging["emerging_class"] != "no_pattern"]
+patterned = emerging[~emerging["emerging_class"].isin(["no_pattern", "no_cases"])]
 print(f"时空立方体季度 cube quarters: {', '.join(result.emerging.quarters)}")
 emerging_columns = ["unit_id", "road", "cross_road", "emerging_label", "n_cases", "n_hot"]
 if len(patterned):

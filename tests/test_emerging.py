@@ -15,6 +15,8 @@ SIG_UP = (3.1, 0.002)  # significant increasing Mann–Kendall trend of the Gi* 
 SIG_DOWN = (-3.1, 0.002)
 FLAT = (0.4, 0.69)
 CODE = dict(zip(EMERGING_CLASSES["name"], EMERGING_CLASSES["code"], strict=True))
+#: The 17 ESRI classes (code 0 is no_pattern here); ``no_cases`` (rule 0) also has code 0.
+ESRI_CLASSES = EMERGING_CLASSES[EMERGING_CLASSES["name"] != "no_cases"]
 
 
 def bins(*patterns: str) -> tuple[np.ndarray, np.ndarray]:
@@ -28,7 +30,7 @@ def one(pattern: str, mk: tuple[float, float] = FLAT, **kw: float) -> str:
     """Class name of one unit."""
     hot, cold = bins(pattern)
     code = int(classify_emerging(hot, cold, [mk[0]], [mk[1]], **kw)[0])
-    return str(EMERGING_CLASSES.set_index("code").loc[code, "name"])
+    return str(ESRI_CLASSES.set_index("code").loc[code, "name"])
 
 
 def mirror(pattern: str) -> str:
@@ -73,7 +75,10 @@ def reference(
 
 
 def test_class_table() -> None:
-    t = EMERGING_CLASSES
+    assert EMERGING_CLASSES.iloc[:17].equals(ESRI_CLASSES)
+    assert EMERGING_CLASSES.iloc[17].tolist() == [0, "no_cases", "No Cases", "无事故"]
+    assert EMERGING_CLASSES["name"].is_unique and EMERGING_CLASSES["label_zh"].is_unique
+    t = ESRI_CLASSES
     assert t["code"].tolist() == [*range(1, 9), *range(-1, -9, -1), 0]
     assert t["name"].tolist()[:8] == [
         "new_hot",
@@ -156,7 +161,7 @@ def test_all_seventeen_classes_appear_t10() -> None:
     mks = [c[1] for c in CASES_T10] + [(-c[1][0], c[1][1]) for c in CASES_T10]
     hot, cold = bins(*patterns)
     codes = classify_emerging(hot, cold, [m[0] for m in mks], [m[1] for m in mks])
-    assert set(codes.tolist()) == set(EMERGING_CLASSES["code"])
+    assert set(codes.tolist()) == set(ESRI_CLASSES["code"])
 
 
 CASES_T8 = [
@@ -188,7 +193,7 @@ def test_t8_historical_is_impossible_and_everything_else_occurs() -> None:
         m = len(patterns)
         codes = classify_emerging(hot, cold, np.full(m, z), np.full(m, p))
         seen |= set(codes.tolist())
-    assert seen == set(EMERGING_CLASSES["code"]) - {8, -8}
+    assert seen == set(ESRI_CLASSES["code"]) - {8, -8}
     # the same enumeration with T = 10 does produce historical (9 of 10, final not hot)
     assert one("HHHHHHHHH.") == "historical_hot"
     assert one("CCCCCCCCC.") == "historical_cold"
@@ -358,7 +363,7 @@ def test_emerging_classes_table() -> None:
     assert table["n_cold"].tolist() == [0, 0, 10, 1]
     assert table["hot_share"].tolist() == [0.2, 0.9, 0.0, 0.1]
     assert table["n_steps"].tolist() == [10] * 4
-    lookup = EMERGING_CLASSES.set_index("code")
+    lookup = ESRI_CLASSES.set_index("code")
     assert (
         lookup.loc[table["emerging_code"], "label_zh"].to_numpy() == table["emerging_label"]
     ).all()
@@ -393,6 +398,9 @@ def test_inputs_not_modified() -> None:
         ({"share": 1.1}, ValueError, "share"),
         ({"alpha": 1.0}, ValueError, "alpha"),
         ({"alpha": True}, ValueError, "alpha"),
+        ({"n_cases": [1, 2, 3]}, ValueError, "one value per unit"),
+        ({"n_cases": [1, -1]}, ValueError, "negative"),
+        ({"n_cases": ["a", "b"]}, TypeError, "numeric"),
     ],
 )
 def test_bad_inputs(kwargs: dict, exc: type[Exception], match: str) -> None:
@@ -408,3 +416,72 @@ def test_bad_inputs(kwargs: dict, exc: type[Exception], match: str) -> None:
         classify_emerging(**args, share=share, alpha=alpha)
     with pytest.raises(exc, match=match):
         emerging_classes(**args, share=share, alpha=alpha)
+
+
+# --- rule 0: a unit without a case of its own gets no class (issue 18) ----------------------------
+
+#: Classes an official reads as "a hot (or cold) spot here".
+LISTED = set(EMERGING_CLASSES["name"]) - {"no_pattern", "no_cases"}
+
+
+def test_rule_zero_no_case_no_class() -> None:
+    hot, cold = bins("HHHHHHHHHH", "........HH", "H..H...H.H", "CCCCCCCCCC", "..........")
+    z, p = [0.4, 0.4, 0.4, -0.4, 0.0], [0.7, 0.7, 0.7, 0.7, 1.0]
+    without = emerging_classes(hot, cold, z, p)
+    assert without["emerging_class"].tolist()[:4] == [
+        "persistent_hot",
+        "consecutive_hot",
+        "sporadic_hot",
+        "persistent_cold",
+    ]
+    table = emerging_classes(hot, cold, z, p, n_cases=[0, 3, 0, 0, 0])
+    assert table["emerging_class"].tolist() == [
+        "no_cases",
+        "consecutive_hot",
+        "no_cases",
+        "no_cases",
+        "no_cases",
+    ]
+    assert table["emerging_label"].tolist()[0] == "无事故"
+    assert table["emerging_code"].tolist() == [0, 2, 0, 0, 0]
+    # the bins stay as computed: the evidence of why rule 0 was needed
+    assert table["n_hot"].tolist() == without["n_hot"].tolist()
+    assert classify_emerging(hot, cold, z, p, n_cases=[0, 3, 0, 0, 0]).tolist() == [0, 2, 0, 0, 0]
+    # NaN = unknown count: rule 0 does not apply; a fractional weight above 0 is a case
+    kept = emerging_classes(hot, cold, z, p, n_cases=[np.nan, 0.5, 1, 1, 1])
+    assert kept["emerging_class"].tolist()[:4] == without["emerging_class"].tolist()[:4]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_rule_zero_property_random(seed: int) -> None:
+    """Over random bins and counts: a unit with no case is never in a listed class, and a
+    unit with a case is classed exactly as without rule 0."""
+    hot, cold, z, p = random_case(seed, 4000, 8)
+    rng = np.random.default_rng(seed)
+    n_cases = rng.choice([0, 0, 0, 1, 2, 7], size=len(hot))  # mostly empty units, as on roads
+    free = emerging_classes(hot, cold, z, p)
+    ruled = emerging_classes(hot, cold, z, p, n_cases=n_cases)
+    none = n_cases == 0
+    assert (ruled.loc[none, "emerging_class"] == "no_cases").all()
+    assert not ruled.loc[none, "emerging_class"].isin(LISTED).any()
+    pd.testing.assert_frame_equal(ruled[~none], free[~none])
+    # margin: without rule 0 many empty units would have been listed
+    assert free.loc[none, "emerging_class"].isin(LISTED).sum() > 100
+
+
+def test_rule_zero_on_the_demo_run(demo_quarter_run) -> None:
+    """The finished demo quarter: no unit with a listed emerging class lacks a case of its
+    own in the cube's quarters (issue 18: seven of eight 零星热点 had 0–1 cases), and the
+    cube's bins agree with the units' counts."""
+    result = demo_quarter_run.result
+    units = result.emerging.units
+    listed = units[units["emerging_class"].isin(LISTED)]
+    assert (listed["n_cases"] >= 1).all(), listed[["unit_id", "emerging_class", "n_cases"]]
+    bins = result.emerging.bins
+    per_unit = bins.groupby("unit_id")["n_cases"].sum()
+    assert (per_unit.reindex(listed["unit_id"]).fillna(0).to_numpy() >= 1).all()
+    # rule 0 did bite: some units were significantly hot in some quarter with no case
+    empty = units[units["n_cases"] == 0]
+    assert (empty["emerging_class"] == "no_cases").all()
+    assert (empty["n_hot"] > 0).sum() >= 5
+    assert (units.loc[units["n_cases"] > 0, "emerging_class"] != "no_cases").all()

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from trafficprev.trends._profiles import (
     circular_summary,
@@ -129,7 +131,9 @@ def test_peak_window_matches_enumeration(seed):
         (centre + rng.integers(-90, 90, n)) % 1440,
         rng.integers(0, 1440, n),
     )
-    s = circular_summary(_frame(minutes), peak_share=share, step_minutes=step).iloc[0]
+    s = circular_summary(_frame(minutes), peak_share=share, step_minutes=step, max_hours=None).iloc[
+        0
+    ]
     start, length, held = _brute_peak(minutes, step, share)
     assert s["peak_start"] == start
     assert s["peak_n"] == held
@@ -302,7 +306,9 @@ def test_peak_window_text():
 
 
 def test_whole_day_window():
-    s = circular_summary(_frame([0, 480, 960]), peak_share=1.0, step_minutes=480).iloc[0]
+    s = circular_summary(
+        _frame([0, 480, 960]), peak_share=1.0, step_minutes=480, max_hours=None
+    ).iloc[0]
     assert (s["peak_start"], s["peak_end"]) == (0, 1440)
     assert s["peak_text"] == "工作日 00:00–24:00"
 
@@ -357,3 +363,176 @@ def test_hotspot_peaks_of_the_demo_evening_hotspot(demo_hotspots):
     )
     with pytest.raises(ValueError, match="hot or hotspot_class"):
         hotspot_peaks(demo_hotspots.cases, demo_hotspots.units[["unit_id", "road"]])
+
+
+# ---------------------------------------------------------------------------------------
+# capped peak windows (issue 18: "工作日 06:00–12:30" tells nobody where to stand)
+
+
+def _held(bins: np.ndarray, n_bins: int, start: int, length: int) -> int:
+    return int((((bins - start) % n_bins) < length).sum())
+
+
+def _cover(start: int, length: int, n_bins: int) -> set[int]:
+    return {(start + i) % n_bins for i in range(length)}
+
+
+def _brute_capped(minutes, step: int, max_hours: float, min_n: int = 3):
+    """Reference capped windows by enumeration: ((start, length, cases), second or None),
+    minutes and cases; the fullest window of at most the width, then the shortest, then the
+    earliest; the second the same among windows sharing no bin with the first, listed when
+    it holds ⌈⅔·first⌉ and min_n cases."""
+    bins = np.asarray(minutes) // step
+    n_bins = 1440 // step
+    width = math.floor(max_hours * 60 / step + 1e-9)
+    every = [(s, ln) for ln in range(1, width + 1) for s in range(n_bins)]
+
+    def best(pairs):
+        scored = [(_held(bins, n_bins, s, ln), -ln, -s) for s, ln in pairs]
+        h, ln, s = max(scored)
+        return -s * step, -ln * step, h
+
+    first = best(every)
+    taken = _cover(first[0] // step, first[1] // step, n_bins)
+    free = [(s, ln) for s, ln in every if not _cover(s, ln, n_bins) & taken]
+    second = best(free) if free else None
+    if second and second[2] < max(math.ceil(2 / 3 * first[2] - 1e-9), min_n):
+        second = None
+    return first, second
+
+
+def _as_window(row, prefix: str = "peak") -> tuple[int, int]:
+    """(start minute, length in minutes) of a row's window."""
+    a, b = int(row[f"{prefix}_start"]), int(row[f"{prefix}_end"])
+    return a, (b - a) % 1440 or 1440
+
+
+def test_issue_example_two_windows_with_their_shares():
+    """38 cases 07:00–09:30, 27 cases 17:00–19:00, 35 spread thinly: half of the cases need
+    12 hours, so the densest 3-hour windows are reported, each with its share."""
+    morning = np.repeat(7 * 60 + 30 * np.arange(5) + 10, [8, 8, 8, 7, 7])
+    evening = np.repeat(17 * 60 + 30 * np.arange(4) + 10, [7, 7, 7, 6])
+    quiet = [h * 60 + 15 for h in (*range(0, 6), *range(11, 16), 20, 21, 22, 23)]
+    filler = np.array((quiet * 3)[:35])
+    minutes = np.concatenate([morning, evening, filler])
+    s = circular_summary(_frame(minutes)).iloc[0]
+    assert s["peak_text"] == "工作日 07:00–09:30（占38%）；17:00–19:00（占27%）"
+    assert bool(s["peak_capped"])
+    assert (s["peak_start"], s["peak_end"], s["peak2_start"], s["peak2_end"]) == (
+        420,
+        570,
+        1020,
+        1140,
+    )
+    assert s["peak_share"] == pytest.approx(0.38) and s["peak2_share"] == pytest.approx(0.27)
+    assert s["peak_n"] == 27 and s["peak2_n"] == 27  # the fewer: every named window holds it
+    old = circular_summary(_frame(minutes), max_hours=None).iloc[0]
+    assert (old["peak_end"] - old["peak_start"]) % 1440 > 180 and not old["peak_capped"]
+    assert "占" not in old["peak_text"] and np.isnan(old["peak2_start"])
+    assert s.name == 0 and circular_summary(_frame(minutes)).attrs["max_hours"] == 3.0
+
+
+def test_second_window_needs_two_thirds_and_min_n():
+    # one cluster of 6, one of 3, background of 6: the second holds 3 < ⌈⅔·6⌉ = 4
+    few = np.r_[np.full(6, 8 * 60), np.full(3, 18 * 60), np.arange(6) * 60 * 4 + 50]
+    s = circular_summary(_frame(few), peak_share=0.9).iloc[0]
+    assert bool(s["peak_capped"]) and np.isnan(s["peak2_start"])
+    assert s["peak_text"].count("；") == 0 and "（占" in s["peak_text"]
+    # two clusters of 4: ⅔ is met, but a second window needs min_n cases
+    pair = np.r_[np.full(4, 8 * 60), np.full(4, 18 * 60)]
+    assert circular_summary(_frame(pair), peak_share=0.9, min_n=4)["peak2_n"].iloc[0] == 4
+    assert np.isnan(circular_summary(_frame(pair), peak_share=0.9, min_n=5)["peak2_n"].iloc[0])
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_capped_windows_match_enumeration(seed):
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(3, 60))
+    step = int(rng.choice([15, 30, 60]))
+    max_hours = float(rng.choice([1.0, 1.5, 2.0, 2.75, 3.0, 4.0]))
+    share = float(rng.choice([0.3, 0.5, 0.75, 1.0]))
+    centres = rng.choice([7.5 * 60, 17.5 * 60, rng.integers(0, 1440)], n)
+    minutes = np.where(
+        rng.random(n) < 0.6,
+        (centres + rng.normal(0, 50, n)).astype(int) % 1440,
+        rng.integers(0, 1440, n),
+    )
+    kw = {"peak_share": share, "step_minutes": step}
+    s = circular_summary(_frame(minutes), max_hours=max_hours, **kw).iloc[0]
+    free = circular_summary(_frame(minutes), max_hours=None, **kw).iloc[0]
+    _, shortest, _ = _brute_peak(minutes, step, share)
+    if shortest <= max_hours * 60:  # narrow enough: exactly the old answer
+        assert not s["peak_capped"]
+        pd.testing.assert_series_equal(s[free.index], free, check_names=False)
+        return
+    first, second = _brute_capped(minutes, step, max_hours)
+    assert bool(s["peak_capped"])
+    assert (*_as_window(s), s["peak_share"] * len(minutes)) == pytest.approx(first)
+    if second is None:
+        assert np.isnan(s["peak2_start"]) and s["peak_n"] == first[2]
+    else:
+        assert (*_as_window(s, "peak2"), s["peak2_n"]) == second
+        assert s["peak_n"] == second[2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    minutes=hst.lists(hst.integers(0, 1439), min_size=1, max_size=80),
+    step=hst.sampled_from([10, 15, 30, 60]),
+    max_hours=hst.floats(1.0, 24.0),
+    share=hst.floats(0.05, 1.0),
+    min_n=hst.integers(1, 4),
+)
+def test_peak_windows_never_exceed_the_cap(minutes, step, max_hours, share, min_n):
+    arr = np.array(minutes)
+    s = circular_summary(
+        _frame(arr), peak_share=share, step_minutes=step, max_hours=max_hours, min_n=min_n
+    ).iloc[0]
+    if len(arr) < min_n:
+        assert np.isnan(s["peak_start"]) and s["peak_text"].startswith("样本不足")
+        return
+    bins, n_bins = arr // step, 1440 // step
+    a, length = _as_window(s)
+    assert length <= max_hours * 60 + 1e-6
+    held = _held(bins, n_bins, a // step, length // step)
+    assert held == pytest.approx(s["peak_share"] * len(arr))
+    assert ("（占" in s["peak_text"]) == bool(s["peak_capped"])
+    if not s["peak_capped"]:  # the shortest window holding the share
+        assert held >= share * len(arr) - 1e-9 and np.isnan(s["peak2_start"])
+        assert s["peak_n"] == held
+        return
+    if np.isnan(s["peak2_start"]):
+        assert s["peak_n"] == held and "；" not in s["peak_text"]
+        return
+    a2, length2 = _as_window(s, "peak2")
+    assert length2 <= max_hours * 60 + 1e-6
+    assert not _cover(a // step, length // step, n_bins) & _cover(
+        a2 // step, length2 // step, n_bins
+    )
+    held2 = _held(bins, n_bins, a2 // step, length2 // step)
+    assert held2 == s["peak2_n"] == s["peak_n"] <= held
+    assert held2 >= max(2 / 3 * held - 1e-9, min_n)
+    assert s["peak_text"].count("（占") == 2
+
+
+def test_max_hours_validation():
+    df = _frame([480, 490, 500])
+    for bad in (0, -1, 25, True, "3", float("nan")):
+        with pytest.raises(ValueError, match="max_hours"):
+            circular_summary(df, max_hours=bad)
+    with pytest.raises(ValueError, match="at least one step"):
+        circular_summary(df, max_hours=0.5, step_minutes=60)
+    assert circular_summary(df, max_hours=0.5)["peak_text"].iloc[0] == "工作日 08:00–08:30"
+
+
+def test_hotspot_peaks_pass_the_cap():
+    from trafficprev.trends import hotspot_peaks
+
+    wide = np.r_[np.full(5, 7 * 60 + 5), np.full(4, 18 * 60 + 5), np.arange(0, 1440, 180) + 20]
+    cases = _frame(wide, unit_id="I:甲路|乙路")
+    units = pd.DataFrame({"unit_id": ["I:甲路|乙路"], "road": ["甲路"], "hot": [True]})
+    capped = hotspot_peaks(cases, units, peak_share=0.75).iloc[0]
+    # 06:20 joins the morning cluster, 18:20 the evening one; 5 ≥ ⌈⅔·6⌉
+    assert capped["peak_text"] == "工作日 06:00–07:30（占35%）；18:00–18:30（占29%）"
+    free = hotspot_peaks(cases, units, peak_share=0.75, max_hours=None).iloc[0]
+    assert not free["peak_capped"] and "占" not in free["peak_text"]

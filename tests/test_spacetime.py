@@ -162,7 +162,9 @@ def test_emerging_outputs_report_n_and_sparseness(planted):
 def test_emerging_handles_no_cases(demo_hotspots):
     empty = pd.DataFrame({"unit_id": [], "injured_at": pd.to_datetime([]), "snap_status": []})
     none = emerging_hotspots(empty, demo_hotspots.network)
-    assert none.quarters == () and (none.units["emerging_class"] == "no_pattern").all()
+    # no case anywhere: every unit is 无事故 (rule 0), none has a pattern
+    assert none.quarters == () and (none.units["emerging_class"] == "no_cases").all()
+    assert (none.units["emerging_code"] == 0).all()
     assert none.bins.empty
 
 
@@ -173,3 +175,58 @@ def test_emerging_on_the_demo_reports_every_unit(demo_hotspots):
     placed = demo_hotspots.cases["snap_status"].isin(["ok", "ambiguous"]).sum()
     assert result.units["n_cases"].sum() == placed
     assert result.units["sparseness"].between(0, 1).all()
+
+
+# --------------------------------------------------------------------------- issue 18
+
+
+def _corridors(n_lines: int, length: int):
+    """A stand-in network of `n_lines` straight roads of `length` 100-m segments each
+    (consecutive segments adjacent): what ``emerging_hotspots`` reads of a Network."""
+    from types import SimpleNamespace
+
+    ids = [f"S:路{i}:1:{j * 100:06d}" for i in range(n_lines) for j in range(length)]
+    n = len(ids)
+    rows = [k for k in range(n - 1) if (k + 1) % length]
+    adj = sparse.coo_matrix((np.ones(len(rows)), (rows, [k + 1 for k in rows])), shape=(n, n))
+    units = pd.DataFrame(
+        {
+            "unit_id": ids,
+            "road": [f"路{i}" for i in range(n_lines) for _ in range(length)],
+            "cross_road": "",
+            "kind": "segment",
+            "exposure_m": 100.0,
+            "road_class": "primary",
+        }
+    )
+    return SimpleNamespace(units=units, adjacency=sparse.csr_matrix(adj + adj.T))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_no_case_no_class_on_synthetic_cubes(seed):
+    """Synthetic space-time cubes: a few accident places with many cases in some quarters
+    on a sparse background. Gi* makes their empty neighbours hot too; rule 0 keeps every
+    unit without a case of its own out of every class, and the accident places keep theirs."""
+    rng = np.random.default_rng(seed)
+    net = _corridors(12, 40)
+    ids = net.units["unit_id"].to_numpy()
+    heavy = rng.choice(ids, 6, replace=False)
+    rows = [(u, _at(q, k)) for k, (u, q) in enumerate(
+        zip(rng.choice(ids, 60), rng.choice(QUARTERS, 60), strict=True)
+    )]  # fmt: skip
+    for u in heavy:
+        first = int(rng.integers(0, 6))  # active from some quarter on
+        rows += [(u, _at(q, k)) for q in QUARTERS[first:] for k in range(int(rng.integers(6, 12)))]
+    cases = pd.DataFrame(rows, columns=["unit_id", "injured_at"]).assign(
+        snap_status="ok", severity="轻伤"
+    )
+    result = emerging_hotspots(cases, net, Settings())
+    u = result.units.set_index("unit_id")
+    own = cases.groupby("unit_id").size().reindex(u.index, fill_value=0)
+    assert (u["n_cases"] == own).all()
+    listed = ~u["emerging_class"].isin(["no_pattern", "no_cases"])
+    assert (u.loc[listed, "n_cases"] >= 1).all()
+    assert (u.loc[u["n_cases"] == 0, "emerging_class"] == "no_cases").all()
+    # margins: the rule had work to do, and the real accident places are still listed
+    assert ((u["n_cases"] == 0) & (u["n_hot"] > 0)).sum() >= 3
+    assert listed[heavy].sum() >= 5

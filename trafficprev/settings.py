@@ -99,8 +99,9 @@ class Settings:
         ``无法评估（样本太少）`` instead of a percentage whose interval spans everything.
     peak_max_hours
         The widest peak window reported, in hours (3.0): when the shortest window holding
-        `peak_share` of the cases is wider, the densest window of this width is reported
-        instead (and a second one when it holds as many cases), with the share each holds.
+        `peak_share` of the cases is wider, the densest window of at most this width is
+        reported instead (and a second, non-overlapping one when it holds at least two thirds
+        as many cases and at least the minimum count), with the share each holds.
     include_not_recognised
         Whether claims decided 不予认定 (not recognised as work injury) count as accidents in
         the hotspot, enterprise and group analyses (True). They are real accidents on the way

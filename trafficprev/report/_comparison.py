@@ -1,4 +1,10 @@
-"""Section 8, against the previous quarter: hotspots and key enterprises that changed."""
+"""Section 8, against the previous quarter: hotspots and key enterprises that changed.
+
+The hotspot statuses follow :func:`~trafficprev.trends.compare_hotspots`' evidence rule: a
+unit counts as a hotspot of a run only with at least one case of its own in that run's
+window, so a 持续 unit had cases in both windows, a 新增 one in this window and a 消除 one in
+the previous window. The section says how many flagged units without a case were left out.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .._display import display_path
+from ..trends import flagged_without_cases
 from ._format import fmt_int, num_col, text
 from ._hotspots import CLASS_ZH
 from ._input import PreviousRun, View
@@ -28,7 +35,20 @@ def _looked_for(v: View) -> str:
     return display_path(Path(v.folder).parent / prev)
 
 
+def _left_out(v: View, hs: pd.DataFrame) -> dict[str, str]:
+    """Flagged units without a case of their own, left out of the comparison: this run's
+    (from its units) and the previous run's (when the comparison recorded it; ``""``
+    otherwise)."""
+    recorded = hs.attrs.get("flagged_without_cases") or {}
+    now = recorded.get("current")
+    if now is None:
+        now = flagged_without_cases(v.result.hotspots.units)
+    before = recorded.get("previous")
+    return {"current": fmt_int(now), "previous": "" if before is None else fmt_int(before)}
+
+
 def _hotspots(v: View, hs: pd.DataFrame) -> dict[str, Any]:
+    left_out = _left_out(v, hs)
     st = hs["status"].map(text)
     hs = hs.assign(uid=hs["unit_id"].map(text) if "unit_id" in hs else "")
     known = v.places([u for u in hs["uid"] if u])
@@ -48,6 +68,7 @@ def _hotspots(v: View, hs: pd.DataFrame) -> dict[str, Any]:
         "new": fmt_int((st == "new").sum()),
         "persisting": fmt_int((st == "persisting").sum()),
         "resolved": fmt_int((st == "resolved").sum()),
+        "left_out": left_out,
         "table": table(
             hs,
             [
@@ -56,10 +77,13 @@ def _hotspots(v: View, hs: pd.DataFrame) -> dict[str, Any]:
                 Col("n_cases", "本期起数 (cases)", fmt_int, True, True),
                 Col("n_cases_previous", "上期起数 (previous)", fmt_int, True),
                 Col("hotspot_class", "本期类别 (class)", lambda x: CLASS_ZH.get(text(x), text(x))),
+                Col("note", "说明 (note)"),
             ],
             f"热点单元与上季度对比 (hotspots vs the previous quarter), {v.period}",
             k=v.k,
             small=num_col(hs, "n_cases").fillna(0) < v.k,
+            note="本期起数、上期起数为各自分析窗口内落在该单元本身的案件；两期窗口有重叠的季度，"
+            "同一起案件可同时计入两期。",
         ),
     }
 
@@ -92,7 +116,9 @@ def comparison(v: View) -> dict[str, Any]:
     """The data of section 8 (``sections/comparison.html.j2``).
 
     ``previous`` is None without a previous run (``looked_for`` says where it was looked
-    for); ``hotspots`` and ``enterprises`` are None when neither run has any.
+    for); ``hotspots`` and ``enterprises`` are None when neither run has any. ``hotspots``
+    holds the counts per status, ``left_out`` (flagged units without a case of their own,
+    ``current`` and ``previous``; ``""`` when unknown) and the table.
     """
     comp: PreviousRun | None = v.result.comparison
     if comp is None:

@@ -101,7 +101,11 @@ def _peak(v: View) -> tuple[str, tuple[float, float] | None]:
     if "injured_at" not in wc or not len(wc):
         return "", None
     try:
-        summary = circular_summary(wc, peak_share=float(v.settings.peak_share))
+        summary = circular_summary(
+            wc,
+            peak_share=float(v.settings.peak_share),
+            max_hours=float(v.settings.peak_max_hours),
+        )
     except (ValueError, TypeError, KeyError):
         return "", None
     if not len(summary):
@@ -111,7 +115,8 @@ def _peak(v: View) -> tuple[str, tuple[float, float] | None]:
     a, b = as_float(row.get("peak_start")), as_float(row.get("peak_end"))
     peak = (a, b) if math.isfinite(a) and math.isfinite(b) else None
     share = as_float(row.get("peak_share"))
-    if peak_text and math.isfinite(share):
+    capped = bool(row.get("peak_capped", False))
+    if peak_text and math.isfinite(share) and not capped:  # a capped text gives its shares
         peak_text += f"（{fmt_pct(share, 0)}的有时刻案件）"
     return peak_text, peak
 
@@ -139,4 +144,5 @@ def groups(v: View) -> dict[str, Any]:
         "peak_text": peak_text,
         "peak_found": peak is not None,
         "peak_share": fmt_pct(v.settings.peak_share, 0),
+        "peak_max_hours": f"{v.settings.peak_max_hours:g}",
     }

@@ -1,12 +1,21 @@
-"""Section 2, hotspot roads and intersections: the hot units of the window in words."""
+"""Section 2, hotspot roads and intersections: the hot units of the window in words.
+
+**Evidence rule.** A unit is listed under a hotspot class only when it had at least one case
+of its own in the analysis window (``n_cases`` ≥ 1). Gi* flags the neighbours of accident
+places and a 多发点段 stretch covers empty segments too; a flagged unit without a case is
+left out of the class counts and the listing, and the section says how many were left out.
+Every listed unit shows its cases in the window quarter by quarter (the evidence).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._periods import quarter_of
 from ._format import DASH, fmt_int, num_col, text
 from ._input import View
 from ._table import Col, Table, table
@@ -20,6 +29,76 @@ CLASS_ZH = {
 _KIND_ZH = {"intersection": "交叉口", "segment": "路段"}
 _HOTSPOT_LABEL = "工伤数据视角的多发点段 (not the police designation)"
 _TOP = 15
+_ON_UNIT = ("ok", "ambiguous")
+
+
+def quarter_counts_text(counts: pd.Series) -> str:
+    """The quarters with cases and their counts, ``"2024Q1:2、2024Q3:1"``.
+
+    Parameters
+    ----------
+    counts
+        Cases by quarter label (any order; zeros and missing values are left out).
+
+    Returns
+    -------
+    str
+        The non-zero quarters in time order, or ``—`` when there is none.
+
+    Examples
+    --------
+    >>> quarter_counts_text(pd.Series({"2024Q3": 1, "2024Q1": 2, "2024Q2": 0}))
+    '2024Q1:2、2024Q3:1'
+    """
+    n = pd.to_numeric(counts, errors="coerce").fillna(0)
+    n = n[n > 0].sort_index()
+    return "、".join(f"{q}:{fmt_int(v)}" for q, v in n.items()) or DASH
+
+
+def cases_by_quarter(
+    cases: pd.DataFrame, unit_ids: Sequence[str], quarters: Sequence[str]
+) -> dict[str, str]:
+    """Each unit's cases in `quarters`, in words (:func:`quarter_counts_text`).
+
+    Parameters
+    ----------
+    cases
+        Snapped cases (``unit_id``, ``injured_at``, ``snap_status``); only those placed on a
+        unit count, as in the units' ``n_cases``.
+    unit_ids
+        The units wanted.
+    quarters
+        The quarters counted (e.g. the analysis window).
+
+    Returns
+    -------
+    dict
+        Unit id -> text (``—`` for a unit without a case in `quarters`).
+    """
+    wanted = [str(u) for u in unit_ids]
+    out = dict.fromkeys(wanted, DASH)
+    if not wanted or not {"unit_id", "injured_at"} <= set(cases.columns) or not len(cases):
+        return out
+    frame = cases
+    if "snap_status" in frame:
+        frame = frame[frame["snap_status"].isin(_ON_UNIT)]
+    uid = frame["unit_id"].astype(str)
+    q = quarter_of(frame["injured_at"])
+    keep = uid.isin(wanted) & q.isin(list(quarters))
+    if not keep.any():
+        return out
+    table = pd.crosstab(uid[keep], q[keep])
+    for u, row in table.iterrows():
+        out[str(u)] = quarter_counts_text(row)
+    return out
+
+
+def with_cases(hot: pd.DataFrame) -> pd.Series:
+    """Which flagged units had at least one case in the window (all when the frame has no
+    ``n_cases``)."""
+    if "n_cases" not in hot:
+        return pd.Series(True, index=hot.index)
+    return num_col(hot, "n_cases").fillna(0) >= 1
 
 
 def main_circumstances(cases: pd.DataFrame) -> str:
@@ -84,6 +163,7 @@ def _top(v: View, hot: pd.DataFrame) -> Table:
         else pd.Series(dtype=object)
     )
     wc = r.hotspots.cases
+    evidence = cases_by_quarter(wc, list(top["uid"]), v.result.window)
     by_unit = (
         {str(u): g for u, g in wc.groupby(wc["unit_id"].astype(str))}
         if "unit_id" in wc and len(wc)
@@ -97,6 +177,7 @@ def _top(v: View, hot: pd.DataFrame) -> Table:
     top["cls_zh"] = top["cls"].map(lambda c: CLASS_ZH.get(c, c))
     top["peak"] = top["uid"].map(lambda u: text(peak.get(u)) or DASH)
     top["circ"] = top["uid"].map(lambda u: main_circumstances(by_unit.get(u, pd.DataFrame())))
+    top["by_q"] = top["uid"].map(lambda u: evidence.get(u, DASH))
     return table(
         top,
         [
@@ -104,6 +185,7 @@ def _top(v: View, hot: pd.DataFrame) -> Table:
             Col("place", "地点 (place)"),
             Col("kind_zh", "类型 (kind)"),
             Col("n", "起数 (cases)", fmt_int, True, True),
+            Col("by_q", "各季度起数 (cases by quarter)", text, False, True),
             Col("cls_zh", "类别 (class)"),
             Col("peak", "高峰时段 (peak window)"),
             Col("circ", "主要情形 (main circumstances)"),
@@ -112,19 +194,33 @@ def _top(v: View, hot: pd.DataFrame) -> Table:
         f" (top hot units), {v.period}",
         k=v.k,
         small=top["n"] < v.k,
-        note="起数为分析窗口内落在该单元的案件；邻域起数多的单元即使本身起数为0也可能是热点。"
-        "高峰时段与主要情形按该单元的案件计算。",
+        note="起数为分析窗口内落在该单元本身的案件，各季度起数为其分布（季度:起数）；"
+        "本身没有案件的单元不列入热点。高峰时段与主要情形按该单元的案件计算。",
     )
 
 
 def hotspots(v: View) -> dict[str, Any]:
-    """The data of section 2 (``sections/hotspots.html.j2``)."""
-    out: dict[str, Any] = {"label": _HOTSPOT_LABEL, "classes": None, "counts": None, "top": None}
+    """The data of section 2 (``sections/hotspots.html.j2``).
+
+    ``classes``, ``counts`` and ``top`` cover the hot units with at least one case of their
+    own in the window; ``no_cases`` is the number of flagged units left out for having none
+    (the module's evidence rule).
+    """
+    out: dict[str, Any] = {
+        "label": _HOTSPOT_LABEL,
+        "classes": None,
+        "counts": None,
+        "top": None,
+        "no_cases": "0",
+    }
     units = v.result.hotspots.units
     if units.empty or not {"unit_id", "hotspot_class"} <= set(units.columns):
         return out
     cls = units["hotspot_class"].map(text)
-    hot = units[cls != ""].assign(cls=cls[cls != ""])
+    flagged = units[cls != ""].assign(cls=cls[cls != ""])
+    evidence = with_cases(flagged)
+    hot = flagged[evidence]
+    out["no_cases"] = fmt_int((~evidence).sum())
     out["classes"] = _by_class(v, hot)
     if hot.empty:
         return out

@@ -8,8 +8,9 @@
   plus the previous quarter), Mann–Kendall on each unit's z series and the emerging-hotspot
   classes by a written precedence (:func:`quarterly_counts`, :func:`spacetime_gi`,
   :func:`mann_kendall_many`, :func:`emerging_classes`, :func:`emerging_hotspots`).
-* **Change**: hotspots new, persisting and resolved since the previous quarter, and the key
-  list's changes (:func:`compare_hotspots`, :func:`compare_key_enterprises`).
+* **Change**: hotspots new, persisting and resolved since the previous quarter (only units
+  with a case of their own in each run's window count), and the key list's changes
+  (:func:`compare_hotspots`, :func:`flagged_without_cases`, :func:`compare_key_enterprises`).
 * **Did it work**: before/after evaluation of measures against untreated comparison units
   with empirical Bayes for regression to the mean (:func:`evaluate_measures`,
   :func:`eb_before_after`), and the plain year-on-year change (:func:`yoy_change`).
@@ -17,7 +18,7 @@
 
 from __future__ import annotations
 
-from ._compare import compare_hotspots, compare_key_enterprises
+from ._compare import compare_hotspots, compare_key_enterprises, flagged_without_cases
 from ._emerging import EMERGING_CLASSES, classify_emerging, emerging_classes
 from ._evaluate import EvaluationResult, eb_before_after, yoy_change
 from ._mannkendall import MK_COLUMNS, mann_kendall, mann_kendall_many
@@ -47,6 +48,7 @@ __all__ = [
     "emerging_classes",
     "emerging_hotspots",
     "evaluate_measures",
+    "flagged_without_cases",
     "hotspot_peaks",
     "hour_profile",
     "mann_kendall",

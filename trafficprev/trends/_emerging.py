@@ -11,6 +11,15 @@ order and deviates from the text (see ``methods.md`` §2.4); results differ, e.g
 
 Precedence (first matching rule wins; implemented exactly as written)
 ---------------------------------------------------------------------
+0. **No case, no class.** When the unit's own case count over the window's T steps is given
+   (``n_cases``) and is 0, the unit is **无事故** (``no_cases``, code 0), whatever its bins
+   say. Gi* is a neighbourhood statistic: a unit with no accident of its own turns hot
+   because its neighbours had cases, and listing it as a 持续 / 新增 / 零星 … hot spot sends
+   officials to a place where nothing happened. Such a unit is not a location of the cube
+   in ArcGIS either (its cube holds only locations with at least one point). Its bins stay
+   as computed (``n_hot``, ``n_cold``), and its neighbours that do have cases keep their
+   classes. Without ``n_cases`` rule 0 is skipped.
+
 Let T be the number of steps, *final* the last step, H the number of hot steps, C the number of
 cold steps, ``share_hot = H/T``, ``share_cold = C/T``. "``share_hot ≥ share``" means
 ``H ≥ ceil(share·T − 1e-9)`` (the 1e-9 absorbs float error, so 9 of 10 is ≥ 90 %). A Mann–Kendall
@@ -47,8 +56,9 @@ Consequences a caller must know
   ``share_hot < share`` because rule 1a comes first.
 
 Codes: ``1`` new, ``2`` consecutive, ``3`` intensifying, ``4`` persistent, ``5`` diminishing,
-``6`` sporadic, ``7`` oscillating, ``8`` historical; negative for cold; ``0`` no pattern, as in
-:data:`EMERGING_CLASSES` (xarray-spatial uses the same −8 … 8 range).
+``6`` sporadic, ``7`` oscillating, ``8`` historical; negative for cold; ``0`` no class: no
+pattern, or no case (rule 0; the class *name* ``no_cases`` / label 无事故 tells them apart), as
+in :data:`EMERGING_CLASSES` (xarray-spatial uses the same −8 … 8 range).
 """
 
 from __future__ import annotations
@@ -87,11 +97,16 @@ _ROWS: tuple[tuple[int, str, str, str], ...] = (
     (0, "no_pattern", "No Pattern Detected", "无明显模式"),
 )
 
-#: The 17 classes: ``code`` (hot 1..8, cold −1..−8, 0 no pattern), ``name`` (``"new_hot"`` …),
-#: ``label_en`` (ESRI's wording) and ``label_zh``. Rows: hot 1..8, cold −1..−8, then 0.
-#: Classification does not read this frame, so changing a copy of it changes nothing.
+#: Rule 0: a unit with no case of its own in the window (not an ESRI class).
+_NO_CASES: tuple[int, str, str, str] = (0, "no_cases", "No Cases", "无事故")
+
+#: The 17 ESRI classes and ``no_cases``: ``code`` (hot 1..8, cold −1..−8, 0 no class),
+#: ``name`` (``"new_hot"`` …, unique), ``label_en`` (ESRI's wording) and ``label_zh``. Rows: hot
+#: 1..8, cold −1..−8, then 0 ``no_pattern`` (无明显模式) and 0 ``no_cases`` (无事故, rule 0 of
+#: the module docstring). Look classes up by ``name``: code 0 has two rows. Classification
+#: does not read this frame, so changing a copy of it changes nothing.
 EMERGING_CLASSES: pd.DataFrame = pd.DataFrame(
-    list(_ROWS), columns=["code", "name", "label_en", "label_zh"]
+    [*_ROWS, _NO_CASES], columns=["code", "name", "label_en", "label_zh"]
 ).astype({"code": np.int64})
 
 # code -> position in lookup arrays (code + 8)
@@ -120,6 +135,16 @@ def _as_vector(a: Any, name: str, m: int) -> np.ndarray:
     return arr.astype(np.float64)
 
 
+def _as_counts(a: Any, m: int) -> np.ndarray | None:
+    """The units' own case counts (NaN: unknown), or None when not given."""
+    if a is None:
+        return None
+    arr = _as_vector(a, "n_cases", m)
+    if (arr < 0).any():
+        raise SchemaError(f"n_cases must not be negative, got {arr[arr < 0][0]!r}")
+    return arr
+
+
 def _check_settings(share: float, alpha: float) -> None:
     for key, value in (("share", share), ("alpha", alpha)):
         if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
@@ -133,6 +158,7 @@ def _check_settings(share: float, alpha: float) -> None:
 def _validated(
     hot: Any, cold: Any, mk_z: Any, mk_p: Any, share: float, alpha: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The bins and the trend, checked (raises on the first problem)."""
     _check_settings(share, alpha)
     h = _as_bins(hot, "hot")
     c = _as_bins(cold, "cold")
@@ -209,6 +235,7 @@ def classify_emerging(
     *,
     share: float = 0.9,
     alpha: float = 0.05,
+    n_cases: Any = None,
 ) -> np.ndarray:
     """Emerging hot/cold spot code of every unit, by the precedence in the module docstring.
 
@@ -226,19 +253,24 @@ def classify_emerging(
         historical, in ``(0, 1]``; default ESRI's 90 %.
     alpha
         Significance level of the Mann–Kendall trend, in ``(0, 1)``.
+    n_cases
+        Each unit's own cases over the T steps (1-D, one per unit; NaN = unknown). A unit
+        with 0 gets code 0 whatever its bins (rule 0, module docstring). None: rule 0 is
+        skipped.
 
     Returns
     -------
     numpy.ndarray
         int64 codes, one per unit: hot 1..8 (new, consecutive, intensifying, persistent,
-        diminishing, sporadic, oscillating, historical), cold −1..−8, 0 = no pattern. See
-        :data:`EMERGING_CLASSES` for names and labels.
+        diminishing, sporadic, oscillating, historical), cold −1..−8, 0 = no pattern or no
+        case. See :data:`EMERGING_CLASSES` for names and labels.
 
     Raises
     ------
     SchemaError
-        If ``hot`` / ``cold`` are not 2-D or differ in shape, a bin is both hot and cold, or
-        ``mk_z`` / ``mk_p`` do not have one value per unit.
+        If ``hot`` / ``cold`` are not 2-D or differ in shape, a bin is both hot and cold,
+        ``mk_z`` / ``mk_p`` / ``n_cases`` do not have one value per unit, or a count is
+        negative.
     SettingsError
         If ``share`` is not in ``(0, 1]`` or ``alpha`` not in ``(0, 1)``.
     TypeError
@@ -258,9 +290,15 @@ def classify_emerging(
     >>> cold = np.zeros_like(hot)
     >>> classify_emerging(hot, cold, [0.5, 0.0, 4.0], [0.6, 1.0, 0.001]).tolist()
     [2, 8, 3]
+    >>> classify_emerging(hot, cold, [0.5, 0.0, 4.0], [0.6, 1.0, 0.001], n_cases=[0, 3, 9]).tolist()
+    [0, 8, 3]
     """
     h, c, z, p = _validated(hot, cold, mk_z, mk_p, share, alpha)
-    return _codes(h, c, z, p, float(share), float(alpha))
+    counts = _as_counts(n_cases, h.shape[0])
+    codes = _codes(h, c, z, p, float(share), float(alpha))
+    if counts is not None:
+        codes[counts == 0] = 0
+    return codes
 
 
 def emerging_classes(
@@ -271,6 +309,7 @@ def emerging_classes(
     *,
     share: float = 0.9,
     alpha: float = 0.05,
+    n_cases: Any = None,
 ) -> pd.DataFrame:
     """Emerging hot/cold spot classes of every unit, as a table.
 
@@ -287,13 +326,17 @@ def emerging_classes(
         Share of steps for the ≥ 90 % rules, in ``(0, 1]``.
     alpha
         Significance level of the Mann–Kendall trend, in ``(0, 1)``.
+    n_cases
+        Each unit's own cases over the T steps (NaN = unknown): a unit with 0 is
+        ``no_cases`` / 无事故 (rule 0). None: rule 0 is skipped.
 
     Returns
     -------
     pandas.DataFrame
         One row per unit: ``emerging_code`` (int), ``emerging_class`` (name, e.g.
-        ``"new_hot"``), ``emerging_label`` (Chinese label, e.g. 新增热点), ``n_steps`` (T),
-        ``n_hot``, ``n_cold``, ``hot_share`` and ``cold_share`` (NaN when T = 0).
+        ``"new_hot"``, ``"no_cases"``), ``emerging_label`` (Chinese label, e.g. 新增热点,
+        无事故), ``n_steps`` (T), ``n_hot``, ``n_cold`` (the unit's significant bins, also for
+        a ``no_cases`` unit), ``hot_share`` and ``cold_share`` (NaN when T = 0).
 
     Raises
     ------
@@ -311,9 +354,20 @@ def emerging_classes(
     >>> emerging_classes(hot, cold, [1.0, -1.0], [0.3, 0.3])[
     ...     ["emerging_code", "emerging_class", "emerging_label"]].to_numpy().tolist()
     [[1, 'new_hot', '新增热点'], [-6, 'sporadic_cold', '零星冷点']]
+    >>> emerging_classes(hot, cold, [1.0, -1.0], [0.3, 0.3], n_cases=[0, 2])[
+    ...     ["emerging_code", "emerging_class", "emerging_label", "n_hot"]].to_numpy().tolist()
+    [[0, 'no_cases', '无事故', 1], [-6, 'sporadic_cold', '零星冷点', 0]]
     """
     h, c, z, p = _validated(hot, cold, mk_z, mk_p, share, alpha)
+    counts = _as_counts(n_cases, h.shape[0])
     codes = _codes(h, c, z, p, float(share), float(alpha))
+    names = _NAME_BY_CODE[codes + 8]
+    labels = _ZH_BY_CODE[codes + 8]
+    if counts is not None:
+        none = counts == 0
+        codes[none] = _NO_CASES[0]
+        names[none] = _NO_CASES[1]
+        labels[none] = _NO_CASES[3]
     m, n_steps = h.shape
     n_hot = h.sum(axis=1).astype(np.int64)
     n_cold = c.sum(axis=1).astype(np.int64)
@@ -324,8 +378,8 @@ def emerging_classes(
     return pd.DataFrame(
         {
             "emerging_code": codes,
-            "emerging_class": _NAME_BY_CODE[codes + 8],
-            "emerging_label": _ZH_BY_CODE[codes + 8],
+            "emerging_class": names,
+            "emerging_label": labels,
             "n_steps": np.full(m, n_steps, dtype=np.int64),
             "n_hot": n_hot,
             "n_cold": n_cold,

@@ -36,6 +36,28 @@ from 00:00. Counts come from cumulative sums over the doubled circle (``2B`` bin
 the shortest length is found by bisection (the best count grows with the length), so
 the cost is ``O(groups · B · log B)`` after one pass over the cases.
 
+Capped peak windows (``max_hours``)
+-----------------------------------
+A window wider than a few hours ("工作日 06:00–12:30") tells a police officer nothing, so
+the width is capped at ``W = ⌊60·max_hours/step_minutes⌋`` bins (the setting
+:attr:`~trafficprev.Settings.peak_max_hours`, 3 hours by default, rounded down to the grid).
+When the shortest window above is at most ``W`` bins wide it is reported as before. When it
+is wider:
+
+1. **first window**: the window of at most ``W`` bins holding the most timed cases ``M₁``
+   (the densest window of width ``W``, shrunk to the shortest run that still holds ``M₁``;
+   among equals the shortest, then the earliest start from 00:00);
+2. **second window**: the same search among the windows of at most ``W`` bins that share no
+   bin with the first (they may touch it), holding ``M₂ ≤ M₁``; it is listed only when
+   ``M₂ ≥ ⌈⅔·M₁⌉`` ("nearly as many": the morning and the evening commute) **and**
+   ``M₂ ≥ min_n`` (no statement about a handful of cases);
+3. the text gives each window with its share of the timed cases, the first (fuller) one
+   first: ``"工作日 07:00–09:30（占38%）；17:00–19:00（占27%）"``. The share is what tells the
+   reader that the windows do not hold ``peak_share`` of the cases.
+
+A capped window never exceeds ``W`` bins; the two windows never overlap. This search
+enumerates every start and every length up to ``W`` (``O(groups · B · W)``).
+
 References
 ----------
 Zar, J. H. (1999). *Biostatistical Analysis*, 4th ed. Prentice Hall, ch. 27.
@@ -47,6 +69,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -58,6 +81,7 @@ from .._casetime import weekday as _weekday
 from .._errors import ArgumentError, ArgumentTypeError, SchemaError
 
 __all__ = [
+    "SECOND_PEAK_RATIO",
     "UNKNOWN",
     "WEEKDAY_LABELS",
     "circular_summary",
@@ -68,6 +92,10 @@ __all__ = [
 ]
 
 _DAY = 1440
+
+#: A second peak window is listed when it holds at least this share of the first window's
+#: cases (and at least ``min_n``); see the module docstring.
+SECOND_PEAK_RATIO = 2 / 3
 
 
 def _by_list(by: str | Sequence[str] | None) -> list[str]:
@@ -315,8 +343,73 @@ def _peak_windows(
     return start, lo, window[np.arange(n_groups), start]
 
 
+def _densest_windows(
+    counts: np.ndarray, max_bins: int, blocked: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Circular window of at most `max_bins` grid bins holding the most cases, per row.
+
+    Parameters
+    ----------
+    counts
+        ``(groups, bins)`` cases per grid bin around the circle.
+    max_bins
+        The widest window, in bins (1 ≤ max_bins ≤ bins).
+    blocked
+        ``(groups, bins)`` booleans: a window may not contain a blocked bin (None: none is).
+
+    Returns
+    -------
+    start, length, held
+        First bin, number of bins and cases of each row's window: the most cases, then the
+        shortest, then the earliest start bin. ``length`` and ``held`` are 0 for a row where
+        no window fits between the blocked bins.
+    """
+    n_groups, n_bins = counts.shape
+    rows = np.arange(n_groups)
+    cum = np.zeros((n_groups, 2 * n_bins + 1), dtype=np.int64)
+    np.cumsum(np.concatenate([counts, counts], axis=1), axis=1, out=cum[:, 1:])
+    bad = np.zeros((n_groups, n_bins), dtype=bool) if blocked is None else blocked
+    bcum = np.zeros((n_groups, 2 * n_bins + 1), dtype=np.int64)
+    np.cumsum(np.concatenate([bad, bad], axis=1), axis=1, out=bcum[:, 1:])
+    best_start = np.zeros(n_groups, dtype=np.int64)
+    best_len = np.zeros(n_groups, dtype=np.int64)
+    best_held = np.full(n_groups, -1, dtype=np.int64)
+    for length in range(1, max_bins + 1):
+        # the window of `length` bins from every start: (groups, bins)
+        held = cum[:, length : length + n_bins] - cum[:, :n_bins]
+        free = bcum[:, length : length + n_bins] == bcum[:, :n_bins]
+        held = np.where(free, held, -1)
+        start = held.argmax(axis=1)  # earliest start among the fullest
+        top = held[rows, start]
+        better = top > best_held  # strictly more: a shorter window keeps its place
+        best_start = np.where(better, start, best_start)
+        best_len = np.where(better, length, best_len)
+        best_held = np.where(better, top, best_held)
+    none = best_held < 0
+    best_len[none] = 0
+    return best_start, best_len, np.maximum(best_held, 0)
+
+
+def _window_bins(start: np.ndarray, length: np.ndarray, n_bins: int) -> np.ndarray:
+    """``(groups, bins)`` mask of the bins each row's circular window covers."""
+    offset = (np.arange(n_bins)[None, :] - start[:, None]) % n_bins
+    return offset < length[:, None]
+
+
+def _bounds(start: np.ndarray, length: np.ndarray, step: int, n_bins: int) -> np.ndarray:
+    """Start and end minutes of windows (end exclusive, 1440 for a whole-day window)."""
+    a = np.where(length == n_bins, 0, start * step)
+    b = np.where(length == n_bins, _DAY, ((start + length) * step) % _DAY)
+    return np.stack([a, b]).astype(float)
+
+
 def _check_summary_args(
-    step_minutes: int, peak_share: float, workday_share: float, weekend_share: float, min_n: int
+    step_minutes: int,
+    peak_share: float,
+    workday_share: float,
+    weekend_share: float,
+    min_n: int,
+    max_hours: float | None = None,
 ) -> None:
     """Refuse the parameters of :func:`circular_summary` that are out of range."""
     if not (isinstance(step_minutes, int | np.integer) and 1 <= step_minutes <= _DAY):
@@ -332,6 +425,18 @@ def _check_summary_args(
             raise ArgumentError(f"{name} must lie in (0, 1], got {value!r}")
     if not (isinstance(min_n, int | np.integer) and min_n >= 1):
         raise ArgumentError(f"min_n must be an int >= 1, got {min_n!r}")
+    if max_hours is None:
+        return
+    if not (
+        isinstance(max_hours, numbers.Real)
+        and not isinstance(max_hours, bool)
+        and 0 < max_hours <= 24
+    ):
+        raise ArgumentError(f"max_hours must be None or lie in (0, 24], got {max_hours!r}")
+    if max_hours * 60 < step_minutes - 1e-9:
+        raise ArgumentError(
+            f"max_hours ({max_hours:g} h) must be at least one step of {step_minutes} minutes"
+        )
 
 
 def _circular_mean(
@@ -375,6 +480,19 @@ def _day_kinds(
     return days
 
 
+@dataclass(frozen=True)
+class _Peaks:
+    """Per group: the peak window(s) (minutes of day and cases; NaN where there is none)."""
+
+    start: np.ndarray
+    end: np.ndarray
+    held: np.ndarray  # cases of the (first) peak window
+    start2: np.ndarray
+    end2: np.ndarray
+    held2: np.ndarray  # cases of the second window
+    capped: np.ndarray  # bool: the shortest window was wider than max_hours
+
+
 def _group_peaks(
     tcodes: np.ndarray,
     tmin: np.ndarray,
@@ -383,9 +501,11 @@ def _group_peaks(
     step_minutes: int,
     peak_share: float,
     min_n: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per group: the peak window's start and end (minutes of day), its cases and their
-    share of the timed cases; NaN for groups with fewer than `min_n` timed cases."""
+    max_hours: float | None,
+) -> _Peaks:
+    """Per group with at least `min_n` timed cases: the shortest window holding
+    `peak_share` of them, or, when that is wider than `max_hours`, the densest window(s)
+    (module docstring); NaN for the other groups."""
     g = len(n_timed)
     n_bins = _DAY // step_minutes
     eligible = np.flatnonzero(n_timed >= min_n)
@@ -398,35 +518,55 @@ def _group_peaks(
     ).reshape(len(eligible), n_bins)
     need = np.maximum(np.ceil(peak_share * n_timed[eligible] - 1e-9), 1).astype(np.int64)
     start_bin, length, held = _peak_windows(counts, need)
+    cap = n_bins if max_hours is None else math.floor(max_hours * 60 / step_minutes + 1e-9)
+    cap = min(cap, n_bins)
+    capped = length > cap
+    start2 = np.zeros(len(eligible), dtype=np.int64)
+    length2 = np.zeros(len(eligible), dtype=np.int64)
+    held2 = np.zeros(len(eligible), dtype=np.int64)
+    if capped.any():
+        c = counts[capped]
+        s1, l1, h1 = _densest_windows(c, cap)
+        s2, l2, h2 = _densest_windows(c, cap, blocked=_window_bins(s1, l1, n_bins))
+        enough = np.maximum(np.ceil(SECOND_PEAK_RATIO * h1 - 1e-9), min_n).astype(np.int64)
+        listed = (l2 > 0) & (h2 >= enough)
+        start_bin[capped], length[capped], held[capped] = s1, l1, h1
+        start2[capped] = s2
+        length2[capped] = np.where(listed, l2, 0)
+        held2[capped] = np.where(listed, h2, 0)
 
-    peak_start = np.full(g, np.nan)
-    peak_end = np.full(g, np.nan)
-    peak_n = np.full(g, np.nan)
-    peak_start[eligible] = np.where(length == n_bins, 0, start_bin * step_minutes)
-    peak_end[eligible] = np.where(
-        length == n_bins, _DAY, ((start_bin + length) * step_minutes) % _DAY
-    )
-    peak_n[eligible] = held
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = peak_n / n_timed
-    return peak_start, peak_end, peak_n, share
+    out = {name: np.full(g, np.nan) for name in ("a", "b", "n", "a2", "b2", "n2")}
+    out["a"][eligible], out["b"][eligible] = _bounds(start_bin, length, step_minutes, n_bins)
+    out["n"][eligible] = held
+    second = length2 > 0
+    a2, b2 = _bounds(start2, length2, step_minutes, n_bins)
+    rows2 = eligible[second]
+    out["a2"][rows2], out["b2"][rows2], out["n2"][rows2] = a2[second], b2[second], held2[second]
+    is_capped = np.zeros(g, dtype=bool)
+    is_capped[eligible] = capped
+    return _Peaks(out["a"], out["b"], out["n"], out["a2"], out["b2"], out["n2"], is_capped)
 
 
-def _peak_texts(
-    n_timed: np.ndarray,
-    peak_start: np.ndarray,
-    peak_end: np.ndarray,
-    days: np.ndarray,
-    min_n: int,
-) -> list[str]:
-    """Per group, its peak window in words (``"工作日 07:00–08:30"``), or ``"样本不足（n=2）"``
-    for fewer than `min_n` timed cases."""
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f}%"
+
+
+def _peak_texts(n_timed: np.ndarray, peaks: _Peaks, days: np.ndarray, min_n: int) -> list[str]:
+    """Per group, its peak window in words (``"工作日 07:00–08:30"``; capped windows with
+    their shares, ``"工作日 07:00–09:30（占38%）；17:00–19:00（占27%）"``), or
+    ``"样本不足（n=2）"`` for fewer than `min_n` timed cases."""
     texts = []
     for i in range(len(n_timed)):
         if n_timed[i] < min_n:
             texts.append(f"样本不足（n={int(n_timed[i])}）")
-        else:
-            texts.append(peak_window_text(peak_start[i], peak_end[i], days[i]))
+            continue
+        first = peak_window_text(peaks.start[i], peaks.end[i])
+        if peaks.capped[i]:
+            first += f"（占{_pct(peaks.held[i] / n_timed[i])}）"
+            if np.isfinite(peaks.held2[i]):
+                second = peak_window_text(peaks.start2[i], peaks.end2[i])
+                first += f"；{second}（占{_pct(peaks.held2[i] / n_timed[i])}）"
+        texts.append(f"{days[i]} {first}" if days[i] else first)
     return texts
 
 
@@ -439,8 +579,9 @@ def circular_summary(
     workday_share: float = 0.8,
     weekend_share: float = 0.8,
     min_n: int = 3,
+    max_hours: float | None = 3.0,
 ) -> pd.DataFrame:
-    """Circular mean time, Rayleigh test and peak window of the clock times per group.
+    """Circular mean time, Rayleigh test and peak window(s) of the clock times per group.
 
     Parameters
     ----------
@@ -457,7 +598,12 @@ def circular_summary(
         Monday–Friday, else 周末 when at least `weekend_share` fall on Saturday/Sunday, else
         每天.
     min_n
-        Groups with fewer timed cases get no peak window.
+        Groups with fewer timed cases get no peak window; a second window (below) must hold
+        at least this many cases.
+    max_hours
+        The widest peak window in hours, rounded down to the grid (as
+        :attr:`~trafficprev.Settings.peak_max_hours`); None: no cap. A wider shortest window
+        gives way to the densest window(s) of this width (module docstring).
 
     Returns
     -------
@@ -466,22 +612,27 @@ def circular_summary(
         ``n_timed``, ``mean_time`` ("HH:MM", missing when undefined), ``resultant_length``
         R̄, ``rayleigh_p`` (NaN for fewer than 2 timed cases), ``peak_start``,
         ``peak_end`` (minutes of day, end exclusive, ``peak_end < peak_start`` when the
-        window wraps past midnight, 1440 for a whole-day window), ``peak_n``,
-        ``peak_share`` (``peak_n / n_timed``), ``days`` and ``peak_text`` (e.g.
-        ``"工作日 07:00–08:30"``, or ``"样本不足（n=2）"`` with NaN peak fields when
-        ``n_timed < min_n``). ``attrs`` holds the parameters.
+        window wraps past midnight, 1440 for a whole-day window), ``peak_n`` (the cases of
+        the peak window; with a second window the fewer of the two windows' counts, so that
+        every window ``peak_text`` names holds at least ``peak_n`` cases: what a disclosure
+        check needs), ``peak_share`` (the peak window's cases over ``n_timed``),
+        ``peak_capped`` (True when the shortest window was wider than `max_hours` and the
+        densest window is reported), ``peak2_start``, ``peak2_end``, ``peak2_n`` and
+        ``peak2_share`` (the second window; NaN when there is none), ``days`` and
+        ``peak_text`` (e.g. ``"工作日 07:00–08:30"``; capped:
+        ``"工作日 07:00–09:30（占38%）；17:00–19:00（占27%）"``; or ``"样本不足（n=2）"`` with NaN
+        peak fields when ``n_timed < min_n``). ``attrs`` holds the parameters.
 
     Raises
     ------
     ValueError
-        If a parameter is out of range.
+        If a parameter is out of range, or `max_hours` is shorter than one step.
     TypeError
         If ``injured_at`` is not datetime64 or `by` is not column names.
 
     Notes
     -----
-    The circular mean, the Rayleigh test and the peak window are set out in the module
-    docstring.
+    The circular mean, the Rayleigh test and the peak windows: module docstring.
 
     Examples
     --------
@@ -490,9 +641,39 @@ def circular_summary(
     >>> s = circular_summary(df)
     >>> s.loc[0, "mean_time"], s.loc[0, "peak_text"]
     ('00:07', '工作日 00:00–01:00')
-    """
-    _check_summary_args(step_minutes, peak_share, workday_share, weekend_share, min_n)
 
+    Half of these cases spread over 10 hours: the densest 3-hour windows are reported.
+
+    >>> times = ["07:10", "07:40", "08:20", "08:50", "12:00", "17:20", "17:50", "18:30"]
+    >>> df = pd.DataFrame({"injured_at": pd.to_datetime([f"2024-03-04 {t}" for t in times])})
+    >>> circular_summary(df, peak_share=0.75).loc[0, "peak_text"]
+    '工作日 07:00–09:00（占50%）；17:00–19:00（占38%）'
+    """
+    _check_summary_args(step_minutes, peak_share, workday_share, weekend_share, min_n, max_hours)
+    return _summary(
+        cases,
+        by,
+        peak_share=peak_share,
+        step_minutes=step_minutes,
+        workday_share=workday_share,
+        weekend_share=weekend_share,
+        min_n=min_n,
+        max_hours=max_hours,
+    )
+
+
+def _summary(
+    cases: pd.DataFrame,
+    by: str | Sequence[str] | None,
+    *,
+    peak_share: float,
+    step_minutes: int,
+    workday_share: float,
+    weekend_share: float,
+    min_n: int,
+    max_hours: float | None,
+) -> pd.DataFrame:
+    """The frame of :func:`circular_summary` (parameters already checked)."""
     codes, keys = _groups(cases, by)
     minute, timed, _ = _clock(cases)
     day = _weekday(cases)
@@ -500,35 +681,54 @@ def circular_summary(
     n = np.bincount(codes, minlength=g)
     tcodes, tmin = codes[timed], minute[timed]
     n_timed = np.bincount(tcodes, minlength=g)
-
     rbar, mean_time = _circular_mean(tcodes, tmin, n_timed)
-
     days = _day_kinds(codes, day, g, workday_share, weekend_share)
-
-    peak_start, peak_end, peak_n, share = _group_peaks(
-        tcodes, tmin, n_timed, step_minutes=step_minutes, peak_share=peak_share, min_n=min_n
+    peaks = _group_peaks(
+        tcodes,
+        tmin,
+        n_timed,
+        step_minutes=step_minutes,
+        peak_share=peak_share,
+        min_n=min_n,
+        max_hours=max_hours,
     )
-    texts = _peak_texts(n_timed, peak_start, peak_end, days, min_n)
-
     out = keys.reset_index(drop=True).copy()
     out["n"] = n.astype(np.int64)
     out["n_timed"] = n_timed.astype(np.int64)
     out["mean_time"] = pd.Series(mean_time, dtype=object)
     out["resultant_length"] = rbar
     out["rayleigh_p"] = _rayleigh_p(n_timed, rbar)
-    out["peak_start"] = peak_start
-    out["peak_end"] = peak_end
-    out["peak_n"] = peak_n
-    out["peak_share"] = share
-    out["days"] = pd.Series(days, dtype=object)
-    out["peak_text"] = pd.Series(texts, dtype=object)
+    out = _with_peaks(out, peaks, n_timed, days, min_n)
     out.attrs.update(
         peak_share=peak_share,
         step_minutes=int(step_minutes),
         workday_share=workday_share,
         weekend_share=weekend_share,
         min_n=int(min_n),
+        max_hours=None if max_hours is None else float(max_hours),
+        second_ratio=SECOND_PEAK_RATIO,
     )
+    return out
+
+
+def _with_peaks(
+    out: pd.DataFrame, peaks: _Peaks, n_timed: np.ndarray, days: np.ndarray, min_n: int
+) -> pd.DataFrame:
+    """`out` with the peak columns of :func:`circular_summary` (in place, returned)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = peaks.held / n_timed
+        share2 = peaks.held2 / n_timed
+    out["peak_start"] = peaks.start
+    out["peak_end"] = peaks.end
+    out["peak_n"] = np.fmin(peaks.held, peaks.held2)  # NaN second window: the first's
+    out["peak_share"] = share
+    out["peak_capped"] = peaks.capped
+    out["peak2_start"] = peaks.start2
+    out["peak2_end"] = peaks.end2
+    out["peak2_n"] = peaks.held2
+    out["peak2_share"] = share2
+    out["days"] = pd.Series(days, dtype=object)
+    out["peak_text"] = pd.Series(_peak_texts(n_timed, peaks, days, min_n), dtype=object)
     return out
 
 
@@ -538,6 +738,7 @@ def hotspot_peaks(
     *,
     peak_share: float = 0.5,
     min_n: int = 3,
+    max_hours: float | None = 3.0,
 ) -> pd.DataFrame:
     """When each hot unit's accidents happen: mean time, peak window in words, per hotspot.
 
@@ -547,16 +748,17 @@ def hotspot_peaks(
         Snapped cases (``unit_id``, ``injured_at``, ``time_precision``).
     units
         Hotspot units (``unit_id``, ``road``, ``cross_road``, ``hot`` or ``hotspot_class``).
-    peak_share, min_n
-        As :func:`circular_summary`.
+    peak_share, min_n, max_hours
+        As :func:`circular_summary` (the pipeline passes the settings' ``peak_share`` and
+        ``peak_max_hours``).
 
     Returns
     -------
     pandas.DataFrame
         One row per hot unit with a case: ``unit_id``, ``place`` (the road or crossing in
-        words), ``n``, ``n_timed``, ``mean_time``, ``peak_text`` (e.g. ``工作日 07:00–08:30``),
-        ``peak_share``, ``days`` and the other columns of :func:`circular_summary`; most
-        cases first.
+        words), ``n``, ``n_timed``, ``mean_time``, ``peak_text`` (e.g. ``工作日 07:00–08:30``,
+        or two windows with their shares when capped), ``peak_share``, ``days`` and the
+        other columns of :func:`circular_summary`; most cases first.
     """
     if "hot" in units:
         hot = units[units["hot"].fillna(False).astype(bool)]
@@ -567,7 +769,9 @@ def hotspot_peaks(
             "units need a hot or hotspot_class column / units 缺少列 hot 或 hotspot_class"
         )
     part = cases[cases["unit_id"].isin(hot["unit_id"])] if "unit_id" in cases else cases.iloc[:0]
-    summary = circular_summary(part, "unit_id", peak_share=peak_share, min_n=min_n)
+    summary = circular_summary(
+        part, "unit_id", peak_share=peak_share, min_n=min_n, max_hours=max_hours
+    )
     if summary.empty:
         return summary.assign(place=pd.Series(dtype=object))
     info = hot.set_index("unit_id")

@@ -18,7 +18,11 @@ of :func:`trafficprev.network.build_units`:
    approximation calls a single case significant.
 3. **Trend.** Mann–Kendall on each unit's series of Gi* z-scores.
 4. **Classes.** :func:`~trafficprev.trends.emerging_classes`, by the written precedence of
-   ESRI's class definitions.
+   ESRI's class definitions, with rule 0 first: a unit with no case of its own in any
+   quarter of the cube (not a cube location, ``in_cube`` False) is ``no_cases`` / 无事故 and
+   never listed under a hot or cold class, even when its bins are significant because its
+   neighbours had cases. Gi* itself still runs over every unit (a road without accidents is
+   a real zero in its neighbours' neighbourhoods).
 
 With few quarters the classes and trends have little power: every output carries ``n_steps``
 and ``sparseness``.
@@ -185,8 +189,9 @@ class EmergingResult:
         One row per unit: ``unit_id``, ``road``, ``cross_road``, ``kind``, ``n_cases``,
         ``n_steps``, ``n_nonzero``, ``sparseness``, ``n_hot``, ``n_cold``, ``hot_share``,
         ``mk_s``, ``mk_z``, ``mk_p``, ``mk_tau``, ``trend`` (of the Gi* z series),
-        ``emerging_code``, ``emerging_class``, ``emerging_label``, ``in_cube`` (≥ 1 case in
-        some quarter).
+        ``emerging_code``, ``emerging_class``, ``emerging_label`` (``no_cases`` / 无事故
+        for a unit with no case in the cube's quarters), ``in_cube`` (≥ 1 case in some
+        quarter).
     bins
         One row per cube location × quarter: ``unit_id``, ``quarter``, ``n_cases``,
         ``n_weighted``, ``gi_z``, ``gi_p``, ``gi_q``, ``pois_q``, ``hot``, ``cold``.
@@ -291,6 +296,7 @@ def emerging_hotspots(
         mk["p"].to_numpy(float),
         share=settings.emerging_share,
         alpha=settings.trend_alpha,
+        n_cases=c.sum(axis=1),
     )
     total = c.sum(axis=1)
     nonzero = (c > 0).sum(axis=1)
