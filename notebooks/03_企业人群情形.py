@@ -93,13 +93,16 @@ groups.plot_funnel(key, label_col="name", title=f"{quarter} 企业上下班途�
 # ## 重点企业名单 · The key list with its reasons
 #
 # 排序规则：第 1 层高于 99.8% 控制限；第 2 层高于 95% 控制限或近四季度上升；其余有案件的企业
-# 为第 3 层。层内按 EB 率仍归于该企业的超额案件数、案件数、信用代码排序。
+# 为第 3 层。层内按 EB 率仍归于该企业的超额案件数、案件数、信用代码排序。`trained` 标出本期内
+# 已接受培训的企业（措施台账的“培训”行，`trained_on` 为最近一次培训日期）。
 # Tier 1 above the 99.8 % limit; tier 2 above the 95 % limit or rising; then every other
 # enterprise with cases; within a tier by excess cases the EB rate attributes to it.
+# `trained` marks the enterprises trained within the window (the measures file's 培训 rows).
 
 # %%
 key_columns = ["rank", "tier", "name", "industry", "district", "n_cases", "insured"]
 key_columns += ["rate_per_1000", "eb_rate_per_1000", "n_recent", "n_before", "reason"]
+key_columns += [c for c in ("trained", "trained_on") if c in key]  # 已培训 (measures file)
 print(f"重点企业 key enterprises: {int(key['key'].sum())} (setting {settings.key_enterprises})")
 key[key["key"]][key_columns]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,12 @@ from trafficprev.groups import (
 )
 
 TRUTH = Path(__file__).resolve().parents[1] / "data" / "demo" / "truth"
+
+#: How tests/test_disclosure_release.py reads the trend of a released reason (relation d):
+#: the reasons keep this form, so that check keeps finding what it checks.
+TREND = re.compile(r"近四季度上升（([^，）]*)，前四季度([^，）]*)(，p=[\d.]+)?）")
+#: The rate as a multiple of the city's, in a reason.
+MULTIPLE = re.compile(r"发生率为全市平均的(\d+\.\d)倍")
 
 
 def _register(rows):
@@ -265,7 +272,6 @@ def test_demo_planted_high_rate_enterprises_lead_the_key_list(demo_geocoded, dem
 
 
 def test_reasons_and_rates_hide_counts_below_k_when_released():
-    import re
 
     from trafficprev.groups import key_reasons
     from trafficprev.maps import release_enterprises
@@ -281,6 +287,9 @@ def test_reasons_and_rates_hide_counts_below_k_when_released():
     reason = key_reasons(key, 3)[(key["credit_code"] == "91430000TEST00002B").to_numpy()].iloc[0]
     assert reason and "少于3起" in reason and not re.search(r"(?<!\d)[12]起", reason)
     assert "‰" not in reason  # its rate beside the headcount would give the count away
+    # nor its multiple of the city's rate, a limit exceeded or its place by cases
+    assert "倍" not in reason and "控制限" not in reason and "位" not in reason
+    assert "参保职工200人" in reason and "不显示发生率" in reason
 
     # released, it is not listed at all (domain.md §3.4: enterprise counts only where >= k):
     # "少于3起" beside "发生率高于95%控制限" and a headcount of 24 still reads as exactly 2
@@ -305,7 +314,6 @@ def test_reasons_and_rates_hide_counts_below_k_when_released():
 
 def test_recent_and_earlier_cases_are_parts_of_the_total_in_released_reasons():
     """Issue 15: 11 cases and "近四季度 9 起" give away 2 earlier ones (relation d)."""
-    import re
 
     from trafficprev.groups import key_reasons
     from trafficprev.maps import release_enterprises
@@ -315,20 +323,23 @@ def test_recent_and_earlier_cases_are_parts_of_the_total_in_released_reasons():
     key = key_enterprises(_cases(spec), REG, n=2)
     row = key.set_index("credit_code").loc["91430000TEST00001A"]
     assert (row["n_cases"], row["n_recent"], row["n_before"]) == (11, 9, 2)
-    assert bool(row["rising"]) and "（9起，前四季度2起，p=0.033）" in row["reason"]
+    assert bool(row["rising"]) and "近四季度上升（9起，前四季度2起）" in row["reason"]
+    assert "p=" not in row["reason"]  # the p-value is a column (trend_p), not plain words
     for release, k in (("police", 3), ("public", 5)):
         released = release_enterprises(key, release).set_index("credit_code")
         reason = released.loc["91430000TEST00001A", "reason"]
         assert f"近四季度上升（{k}起及以上，前四季度少于{k}起）" in reason, reason
-        assert "p=" not in reason  # the p-value with the total would give both counts back
         counts = [int(m[1]) for m in re.finditer(r"(?<![\d.于])(\d+)起(?!及以上)", reason)]
         assert counts == [11]  # only the total is readable: no difference of two numbers
+        # tests/test_disclosure_release.py reads the trend with this pattern: it still does
+        m = TREND.search(reason)
+        assert m and (m[1], m[2]) == (f"{k}起及以上", f"少于{k}起"), reason
     # 10 recent and 3 earlier: both parts show at k = 3, neither at k = 5
     spec[0] = ("91430000TEST00001A", "测试甲公司", "2023Q1", 3)
     spec.append(("91430000TEST00001A", "测试甲公司", "2024Q3", 1))
     key = key_enterprises(_cases(spec), REG, n=2)
     assert bool(key["rising"].iloc[0]) and key["n_cases"].iloc[0] == 13
-    assert "近四季度上升（10起，前四季度3起，p=" in key_reasons(key, 3).iloc[0]
+    assert "近四季度上升（10起，前四季度3起）" in key_reasons(key, 3).iloc[0]
     assert "近四季度上升（5起及以上，前四季度少于5起）" in key_reasons(key, 5).iloc[0]
 
 
@@ -354,6 +365,11 @@ def test_an_employer_missing_from_the_register_keeps_its_rank_by_cases(
     exported = demo_geocoded.loc[demo_geocoded["credit_code"] == top["credit_code"], "employer"]
     assert row["name"] == exported.value_counts().index[0] != ""
     assert UNMATCHED in row["reason"] and "按起数排序" in row["reason"]
+    # no headcount: said so, and no rate nor multiple of the city's rate
+    assert "无参保人数" in row["reason"] and "参保职工" not in row["reason"]
+    assert "倍" not in row["reason"] and row["reason"].startswith(
+        f"近8个季度通勤事故{int(row['n_cases'])}起；"
+    )
     assert (row["name"], int(row["n_cases"])) in key.attrs["unmatched"]
     said = unmatched_warning(key, register_given=True, k=3)
     assert said.startswith(f"{len(key.attrs['unmatched'])}家用人单位未匹配参保登记")
@@ -373,3 +389,168 @@ def test_without_a_register_every_name_comes_from_the_exports(demo_geocoded):
     from trafficprev.groups import unmatched_warning
 
     assert "未提供参保企业名录" in unmatched_warning(key, register_given=False)
+
+
+# ------------------------------------------------------------------------- plain reasons
+
+
+def test_demo_reasons_say_cases_headcount_and_the_multiple_of_the_city_rate(
+    demo_geocoded, demo_register
+):
+    """Issue 18: a reason an official reads: "近8个季度通勤事故13起，参保职工216人，发生率为
+    全市平均的3.2倍，远超正常波动范围（99.8%控制限）", not "经验贝叶斯超额0.4起"."""
+    key = key_enterprises(demo_geocoded, demo_register)
+    theta, quarters = key.attrs["theta"], len(key.attrs["quarters"])
+    listed = key[key["key"]]
+    assert quarters == 8 and len(listed) == 22
+    for r in listed.itertuples():
+        text = r.reason
+        assert text.startswith(
+            f"近{quarters}个季度通勤事故{r.n_cases}起，参保职工{r.insured:.0f}人，"
+        )
+        for jargon in ("经验贝叶斯", "超额", "EB", "p=", "‰", "案件数多", "z="):
+            assert jargon not in text, text
+        ratio = r.rate_per_1000 / (1000 * theta)
+        m = MULTIPLE.search(text)
+        if m:  # one decimal: within 0.05 (+ float noise) of the exact ratio
+            assert abs(float(m[1]) - ratio) <= 0.0501, (text, ratio)
+        else:
+            assert "发生率与全市平均相当" in text and abs(ratio - 1) < 0.0501, (text, ratio)
+        assert ("控制限" in text) == bool(r.above_95 or r.above_998), text
+        assert ("99.8%控制限" in text) == bool(r.above_998), text
+        said_rank = re.search(r"起数居全市企业第(\d+)位", text)
+        assert (said_rank is not None) == (1 <= r.count_rank <= 22), text
+        if said_rank:
+            assert int(said_rank[1]) == r.count_rank
+    # the planted rate (about 3 times the city's) reads as about 3 times
+    first = listed.sort_values("rank").iloc[0]
+    assert first["above_998"] and float(MULTIPLE.search(first["reason"])[1]) >= 2.0
+
+
+def test_reason_wording_for_each_case():
+    from types import SimpleNamespace as Row
+
+    from trafficprev.groups._reasons import reason_text
+
+    base = {
+        "n_cases": 12, "insured": 300.0, "in_register": True, "rate_per_1000": 20.0,
+        "above_95": True, "above_998": False, "rising": True, "n_recent": 9, "n_before": 3,
+        "count_rank": 30,
+    }  # fmt: skip
+    text = reason_text(Row(**base), 0.0064, 22, quarters=8)
+    assert text == (
+        "近8个季度通勤事故12起，参保职工300人，发生率为全市平均的3.1倍，超出正常波动范围"
+        "（95%控制限）；近四季度上升（9起，前四季度3起）"
+    )
+    # around the city's rate; no quarters known; no count rank beyond the list
+    even = reason_text(Row(**{**base, "rate_per_1000": 6.5, "above_95": False}), 0.0064, 22)
+    assert even.startswith("统计期内通勤事故12起，参保职工300人，发生率与全市平均相当；")
+    # a register entry without a headcount
+    blank = reason_text(Row(**{**base, "insured": np.nan}), 0.0064, 22, quarters=4)
+    assert blank.startswith("近4个季度通勤事故12起；参保人数缺失，无法计算发生率")
+    # no case: no reason
+    assert reason_text(Row(**{**base, "n_cases": 0}), 0.0064, 22) == ""
+    # below k at k = 5: the total hidden and nothing that gives it back
+    small = reason_text(Row(**{**base, "n_cases": 4, "n_recent": 3, "n_before": 1}), 0.0064, 22, 5)
+    assert small.startswith("统计期内通勤事故少于5起，参保职工300人（起数少，不显示发生率）")
+    assert "倍" not in small and "控制限" not in small
+    assert not re.search(r"(?<![\d.于])[1-4]起(?!及以上)", small), small
+
+
+# ------------------------------------------------------------------------- trained enterprises
+
+
+def _measures(rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["kind", "target", "implemented_on"])
+
+
+def test_trained_enterprises_are_marked_within_the_key_window():
+    measures = _measures(
+        [
+            ("培训", "91430000test00003c", "2024-03-01"),  # by credit code, any case
+            ("培训", "测试 丁 公司", "2023-06-01"),  # by name, blanks dropped
+            ("培训", "测试丁公司", "2024-10-01"),  # 丁 again: the latest date counts
+            ("培训", "测试甲公司", "2022-06-01"),  # before the window (2023Q1–2024Q4)
+            ("培训", "测试甲公司", "2025-01-02"),  # after it
+            ("宣传", "测试乙公司", "2024-01-01"),  # not a training
+            ("培训", "不在名录的单位", "2024-01-01"),  # no such enterprise
+            ("培训", "测试乙公司", None),  # no date
+            ("培训", "不在名录的公司", "2024-02-03"),  # an employer outside the register
+        ]
+    )
+    spec = [*_key_spec(), ("", "不在名录的公司", "2024Q1", 3)]
+    ranked = key_enterprises(_cases(spec), REG, n=2, measures=measures)
+    by = ranked.set_index("credit_code")
+    assert by["trained"].dtype == bool
+    assert by["trained"].to_dict() == {
+        "91430000TEST00003C": True,
+        "91430000TEST00004D": True,
+        "91430000TEST00001A": False,
+        "名称:不在名录的公司": True,
+        "91430000TEST00002B": False,
+    }
+    assert by.loc["91430000TEST00003C", "trained_on"] == "2024-03-01"
+    assert by.loc["91430000TEST00004D", "trained_on"] == "2024-10-01"
+    assert by.loc["名称:不在名录的公司", "trained_on"] == "2024-02-03"
+    assert (by.loc[~by["trained"], "trained_on"] == "").all()
+    # training does not change the ranking, the reasons or the attributes
+    plain = key_enterprises(_cases(spec), REG, n=2)
+    assert not plain["trained"].any() and (plain["trained_on"] == "").all()
+    cols = ["trained", "trained_on"]
+    pd.testing.assert_frame_equal(ranked.drop(columns=cols), plain.drop(columns=cols))
+    assert ranked.attrs == plain.attrs
+
+
+def test_mark_trained_needs_an_unambiguous_name_and_keeps_hostile_text():
+    from trafficprev.groups import key_reasons, mark_trained
+
+    hostile = [
+        "<script>alert(1)</script>公司",
+        "{{ 7*7 }}{% raw %}x{% endraw %}厂",
+        '=HYPERLINK("http://evil.example","x")',
+        "联系13812345678店",
+        "43070219800101123X号企业",
+        "同名公司",
+        "同名公司",
+    ]
+    key = pd.DataFrame({"credit_code": [f"91C{i}" for i in range(7)], "name": hostile})
+    key.attrs["quarters"] = ["2024Q1"]
+    measures = _measures([("培训", name, "2024-02-01") for name in hostile])
+    measures.loc[len(measures)] = ["培训", "91c6", "2024-03-31"]  # one of the two, by code
+    out = mark_trained(key, measures)
+    assert out["trained"].tolist() == [True] * 5 + [False, True]
+    assert out["trained_on"].tolist() == ["2024-02-01"] * 5 + ["", "2024-03-31"]
+    assert out["name"].tolist() == hostile and out.attrs == key.attrs  # the text as written
+    assert key.columns.tolist() == ["credit_code", "name"]  # the input is not changed
+    # no measures, or none of training: nothing marked, the columns still there
+    for none in (None, measures.iloc[:0], measures.assign(kind="警示标志")):
+        marked = mark_trained(key, none)
+        assert not marked["trained"].any() and (marked["trained_on"] == "").all()
+    # the reasons never hold a name
+    full = key.assign(n_cases=[5] * 7, key=True, in_register=False)
+    full.attrs.update(theta=0.01, n_key=7)
+    assert not any(name in text for text in key_reasons(full) for name in hostile)
+
+
+def test_demo_training_rows_mark_the_trained_key_enterprises(demo_geocoded, demo_register):
+    """data/demo/measures.csv trains four enterprises on 2024-01-01, inside the key window;
+    three of them are on the demo's key list."""
+    from trafficprev.datasets import demo_files
+    from trafficprev.intake import read_measures
+
+    measures = read_measures(demo_files()["measures"]).records
+    key = key_enterprises(demo_geocoded, demo_register, measures=measures)
+    trained = key[key["trained"]]
+    assert set(trained["name"]) == {
+        "示范市交通运输局",
+        "示范市亿丰建材有限公司",
+        "示范市荣昌纺织有限公司",
+        "示范市第一人民医院",
+    }
+    assert (trained["trained_on"] == "2024-01-01").all()
+    assert int((trained["key"]).sum()) == 3
+    # a key window that ends before the training marks none
+    early = key_enterprises(
+        demo_geocoded, demo_register, quarters=["2023Q2", "2023Q3", "2023Q4"], measures=measures
+    )
+    assert not early["trained"].any()

@@ -12,6 +12,7 @@ import math
 import warnings
 
 import matplotlib
+import matplotlib.transforms
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,7 +23,13 @@ from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 
 from trafficprev._errors import SchemaError, SettingsError
-from trafficprev._plotting import CJK_FONTS, available_cjk_font, cjk_style
+from trafficprev._plotting import (
+    CJK_FONTS,
+    available_cjk_font,
+    cjk_style,
+    plain_label,
+    short_label,
+)
 from trafficprev.groups import plot_funnel, plot_ranked
 from trafficprev.groups._rates import funnel_limits, global_eb, poisson_ci
 
@@ -289,3 +296,167 @@ def test_names_with_dollars_draw_as_written(table, chart):
     assert render(fig, "png")  # would raise ValueError (mathtext) with a bare "$"
     shown = {s.replace("\\$", "$") for s in texts(fig)}
     assert set(MATH_NAMES) <= shown
+
+
+# ----------------------------------------------------------------------------------------------
+# funnel labels: readable (issue 18): no two overlap, each inside the axes, clear of the legend
+# ----------------------------------------------------------------------------------------------
+
+#: Gap (pixels) two label boxes or a label and the axes' edge must keep: the placement keeps
+#: 1.5 points (2 px at 100 dpi), so a real overlap cannot hide in rounding.
+GAP_PX = 1.0
+
+
+def label_boxes(fig: Figure) -> list[tuple[str, matplotlib.transforms.Bbox]]:
+    """(text, box in pixels) of every label of the funnel's axes, measured with the renderer
+    after drawing the figure; the box of the text alone (not its leader line)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    out = []
+    for a in fig.axes[0].texts:
+        if isinstance(a, Annotation) and a.get_visible():
+            a.update_positions(renderer)
+            out.append((a.get_text(), matplotlib.text.Text.get_window_extent(a, renderer)))
+    return out
+
+
+def layout_problems(fig: Figure) -> list[str]:
+    """Overlapping labels, labels outside the axes or the figure, labels on the legend."""
+    boxes = label_boxes(fig)
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    frame, page = ax.get_window_extent(renderer), fig.bbox
+    legend = ax.get_legend().get_window_extent(renderer)
+    bad = []
+    for i, (text, box) in enumerate(boxes):
+        for outer, name in ((frame, "axes"), (page, "figure")):
+            inside = (
+                box.x0 >= outer.x0 + GAP_PX
+                and box.x1 <= outer.x1 - GAP_PX
+                and box.y0 >= outer.y0 + GAP_PX
+                and box.y1 <= outer.y1 - GAP_PX
+            )
+            if not inside:
+                bad.append(f"{text!r} leaves the {name}: {box} vs {outer}")
+        if box.overlaps(legend):
+            bad.append(f"{text!r} on the legend")
+        for other, obox in boxes[:i]:
+            if box.expanded(1.0, 1.0).padded(GAP_PX / 2).overlaps(obox.padded(GAP_PX / 2)):
+                bad.append(f"{text!r} overlaps {other!r}")
+    return bad
+
+
+def crowded(seed: int, n: int = 400, n_key: int = 40) -> pd.DataFrame:
+    """A crowded funnel: `n` enterprises, `n_key` highlighted, ranked, long similar names."""
+    rng = np.random.default_rng(seed)
+    py = np.clip(np.exp(rng.normal(np.log(300.0), 1.0, n)), 20.0, 30000.0)
+    events = rng.poisson(0.01 * py * rng.gamma(2.0, 0.5, n))
+    eb = global_eb(events, py)
+    t = pd.DataFrame(
+        {
+            "name": [f"常德市{INDUSTRY[i % 7]}有限公司{i:04d}" for i in range(n)],
+            "person_years": py,
+            "rate_per_1000": events / py * 1000,
+        }
+    )
+    order = pd.Series(eb["eb"].to_numpy()).rank(ascending=False, method="first")
+    t["rank"] = order.to_numpy().astype(int)
+    t["key"] = t["rank"] <= n_key
+    t.attrs["theta"] = eb.attrs["theta"]
+    return t
+
+
+@pytest.fixture(scope="module")
+def demo_key(demo_geocoded, demo_register) -> pd.DataFrame:
+    from trafficprev.groups import key_enterprises
+
+    return key_enterprises(demo_geocoded, demo_register)
+
+
+def test_demo_funnel_names_the_first_ten_readably(demo_key):
+    """The report's funnel (key list of 22, names of the first 10 by rank): every name placed,
+    none overlapping another, the legend or the axes' edge."""
+    fig = plot_funnel(demo_key, max_labels=10)
+    assert layout_problems(fig) == []
+    shown = [t for t, _ in label_boxes(fig)]
+    first = demo_key[demo_key["key"]].sort_values("rank")["name"]
+    assert len(shown) == 10 and set(shown) == {
+        n[:15] + "…" if len(n) > 16 else n for n in first[:10]
+    }
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_crowded_funnel_labels_never_overlap_and_stay_inside(seed):
+    """40 key enterprises among 400, 25 names asked for: the placement may leave some out,
+    but what it draws is readable; and it names most of them (at least 15 of 25: the seeds
+    give 25 each, so the margin is wide)."""
+    t = crowded(seed)
+    fig = plot_funnel(t, max_labels=25)
+    assert layout_problems(fig) == []
+    shown = [text for text, _ in label_boxes(fig)]
+    assert 15 <= len(shown) <= 25
+    # only highlighted enterprises, the best ranked first: every name shown is in the top 25
+    top = set(t.loc[t["rank"] <= 25, "name"])
+    assert set(shown) <= top
+
+
+def test_crowded_funnel_labels_stay_readable_when_saved_again(tmp_path):
+    """Saving (the report's PNG, a notebook's display) draws the figure again: the layout
+    and the pinned legend keep the labels where they were placed."""
+    fig = plot_funnel(crowded(7), max_labels=20)
+    before = label_boxes(fig)
+    fig.savefig(tmp_path / "funnel.png", dpi=100)
+    after = label_boxes(fig)
+    assert [t for t, _ in before] == [t for t, _ in after]
+    for (_, a), (_, b) in zip(before, after, strict=True):
+        assert np.allclose(a.bounds, b.bounds, atol=0.5)
+    assert layout_problems(fig) == []
+
+
+def test_funnel_labels_on_given_axes_and_none_when_asked(table):
+    fig = Figure(figsize=(6.0, 4.0))
+    ax = fig.add_subplot()
+    assert plot_funnel(table, ax=ax) is fig
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)  # to measure with, as the tests do
+    assert layout_problems(fig) == []
+    assert len(label_boxes(fig)) == int(table["key"].sum())
+    none = plot_funnel(table, max_labels=0)
+    assert not [a for a in none.axes[0].texts if isinstance(a, Annotation)]
+    for bad in (-1, 1.5, True, "10"):
+        with pytest.raises(SettingsError, match="max_labels"):
+            plot_funnel(table, max_labels=bad)
+
+
+#: Enterprise names from hostile records: markup, Jinja2, a formula, a phone number, an ID
+#: number, mathtext, a very long name and line breaks. They are drawn as text, cut to 16.
+HOSTILE_NAMES = [
+    "<script>alert(1)</script>有限公司",
+    "{{ 7*7 }}{% raw %}x{% endraw %}公司",
+    '=HYPERLINK("http://evil.example","x")',
+    "联系13812345678的公司",
+    "43070219800101123X号企业",
+    "某$\\frac{1}{2}$公司",
+    "很长的名字" * 30,
+    "换行\n的\r\n公司",
+]
+
+
+def test_hostile_names_are_cut_and_drawn_as_text(table):
+    t = table.copy()
+    t.attrs = dict(table.attrs)
+    keys = t.index[t["key"]]
+    t["key"] = False
+    extra = t.index[~t.index.isin(keys)][: len(HOSTILE_NAMES) - len(keys)]
+    chosen = list(keys) + list(extra)
+    t.loc[chosen, "key"] = True
+    t.loc[chosen, "name"] = HOSTILE_NAMES[: len(chosen)]
+    fig = plot_funnel(t, max_labels=len(chosen))
+    assert render(fig, "png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert layout_problems(fig) == []
+    shown = {text for text, _ in label_boxes(fig)}
+    assert shown, "no label placed"
+    expected = {plain_label(short_label(n)) for n in HOSTILE_NAMES[: len(chosen)]}
+    assert shown <= expected
+    assert all(len(s.replace("\\$", "$")) <= 16 and "\n" not in s for s in shown)

@@ -3,7 +3,8 @@
 * **Enterprises**: rates per 1,000 insured per year with exact Poisson intervals, Marshall's
   global empirical-Bayes rates, excess over the expected count, funnel limits
   (:func:`enterprise_rates`); the ranked key list for training with reasons
-  (:func:`key_enterprises`); where each enterprise's cases happen
+  (:func:`key_enterprises`), with the enterprises already trained marked
+  (:func:`mark_trained`); where each enterprise's cases happen
   (:func:`enterprise_places`) and the hot units several enterprises share
   (:func:`enterprise_units`); the funnel plot and ranked bar chart (:func:`plot_funnel`,
   :func:`plot_ranked`, with a CJK font fallback list).
@@ -26,6 +27,7 @@ from ._enterprises import (
     key_enterprises,
     key_reasons,
     link_employers,
+    mark_trained,
     register_frame,
     unmatched_warning,
 )
@@ -75,6 +77,7 @@ __all__ = [
     "key_reasons",
     "link_employers",
     "location_kind",
+    "mark_trained",
     "plot_funnel",
     "plot_ranked",
     "poisson_ci",

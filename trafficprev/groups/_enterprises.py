@@ -8,7 +8,10 @@ exposure and make the shrinkage honest); employers of cases that are not in the 
 are kept too, with no rate (``in_register`` False).
 
 Key enterprises (重点企业) for commuting-safety training are ranked by a written rule
-(:func:`key_enterprises`), each with the reason it is on the list.
+(:func:`key_enterprises`), each with the reason it is on the list in plain words (cases,
+headcount, the rate as a multiple of the city's: :mod:`trafficprev.groups._reasons`) and
+whether the measures file records a training there within the window
+(:func:`~trafficprev.groups.mark_trained`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .. import disclosure
 from .._errors import ArgumentError
 from .._names import name_keys
 from .._periods import coverage, period_years, quarter_of
@@ -27,14 +29,19 @@ from ..network import PRECISE_LEVELS
 from ..schema import require_columns
 from ..settings import Settings
 from ._rates import funnel_limits, global_eb, poisson_ci, poisson_tails, rate_ratio_test
+from ._reasons import UNMATCHED, count_words, key_reasons, reason_text
+from ._trained import mark_trained
 
 __all__ = [
     "enterprise_places",
     "enterprise_rates",
     "enterprise_units",
     "key_enterprises",
+    "key_reasons",
     "link_employers",
+    "mark_trained",
     "register_frame",
+    "unmatched_warning",
 ]
 
 _RATE_COLUMNS = [
@@ -375,6 +382,24 @@ def _trend(cases: pd.DataFrame, register: pd.DataFrame, covered: list[str]) -> p
     )
 
 
+def _with_trend(
+    rates: pd.DataFrame, cases: pd.DataFrame, register: pd.DataFrame, alpha: float
+) -> None:
+    """Add ``n_recent``, ``n_before``, ``trend_ratio``, ``trend_p`` and ``rising`` to
+    `rates` (in place): the last four quarters of its window against the four before."""
+    covered = rates.attrs["quarters"]
+    window = cases[quarter_of(cases["injured_at"]).isin(covered)] if len(cases) else cases
+    trend = _trend(window, register_frame(register), covered).set_index("enterprise")
+    code = rates["credit_code"]
+    rates["n_recent"] = code.map(trend["n_recent"]).fillna(0).astype(int)
+    rates["n_before"] = code.map(trend["n_before"]).fillna(0).astype(int)
+    rates["trend_ratio"] = code.map(trend["ratio"]).astype(float)
+    rates["trend_p"] = code.map(trend["p_increase"]).astype(float)
+    rates["rising"] = (
+        (rates["trend_p"] < alpha) & (rates["n_recent"] >= 3) & (rates["trend_ratio"] > 1)
+    ).fillna(False)
+
+
 def key_enterprises(
     cases: pd.DataFrame,
     register: pd.DataFrame,
@@ -383,6 +408,7 @@ def key_enterprises(
     n: int | None = None,
     quarters: Sequence[str] | None = None,
     trend_alpha: float | None = None,
+    measures: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Rank enterprises for commuting-safety training and mark the top `n` as key (重点企业).
 
@@ -396,6 +422,10 @@ def key_enterprises(
         ``key_enterprises`` (list length, default 22) and ``trend_alpha``.
     n, quarters, trend_alpha
         Override the list length, the quarters of the window and the trend level.
+    measures
+        The measures file (``read_measures(...).records``): its training rows (类型 培训)
+        inside the window mark the enterprises already trained (:func:`mark_trained`).
+        None: no enterprise is marked.
 
     Returns
     -------
@@ -404,8 +434,10 @@ def key_enterprises(
         the last four quarters and the four before), ``trend_ratio``, ``trend_p``
         (one-sided exact test of an increase), ``rising``, ``tier``, ``rank`` (1 = first),
         ``key`` (bool), ``count_rank`` (rank by cases, ties share the best; 0 without
-        cases), ``reason`` (Chinese, every criterion the enterprise meets; with counts below a
-        release level's *k* suppressed: :func:`key_reasons`).
+        cases), ``reason`` (in plain Chinese: cases, headcount, the rate as a multiple of
+        the city's, the trend, the place by cases; with counts below a release level's *k*
+        suppressed: :func:`key_reasons`), ``trained`` (bool: trained within the window) and
+        ``trained_on`` (the latest training date in the window, ``YYYY-MM-DD``, or ``""``).
         Enterprises with no case are not ranked (``rank`` 0, not in the frame's head).
 
     Notes
@@ -428,7 +460,9 @@ def key_enterprises(
     give in the exports (:func:`export_names`) and ``register_note`` says
     :data:`UNMATCHED`. ``attrs["unmatched"]`` lists those among the first `n` ranks and
     those with more cases than the `n`-th ranked enterprise. The trend needs eight
-    quarters; with fewer it is not assessed (said in ``attrs["trend_note"]``).
+    quarters; with fewer it is not assessed (said in ``attrs["trend_note"]``). Training
+    does not change the ranking: a trained enterprise whose rate is still high stays on
+    the list, marked.
     """
     settings = settings or Settings()
     n = settings.key_enterprises if n is None else int(n)
@@ -438,16 +472,7 @@ def key_enterprises(
     rates = enterprise_rates(cases, register, quarters=quarters)
     covered = rates.attrs["quarters"]
     theta = rates.attrs["theta"]
-    window = cases[quarter_of(cases["injured_at"]).isin(covered)] if len(cases) else cases
-    trend = _trend(window, register_frame(register), covered).set_index("enterprise")
-    code = rates["credit_code"]
-    rates["n_recent"] = code.map(trend["n_recent"]).fillna(0).astype(int)
-    rates["n_before"] = code.map(trend["n_before"]).fillna(0).astype(int)
-    rates["trend_ratio"] = code.map(trend["ratio"]).astype(float)
-    rates["trend_p"] = code.map(trend["p_increase"]).astype(float)
-    rates["rising"] = (
-        (rates["trend_p"] < alpha) & (rates["n_recent"] >= 3) & (rates["trend_ratio"] > 1)
-    ).fillna(False)
+    _with_trend(rates, cases, register, alpha)
     order = _ranked_order(rates)
     has = rates["tier"] > 0
     rates["rank"] = 0
@@ -455,7 +480,9 @@ def key_enterprises(
     rates["key"] = (rates["rank"] >= 1) & (rates["rank"] <= n)
     count_rank = rates.loc[has, "n_cases"].rank(method="min", ascending=False).reindex(rates.index)
     rates["count_rank"] = count_rank.fillna(0).astype(int)
-    rates["reason"] = [_reason(row, theta, n) for row in rates.itertuples(index=False)]
+    rates["reason"] = [
+        reason_text(row, theta, n, quarters=len(covered)) for row in rates.itertuples(index=False)
+    ]
     rates = pd.concat([rates.loc[order.index], rates[~has].sort_values("credit_code")]).reset_index(
         drop=True
     )
@@ -464,32 +491,7 @@ def key_enterprises(
     rates.attrs["trend_note"] = (
         "近四季度与前四季度比较" if len(covered) >= 8 else "不足八个季度，未判断趋势"
     )
-    return rates
-
-
-def _count(value: int, k: int) -> str:
-    """A count in words, ``少于k起`` when it is 1 … k-1."""
-    return f"少于{k}起" if 0 < value < k else f"{value}起"
-
-
-def _rising(row, k: int) -> str:
-    """The trend part of a reason: recent and earlier cases are parts of the total.
-
-    Both counts show only where :func:`~trafficprev.disclosure.parts_shown` allows it with
-    ``n_cases`` as the total (11 cases with "recent 9" would give away 2 earlier ones); a
-    count it hides is written ``少于k起`` (1 … k−1) or ``k起及以上``, and the p-value, which
-    with the total would give both counts back, goes too.
-    """
-    recent, before, total = int(row.n_recent), int(row.n_before), int(row.n_cases)
-    # counts that are not parts of this total (another window) cannot be checked: hidden
-    fits = recent + before <= total
-    show = disclosure.parts_shown(total, [recent, before], k) if fits else [k <= 1, k <= 1]
-
-    def count(value: int, shown: bool) -> str:
-        return f"{value}起" if shown else disclosure.count_text(value, k, hidden=True)
-
-    p = f"，p={row.trend_p:.3f}" if all(show) else ""
-    return f"近四季度上升（{count(recent, show[0])}，前四季度{count(before, show[1])}{p}）"
+    return mark_trained(rates, measures, covered)
 
 
 def _ranked_order(rates: pd.DataFrame) -> pd.DataFrame:
@@ -512,10 +514,6 @@ def _ranked_order(rates: pd.DataFrame) -> pd.DataFrame:
             na_position="last",
         )
     )
-
-
-#: The mark of an employer the register does not hold (``register_note``).
-UNMATCHED = "未匹配参保登记"
 
 
 def _unmatched(ranked: pd.DataFrame, n: int) -> list[tuple[str, int]]:
@@ -567,72 +565,11 @@ def unmatched_warning(key: pd.DataFrame, *, register_given: bool, k: int = 1) ->
     found = key.attrs.get("unmatched", [])
     if not found:
         return None
-    named = "、".join(f"{name}（{_count(n, k)}）" for name, n in found[:10])
+    named = "、".join(f"{name}（{count_words(n, k)}）" for name, n in found[:10])
     more = f"等{len(found)}家" if len(found) > 10 else ""
     return (
         f"{len(found)}家用人单位未匹配参保登记（名称取自台账，无参保人数，按起数排序）："
         f"{named}{more}"
-    )
-
-
-def _reason(row, theta: float, n: int, k: int = 1) -> str:
-    if row.n_cases == 0:
-        return ""
-    parts = []
-    small = row.n_cases < k  # its rate and excess would give the suppressed count away
-    overall = f"全市平均{1000 * theta:.1f}‰" if np.isfinite(theta) else ""
-    rate = "" if small else f"（{row.rate_per_1000:.1f}‰/年，{overall}）"
-    if row.above_998:
-        parts.append(f"发生率高于99.8%控制限{rate}")
-    elif row.above_95:
-        parts.append(f"发生率高于95%控制限{rate}")
-    if row.rising:
-        parts.append(_rising(row, k))
-    if row.count_rank and row.count_rank <= n:
-        parts.append(f"案件数多（{_count(row.n_cases, k)}，第{row.count_rank}位）")
-    if not row.in_register:
-        parts.append(f"{UNMATCHED}：无参保人数，无法计算发生率，按起数排序")
-    elif not parts and np.isfinite(row.eb_excess):
-        parts.append(
-            f"经验贝叶斯估计高于全市平均（{_count(row.n_cases, k)}）"
-            if small
-            else f"经验贝叶斯超额{row.eb_excess:.1f}起（{row.n_cases}起）"
-        )
-    return "；".join(parts)
-
-
-def key_reasons(key: pd.DataFrame, k: int = 1) -> pd.Series:
-    """The 列入原因 of every enterprise, with counts of 1 … k-1 written as ``少于k起``.
-
-    Parameters
-    ----------
-    key
-        :func:`key_enterprises` output (its ``attrs`` give the overall rate and the list
-        length).
-    k
-        Smallest count that may be shown (the release level's *k*; 1 shows every count).
-
-    Returns
-    -------
-    pandas.Series
-        Text aligned with `key`; with ``k=1`` equal to ``key["reason"]``.
-
-    Notes
-    -----
-    For an enterprise with fewer than *k* cases, the rate and the empirical-Bayes excess are
-    left out too: with the insured headcount beside them, they give the count away (a
-    release at ``police`` or ``public`` lists no such enterprise at all:
-    :func:`~trafficprev.maps.release_enterprises`). The cases of the last four quarters and
-    of the four before are parts of ``n_cases``: a part shows only where what it leaves
-    hidden is 0 or at least *k* (:func:`~trafficprev.disclosure.parts_shown`); a hidden one
-    reads ``少于k起`` or ``k起及以上``, and the trend's p-value is left out with it.
-    """
-    theta = float(key.attrs.get("theta", np.nan))
-    n = int(key.attrs.get("n_key", int(key["key"].sum()) if "key" in key else 0))
-    return pd.Series(
-        [_reason(row, theta, n, k) for row in key.itertuples(index=False)],
-        index=key.index,
-        dtype=object,
     )
 
 

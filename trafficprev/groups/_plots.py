@@ -15,10 +15,11 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .._errors import ArgumentError, ArgumentTypeError, SchemaError, SettingsError
-from .._plotting import cjk_style, pin_fonts, plain_label
+from .._plotting import cjk_style, pin_fonts, place_labels, plain_label
 from ..schema import require_columns
 from ._rates import funnel_limits
 
@@ -46,6 +47,7 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Ax
         fig = ax.figure
         return fig, ax  # type: ignore[return-value]
     fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)  # a canvas that renders and measures text (no pyplot, no GUI)
     return fig, fig.add_subplot()
 
 
@@ -96,18 +98,15 @@ def _funnel_theta(table: pd.DataFrame) -> float:
     return theta
 
 
-def _mark_key(ax: Axes, x: np.ndarray, y: np.ndarray, names: np.ndarray) -> None:
-    """Draw the key enterprises of a funnel plot as red points, each labelled with its name."""
-    ax.scatter(x, y, s=36, color="tab:red", edgecolor="black", lw=0.5, label=_L_KEY, zorder=4)
-    for xi, yi, nm in zip(x, y, names, strict=True):
-        ax.annotate(
-            plain_label(nm),
-            (xi, yi),
-            xytext=(4, 3),
-            textcoords="offset points",
-            fontsize=8,
-            zorder=5,
-        )
+def _label_order(table: pd.DataFrame, hot: np.ndarray, max_labels: int) -> np.ndarray:
+    """Positions of the highlighted rows to label: by ``rank`` (1 first) when the table has
+    one, else in table order; at most `max_labels`."""
+    pos = np.flatnonzero(hot)
+    if "rank" in table:
+        rank = pd.to_numeric(table["rank"], errors="coerce").to_numpy(dtype=float)[pos]
+        rank = np.where(np.isfinite(rank) & (rank > 0), rank, np.inf)
+        pos = pos[np.argsort(rank, kind="stable")]
+    return pos[:max_labels]
 
 
 def plot_funnel(
@@ -117,6 +116,7 @@ def plot_funnel(
     label_col: str = "name",
     highlight_col: str | None = "key",
     title: str | None = None,
+    max_labels: int = 10,
 ) -> Figure:
     """Funnel plot of enterprise rates per 1,000 person-years against their exposure.
 
@@ -127,14 +127,17 @@ def plot_funnel(
         (y axis); ``table.attrs["theta"]`` is the overall (city-wide) rate per person-year.
         Rows with a missing or non-positive exposure or a missing rate are not drawn.
     ax
-        Axes to draw on; a new :class:`~matplotlib.figure.Figure` (not registered with pyplot)
-        when ``None``.
+        Axes to draw on; a new :class:`~matplotlib.figure.Figure` (not registered with pyplot,
+        with an Agg canvas) when ``None``.
     label_col
         Column with the names written next to highlighted points.
     highlight_col
         Boolean column marking the enterprises to highlight (重点企业); ``None``: no highlight.
     title
         Axes title.
+    max_labels
+        At most this many highlighted points are named: the first by ``rank`` when the
+        table has that column (the key list), else in table order. 0 names none.
 
     Returns
     -------
@@ -145,6 +148,8 @@ def plot_funnel(
     ------
     SchemaError
         If a required column is missing or not numeric.
+    SettingsError
+        If ``max_labels`` is not an integer ≥ 0.
     ValueError
         If ``attrs["theta"]`` is missing, negative or not finite.
 
@@ -154,8 +159,15 @@ def plot_funnel(
     :func:`~trafficprev.groups.funnel_limits` (exact Poisson, Spiegelhalter 2005) on 400
     geometrically spaced exposures spanning the data, times 1000. The x axis is logarithmic
     when the largest exposure exceeds 100 times the smallest. The y axis spans the points
-    (the limit curves are clipped there).
+    (the limit curves are clipped there). Names are placed by
+    :func:`~trafficprev._plotting.place_labels`: no two overlap, each lies inside the axes
+    and clear of the legend (pinned where ``loc="best"`` put it), names cut to 16
+    characters; a name with no free spot is left out (its point stays red).
     """
+    if isinstance(max_labels, bool) or not isinstance(max_labels, int | np.integer):
+        raise SettingsError(f"max_labels must be an integer ≥ 0, got {max_labels!r}")
+    if max_labels < 0:
+        raise SettingsError(f"max_labels must be an integer ≥ 0, got {max_labels!r}")
     cols = ["person_years", "rate_per_1000"]
     if highlight_col is not None:
         cols.append(highlight_col)
@@ -175,26 +187,7 @@ def plot_funnel(
         key = np.zeros(len(table), dtype=bool)
     fig, ax = _new_axes(ax, (9.0, 6.0))
     with cjk_style():
-        ax.axhline(theta * 1000, color="black", lw=1.2, label=_L_TARGET, zorder=2)
-        if keep.any():
-            lo_x, hi_x = float(x[keep].min()), float(x[keep].max())
-            grid = np.geomspace(lo_x / 1.15, hi_x * 1.15, 400)
-            lim = funnel_limits(theta, grid) * 1000.0
-            style = {"95": ("tab:blue", "--", _L_95), "998": ("tab:red", "-", _L_998)}
-            for name, (color, ls, label) in style.items():
-                ax.plot(grid, lim[f"lower_{name}"], color=color, ls=ls, lw=1, label=label)
-                ax.plot(grid, lim[f"upper_{name}"], color=color, ls=ls, lw=1, label="_nolegend_")
-            other = keep & ~key
-            hot = keep & key
-            ax.scatter(x[other], y[other], s=18, color="0.55", alpha=0.7, label=_L_OTHER, zorder=3)
-            if hot.any():
-                names = table[label_col].astype("string").fillna("").to_numpy(dtype=object)
-                _mark_key(ax, x[hot], y[hot], names[hot])
-            if hi_x > 100 * lo_x:
-                ax.set_xscale("log")
-            ax.set_xlim(grid[0], grid[-1])
-            top = max(float(y[keep].max()), 2.0 * theta * 1000) * 1.08
-            ax.set_ylim(0.0, top if top > 0 else 1.0)
+        _draw_funnel(ax, theta, x, y, keep, key)
         ax.set_xlabel(_X_FUNNEL)
         ax.set_ylabel(_Y_FUNNEL)
         if title is not None:
@@ -202,7 +195,40 @@ def plot_funnel(
         ax.grid(True, lw=0.4, alpha=0.5)
         ax.legend(loc="best", fontsize=9, frameon=True)
         pin_fonts(ax)
+        named = _label_order(table, keep & key, int(max_labels))
+        if len(named):
+            names = table[label_col].astype("string").fillna("").to_numpy(dtype=object)
+            place_labels(ax, x[named], y[named], names[named], fontsize=8)
     return fig
+
+
+def _draw_funnel(
+    ax: Axes, theta: float, x: np.ndarray, y: np.ndarray, keep: np.ndarray, key: np.ndarray
+) -> None:
+    """The target line, the limit curves and the points (key enterprises red) of a funnel
+    plot, with its axis limits."""
+    ax.axhline(theta * 1000, color="black", lw=1.2, label=_L_TARGET, zorder=2)
+    if not keep.any():
+        return
+    lo_x, hi_x = float(x[keep].min()), float(x[keep].max())
+    grid = np.geomspace(lo_x / 1.15, hi_x * 1.15, 400)
+    lim = funnel_limits(theta, grid) * 1000.0
+    style = {"95": ("tab:blue", "--", _L_95), "998": ("tab:red", "-", _L_998)}
+    for name, (color, ls, label) in style.items():
+        ax.plot(grid, lim[f"lower_{name}"], color=color, ls=ls, lw=1, label=label)
+        ax.plot(grid, lim[f"upper_{name}"], color=color, ls=ls, lw=1, label="_nolegend_")
+    other = keep & ~key
+    hot = keep & key
+    ax.scatter(x[other], y[other], s=18, color="0.55", alpha=0.7, label=_L_OTHER, zorder=3)
+    if hot.any():
+        ax.scatter(
+            x[hot], y[hot], s=36, color="tab:red", edgecolor="black", lw=0.5, label=_L_KEY, zorder=4
+        )
+    if hi_x > 100 * lo_x:
+        ax.set_xscale("log")
+    ax.set_xlim(grid[0], grid[-1])
+    top = max(float(y[keep].max()), 2.0 * theta * 1000) * 1.1
+    ax.set_ylim(0.0, top if top > 0 else 1.0)
 
 
 def plot_ranked(
