@@ -94,6 +94,18 @@ display(hs.units.groupby("kind").agg(units=("unit_id", "size"), cases=("n_cases"
 hs.cases["snap_status"].value_counts().to_frame("cases")
 
 # %% [markdown]
+# ## 只定位到道路的案件 · Cases placed on a road only
+#
+# `snap_status` 为 `road_level` 的案件只知道路名，不能落到单元；按道路和季度计数
+# （`on_units`：同一道路路段和交叉口上的精确定位案件，交叉口案件计入相交的两条道路）。
+# Road-level cases per road and quarter, with the unit-snapped cases of the same road.
+
+# %%
+from trafficprev.hotspots import road_cases_table
+
+road_cases_table(hs.cases, hs.network.units, result.window).head(20)
+
+# %% [markdown]
 # ## 热点单元 · Hot units (Gi* and the Poisson guard)
 #
 # `hot`：Gi* 经 Benjamini–Hochberg FDR 校正后显著，且邻域案件数相对于同类道路的平均水平

@@ -1,7 +1,10 @@
-"""Row accounting and the result object of intake, with its writer.
+"""Row accounting and the result object of intake, with its writer; case accounting of a
+quarter's analyses.
 
 Every input row ends as exactly one of: a record (case), a rejected row or a duplicate;
-:class:`Accounting` checks that the counts add up on construction.
+:class:`Accounting` checks that the counts add up on construction. Every commuting case of
+the hotspot window then ends, on each analysis's line, as exactly one outcome (entered, or
+why not): :func:`case_accounting` and :class:`CaseAccounting`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -23,16 +27,24 @@ from ._outdir import (
     staged,
     write_file,
 )
+from ._periods import quarter_of
 from ._tables import SourceFile
 from .privacy import ID_CHECKS, neutralize_formulas
+from .settings import Settings
 
 __all__ = [
+    "ANALYSES",
     "FLAGS",
     "INTAKE_PARTS",
+    "NOT_RECOGNISED",
     "REASONS",
     "Accounting",
+    "AccountingLine",
+    "CaseAccounting",
     "IntakeResult",
     "account",
+    "analysis_cases",
+    "case_accounting",
     "check_intake_out",
     "to_csv",
     "write_intake",
@@ -406,4 +418,434 @@ def account(
         rejected_by_reason={str(k): int(n) for k, n in primary.value_counts().items()},
         flagged={k: n for k, n in flags.items() if n},
         files=tuple(s.to_dict() for s in sources),
+    )
+
+
+# --- case accounting of a quarter's analyses ---------------------------------------------
+
+#: The conclusion of a claim refused as a work injury (one of ``schema.CONCLUSIONS``).
+NOT_RECOGNISED = "不予认定"
+
+#: The analyses a window case is accounted on, in report order: code -> label.
+ANALYSES: dict[str, str] = {
+    "scope": "分析范围 (cases analysed)",
+    "hotspots": "热点与警示标志点位 (hotspots and sign sites)",
+    "groups": "人群与情形 (groups and circumstances)",
+    "enterprises": "重点企业 (key enterprises)",
+}
+
+#: Snap statuses of the cases that are counted on a unit (``network.SNAP_STATUSES``).
+_ON_UNIT = ("ok", "ambiguous")
+#: The police responsibility grades that refuse a commuting claim (the worker's own main
+#: or full responsibility, 《工伤保险条例》第十四条第（六）项).
+_OWN_FAULT = ("主要", "全部")
+
+
+def analysis_cases(cases: pd.DataFrame, settings: Settings | None = None) -> pd.Series:
+    """Which intake cases the analyses count: the commuting traffic cases, less those decided
+    不予认定 when :attr:`~trafficprev.Settings.include_not_recognised` is False.
+
+    Parameters
+    ----------
+    cases
+        Intake cases (``commuting``; ``conclusion`` as normalised by
+        :func:`~trafficprev.narrative.normalize_conclusion`; without it no case is refused).
+    settings
+        The run's settings (default :class:`~trafficprev.Settings`).
+
+    Returns
+    -------
+    pandas.Series
+        A boolean mask aligned with `cases`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from trafficprev import Settings
+    >>> c = pd.DataFrame({"commuting": [True, True, False],
+    ...                   "conclusion": ["认定工伤", "不予认定", "认定工伤"]})
+    >>> analysis_cases(c).tolist()
+    [True, True, False]
+    >>> analysis_cases(c, Settings(include_not_recognised=False)).tolist()
+    [True, False, False]
+    """
+    settings = settings or Settings()
+    keep = cases["commuting"].fillna(False).astype(bool)
+    if not settings.include_not_recognised and "conclusion" in cases:
+        keep &= cases["conclusion"].astype(str) != NOT_RECOGNISED
+    return keep
+
+
+@dataclass(frozen=True)
+class AccountingLine:
+    """One outcome of one analysis: how many window cases had it and why.
+
+    Attributes
+    ----------
+    analysis
+        A key of :data:`ANALYSES`.
+    outcome
+        The outcome's code (``on_unit``, ``road_level``, ``matched`` …).
+    label
+        The outcome in words (Chinese, English in brackets).
+    n
+        Cases.
+    entered
+        Whether these cases entered the analysis.
+    reason
+        Why (in words): what the analysis does with them, or why it cannot use them.
+    """
+
+    analysis: str
+    outcome: str
+    label: str
+    n: int
+    entered: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class CaseAccounting:
+    """Where the window's commuting cases went in each analysis; every line adds up.
+
+    Attributes
+    ----------
+    window, key_window
+        The hotspot window and the key-enterprise window (quarters).
+    bases
+        Cases each analysis starts from, by key of :data:`ANALYSES`: ``scope`` the window's
+        commuting traffic cases, ``hotspots`` and ``groups`` those analysed, ``enterprises``
+        those analysed in the key-enterprise window.
+    lines
+        The outcomes, analysis by analysis (:data:`ANALYSES` order).
+    not_recognised
+        不予认定 cases among the window's commuting cases.
+    not_recognised_history
+        不予认定 commuting cases in every quarter up to the run's quarter.
+    not_recognised_own_fault
+        Of the window's 不予认定 cases, those where the police found the worker mainly or
+        fully responsible.
+    not_recognised_counted
+        :attr:`~trafficprev.Settings.include_not_recognised` of the run.
+
+    Raises
+    ------
+    TrafficPrevError
+        On construction, when an analysis's lines do not add up to its base (a bug).
+    """
+
+    window: tuple[str, ...]
+    key_window: tuple[str, ...]
+    bases: dict[str, int]
+    lines: tuple[AccountingLine, ...]
+    not_recognised: int
+    not_recognised_history: int
+    not_recognised_own_fault: int
+    not_recognised_counted: bool
+
+    def __post_init__(self) -> None:
+        for analysis, base in self.bases.items():
+            got = sum(line.n for line in self.lines if line.analysis == analysis)
+            if got != base:
+                raise TrafficPrevError(
+                    f"case accounting of {analysis} does not add up: {got} != {base} "
+                    "(a bug; please report)"
+                )
+
+    def of(self, analysis: str) -> tuple[AccountingLine, ...]:
+        """The lines of one analysis (a key of :data:`ANALYSES`)."""
+        return tuple(line for line in self.lines if line.analysis == analysis)
+
+    def entered(self, analysis: str) -> int:
+        """Cases that entered `analysis`."""
+        return sum(line.n for line in self.of(analysis) if line.entered)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (the manifest's ``case_accounting``)."""
+        return {
+            "window": list(self.window),
+            "key_window": list(self.key_window),
+            "not_recognised": {
+                "counted": self.not_recognised_counted,
+                "window": self.not_recognised,
+                "history": self.not_recognised_history,
+                "own_main_or_full_responsibility": self.not_recognised_own_fault,
+            },
+            "analyses": {
+                analysis: {
+                    "cases": base,
+                    "entered": self.entered(analysis),
+                    "outcomes": {line.outcome: line.n for line in self.of(analysis)},
+                }
+                for analysis, base in self.bases.items()
+            },
+        }
+
+
+class _Hotspots(Protocol):
+    @property
+    def cases(self) -> pd.DataFrame: ...
+
+
+class AnalysedQuarter(Protocol):
+    """The fields of a quarter's result that :func:`case_accounting` reads (the pipeline's
+    ``QuarterResult`` has them)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def window(self) -> tuple[str, ...]: ...
+    @property
+    def history(self) -> tuple[str, ...]: ...
+    @property
+    def key_window(self) -> tuple[str, ...]: ...
+    @property
+    def intake(self) -> IntakeResult: ...
+    @property
+    def geocoded(self) -> pd.DataFrame: ...
+    @property
+    def hotspots(self) -> _Hotspots: ...
+    @property
+    def key(self) -> pd.DataFrame: ...
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A text column (``""`` where missing; all ``""`` when absent)."""
+    if name not in frame:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame[name].fillna("").astype(str)
+
+
+def _scope_lines(cases: pd.DataFrame, counted: bool, own_fault: int) -> list[AccountingLine]:
+    conclusion = _column(cases, "conclusion")
+    refused = int((conclusion == NOT_RECOGNISED).sum())
+    recognised = int(conclusion.isin(["认定工伤", "视同工伤"]).sum())
+    unknown = len(cases) - refused - recognised
+    if counted:
+        why = (
+            f"仍计入全部分析：上下班途中的交通事故确已发生，认定与否不改变事故本身；不予认定多因"
+            f"职工负事故主要或全部责任（本窗口 {own_fault} 起），正是预防的对象 "
+            f"(counted: the accident happened whatever the decision; most are refused for the "
+            f"worker's own main responsibility; setting include_not_recognised = true)"
+        )
+    else:
+        why = (
+            "按设置不计入任何分析（热点、企业、人群、趋势）"
+            "(excluded from every analysis: include_not_recognised = false)"
+        )
+    return [
+        AccountingLine(
+            "scope",
+            "recognised",
+            "认定工伤或视同工伤 (recognised)",
+            recognised,
+            True,
+            "计入全部分析 (counted in every analysis)",
+        ),
+        AccountingLine(
+            "scope",
+            "unknown",
+            "认定结论不明 (conclusion not stated)",
+            unknown,
+            True,
+            "台账未写明结论，按已发生的通勤交通事故计入 (counted as a commuting accident)",
+        ),
+        AccountingLine(
+            "scope", "not_recognised", "不予认定 (not recognised)", refused, counted, why
+        ),
+    ]
+
+
+def _hotspot_lines(cases: pd.DataFrame, max_snap_m: float) -> list[AccountingLine]:
+    status = _column(cases, "snap_status")
+    level = _column(cases, "match_level")
+    n = {
+        s: int((status == s).sum())
+        for s in ("ok", "ambiguous", "road_level", "imprecise", "no_point", "too_far")
+    }
+    imprecise = level[status == "imprecise"]
+    by_level = "，".join(
+        f"{zh} {int((imprecise == lv).sum())}"
+        for lv, zh in (("village", "村/社区"), ("township", "乡镇/街道"), ("county", "区县"))
+        if (imprecise == lv).any()
+    )
+    other = cases[~status.isin([*_ON_UNIT, "road_level", "imprecise", "no_point", "too_far"])]
+    lines = [
+        AccountingLine(
+            "hotspots",
+            "on_unit",
+            "精确定位并落到交叉口或路段单元 (snapped to a unit)",
+            n["ok"] + n["ambiguous"],
+            True,
+            "交叉口、道路+方位距离、地标、台账坐标或人工指定的点位，吸附到最近的交叉口或路段"
+            + (
+                f"；其中 {n['ambiguous']} 起与另一道路几乎等距，仍计入 (ambiguous, kept)"
+                if n["ambiguous"]
+                else ""
+            )
+            + " (placed precisely and snapped to an intersection or segment)",
+        ),
+        AccountingLine(
+            "hotspots",
+            "road_level",
+            "只定位到道路 (road level only)",
+            n["road_level"],
+            False,
+            "只知道路名、不知在路上何处，不能落到单元；按道路计入下方“逐路统计”表 "
+            "(the road is known, not where on it: counted per road in the table below)",
+        ),
+        AccountingLine(
+            "hotspots",
+            "admin_level",
+            "只定位到村、乡镇或区县 (village, township or county only)",
+            n["imprecise"],
+            False,
+            "点位是行政区的中心，不是事故地点"
+            + (f"（{by_level}）" if by_level else "")
+            + " (the point is the centre of a division, not the accident's place)",
+        ),
+        AccountingLine(
+            "hotspots",
+            "not_placed",
+            "无法定位 (not placed)",
+            n["no_point"],
+            False,
+            "地点缺失或无法识别，已列入待复核表 review_queue.csv "
+            "(no place, or not understood: see the review queue)",
+        ),
+        AccountingLine(
+            "hotspots",
+            "too_far",
+            "离道路过远 (too far from any road)",
+            n["too_far"],
+            False,
+            f"定位点距最近的道路单元超过 {max_snap_m:g} 米，可能在路网之外或定位有误 "
+            f"(more than {max_snap_m:g} m from every unit)",
+        ),
+    ]
+    if len(other):
+        lines.append(
+            AccountingLine(
+                "hotspots",
+                "other",
+                "其他 (other)",
+                len(other),
+                False,
+                "未吸附：" + "、".join(sorted(set(_column(other, "snap_status")))),
+            )
+        )
+    return lines
+
+
+def _enterprise_lines(key: pd.DataFrame, base: int) -> list[AccountingLine]:
+    n = pd.to_numeric(key["n_cases"], errors="coerce").fillna(0) if "n_cases" in key else None
+    if n is None or "in_register" not in key:
+        matched, unmatched = 0, 0
+    else:
+        inside = key["in_register"].fillna(False).astype(bool)
+        matched, unmatched = int(n[inside].sum()), int(n[~inside].sum())
+    lines = [
+        AccountingLine(
+            "enterprises",
+            "matched",
+            "匹配到企业名录 (matched to the register)",
+            matched,
+            True,
+            "按统一社会信用代码或唯一的单位名称匹配，按参保人数计算发生率 "
+            "(rates per insured worker)",
+        ),
+        AccountingLine(
+            "enterprises",
+            "unmatched",
+            "未匹配到企业名录 (not in the register)",
+            unmatched,
+            True,
+            "单位不在名录中（或未提供名录），没有参保人数，不计发生率，只按起数参与排名 "
+            "(no headcount, so no rate: ranked by cases)",
+        ),
+    ]
+    rest = base - matched - unmatched
+    if rest:
+        lines.append(
+            AccountingLine(
+                "enterprises",
+                "not_counted",
+                "未计入企业统计 (not counted)",
+                rest,
+                False,
+                "企业表中没有这些案件 (missing from the enterprise table)",
+            )
+        )
+    return lines
+
+
+def case_accounting(result: AnalysedQuarter) -> CaseAccounting:
+    """Where the hotspot window's commuting cases went in each analysis, and why.
+
+    Parameters
+    ----------
+    result
+        A finished quarter (the pipeline's ``QuarterResult``): its intake, settings,
+        windows, geocoded cases, hotspot cases (with ``snap_status``) and key-enterprise
+        table are read.
+
+    Returns
+    -------
+    CaseAccounting
+        Per analysis (:data:`ANALYSES`), the cases it starts from and their outcomes:
+
+        * ``scope``: the window's commuting traffic cases: recognised, conclusion not stated,
+          不予认定 (counted or excluded by
+          :attr:`~trafficprev.Settings.include_not_recognised`);
+        * ``hotspots`` (the analysed cases): snapped to a unit (``snap_status`` ok or
+          ambiguous), road level only, village/township/county level, not placed, too far
+          from every unit;
+        * ``groups``: every analysed case;
+        * ``enterprises`` (the analysed cases of the key-enterprise window): matched to the
+          register, not matched.
+
+    Raises
+    ------
+    TrafficPrevError
+        If an analysis's lines do not add up (a bug).
+    """
+    settings = result.settings
+    cases = result.intake.cases
+    quarter = quarter_of(cases["injured_at"])
+    commuting = cases["commuting"].fillna(False).astype(bool)
+    refused = _column(cases, "conclusion") == NOT_RECOGNISED
+    window = cases[commuting & quarter.isin(result.window)]
+    in_window_refused = window[_column(window, "conclusion") == NOT_RECOGNISED]
+    own_fault = int(_column(in_window_refused, "responsibility").isin(_OWN_FAULT).sum())
+    counted = bool(settings.include_not_recognised)
+    hs_cases = result.hotspots.cases
+    geo_q = quarter_of(result.geocoded["injured_at"]) if len(result.geocoded) else None
+    key_base = 0 if geo_q is None else int(geo_q.isin(result.key_window).sum())
+    lines = [
+        *_scope_lines(window, counted, own_fault),
+        *_hotspot_lines(hs_cases, settings.max_snap_m),
+        AccountingLine(
+            "groups",
+            "all",
+            "全部计入 (all counted)",
+            len(hs_cases),
+            True,
+            "人群与情形按分析的全部案件统计，不要求精确定位 (no precise place needed)",
+        ),
+        *_enterprise_lines(result.key, key_base),
+    ]
+    return CaseAccounting(
+        window=tuple(result.window),
+        key_window=tuple(result.key_window),
+        bases={
+            "scope": len(window),
+            "hotspots": len(hs_cases),
+            "groups": len(hs_cases),
+            "enterprises": key_base,
+        },
+        lines=tuple(lines),
+        not_recognised=len(in_window_refused),
+        not_recognised_history=int((commuting & refused & quarter.isin(result.history)).sum()),
+        not_recognised_own_fault=own_fault,
+        not_recognised_counted=counted,
     )

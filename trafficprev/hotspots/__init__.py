@@ -10,7 +10,9 @@ public for notebooks and for other windows (quarters, hour bands):
 * :func:`dbscan_haversine`, :func:`hdbscan_haversine`, :func:`dbscan_network`,
   :func:`network_distances`, :func:`cluster_outlines` — density clusters;
 * :func:`sliding_windows`, :func:`flag_windows`, :data:`PRESETS`, :func:`window_counts`,
-  :func:`severity_weights` — 多发点段 presets and time windows.
+  :func:`severity_weights` — 多发点段 presets and time windows;
+* :func:`road_cases_table` — cases per named road and quarter, for the cases placed on a
+  road only (no unit can take them).
 """
 
 from ._clusters import (
@@ -24,6 +26,7 @@ from ._find import LABEL, HotspotResult, find_hotspots, hotspot_units
 from ._gistar import bh_qvalues, fdr_threshold, gi_star, network_weights
 from ._nkde import lixel_samples, nkde
 from ._poisson import poisson_local
+from ._roads import UNNAMED_ROAD, road_cases_table
 from ._windows import (
     HOTSPOT_LABEL,
     HOUR_BANDS,
@@ -45,6 +48,7 @@ __all__ = [
     "OTHER_BAND",
     "PRESETS",
     "UNKNOWN_TIME_BAND",
+    "UNNAMED_ROAD",
     "HotspotResult",
     "WindowRule",
     "bh_qvalues",
@@ -63,6 +67,7 @@ __all__ = [
     "network_weights",
     "nkde",
     "poisson_local",
+    "road_cases_table",
     "severity_weights",
     "sliding_windows",
     "window_counts",

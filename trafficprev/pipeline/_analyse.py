@@ -12,6 +12,7 @@ result.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._accounting import analysis_cases, case_accounting
 from .._display import display_path
 from .._errors import TrafficPrevError
 from .._outdir import file_sha256
@@ -45,7 +47,12 @@ from ..intake import (
 )
 from ..schema import EMPTY_CAMPAIGN_SITES, EMPTY_MEASURES, EMPTY_REGISTER
 from ..settings import Settings
-from ..sites import campaign_candidates, choose_campaign_sites, choose_sign_sites
+from ..sites import (
+    campaign_candidates,
+    choose_campaign_sites,
+    choose_sign_sites,
+    existing_signs,
+)
 from ..trends import (
     compare_hotspots,
     compare_key_enterprises,
@@ -167,7 +174,8 @@ def _load_area(area: str | Path | Area) -> tuple[Area, Path | None]:
 
 def _quarters(cases: pd.DataFrame, quarter: str, settings: Settings) -> _Quarters:
     q = quarter_of(cases["injured_at"])
-    upto = cases["commuting"] & q.notna() & (q <= quarter)
+    # the analysis domain: commuting traffic cases (不予认定 ones unless the settings say no)
+    upto = analysis_cases(cases, settings) & q.notna() & (q <= quarter)
     history = tuple(quarter_range(q[upto].min(), quarter)) if upto.any() else (quarter,)
     return _Quarters(
         quarter=quarter,
@@ -190,10 +198,7 @@ def _sites(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """New sign sites (existing signs up to `end` taken into account), campaign candidates
     and the chosen campaign sites."""
-    m = read.measures
-    existing = m[
-        (m["kind"] == "警示标志") & (pd.to_datetime(m["implemented_on"]) <= pd.Timestamp(end))
-    ]
+    existing = existing_signs(read.measures, end)
     signs = choose_sign_sites(hs, area, settings, existing=existing)
     candidates = campaign_candidates(read.candidates, area)
     campaign = (
@@ -370,9 +375,10 @@ def analyse_quarter(
     with steps.step("area", "区域 loading the area"):
         area_obj, cache = _load_area(area)
     area_dir = None if isinstance(area, Area) else Path(area).resolve()
-    return _analyse(
+    result = _analyse(
         read, area_obj, area_dir, cache, quarter, files, overrides, settings, previous, steps
     )
+    return _with_case_accounting(result)
 
 
 def _analyse(
@@ -404,10 +410,15 @@ def _analyse(
         hs_all = find_hotspots(geocoded, area, settings, network=hs.network, as_of=end)
     with steps.step("trends", "趋势 emerging hotspots and peak hours"):
         emerging = emerging_hotspots(hs_all.cases, hs.network, settings, quarters=qs.history)
-        peaks = hotspot_peaks(hs.cases, hs.units, peak_share=settings.peak_share)
+        peaks = hotspot_peaks(
+            hs.cases,
+            hs.units,
+            peak_share=settings.peak_share,
+            max_hours=settings.peak_max_hours,
+        )
     with steps.step("enterprises", "企业 key enterprises"):
-        in_key = geo_q.isin(qs.key_window)
-        key = key_enterprises(geocoded[in_key], read.register, settings, quarters=qs.key_window)
+        kw = {"quarters": qs.key_window, "measures": read.measures}  # 培训 rows: trained
+        key = key_enterprises(geocoded[geo_q.isin(kw["quarters"])], read.register, settings, **kw)
         note = unmatched_warning(key, register_given=len(read.register) > 0, k=settings.k_police)
         if note:
             warnings.append(steps.warn(note))
@@ -468,3 +479,18 @@ def _analyse(
         manifest=manifest,
         area_folder=None if area_dir is None else str(area_dir),
     )
+
+
+def _with_case_accounting(result: QuarterResult) -> QuarterResult:
+    """`result` with its case accounting (:func:`~trafficprev._accounting.case_accounting`:
+    where the window's cases went in each analysis, the 不予认定 count and whether they were
+    counted) in the manifest, after the row accounting."""
+    m = result.manifest
+    cut = list(m).index("accounting") + 1 if "accounting" in m else len(m)
+    items = list(m.items())
+    manifest = {
+        **dict(items[:cut]),
+        "case_accounting": case_accounting(result).to_dict(),
+        **dict(items[cut:]),
+    }
+    return dataclasses.replace(result, manifest=manifest)

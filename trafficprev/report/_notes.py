@@ -24,5 +24,7 @@ def notes(v: View) -> dict[str, Any]:
         "fdr_alpha": f"{s.fdr_alpha:g}",
         "k_police": k_of("police", s),
         "k_public": k_of("public", s),
+        # how the quarter was analysed (the run's settings, not the render's)
+        "not_recognised_counted": bool(v.result.settings.include_not_recognised),
         "folder": None if v.folder is None else display_path(Path(v.folder).name),
     }

@@ -1,4 +1,5 @@
-"""Section 1, the quarter at a glance: facts, data sources, row accounting, geocoding."""
+"""Section 1, the quarter at a glance: facts, data sources, row accounting, geocoding, and
+which cases entered each analysis (with the cases placed on a road only, per road)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .._accounting import FLAGS, REASONS
+from ._coverage import coverage
 from ._format import as_float, fmt_int, fmt_pct, period, text
 from ._input import View
 from ._table import Col, Table, kv_table, table
@@ -150,4 +152,5 @@ def overview(v: View) -> dict[str, Any]:
         "accounting": _accounting(v),
         "levels": _geocode_levels(v),
         "review_size": fmt_int(len(v.result.review_queue)),
+        "coverage": coverage(v),
     }
