@@ -41,6 +41,9 @@ SLOW_FILES = (
     "test_filenames.py",
     "test_release_scan.py",
     "test_publish.py",
+    "test_map_labels.py",
+    "test_case_accounting.py",
+    "test_sign_sites.py",
 )
 
 

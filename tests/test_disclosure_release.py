@@ -71,7 +71,9 @@ SETTINGS = {"key_enterprises": 40, "trend_alpha": 0.3}
 MARGINS = {
     "hour_band_parts": 1,  # parts drawn beside a shown unit total with (a) off
     "quarter_parts": 1,
-    "signs_at_least_k": 5,
+    # since a new sign must add k cases (issue 18) few signs remain: this world's 2024Q4 run
+    # had 2 covering >= 3 (measured 2026-12-07); 1 leaves a margin of one
+    "signs_at_least_k": 1,
     "campaign_sites": 5,
     "rising_key_enterprises": 2,
 }
@@ -523,8 +525,12 @@ def test_the_world_exercises_every_relation(world, released):
     assert len(rising) >= MARGINS["rising_key_enterprises"]
     # secondary suppression hid something at police, and numbers still show
     shown = [r["覆盖事故数"] for r in police.sites]
-    assert "3起及以上" in shown and sum(_number(v) is not None for v in shown) >= 10
-    assert sum(_number(v) is not None for v in police.totals.values()) >= 10
+    # numbers still show: 6 of the sites' counts in this world (measured 2026-12-07, fewer
+    # since a new sign must add k cases)
+    assert "3起及以上" in shown and sum(_number(v) is not None for v in shown) >= 4
+    # 2 unit totals show as numbers (measured 2026-12-07: units without a case, which showed
+    # 0, are no longer hotspots; the others mostly hold 1 … k−1)
+    assert sum(_number(v) is not None for v in police.totals.values()) >= 1
     # the three copies of a site's count (xlsx, gpkg, popup) agree
     gpkg = {
         s: v

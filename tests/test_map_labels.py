@@ -444,3 +444,18 @@ def test_label_script_is_inert_template_text():
     assert "innerHTML" not in LABELS_JS  # names are set with textContent
     with pytest.raises(ValueError, match="lists"):
         script_json([{"a": 1}])
+
+
+def test_script_json_leaves_no_css_url_scheme_or_at_rule():
+    """Road names reach the page as JSON data: a name holding url(…), a scheme or an
+    @-rule is written with \\u escapes, so neither the offline check nor a CSS parser can
+    read one in the page's text; the browser's JSON reading gives the name back whole."""
+    import json
+
+    from trafficprev.maps._labels import script_json
+
+    names = ["url(http://x.invalid/a.png)", "@import 'x.css'", "javascript:alert(1)", "{{7*7}}"]
+    text = script_json(names)
+    for fragment in ("url(", "http:", "@import", "javascript:", "{{", "</"):
+        assert fragment not in text
+    assert json.loads(text) == names

@@ -634,6 +634,133 @@ def _sign_place(row: pd.Series) -> str:
     return f"{place}（{approach}）" if approach and approach not in place else place
 
 
+def _sign_bounds(sites: pd.DataFrame) -> np.ndarray | None:
+    """The box the sign map opens on: the signs with a margin of 0.003°, None for no signs.
+
+    Parameters
+    ----------
+    sites
+        The sign sites (``lon``, ``lat``).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        ``[min lon, min lat, max lon, max lat]``.
+    """
+    if not len(sites):
+        return None
+    lo, la = sites["lon"].to_numpy(float), sites["lat"].to_numpy(float)
+    return np.array([lo.min(), la.min(), lo.max(), la.max()]) + np.array(
+        [-0.003, -0.003, 0.003, 0.003]
+    )
+
+
+def _coverage_layer(
+    sites: pd.DataFrame, units: gpd.GeoDataFrame, k: int, crs: str
+) -> folium.FeatureGroup:
+    """The units the signs cover (orange lines and rings), their counts as `k` shows them.
+
+    Parameters
+    ----------
+    sites
+        The sign sites (``unit_ids``: the covered unit ids, joined).
+    units
+        The hotspot result's units.
+    k
+        Smallest count that may be shown.
+    crs
+        The CRS the layers are drawn in.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Not yet added to the map.
+    """
+    known = frozenset(units["unit_id"].astype(str))
+    covered_ids: set[str] = set()
+    for joined in sites["unit_ids"].fillna("") if len(sites) else ():
+        covered_ids.update(split_unit_ids(str(joined), known) or ())
+    cov = units[units["unit_id"].isin(covered_ids)].copy()
+    cov["place"] = _place(cov)
+    cov["cases"] = suppress_counts(cov["n_cases"], k).to_numpy()
+    return _unit_layer(
+        cov, "标志覆盖的路段与交叉口", SIGN_COLORS["coverage"], [("place", "地点"),
+        ("cases", "事故数")], crs, rings=True,
+    )  # fmt: skip
+
+
+def _sign_popup(row: pd.Series, existing: bool, place: str) -> str:
+    """The popup of one sign: what it is, where, what it covers and what to put up.
+
+    Parameters
+    ----------
+    row
+        A released sign site.
+    existing
+        Whether the sign stands already.
+    place
+        Where it stands, in words (:func:`_sign_place`).
+
+    Returns
+    -------
+    str
+        Escaped HTML (:func:`~trafficprev.maps.popup_html`).
+    """
+    return popup_html(
+        [
+            ("编号", row.get("site_id")),
+            ("类型", "已有标志" if existing else "建议新设"),
+            ("位置", place),
+            ("位置描述", row.get("position_text")),
+            ("朝向", row.get("facing")),
+            ("覆盖事故", row.get("n_covered")),
+            ("新增覆盖事故", row.get("marginal_cases")),
+            ("高峰时段", row.get("peak_hours")),
+            ("主要情形", row.get("circumstances")),
+            ("建议标志", row.get("signs")),
+            ("建议设施", row.get("facilities")),
+        ]
+    )
+
+
+def _sign_markers(
+    shown: pd.DataFrame, crs: str
+) -> tuple[folium.FeatureGroup, folium.FeatureGroup, list[tuple[str, list[str]]]]:
+    """The numbered sign markers, new and existing apart, and the rows of the site list.
+
+    Parameters
+    ----------
+    shown
+        The sign sites as the release shows them (:func:`~trafficprev.release.release_sites`).
+    crs
+        The CRS the layers are drawn in.
+
+    Returns
+    -------
+    new, old : folium.FeatureGroup
+        The new and the existing signs (not yet added to the map).
+    panel : list
+        ``(colour, [id, kind, place, facing, covered cases])`` per sign, in order.
+    """
+    new = folium.FeatureGroup(name="建议新设警示标志")
+    old = folium.FeatureGroup(name="已有警示标志")
+    panel = []
+    for rank, (_, row) in enumerate(shown.iterrows()):
+        existing = bool(row.get("existing", False))
+        color = SIGN_COLORS["existing" if existing else "new"]
+        place = _sign_place(row)
+        popup = _sign_popup(row, existing, place)
+        site_id = _text(row, "site_id")
+        _site_marker(
+            old if existing else new, row["lon"], row["lat"], site_id, color, popup,
+            f"{site_id} {place} {_text(row, 'facing')}", crs, rank=rank, facing_deg=_facing(row),
+        )  # fmt: skip
+        kind = "已有" if existing else "新设"
+        panel.append((color, [site_id, kind, place, _text(row, "facing"),
+                              _text(row, "n_covered")]))  # fmt: skip
+    return new, old, panel
+
+
 def sign_sites_map(
     sites: pd.DataFrame,
     result,
@@ -671,55 +798,10 @@ def sign_sites_map(
     check_release(release)
     k = k_of(release, settings)
     units = result.units
-    known = frozenset(units["unit_id"].astype(str))
-    covered_ids: set[str] = set()
-    for joined in sites["unit_ids"].fillna("") if len(sites) else ():
-        covered_ids.update(split_unit_ids(str(joined), known) or ())
-    bounds = None
-    if len(sites):
-        lo, la = sites["lon"].to_numpy(float), sites["lat"].to_numpy(float)
-        bounds = np.array([lo.min(), la.min(), lo.max(), la.max()]) + np.array(
-            [-0.003, -0.003, 0.003, 0.003]
-        )
-    m, crs = _base_map(area, bounds, tiles, panel=len(sites) > 0)
-    cov = units[units["unit_id"].isin(covered_ids)].copy()
-    cov["place"] = _place(cov)
-    cov["cases"] = suppress_counts(cov["n_cases"], k).to_numpy()
-    coverage = _unit_layer(
-        cov, "标志覆盖的路段与交叉口", SIGN_COLORS["coverage"], [("place", "地点"),
-        ("cases", "事故数")], crs, rings=True,
-    )  # fmt: skip
+    m, crs = _base_map(area, _sign_bounds(sites), tiles, panel=len(sites) > 0)
+    coverage = _coverage_layer(sites, units, k, crs)
     coverage.add_to(m)
-    new = folium.FeatureGroup(name="建议新设警示标志")
-    old = folium.FeatureGroup(name="已有警示标志")
-    shown = release_sites(sites, release, settings, units=units)
-    panel = []
-    for rank, (_, row) in enumerate(shown.iterrows()):
-        existing = bool(row.get("existing", False))
-        color = SIGN_COLORS["existing" if existing else "new"]
-        place = _sign_place(row)
-        popup = popup_html(
-            [
-                ("编号", row.get("site_id")),
-                ("类型", "已有标志" if existing else "建议新设"),
-                ("位置", place),
-                ("朝向", row.get("facing")),
-                ("覆盖事故", row.get("n_covered")),
-                ("新增覆盖事故", row.get("marginal_cases")),
-                ("高峰时段", row.get("peak_hours")),
-                ("主要情形", row.get("circumstances")),
-                ("建议标志", row.get("signs")),
-                ("建议设施", row.get("facilities")),
-            ]
-        )
-        site_id = _text(row, "site_id")
-        _site_marker(
-            old if existing else new, row["lon"], row["lat"], site_id, color, popup,
-            f"{site_id} {place} {_text(row, 'facing')}", crs, rank=rank, facing_deg=_facing(row),
-        )  # fmt: skip
-        kind = "已有" if existing else "新设"
-        panel.append((color, [site_id, kind, place, _text(row, "facing"),
-                              _text(row, "n_covered")]))  # fmt: skip
+    new, old, panel = _sign_markers(release_sites(sites, release, settings, units=units), crs)
     new.add_to(m)
     old.add_to(m)
     if panel:
@@ -746,6 +828,111 @@ def sign_sites_map(
     ]
     _legend(m, [*rows, *_basemap_rows()])
     return m
+
+
+def _campaign_bounds(sites: pd.DataFrame, candidates: pd.DataFrame) -> np.ndarray | None:
+    """The box the campaign map opens on: the sites and all candidates, None for none.
+
+    Parameters
+    ----------
+    sites, candidates
+        The chosen sites and all candidates (``lon``, ``lat``).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        ``[min lon, min lat, max lon, max lat]``.
+    """
+    pts = (
+        pd.concat([sites[["lon", "lat"]], candidates[["lon", "lat"]]])
+        if len(sites)
+        else candidates[["lon", "lat"]]
+    )
+    if not len(pts):
+        return None
+    return np.array([pts["lon"].min(), pts["lat"].min(), pts["lon"].max(), pts["lat"].max()])
+
+
+def _candidate_layer(candidates: pd.DataFrame, crs: str) -> folium.FeatureGroup:
+    """Every campaign candidate as a small grey dot, its name and kind in the tooltip.
+
+    Parameters
+    ----------
+    candidates
+        :func:`~trafficprev.sites.campaign_candidates` (``name``, ``kind``, ``lon``, ``lat``).
+    crs
+        The CRS the layers are drawn in.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Not yet added to the map.
+    """
+    cand = folium.FeatureGroup(name="全部候选点", show=True)
+    safe = safe_frame(candidates[["name", "kind"]].astype(str), ["name", "kind"])
+    for (name, kind), lon, lat in zip(
+        safe.itertuples(index=False), candidates["lon"], candidates["lat"], strict=True
+    ):
+        folium.CircleMarker(
+            list(_point(lon, lat, crs)),
+            radius=4,
+            color="#888888",
+            fill=True,
+            fill_opacity=0.6,
+            weight=1,
+            tooltip=folium.Tooltip(f"{name}（{kind}）"),
+        ).add_to(cand)
+    return cand
+
+
+def _campaign_markers(
+    shown: pd.DataFrame, radius_m: float, crs: str
+) -> tuple[folium.FeatureGroup, list[tuple[str, list]]]:
+    """The numbered campaign sites with their reach circles, and the rows of the site list.
+
+    Parameters
+    ----------
+    shown
+        The campaign sites as the release shows them
+        (:func:`~trafficprev.release.release_sites`).
+    radius_m
+        Radius of the reach circle, metres (``campaign_radius_m``).
+    crs
+        The CRS the layers are drawn in.
+
+    Returns
+    -------
+    chosen : folium.FeatureGroup
+        The sites (not yet added to the map).
+    panel : list
+        ``(colour, [id, name, kind, covered cases])`` per site, in order.
+    """
+    chosen = folium.FeatureGroup(name="建议宣传点位")
+    panel = []
+    for rank, row in enumerate(shown.itertuples(index=False)):
+        folium.Circle(
+            list(_point(row.lon, row.lat, crs)),
+            radius=radius_m,
+            color=CAMPAIGN_COLOR,
+            weight=1,
+            fill=True,
+            fill_opacity=0.08,
+        ).add_to(chosen)
+        popup = popup_html(
+            [
+                ("编号", row.site_id),
+                ("名称", row.name),
+                ("类型", row.site_kind),
+                ("覆盖事故", row.n_covered),
+                ("覆盖对象", row.reaches),
+            ]
+        )
+        _site_marker(
+            chosen, row.lon, row.lat, str(row.site_id), CAMPAIGN_COLOR, popup,
+            f"{row.site_id} {row.name}", crs, rank=rank,
+        )  # fmt: skip
+        panel.append((CAMPAIGN_COLOR, [row.site_id, row.name, row.site_kind, row.n_covered]))
+    return chosen, panel
 
 
 def campaign_sites_map(
@@ -778,55 +965,13 @@ def campaign_sites_map(
     settings = settings or Settings()
     check_release(release)
     k = k_of(release, settings)
-    pts = (
-        pd.concat([sites[["lon", "lat"]], candidates[["lon", "lat"]]])
-        if len(sites)
-        else candidates[["lon", "lat"]]
-    )
-    bounds = None
-    if len(pts):
-        bounds = np.array([pts["lon"].min(), pts["lat"].min(), pts["lon"].max(), pts["lat"].max()])
+    bounds = _campaign_bounds(sites, candidates)
     m, crs = _base_map(area, bounds, tiles, panel=len(sites) > 0)
-    cand = folium.FeatureGroup(name="全部候选点", show=True)
-    safe = safe_frame(candidates[["name", "kind"]].astype(str), ["name", "kind"])
-    for (name, kind), lon, lat in zip(
-        safe.itertuples(index=False), candidates["lon"], candidates["lat"], strict=True
-    ):
-        folium.CircleMarker(
-            list(_point(lon, lat, crs)),
-            radius=4,
-            color="#888888",
-            fill=True,
-            fill_opacity=0.6,
-            weight=1,
-            tooltip=folium.Tooltip(f"{name}（{kind}）"),
-        ).add_to(cand)
+    cand = _candidate_layer(candidates, crs)
     cand.add_to(m)
-    chosen = folium.FeatureGroup(name="建议宣传点位")
-    panel = []
-    for rank, row in enumerate(release_sites(sites, release, settings).itertuples(index=False)):
-        folium.Circle(
-            list(_point(row.lon, row.lat, crs)),
-            radius=settings.campaign_radius_m,
-            color=CAMPAIGN_COLOR,
-            weight=1,
-            fill=True,
-            fill_opacity=0.08,
-        ).add_to(chosen)
-        popup = popup_html(
-            [
-                ("编号", row.site_id),
-                ("名称", row.name),
-                ("类型", row.site_kind),
-                ("覆盖事故", row.n_covered),
-                ("覆盖对象", row.reaches),
-            ]
-        )
-        _site_marker(
-            chosen, row.lon, row.lat, str(row.site_id), CAMPAIGN_COLOR, popup,
-            f"{row.site_id} {row.name}", crs, rank=rank,
-        )  # fmt: skip
-        panel.append((CAMPAIGN_COLOR, [row.site_id, row.name, row.site_kind, row.n_covered]))
+    chosen, panel = _campaign_markers(
+        release_sites(sites, release, settings), settings.campaign_radius_m, crs
+    )
     chosen.add_to(m)
     if panel:
         m.get_root().html.add_child(

@@ -57,7 +57,13 @@ _CLASS_RANK = {
     "residential": 5, "unclassified": 5, "living_street": 6, "service": 7, "track": 8,
 }  # fmt: skip
 _METRES_PER_DEGREE = 111_320.0
-_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "{": "\\u007b", "}": "\\u007d"}
+#: Characters written as ``\\u`` escapes (JSON allows them only inside strings here): no
+#: ``</script>``, comment or Jinja delimiter, and no ``url(``, ``http:`` or ``@import`` that an
+#: offline check (or a CSS parser) could read in the page's text.
+_ESCAPES = {
+    "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "{": "\\u007b", "}": "\\u007d",
+    "(": "\\u0028", ")": "\\u0029", ":": "\\u003a", "@": "\\u0040",
+}  # fmt: skip
 
 
 def script_json(value: Any) -> str:
@@ -71,8 +77,9 @@ def script_json(value: Any) -> str:
     Returns
     -------
     str
-        ``json.dumps`` (ASCII) with ``<``, ``>``, ``&``, ``{`` and ``}`` as ``\\u`` escapes:
-        no ``</script>``, no HTML comment, no Jinja delimiter can appear.
+        ``json.dumps`` (ASCII) with ``<``, ``>``, ``&``, ``{``, ``}``, ``(``, ``)``, ``:``
+        and ``@`` as ``\\u`` escapes: no ``</script>``, no HTML comment, no Jinja delimiter,
+        no ``url(``, no ``http:`` can appear.
 
     Raises
     ------

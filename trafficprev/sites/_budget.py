@@ -5,7 +5,8 @@ the window (:func:`~trafficprev.sites.sign_problem`: the same candidates, covera
 and existing signs as the proposal):
 
 * **the fewest new signs that cover every hot unit** (location set covering, LSCP,
-  :func:`~trafficprev.sites.min_cover`): a hot unit is covered when it lies ahead of a sign
+  :func:`~trafficprev.sites.min_cover`), the hot units being those the report lists (a
+  hotspot class and a case of their own): a hot unit is covered when it lies ahead of a sign
   within ``sign_reach_m`` on its road; what the existing signs cover needs no new sign; no
   two signs stack on one approach. Every candidate counts here, also one that would add
   fewer than *k* cases: the question is about places, not cases.

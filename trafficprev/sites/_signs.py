@@ -1,9 +1,10 @@
 """Warning-sign sites (警示标志点位): candidates, coverage, the choice, and each site in words.
 
-**Candidates** stand ``sign_advance_m`` before every hot unit, facing the traffic that
-approaches it: on each road through a hot intersection, one candidate on either side of it
-(one per approach); on a hot segment's road, one before its start (facing traffic in the
-direction of increasing position) and one after its end (facing the other way).
+**Candidates** stand ``sign_advance_m`` before every hot unit (Gi*-hot, or listed with a
+hotspot class: a 多发点段 stretch or a dense cluster), facing the traffic that approaches
+it: on each road through a hot intersection, one candidate on either side of it (one per
+approach); on a hot segment's road, one before its start (facing traffic in the direction
+of increasing position) and one after its end (facing the other way).
 
 **Coverage** is along the road, ahead of the sign, for the traffic the sign faces: a sign at
 position *s* on a road line, facing traffic that moves in direction *d* (±1), covers a case
@@ -168,7 +169,8 @@ def _unit_positions(
 
 
 def sign_candidates(result, settings: Settings | None = None) -> pd.DataFrame:
-    """Candidate sign sites before every hot unit, facing the traffic that approaches it.
+    """Candidate sign sites before every hot unit (Gi*-hot, or listed with a hotspot class),
+    facing the traffic that approaches it.
 
     Parameters
     ----------
@@ -190,7 +192,8 @@ def sign_candidates(result, settings: Settings | None = None) -> pd.DataFrame:
     lines = net.lines
     length = pd.Series(shapely.length(lines["geometry"].to_numpy()), index=lines["line"])
     road_of = pd.Series(lines["road"].to_numpy(), index=lines["line"])
-    hot = units[units["hot"].fillna(False).astype(bool)] if "hot" in units else units.iloc[:0]
+    flagged = units["hot"].fillna(False).astype(bool) if "hot" in units else units["unit_id"].isna()
+    hot = units[flagged | units["unit_id"].isin(_listed(units)["unit_id"])]
     advance = settings.sign_advance_m
     rows: list[tuple[str, float, int, str]] = []
     seg = hot[hot["kind"] == "segment"]
@@ -528,6 +531,7 @@ class _SiteContext:
     line_geom: pd.Series
     place_text: dict[str, str]
     junction_xy: dict[str, tuple[float, float]]
+    peak_max_hours: float
 
 
 def _site_row(
@@ -553,7 +557,9 @@ def _site_row(
     signs, facilities, fired = suggest_signs(
         covered, at_intersection=bool(at_inter), near_school=near_school, rural=rural
     )
-    summary = circular_summary(covered, min_n=3) if len(covered) else None
+    summary = (
+        circular_summary(covered, min_n=3, max_hours=ctx.peak_max_hours) if len(covered) else None
+    )
     peak = summary["peak_text"].iloc[0] if summary is not None else ""
     peak_n = float(summary["peak_n"].iloc[0]) if summary is not None else np.nan
     cross, text = _position_text(c, ref, ctx.junction_names)
@@ -618,9 +624,11 @@ class SignProblem:
     weights
         Each case's weight (severity or 1).
     hot_units
-        The hot units (``unit_id``, ``kind``, ``road``, ``cross_road``).
+        The hotspot units the report lists (a ``hotspot_class``: significant, threshold or
+        cluster; at least one case of their own).
     unit_cover
-        Hot unit × candidate: the unit lies ahead of the candidate within ``sign_reach_m``.
+        Listed unit × candidate: the unit lies ahead of the candidate within
+        ``sign_reach_m``.
     conflicts
         Candidate pairs stacked on one approach (facing the same traffic on one line closer
         than ``max(sign_reach_m, sign_spacing_m)``).
@@ -691,9 +699,8 @@ def sign_problem(
     counts = np.asarray(cover.sum(axis=0)).ravel() if len(cand) else np.zeros(0)
     is_old = cand["cand_id"].str.startswith("E").to_numpy(bool)
     cand["eligible"] = is_old | (counts >= settings.k_police)
-    units = result.units
-    hot = units[units["hot"].fillna(False).astype(bool)] if "hot" in units else units.iloc[:0]
-    hot = pd.DataFrame(hot.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
+    hot = pd.DataFrame(_listed(result.units).drop(columns="geometry", errors="ignore"))
+    hot = hot.reset_index(drop=True)
     gain = np.asarray(cover.multiply(w[:, None]).sum(axis=0)).ravel() if len(cand) else np.zeros(0)
     return SignProblem(
         candidates=cand,
@@ -707,6 +714,16 @@ def sign_problem(
         k=settings.k_police,
         positions=positions,
     )
+
+
+def _listed(units: pd.DataFrame) -> pd.DataFrame:
+    """The hotspot units the report lists: a ``hotspot_class`` and at least one case of their
+    own (without the class column: the Gi*-hot units with a case)."""
+    n = pd.to_numeric(units.get("n_cases", 1), errors="coerce")
+    n = pd.Series(n, index=units.index).fillna(0)
+    if "hotspot_class" in units:
+        return units[(units["hotspot_class"].fillna("") != "") & (n > 0)]
+    return units[units["hot"].fillna(False).astype(bool) & (n > 0)]
 
 
 def _added(problem: SignProblem, fixed: np.ndarray, new: np.ndarray) -> tuple[list[int], list[int]]:
@@ -859,6 +876,7 @@ def choose_sign_sites(
         junction_names=_junction_names(net.units),
         line_geom=net.lines.set_index("line")["geometry"],
         place_text=_place_texts(net.units),
+        peak_max_hours=settings.peak_max_hours,
         junction_xy={
             u: (float(x), float(y))
             for u, x, y in problem.positions.groupby("unit_id")[["x", "y"]].first().itertuples()
