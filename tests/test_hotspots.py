@@ -225,3 +225,13 @@ def test_rerun_on_previous_result_cases(result, area):
     again = find_hotspots(result.cases, area, Settings(segment_length_m=200))
     on_unit = again.cases["snap_status"].isin(["ok", "ambiguous"])
     assert again.cases.loc[on_unit, "unit_id"].isin(again.units["unit_id"]).all()
+
+
+def test_snap_cases_is_the_first_step_of_find_hotspots(result, geocoded, area):
+    """``snap_cases`` (used for the whole history) gives find_hotspots' cases frame, column for
+    column, without the window's clusters."""
+    from trafficprev.hotspots import snap_cases
+
+    alone = snap_cases(geocoded, area, network=result.network)
+    pd.testing.assert_frame_equal(alone, result.cases.drop(columns="cluster_id"))
+    assert alone["snap_status"].isin(["ok", "ambiguous"]).sum() > 100

@@ -146,12 +146,14 @@ def _encode_column(series: pd.Series) -> tuple[dict[str, Any], list[Any]]:
         if isinstance(dtype, np.dtype):  # NaN of a float column reads back as NULL -> NaN
             return recipe, series.to_numpy().tolist()
         return recipe, series.to_numpy(dtype=object, na_value=None).tolist()
+    if isinstance(dtype, pd.StringDtype):  # whole-array, not cell by cell
+        cells = series.to_numpy(dtype=object, na_value=None).tolist()
+        return {"kind": "text", "dtype": str(dtype)}, [None if v is None else str(v) for v in cells]
     values = series.tolist()
-    if isinstance(dtype, pd.StringDtype):
-        cells = [None if _missing(v) else str(v) for v in values]
-        return {"kind": "text", "dtype": str(dtype)}, cells
     if all(v is None or isinstance(v, str) or _missing(v) for v in values):
-        nan = [i for i, v in enumerate(values) if v is not None and _missing(v)]
+        nan = [
+            i for i, v in enumerate(values) if not (v is None or isinstance(v, str)) and _missing(v)
+        ]
         cells = [v if isinstance(v, str) else None for v in values]
         return {"kind": "text", "dtype": "object", "nan": nan}, cells
     if all(v is None or isinstance(v, shapely.Geometry) for v in values):

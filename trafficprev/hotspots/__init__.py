@@ -22,7 +22,7 @@ from ._clusters import (
     hdbscan_haversine,
     network_distances,
 )
-from ._find import LABEL, HotspotResult, find_hotspots, hotspot_units
+from ._find import LABEL, HotspotResult, find_hotspots, hotspot_units, snap_cases
 from ._gistar import bh_qvalues, fdr_threshold, gi_star, network_weights
 from ._nkde import lixel_samples, nkde
 from ._poisson import poisson_local
@@ -70,5 +70,6 @@ __all__ = [
     "road_cases_table",
     "severity_weights",
     "sliding_windows",
+    "snap_cases",
     "window_counts",
 ]

@@ -46,7 +46,7 @@ from ._windows import HOTSPOT_LABEL, PRESETS, flag_windows, severity_weights
 if TYPE_CHECKING:
     from ..area import Area
 
-__all__ = ["LABEL", "HotspotResult", "find_hotspots"]
+__all__ = ["LABEL", "HotspotResult", "find_hotspots", "snap_cases"]
 
 #: How every hotspot output is labelled.
 LABEL = HOTSPOT_LABEL
@@ -199,6 +199,50 @@ def hotspot_units(area: Area, settings: Settings | None = None) -> Network:
     )
 
 
+def snap_cases(
+    cases: pd.DataFrame,
+    area: Area,
+    settings: Settings | None = None,
+    *,
+    network: Network,
+) -> pd.DataFrame:
+    """The cases snapped to the road units, with their severity weight: the first step of
+    :func:`find_hotspots`, alone (for a period whose cases are counted but not tested, such
+    as the whole history of the emerging-hotspot cube and the evaluation of measures).
+
+    Parameters
+    ----------
+    cases
+        Geocoded cases (``lon``, ``lat``, ``match_level``, ``road_id``; ``severity``).
+    area
+        The gazetteer the cases were geocoded against.
+    settings
+        ``max_snap_m`` and ``intersection_radius_m``.
+    network
+        The units (:func:`hotspot_units`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        `cases` with the snap columns (``unit_id``, ``snap_m``, ``snap_status``, ``line``,
+        ``position_m``, ``unit_road``) and ``weight``, as :attr:`HotspotResult.cases` has
+        them (without ``cluster_id``).
+    """
+    settings = settings or Settings()
+    snapped = snap(
+        cases,
+        network,
+        area,
+        max_snap_m=settings.max_snap_m,
+        intersection_snap_m=_intersection_snap(settings),
+    )
+    frame = cases.drop(columns=[c for c in snapped if c in cases]).join(snapped)
+    frame["weight"] = severity_weights(
+        frame["severity"] if "severity" in frame else pd.Series(index=frame.index, dtype=object)
+    ).to_numpy()
+    return frame
+
+
 def find_hotspots(
     cases: pd.DataFrame,
     area: Area,
@@ -241,17 +285,7 @@ def find_hotspots(
     if network is None:
         network = hotspot_units(area, settings)
     lap("units")
-    snapped = snap(
-        cases,
-        network,
-        area,
-        max_snap_m=settings.max_snap_m,
-        intersection_snap_m=_intersection_snap(settings),
-    )
-    frame = cases.drop(columns=[c for c in snapped if c in cases]).join(snapped)
-    frame["weight"] = severity_weights(
-        frame["severity"] if "severity" in frame else pd.Series(index=frame.index, dtype=object)
-    ).to_numpy()
+    frame = snap_cases(cases, area, settings, network=network)
     on_unit = frame["snap_status"].isin(["ok", "ambiguous"])
     lap("snap")
     units = network.units.copy()

@@ -37,7 +37,7 @@ from ..groups import (
     standard_crosstabs,
     unmatched_warning,
 )
-from ..hotspots import HotspotResult, find_hotspots
+from ..hotspots import HotspotResult, find_hotspots, snap_cases
 from ..intake import (
     IntakeResult,
     read_campaign_candidates,
@@ -407,9 +407,9 @@ def _analyse(
     with steps.step("hotspots", "热点 hotspots of the window"):
         hs = find_hotspots(geocoded[in_window], area, settings, as_of=end)
     with steps.step("history", "历史 snapping every quarter"):
-        hs_all = find_hotspots(geocoded, area, settings, network=hs.network, as_of=end)
+        history_cases = snap_cases(geocoded, area, settings, network=hs.network)
     with steps.step("trends", "趋势 emerging hotspots and peak hours"):
-        emerging = emerging_hotspots(hs_all.cases, hs.network, settings, quarters=qs.history)
+        emerging = emerging_hotspots(history_cases, hs.network, settings, quarters=qs.history)
         peaks = hotspot_peaks(
             hs.cases,
             hs.units,
@@ -433,7 +433,7 @@ def _analyse(
     with steps.step("evaluate", "评估 measures"):
         evaluation = (
             evaluate_measures(
-                hs_all.cases,
+                history_cases,
                 read.measures,
                 units=hs.units,
                 crs_metric=hs.network.crs_metric,
@@ -465,7 +465,7 @@ def _analyse(
         review_queue=queue,
         overrides_report=geo.overrides_report,
         hotspots=hs,
-        history_cases=hs_all.cases,
+        history_cases=history_cases,
         emerging=emerging,
         peaks=peaks,
         key=key,
