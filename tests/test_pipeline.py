@@ -57,6 +57,10 @@ def test_the_demo_command_says_what_it_did(demo):
     signs = result.sign_sites
     new, existing = int((~signs["existing"]).sum()), int(signs["existing"].sum())
     assert existing > 0 and f"警示标志 新设 {new}、已有 {existing}" in text
+    # the hotspot units the report lists (a class, a case of their own), not the Gi* flags
+    units = result.hotspots.units
+    listed = int((units["hotspot_class"].fillna("") != "").sum())
+    assert f"{listed} 个热点单元 hotspot units" in text
     assert f"maps copied to {root / 'maps'}" in text
 
 

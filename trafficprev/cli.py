@@ -113,8 +113,11 @@ def _summary(result) -> str:
     """The run's figures in one line of words (no Python reprs)."""
     signs = result.sign_sites
     existing = int(signs["existing"].astype(bool).sum()) if "existing" in signs else 0
+    units = result.hotspots.units
+    listed = units["hotspot_class"].fillna("") != ""  # a class needs a case of its own
+    significant = int((units["hotspot_class"] == "significant").sum())
     return (
-        f"{int(result.hotspots.units['hot'].sum())} 个显著单元 hot units; "
+        f"{int(listed.sum())} 个热点单元 hotspot units (统计显著 {significant} significant); "
         f"警示标志 新设 {len(signs) - existing}、已有 {existing} sign sites (new, existing); "
         f"宣传点 {len(result.campaign_sites)} campaign sites; "
         f"重点企业 {int(result.key['key'].sum())} key enterprises"
