@@ -30,18 +30,23 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check trafficprev tests benchmarks notebooks
 	$(BIN)/ruff format --check trafficprev tests benchmarks notebooks
 
-# the suite runs on every core (pytest-xdist), a test file's tests on one worker (its module
+# the suite runs on every core (pytest-xdist) with two workers per core: part of it waits on
+# other processes (headless Chromium, JupyterLab, the CLI runs it starts, kill -9), and a
+# second worker keeps the core busy meanwhile (2-core machine, 2026-12-07: 278 s with 4
+# workers, 288 s with 3, 337 s with 2). A test file's tests run on one worker (its module
 # fixtures built once); tests/conftest.py orders the slowest files first (kept in that order:
 # --no-loadscope-reorder) and builds the shared finished demo run once for all workers
-PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
+CORES        := $(shell nproc 2>/dev/null || echo 2)
+TEST_WORKERS ?= $(shell echo $$((2 * $(CORES))))
+PYTEST_ARGS  ?= -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Every benchmark, in the order RESULTS.md reports them. `make bench` is the measurement (about
 # 30 minutes on 2 cores, the 1,000,000-determination run included); `make bench-quick` runs each
-# one small, as a smoke test, all in one Python process (benchmarks/quick.py: one OK line per
-# bench, exit status 1 on the first failure; CI runs it; its figures are not measurements).
+# one small, as a smoke test, in one Python process per core (benchmarks/quick.py --jobs: one
+# OK line per bench, exit status 1 on a failure; CI runs it; its figures are not measurements).
 BENCHES := intake timeparse narrative democity area phrases geocode gistar nkde hotspots clusters rates \
            mannkendall trends sites maps run
 
@@ -54,7 +59,7 @@ bench: $(VENV)/.installed-bench
 	  echo "== benchmarks/bench_$$b.py"; $(BIN)/python benchmarks/bench_$$b.py; done
 
 bench-quick: $(VENV)/.installed-bench
-	$(BIN)/python benchmarks/quick.py --quick $(BENCHES)
+	$(BIN)/python benchmarks/quick.py --quick --jobs $(CORES) $(BENCHES)
 
 # JupyterLab on the notebooks: the `notebook` extra (JupyterLab, jupytext) into .venv; the
 # jupytext .py notebooks open as notebooks (notebooks/lab-settings/overrides.json makes

@@ -3,6 +3,7 @@
     python benchmarks/quick.py              # every bench, in the order of RESULTS.md
     python benchmarks/quick.py hotspots run # only these (make bench-quick passes $(BENCHES))
     python benchmarks/quick.py -v           # also show what each bench prints
+    python benchmarks/quick.py --jobs 2     # in two processes at once (make bench-quick)
 
 Each bench module is imported and its ``main(["--quick"])`` called in this process, so the
 interpreter, numpy/pandas/geopandas and trafficprev are imported once, the benches run their
@@ -13,6 +14,12 @@ captured (shown with ``-v``, or when it fails); one line per bench says OK, its 
 this process's CPU time in it (the fairer figure on a busy machine). Any exception or non-zero
 exit stops the run with the bench's output and traceback, and the exit status is 1. Figures of
 a quick run are not measurements.
+
+With ``--jobs N`` the benches are dealt to N processes of this script that run at once (each
+as above, in its own interpreter), longest first by :data:`QUICK_SECONDS`, each taking the
+next bench when the one before it is dealt to the process with the least work: on a 2-core
+machine two processes take about half the time. Their lines are printed when all have
+finished, each process's in its order; any failure gives exit status 1.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import argparse
 import contextlib
 import importlib
 import io
+import subprocess
 import sys
 import time
 import traceback
@@ -38,6 +46,46 @@ BENCHES = (
     "gistar", "nkde", "hotspots", "clusters", "rates", "mannkendall", "trends", "sites", "maps",
     "run",
 )  # fmt: skip
+
+
+#: Seconds each quick bench took on the 2-core machine (a clean-clone `.ci/run` of
+#: 2026-12-07), to deal them to processes evenly; a bench not listed counts 1 s.
+QUICK_SECONDS = {
+    "run": 13.6, "geocode": 6.6, "hotspots": 6.4, "maps": 5.8, "democity": 2.9, "trends": 2.9,
+    "area": 2.5, "sites": 2.0, "intake": 1.8, "mannkendall": 1.6, "gistar": 1.1,
+    "narrative": 0.5, "nkde": 0.3, "clusters": 0.3, "phrases": 0.2, "timeparse": 0.1,
+    "rates": 0.1,
+}  # fmt: skip
+
+
+def deal(names: list[str], jobs: int) -> list[list[str]]:
+    """`names` dealt to `jobs` groups, longest first, each to the group with least work; each
+    group keeps the order of `names`."""
+    groups: list[list[str]] = [[] for _ in range(max(1, jobs))]
+    work = [0.0] * len(groups)
+    for name in sorted(names, key=lambda n: -QUICK_SECONDS.get(n, 1.0)):
+        i = work.index(min(work))
+        groups[i].append(name)
+        work[i] += QUICK_SECONDS.get(name, 1.0)
+    order = {n: k for k, n in enumerate(names)}
+    return [sorted(g, key=order.__getitem__) for g in groups if g]
+
+
+def run_parallel(names: list[str], jobs: int, verbose: bool) -> int:
+    """Run the groups of :func:`deal` as processes of this script at once; exit status."""
+    cmd = [sys.executable, str(Path(__file__).resolve())] + (["-v"] if verbose else [])
+    procs = [
+        subprocess.Popen(
+            [*cmd, *group], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for group in deal(names, jobs)
+    ]
+    status = 0
+    for proc in procs:
+        out, _ = proc.communicate()
+        sys.stdout.write(out)
+        status = status or (1 if proc.returncode else 0)
+    return status
 
 
 def run_one(name: str, verbose: bool) -> tuple[bool, float, float]:
@@ -71,12 +119,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="accepted for symmetry: quick is the only mode"
     )
+    parser.add_argument("--jobs", type=int, default=1, help="processes at once (default 1)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    names = args.benches or BENCHES
+    names = list(args.benches or BENCHES)
     unknown = sorted(set(names) - set(BENCHES))
     if unknown:
         parser.error(f"no such bench: {', '.join(unknown)}")
+    if args.jobs > 1:
+        status = run_parallel(names, args.jobs, args.verbose)
+        if status == 0:
+            total = time.perf_counter() - t0
+            print(
+                f"all {len(names)} benches OK in {total:.1f} s in {args.jobs} processes "
+                "(quick runs: not measurements)"
+            )
+        return status
     for name in names:
         ok, seconds, cpu = run_one(name, args.verbose)
         status = "OK" if ok else "FAILED"

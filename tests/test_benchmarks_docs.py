@@ -55,3 +55,24 @@ def test_ci_smoke_runs_the_benchmarks():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci and "make bench-quick" in ci
     assert ci.index("make test") < ci.index("make bench-quick")
+
+
+def test_quick_benches_are_dealt_evenly_to_processes():
+    """``quick.py --jobs N`` runs every bench once, in the given order within a process, and
+    no process has more than the longest bench's seconds more work than another."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    try:
+        from quick import BENCHES, QUICK_SECONDS, deal
+    finally:
+        sys.path.pop(0)
+    assert set(QUICK_SECONDS) == set(BENCHES)
+    for jobs in (1, 2, 3, 5):
+        groups = deal(list(BENCHES), jobs)
+        assert sorted(n for g in groups for n in g) == sorted(BENCHES)
+        for g in groups:
+            assert g == [n for n in BENCHES if n in g]
+        work = [sum(QUICK_SECONDS[n] for n in g) for g in groups]
+        assert max(work) - min(work) <= max(QUICK_SECONDS.values())
+        assert len(groups) == min(jobs, len(BENCHES))

@@ -17,11 +17,11 @@ import re
 import shutil
 from pathlib import Path
 
-import jupytext
-import nbformat
 import pandas as pd
-import papermill
 import pytest
+
+# jupytext, nbformat and papermill are imported where they are used: importing them builds
+# jsonschema's grammar (about 2 s), which every pytest-xdist worker would pay at collection
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.py"))
@@ -115,6 +115,9 @@ def world(tmp_path_factory, small_city) -> dict:
 def _execute(path: Path, folder: Path, out: Path, parameters: dict) -> Path:
     """Run the notebook `path` (jupytext) top to bottom with papermill in `folder`, writing
     into `out`; the executed notebook's path."""
+    import jupytext
+    import papermill
+
     folder.mkdir(parents=True, exist_ok=True)
     src = folder / (path.stem + ".ipynb")
     jupytext.write(jupytext.read(path), src)
@@ -175,7 +178,13 @@ def test_the_leak_search_finds_what_in_finds():
     assert _found(personal, "no personal data here 4399021974") == []
 
 
-def _outputs(nb: nbformat.NotebookNode) -> list[dict]:
+def _read(path: Path):
+    import jupytext
+
+    return jupytext.read(path)
+
+
+def _outputs(nb) -> list[dict]:
     return [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
 
 
@@ -197,7 +206,7 @@ def test_small_world_has_the_demo_layout(world):
 def test_every_notebook_has_the_shared_parameters():
     assert {p.name[:2] for p in NOTEBOOKS} >= {"01", "02", "03", "04", "05", "季度"}
     for path in NOTEBOOKS:
-        cells = [c for c in jupytext.read(path).cells if "parameters" in c.metadata.get("tags", [])]
+        cells = [c for c in _read(path).cells if "parameters" in c.metadata.get("tags", [])]
         assert len(cells) == 1, path.name
         source = cells[0].source
         defined = {line.split("=")[0].split(":")[0].strip() for line in source.splitlines()}
@@ -223,6 +232,8 @@ def test_notebook_runs(path, tmp_path, world):
     expected = INTAKE_FILES if intake else [f"{quarter}/{name}" for name in RUN_FILES]
     for name in expected:
         assert (out / name).is_file(), name
+
+    import nbformat
 
     outputs = _outputs(nbformat.read(executed, as_version=4))
     errors = [o for o in outputs if o.get("output_type") == "error"]
