@@ -1194,7 +1194,8 @@ def min_cover(
     fixed : sequence of int, optional
         Candidates already in place: what they cover needs no new site; they are not counted.
     conflicts : array-like of int, shape (m, 2), optional
-        Candidate pairs that cannot both be open.
+        Candidate pairs that cannot both be open; a candidate paired with a fixed site stays
+        closed.
     rank : array-like, shape (n_cand,), optional
         Tie-break among smallest sets: the set with the least total rank (lower preferred).
     time_limit : float, default 60
@@ -1211,7 +1212,7 @@ def min_cover(
         min  Σ_j x_j
         s.t. Σ_{j ∈ N_i} x_j ≥ 1     for every demand i not covered by a fixed site, N_i ≠ ∅
              x_j + x_k ≤ 1           for every conflict (j, k)
-             x_j ∈ {0, 1},  x_j = 0 for fixed j
+             x_j ∈ {0, 1},  x_j = 0 for fixed j and for j in conflict with a fixed site
 
     then, with ``Σ_j x_j`` held at its minimum, ``min Σ_j rank_j x_j``.
     """
@@ -1244,9 +1245,14 @@ def min_cover(
 
     if not len(need):
         return result(np.zeros(0, dtype=np.int64), "optimal")
+    allowed = free.copy()
+    if len(pairs):  # a candidate in conflict with a fixed site stays closed
+        with_fixed = ~free[pairs]
+        allowed[pairs[with_fixed[:, 0], 1]] = False
+        allowed[pairs[with_fixed[:, 1], 0]] = False
+        pairs = pairs[free[pairs].all(axis=1)]
     rows = [sparse.csr_array(mat[need].astype(np.float64))]
     bl, bu = [np.ones(len(need))], [np.full(len(need), np.inf)]
-    pairs = pairs[free[pairs].all(axis=1)] if len(pairs) else pairs
     if len(pairs):
         k = len(pairs)
         rows.append(
@@ -1260,7 +1266,7 @@ def min_cover(
         c=np.ones(m),
         integrality=np.ones(m),
         lb=np.zeros(m),
-        ub=free.astype(np.float64),
+        ub=allowed.astype(np.float64),
         mat=sparse.vstack(rows, format="csr"),
         bl=np.concatenate(bl),
         bu=np.concatenate(bu),
