@@ -1177,6 +1177,39 @@ class SetCoverResult:
     seconds: float
 
 
+def _lscp_model(need: sparse.csr_array, free: np.ndarray, pairs: np.ndarray) -> _Model:
+    """The set-covering model of :func:`min_cover`: one row per demand `need` (demand ×
+    candidate) to cover, one per conflict between open candidates (`free`: not fixed); a
+    candidate in conflict with a fixed site stays closed."""
+    m = len(free)
+    allowed = free.copy()
+    if len(pairs):
+        with_fixed = ~free[pairs]
+        allowed[pairs[with_fixed[:, 0], 1]] = False
+        allowed[pairs[with_fixed[:, 1], 0]] = False
+        pairs = pairs[free[pairs].all(axis=1)]
+    rows = [sparse.csr_array(need.astype(np.float64))]
+    bl, bu = [np.ones(need.shape[0])], [np.full(need.shape[0], np.inf)]
+    if len(pairs):
+        k = len(pairs)
+        rows.append(
+            sparse.csr_array(
+                (np.ones(2 * k), (np.repeat(np.arange(k), 2), pairs.ravel())), shape=(k, m)
+            )
+        )
+        bl.append(np.full(k, -np.inf))
+        bu.append(np.ones(k))
+    return _Model(
+        c=np.ones(m),
+        integrality=np.ones(m),
+        lb=np.zeros(m),
+        ub=allowed.astype(np.float64),
+        mat=sparse.vstack(rows, format="csr"),
+        bl=np.concatenate(bl),
+        bu=np.concatenate(bu),
+    )
+
+
 def min_cover(
     cover: Any,
     *,
@@ -1245,32 +1278,7 @@ def min_cover(
 
     if not len(need):
         return result(np.zeros(0, dtype=np.int64), "optimal")
-    allowed = free.copy()
-    if len(pairs):  # a candidate in conflict with a fixed site stays closed
-        with_fixed = ~free[pairs]
-        allowed[pairs[with_fixed[:, 0], 1]] = False
-        allowed[pairs[with_fixed[:, 1], 0]] = False
-        pairs = pairs[free[pairs].all(axis=1)]
-    rows = [sparse.csr_array(mat[need].astype(np.float64))]
-    bl, bu = [np.ones(len(need))], [np.full(len(need), np.inf)]
-    if len(pairs):
-        k = len(pairs)
-        rows.append(
-            sparse.csr_array(
-                (np.ones(2 * k), (np.repeat(np.arange(k), 2), pairs.ravel())), shape=(k, m)
-            )
-        )
-        bl.append(np.full(k, -np.inf))
-        bu.append(np.ones(k))
-    model = _Model(
-        c=np.ones(m),
-        integrality=np.ones(m),
-        lb=np.zeros(m),
-        ub=allowed.astype(np.float64),
-        mat=sparse.vstack(rows, format="csr"),
-        bl=np.concatenate(bl),
-        bu=np.concatenate(bu),
-    )
+    model = _lscp_model(mat[need], free, pairs)
     first = _run(model, deadline)
     if first.x is None:
         return result(np.zeros(0, dtype=np.int64), first.status)
