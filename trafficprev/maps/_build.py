@@ -630,8 +630,8 @@ def _facing(row: pd.Series) -> float | None:
 def _sign_place(row: pd.Series) -> str:
     """Where a sign stands, in words: its location (and approach), else its position."""
     place = _text(row, "location") or _text(row, "position_text")
-    approach = _text(row, "approach")
-    return f"{place}（{approach}）" if approach and approach not in place else place
+    approach = _text(row, "approach")  # holds its own brackets: 北进口（建设路由北向南）
+    return f"{place}，{approach}" if approach and approach not in place else place
 
 
 def _sign_bounds(sites: pd.DataFrame) -> np.ndarray | None:
