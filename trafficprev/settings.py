@@ -16,10 +16,13 @@ from typing import Any
 
 from ._errors import InputFileNotFoundError, SettingsError
 
-__all__ = ["DUPLICATE_RULES", "Settings"]
+__all__ = ["DUPLICATE_RULES", "PRECISION_TRAINED", "Settings"]
 
 #: How a conflict between two rows with the same 认定书编号 is resolved (see README).
 DUPLICATE_RULES: tuple[str, ...] = ("latest_decided", "last_in_input", "first_in_input")
+
+#: What the precision list does with an enterprise trained in the last years (Settings).
+PRECISION_TRAINED: tuple[str, ...] = ("last", "exclude", "keep")
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,22 @@ class Settings:
         Quarters in the hotspot window (ending with the run's quarter: one quarter alone holds
         too few cases per road unit) and in the key-enterprise window (long enough for the
         rising trend to be tested).
+    precision_count
+        Length of the precision project's list (精准式工伤预防, the plan's 22 enterprises).
+    precision_years
+        Years pooled for the precision statistics, ending with the statistics year (the plan's
+        近三年: 3).
+    precision_level
+        Level of the one-sided limits an enterprise's incidence and payout ratio must exceed to
+        count as high (0.95).
+    precision_trained, precision_trained_years
+        What happens to an enterprise trained in the precision project within the last
+        `precision_trained_years` years (2) that qualifies again: ``"last"`` (default: listed
+        only after every untrained one that qualifies, marked 已培训), ``"exclude"`` (never
+        listed; the evaluation sheet still shows it) or ``"keep"`` (ranked like the others,
+        marked).
+    precision_industry_cap
+        At most this many listed enterprises from one industry (0: no cap).
     """
 
     as_of: dt.date | None = None
@@ -162,6 +181,12 @@ class Settings:
     campaign_radius_m: float = 1000.0
     window_quarters: int = 4
     key_quarters: int = 8
+    precision_count: int = 22
+    precision_years: int = 3
+    precision_level: float = 0.95
+    precision_trained: str = "last"
+    precision_trained_years: int = 2
+    precision_industry_cap: int = 0
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -172,10 +197,6 @@ class Settings:
         if not isinstance(self.min_injury_year, int) or not 1950 <= self.min_injury_year <= 2100:
             problems.append(
                 f"min_injury_year must be an integer in 1950..2100, got {self.min_injury_year!r}"
-            )
-        if self.duplicate_rule not in DUPLICATE_RULES:
-            problems.append(
-                f"duplicate_rule must be one of {DUPLICATE_RULES}, got {self.duplicate_rule!r}"
             )
         if not isinstance(self.header_scan_rows, int) or self.header_scan_rows < 1:
             problems.append(
@@ -240,26 +261,45 @@ class Settings:
             ("window_quarters", 1),
             ("key_quarters", 1),
             ("evaluation_min_before", 0),
+            ("precision_count", 1),
+            ("precision_years", 1),
+            ("precision_trained_years", 0),
+            ("precision_industry_cap", 0),
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 problems.append(f"{name} must be an integer >= {low}, got {value!r}")
         if not isinstance(self.fdr_alpha, float | int) or not 0 < self.fdr_alpha < 1:
             problems.append(f"fdr_alpha must be in (0, 1), got {self.fdr_alpha!r}")
-        for name in ("emerging_share", "trend_alpha", "peak_share"):
+        for name in ("emerging_share", "trend_alpha", "peak_share", "precision_level"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, float | int) or not 0 < value < 1:
                 problems.append(f"{name} must be in (0, 1), got {value!r}")
+        problems.extend(self._choice_problems())
+        if problems:
+            raise SettingsError("Invalid settings:\n  - " + "\n  - ".join(problems))
+
+    def _choice_problems(self) -> list[str]:
+        """The settings that take one of a few values, checked."""
+        problems: list[str] = []
+        if self.duplicate_rule not in DUPLICATE_RULES:
+            problems.append(
+                f"duplicate_rule must be one of {DUPLICATE_RULES}, got {self.duplicate_rule!r}"
+            )
         if not isinstance(self.include_not_recognised, bool):
             problems.append(
                 f"include_not_recognised must be True or False, got {self.include_not_recognised!r}"
+            )
+        if self.precision_trained not in PRECISION_TRAINED:
+            problems.append(
+                f"precision_trained must be one of {PRECISION_TRAINED}, "
+                f"got {self.precision_trained!r}"
             )
         if self.nkde_method not in ("simple", "discontinuous", "continuous"):
             problems.append(
                 f"nkde_method must be simple, discontinuous or continuous, got {self.nkde_method!r}"
             )
-        if problems:
-            raise SettingsError("Invalid settings:\n  - " + "\n  - ".join(problems))
+        return problems
 
     @property
     def today(self) -> dt.date:
