@@ -73,6 +73,24 @@ REASONS: dict[str, tuple[str, str]] = {
         "道路或单位",
         "既无道路或单位也无经纬度 / neither a road or unit nor a point",
     ),
+    # the contribution and payout ledgers (trafficprev._ledgers)
+    "year_missing": ("年度", "年度为空 / year is empty"),
+    "year_invalid": (
+        "年度",
+        "年度不是最早年份至基准年份之间的整数 / year is not a whole year in range",
+    ),
+    "insured_not_number": ("参保人数", "参保人数为空或不是非负数 / insured is not a number >= 0"),
+    "paid_not_number": ("实缴金额", "实缴金额为空或不是非负数 / paid is not a number >= 0"),
+    "amount_not_number": ("支付金额", "支付金额为空或不是数字 / amount is not a number"),
+    "date_and_year_missing": ("支付日期", "支付日期和年度均为空 / neither a date nor a year"),
+    "paid_on_invalid": (
+        "支付日期",
+        "支付日期无法识别且无有效年度 / date not understood and no valid year",
+    ),
+    "paid_on_out_of_range": (
+        "支付日期",
+        "支付日期早于最早年份或晚于基准日期 / date before min_injury_year or in the future",
+    ),
 }
 
 
@@ -90,6 +108,13 @@ FLAGS: dict[str, str] = {
     "time_approximate": "受伤时间为约数 / injury time approximate",
     "kind_unknown": "类型不在列表中，记为其他 / kind not in list, set to 其他",
     "personal_column": "未知列含个人信息，已移入受保护表 / unknown column moved to protected",
+    # the contribution and payout ledgers (trafficprev._ledgers)
+    "wage_bill_invalid": "缴费工资总额无法识别，记为空 / wage bill not understood, left empty",
+    "due_invalid": "应缴金额无法识别，记为空 / amount due not understood, left empty",
+    "risk_class_unknown": "行业风险类别无法识别，按原文保留 / risk class not understood, kept",
+    "negative_amount": "支付金额为负（冲正）/ negative amount (a reversal)",
+    "paid_on_invalid": "支付日期无法识别，按年度计 / date not understood, the year used",
+    "year_date_mismatch": "年度与支付日期不符，按支付日期 / year disagrees with the date",
 }
 
 

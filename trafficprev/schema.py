@@ -21,6 +21,7 @@ __all__ = [
     "CAMPAIGN_KINDS",
     "CASES_LAYER",
     "CONCLUSIONS",
+    "CONTRIBUTION_COLUMNS",
     "COUNTERPARTS",
     "DETERMINATION_COLUMNS",
     "DIRECTIONS",
@@ -29,9 +30,11 @@ __all__ = [
     "EMPTY_MEASURES",
     "EMPTY_REGISTER",
     "ENTERPRISE_COLUMNS",
+    "INJURY_KINDS",
     "MEASURE_COLUMNS",
     "MEASURE_KINDS",
     "MODES",
+    "PAYOUT_COLUMNS",
     "PERSONAL_COLUMNS",
     "POI_COLUMNS",
     "RESPONSIBILITIES",
@@ -272,6 +275,99 @@ MEASURE_COLUMNS = TableSchema(
     ),
 )
 
+# The two ledgers of the precision project (精准式工伤预防), read by trafficprev._ledgers.
+_LEDGER_CREDIT_CODE = Column(
+    "credit_code",
+    "统一社会信用代码",
+    ("信用代码", "社会信用代码", "统一信用代码", "uscc"),
+    required=True,
+)
+_LEDGER_NAME = Column(
+    "name",
+    "单位名称",
+    (
+        "企业名称",
+        "用人单位",
+        "用人单位名称",
+        "参保单位",
+        "参保单位名称",
+        "缴费单位",
+        "缴费单位名称",
+        "company",
+    ),
+)
+
+#: 工伤保险缴费台账: one row per enterprise and year (the premium paid, the insured headcount).
+CONTRIBUTION_COLUMNS = TableSchema(
+    kind="contributions",
+    label="工伤保险缴费台账",
+    columns=(
+        _LEDGER_CREDIT_CODE,
+        _LEDGER_NAME,
+        Column("year", "年度", ("缴费年度", "所属年度", "年份"), required=True),
+        Column(
+            "insured",
+            "参保人数",
+            ("平均参保人数", "年平均参保人数", "参保职工人数", "缴费人数", "headcount"),
+            required=True,
+        ),
+        Column(
+            "paid",
+            "实缴金额",
+            ("实缴工伤保险费", "已缴金额", "缴费金额", "实缴额", "工伤保险费"),
+            required=True,
+        ),
+        Column("wage_bill", "缴费工资总额", ("工资总额", "缴费基数总额")),
+        Column("due", "应缴金额", ("应缴工伤保险费", "应缴额")),
+        Column("risk_class", "行业风险类别", ("风险类别", "行业类别风险等级", "费率档次")),
+    ),
+)
+
+#: 工伤保险待遇支付台账: one row per payment of the fund (personal columns never kept).
+PAYOUT_COLUMNS = TableSchema(
+    kind="payouts",
+    label="工伤保险待遇支付台账",
+    columns=(
+        _LEDGER_CREDIT_CODE,
+        _LEDGER_NAME,
+        Column("paid_on", "支付日期", ("支付时间", "发放日期", "拨付日期", "结算日期")),
+        Column("year", "年度", ("支付年度", "所属年度")),
+        Column(
+            "amount",
+            "支付金额",
+            ("金额", "支付额", "发放金额", "待遇金额", "拨付金额"),
+            required=True,
+        ),
+        Column("decision_no", "认定书编号", ("工伤认定书编号", "认定编号")),
+        Column("item", "待遇项目", ("支付项目", "待遇类别", "项目名称", "费用类别")),
+        Column("payment_id", "支付流水号", ("流水号", "凭证号", "支付单号")),
+        Column(
+            "worker_name",
+            "职工姓名",
+            ("姓名", "受伤职工", "工伤职工", "工伤职工姓名", "伤者姓名", "收款人姓名"),
+            personal=True,
+        ),
+        Column(
+            "id_number",
+            "身份证号码",
+            ("身份证号", "身份证", "公民身份号码", "证件号码", "身份证件号码", "idno", "idnumber"),
+            personal=True,
+        ),
+        Column(
+            "phone",
+            "联系电话",
+            ("电话", "手机", "手机号", "手机号码", "联系方式", "电话号码", "tel", "mobile"),
+            personal=True,
+        ),
+        Column(
+            "bank_account",
+            "银行账号",
+            ("银行卡号", "账号", "收款账号", "银行账户", "卡号", "开户账号"),
+            personal=True,
+        ),
+    ),
+)
+
 # --- value vocabularies -------------------------------------------------------------
 
 #: Commute direction. 未知 when the narrative does not say.
@@ -314,6 +410,23 @@ RESPONSIBILITIES: tuple[str, ...] = ("全部", "主要", "同等", "次要", "�
 
 #: Conclusion of the determination.
 CONCLUSIONS: tuple[str, ...] = ("认定工伤", "视同工伤", "不予认定", "未知")
+
+#: Kinds of injury of a determination, in the order reports list them. The traffic kinds come
+#: from the intake's own flags, the others from the 认定依据 cell and the narrative's event
+#: (:func:`trafficprev.narrative.injury_kind_columns` gives the precedence).
+INJURY_KINDS: tuple[str, ...] = (
+    "上下班交通事故",
+    "工作中交通事故",
+    "职业病",
+    "机械伤害",
+    "高处坠落",
+    "物体打击",
+    "触电",
+    "灼烫",
+    "突发疾病",
+    "暴力伤害",
+    "其他伤害",
+)
 
 #: Kinds of campaign candidates.
 #: Points of interest for the gazetteer (landmarks a clerk names: 医院, 小区, 学校 …).
@@ -365,6 +478,8 @@ def _labels() -> dict[str, str]:
         CAMPAIGN_COLUMNS,
         MEASURE_COLUMNS,
         POI_COLUMNS,
+        CONTRIBUTION_COLUMNS,
+        PAYOUT_COLUMNS,
     ):
         for col in table.columns:
             out.setdefault(col.name, col.label)
