@@ -625,3 +625,210 @@ CELL_RECOGNISED = re.compile(r"(?:是)?(?:工伤|认定|已认定|予以认定|�
 CN_DIGITS = dict(zip("一二三四五六七八九", range(1, 10), strict=True)) | {"两": 2}
 CN_NUMBER = re.compile(r"[一二两三四五六七八九十]+")
 BASIS = re.compile(r"(?<![\d.])14条(?:第)?\(?6\)?项?(?!\d)|§14\(6\)|(?<![\d.])14\(6\)(?!\d)")
+
+
+# --- injury kinds and deaths ------------------------------------------------------------
+
+# The forms below were surveyed (issue 19) from public text that nobody in this project wrote:
+# the 《工伤保险条例》 §14/§15 items as published commentaries quote them, GB 6441-86's accident
+# categories and their definitions, published accident-investigation reports (应急管理局
+# 事故调查报告: 机械伤害, 高处坠落, 触电) and news of workplace accidents, law-firm and
+# government pages on 视同工伤 (突发疾病 … 48小时之内经抢救无效死亡) and on occupational-disease
+# diagnosis (职业病目录: 尘肺 family, 职业性噪声聋, 职业中毒). Forms seen, in our own words:
+#   machines: a sleeve or hand 卷进/卷入 a machine or roller, 被机器卷了进去, 被…挤压, a worker
+#     who 掉进 a running crusher and is 绞死, 夹伤/压伤/轧伤 at a press or sealing machine;
+#   falls: 从…人字梯上掉下来, 从四楼摔落至一楼地面, 踩空从…顶部坠落至地面, 从管道上失足坠落,
+#     脚手架坍塌高坠, 人字梯滑动致其摔倒至地面;
+#   electricity: 触碰到接线端子导致触电, 触电从竹扶梯上坠落 (the shock comes first), 触电身亡;
+#   burns: 被热油/高温液体/蒸汽烫伤, 切割油桶起火爆炸被烧伤, 铁水/钢水飞溅烫伤;
+#   sudden illness: 自感/表示身体不适, 突发脑梗塞, 心脏骤停, 在岗位上突然倒地, 经抢救无效于
+#     次日去世; violence: 被客户/他人打伤, 殴打, 持刀砍伤;
+#   occupational disease: 诊断为职业性噪声聋, 矽肺/煤工尘肺/电焊工尘肺, 慢性苯中毒,
+#     疑似职业性… (a suspicion, not a diagnosis);
+#   deaths: 经抢救无效死亡, 当场死亡, 不治身亡, 伤重而死亡, 已无生命迹象, 挤压身亡, 坠亡,
+#     事故造成1人死亡, and for another party 造成对方驾驶员死亡.
+# Every pattern runs on cleaned text (:func:`clean`: NFKC, so ， ； ： （ ） are ASCII).
+
+_STOP = r",。;!?"  # clause marks of cleaned text
+
+#: Words that name an occupational disease (GBZ diagnosis names and the 职业病目录 families).
+#: A bare ``职业病`` is context (职业病诊断机构, 职业病防治法, 职业病危害因素); it counts only as
+#: a diagnosis: 患职业病, 诊断为职业病, 属于职业病, 职业病诊断证明书.
+OCCUPATIONAL = re.compile(
+    r"尘肺|矽肺|硅肺|石棉肺|尘埃沉着病|噪声聋|噪声性耳?聋|噪音性耳?聋|职业性(?!质)|职业中毒|"
+    r"患职业病|患有职业病|罹患职业病|为职业病|属于职业病|构成职业病|职业病诊断证明|"
+    r"苯中毒|铅中毒|汞中毒|锰中毒|镉中毒|砷中毒|正己烷中毒|三氯乙烯|二硫化碳中毒|"
+    r"布鲁氏?菌病|放射病|放射性疾病"
+)
+#: Every OCCUPATIONAL match holds one of these: texts without them are not searched.
+OCCUPATIONAL_HINT = re.compile(r"[肺尘聋毒烯菌射职]")
+#: A negation or a mere suspicion in the clause of an occupational-disease word, up to its end
+#: (不能诊断为职业性慢性正己烷中毒, 疑似职业性噪声聋, 排除尘肺, 不属于职业病).
+OCCUPATIONAL_NEG = re.compile(r"不属于|不是|并非|非|未|没有|排除|不构成|不能|不予|无|否认|疑似")
+
+
+def _words(text: str) -> list[str]:
+    """The blank-separated words of `text` (long word lists read better as one string)."""
+    return text.split()
+
+
+_MACHINES = _words(
+    "机器 机械 设备 机床 车床 铣床 刨床 钻床 磨床 冲床 冲压机 压力机 剪板机 折弯机 注塑机 切割机 "
+    "切纸机 砂轮 打磨机 磨光机 角磨机 抛光机 搅拌机 绞肉机 粉碎机 破碎机 碎石机 卷扬机 卷板机 "
+    "传送带 输送带 皮带 滚筒 辊 齿轮 链条 链轮 转轴 电锯 圆锯 锯床 电刨 封箱机 包装机 压面机 "
+    "和面机 印刷机 织布机 纺纱机 梳棉机 挤出机 球磨机 模具 钻头"
+)
+_MACHINE = "|".join(_MACHINES)
+_MACHINE_VERB = "卷|绞|轧|碾|夹|压|挤|切|割|划|锯|冲|削|钻|磨|打伤|撞伤|碰伤|带入|拖入|吸入"
+_FALL_VERB = "摔下|摔落|坠下|坠落|跌落|跌下|掉下|掉落|滑落|滑下|翻落|落下|摔至|跌至|坠至"
+_HIGH_PLACES = "脚手架 梯子 人字梯 扶梯 屋顶 房顶 楼顶 吊篮 平台 车厢 高处 高空 窗台 货架 塔吊 井架"
+_PERSON = (
+    "客户|顾客|患者|病人|家属|乘客|旅客|业主|住户|醉汉|歹徒|嫌疑人|男子|女子|工友|同事|村民|商户|"
+    "摊贩|学生|司机|人员"
+)
+_ANY = f"[^{_STOP}]"  # a character of the same clause
+_UNWELL = "(?:不适|胸闷|胸痛|心慌|心悸|头痛|头疼|头晕|乏力|呼吸困难)"
+# a fall of the worker, not of an object that then hits them (钢管从楼上坠落砸中其头部)
+_NOT_AN_OBJECT = f"(?!的|物)(?!{_ANY}{{0,30}}?(?:砸|击中|击伤|打中))"
+
+#: The injury events of a narrative by kind (GB 6441 spirit), in precedence order for matches
+#: that start at the same position (falling into a machine is 机械伤害, a person's blow is
+#: 暴力伤害). Every alternative starts with a plain character (see :data:`EVENT_FLAT`).
+EVENT_ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    # caught, drawn in, crushed or cut by a machine (a cut with a hand knife is 其他伤害)
+    "机械伤害": (
+        *(
+            f"{w}{_ANY}{{0,10}}?(?:{_MACHINE})"
+            for w in _words("掉进 掉入 落入 跌入 卷入 卷进 绞入 绞进")
+        ),
+        *(f"{m}{_ANY}{{0,15}}?(?:{_MACHINE_VERB})" for m in _MACHINES),
+        *_words("卷入 卷进 绞入 绞进 绞伤 绞断 绞住 绞死 轧伤 轧断 碾伤 机械伤害"),
+        "被卷(?!帘|尺|材)",
+    ),
+    # an arc or an electric burn is 触电 in GB 6441, not 灼烫
+    "触电": (
+        "触电",
+        "电击",
+        "电伤",
+        "电灼",
+        "电弧(?!焊)",
+        "漏电",
+        "遭电",
+        "被电[击打伤到]",
+        "雷击",
+    ),
+    # scalds, burns, molten metal, chemical burns
+    "灼烫": (
+        *_words("烫 灼伤 灼烫 烧伤 烧烫 烧到 被烧 烧成 烧灼 爆燃 燃爆 火烧"),
+        *(
+            f"{w}{_ANY}{{0,8}}?[溅喷泼烫烧灼流洒倒]"
+            for w in _words("铁水 钢水 铝水 铜水 熔融 熔渣 焊渣")
+        ),
+    ),
+    # falls from a height or into an opening (a misstep on stairs is 其他伤害)
+    "高处坠落": tuple(
+        alt + _NOT_AN_OBJECT
+        for alt in (
+            *(f"{w}{_ANY}{{0,16}}?(?:{_FALL_VERB})" for w in "从自"),
+            *_words("高处坠落 高空坠落 高坠 坠亡 坠楼 失足 坠落 跌落 摔下 摔落 掉下来"),
+            *_words("坠入 跌入 掉入 落入 掉进 跌进 摔进"),
+            "踩空(?!楼梯|台阶)",
+            "踏空(?!楼梯|台阶)",
+            *(f"{w}{_ANY}{{0,10}}?[摔坠跌掉落]" for w in _words(_HIGH_PLACES)),
+        )
+    ),
+    # beaten, stabbed or attacked by a person
+    "暴力伤害": (
+        *_words(
+            "殴打 围殴 斗殴 打架 互殴 持刀 行凶 袭击 暴力 抢劫 拳打 拳脚 脚踢 掌掴 捅伤 砍伤 砍中"
+        ),
+        "被打[伤成至倒]",
+        f"被(?:人|他人|对方|{_ANY}{{0,8}}?(?:{_PERSON})){_ANY}{{0,6}}?"
+        "(?:打[伤成至倒了断破中得]|砍|刺|捅|踢|推倒|推搡|咬|抓伤)",
+    ),
+    # struck by a falling, flying or swinging object
+    "物体打击": (
+        f"被{_ANY}{{0,12}}?(?:砸|击中|击伤|击打|打中|撞击|弹中|弹伤|崩伤|崩中|锤)",
+        *_words("砸伤 砸中 砸到 砸在 砸断 砸死 击中 击伤 落物 坠物 掉落物 物体打击 崩伤 弹伤"),
+    ),
+    # the onset of an illness at work
+    "突发疾病": (
+        f"突发(?:疾病|{_ANY}{{0,8}}?(?:病|症|出血|溢血|梗|塞|衰竭|骤停|不适|昏迷|晕|抽搐|休克))",
+        "突然(?:发病|晕倒|昏倒|晕厥|昏迷|倒地|抽搐)",
+        *_words("猝死 猝倒 晕倒 昏倒 晕厥"),
+        f"自感{_ANY}{{0,6}}?{_UNWELL}",
+        f"突感{_ANY}{{0,6}}?{_UNWELL}",
+        f"突然感到{_ANY}{{0,6}}?{_UNWELL}",
+    ),
+}
+_EVENT_GROUPS = {f"k{i}": kind for i, kind in enumerate(EVENT_ALTERNATIVES)}
+#: All event alternatives, one named group per kind: the group of a match is its kind.
+EVENT = re.compile(
+    "|".join(f"(?P<{g}>{'|'.join(EVENT_ALTERNATIVES[k])})" for g, k in _EVENT_GROUPS.items())
+)
+#: The same alternatives grouped by first character: the same match positions, found fast
+#: (``re`` skips ahead on the set of first characters); :data:`EVENT` then names the kind.
+EVENT_FLAT = by_first_char(alt for alts in EVENT_ALTERNATIVES.values() for alt in alts)
+
+
+def event_kind(m: re.Match[str]) -> str:
+    """The kind of an :data:`EVENT` match."""
+    return _EVENT_GROUPS[str(m.lastgroup)]
+
+
+#: Illness words that also follow an injury (晕倒 after a crash): an illness only when no
+#: traffic word comes before them.
+WEAK_ILLNESS = re.compile(r"晕倒|昏倒|晕厥|猝倒|突然(?:晕倒|昏倒|晕厥|昏迷|倒地|抽搐)")
+
+#: Words that say the worker (or someone) died: 死亡, 身亡, 经抢救无效, 不治, 坠亡, 摔死 ….
+DEATH_WORDS: tuple[str, ...] = (
+    *_words(
+        "死亡 身亡 死去 去世 逝世 病逝 辞世 离世 猝死 亡故 遇难 罹难 殉职 工亡 不治 抢救无效 "
+        "医治无效 救治无效 治疗无效 宣告死亡 临床死亡 无生命体征 无生命迹象 没有生命体征 "
+        "没有生命迹象 失去生命体征 生命体征消失 溺亡 坠亡 摔亡"
+    ),
+    *(f"{c}死" for c in "摔绞砸压烧电撞轧碾烫淹溺"),
+)
+DEATH = by_first_char(DEATH_WORDS)
+#: Every DEATH_WORDS word holds one of these: texts without them are not searched.
+DEATH_HINT = re.compile(r"[死亡世逝难殉治效征迹]")
+#: A negation just before a death word (未造成人员死亡, 无人死亡, 非死亡); 无效 is no negation.
+DEATH_NEG = re.compile(
+    rf"(?:未|没有|没|无(?!效|法)|非|不是|并非|不属于|不致|幸免|避免|防止)[^{_STOP}]{{0,4}}$"
+)
+#: §15(一) as the decisions quote it: death words that are the law's, not the worker's.
+STATUTE_DEATH = re.compile(r"突发疾病死亡或者?在?(?:48|四十八)小时之?内经抢救无效死亡的?")
+#: Another party that may be the subject of a death (对方驾驶员当场死亡).
+OTHER_PARTY = re.compile(
+    r"对方|驾驶员|驾驶人|司机|行人|乘客|乘车人|他人|第三人|肇事者|路人|同事|工友|另一人|其他人"
+)
+#: Just before another party: it is the one collided with or avoided, not the one who died.
+PARTY_OBJECT = re.compile(rf"(?:与|和|同|跟|被|避让|躲避|撞上|撞到|撞倒|碰撞|将)[^{_STOP}]{{0,3}}$")
+#: Both parties (the worker among them) died.
+BOTH_DIED = re.compile(r"双方|均|都|二人|两人|俩人|二者|与其|及其|其与|和其")
+
+#: A death word in a 伤情 or 认定结论 cell (工亡, 死亡, 因工死亡, 不予认定工亡: the worker died).
+CELL_DEATH = re.compile(r"死亡|身亡|工亡|去世|逝世|遇难|殉职|不治|死|亡|逝")
+#: A negation just before it (未死亡, 无死亡, 非死亡); a 否 just after it (死亡：否).
+CELL_DEATH_NEG = re.compile(r"(?:未|没有|没|无|非|不是)[^,;]{0,3}$")
+CELL_DEATH_NO = re.compile(r"^[:=]?(?:否|无|no|false|n|0)$", re.IGNORECASE)
+
+_ITEM = r"(?:第?[一1]款)?第?\(?([一二三四五六七1-7])\)?(?![\d一二三四五六七八九十])"
+#: An item of article 14 or 15 of 《工伤保险条例》 in cleaned text, numbers Chinese or Arabic
+#: (第十四条第(四)项, 14条4项, 第十五条第一款第(一)项, 十四条(三), §14(3), 14(4)); a
+#: 第十四条第一款 means item 1 as clerks write it. Each alternative starts with a plain
+#: character (fast to scan); groups: article and item of the alternative that matched. An
+#: article without 第 must not continue a longer number (:data:`BASIS_ITEM_LONE`).
+BASIS_ITEM = re.compile(
+    rf"第(十四|十五|14|15)条{_ITEM}|1([45])条{_ITEM}|十([四五])条{_ITEM}"
+    r"|§(1[45])\(([1-7])\)|1([45])\(([1-7])\)(?!\d)"
+)
+#: Group indexes (of the article) of BASIS_ITEM's alternatives whose article stands without
+#: 第 or §: the character before the match must not be part of a number.
+BASIS_ITEM_LONE = {2: "0123456789.", 4: "一二三四五六七八九十百", 8: "0123456789.§"}
+#: Basis cells that name the item in words (an export's 工伤类型 column).
+BASIS_WORDS = (
+    (re.compile(r"职业病|尘肺|职业性(?!质)|职业中毒"), "职业病"),
+    (re.compile(r"突发疾病|48小时"), "突发疾病"),
+    (re.compile(r"暴力"), "暴力伤害"),
+)

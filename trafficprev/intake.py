@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from . import narrative as _narrative
 from ._accounting import Accounting, IntakeResult, account
+from ._ledgers import read_contributions, read_payouts
 from ._rows import (
     INTERNAL,
     decision_key,
@@ -60,9 +61,11 @@ __all__ = [
     "Accounting",
     "IntakeResult",
     "read_campaign_candidates",
+    "read_contributions",
     "read_determinations",
     "read_enterprises",
     "read_measures",
+    "read_payouts",
 ]
 
 logger = logging.getLogger(__name__)
@@ -284,7 +287,9 @@ def _checked_fields(
 
 def _narrative_columns(v: pd.DataFrame, clean: dict[str, pd.Series]) -> dict[str, Any]:
     """The case columns read from the narrative 受伤经过 of the valid rows `v`, the typed
-    columns (事故责任, 认定结论, 受伤地点, 认定依据) winning where they say something."""
+    columns (事故责任, 认定结论, 受伤地点, 认定依据) winning where they say something; with
+    the injury kind, occupational disease and death of each case, which need the narrative
+    (:func:`~trafficprev.narrative.injury_kind_columns`)."""
     idx = v.index
     fields = _narrative.extract_fields(v["narrative"], v["worker_name"])
     resp_col = map_unique(clean["responsibility"][idx], _narrative.normalize_responsibility)
@@ -298,9 +303,21 @@ def _narrative_columns(v: pd.DataFrame, clean: dict[str, pd.Series]) -> dict[str
         index=idx,
         dtype=object,
     )
+    commuting = basis | (fields["commute"].astype(bool) & fields["traffic"].astype(bool))
+    traffic = fields["traffic"].astype(bool) | basis
+    conclusion = concl_col.where(concl_col != "未知", fields["conclusion"])
+    injury = _narrative.injury_kind_columns(
+        v["narrative"],
+        basis=clean["injury_basis"][idx],
+        conclusion=conclusion,
+        conclusion_cell=clean["conclusion"][idx],
+        severity=clean["severity"][idx],
+        commuting=commuting,
+        traffic=traffic,
+    )
     return {
-        "commuting": basis | (fields["commute"].astype(bool) & fields["traffic"].astype(bool)),
-        "traffic": fields["traffic"].astype(bool) | basis,
+        "commuting": commuting,
+        "traffic": traffic,
         "direction": fields["direction"],
         "heading": fields["heading"].where(
             fields["heading"] != "", map_unique(place_text, _narrative.heading_of)
@@ -309,7 +326,10 @@ def _narrative_columns(v: pd.DataFrame, clean: dict[str, pd.Series]) -> dict[str
         "counterpart": fields["counterpart"],
         "responsibility": resp_col.where(use_col, fields["responsibility"]),
         "responsibility_source": np.where(use_col, "事故责任", "受伤经过"),
-        "conclusion": concl_col.where(concl_col != "未知", fields["conclusion"]),
+        "conclusion": conclusion,
+        "injury_kind": injury["injury_kind"],
+        "occupational_disease": injury["occupational_disease"],
+        "death": injury["death"],
         "place_text": place_text,
         "place_source": place_source,
         "narrative_place": fields["place_phrase"].fillna(""),
@@ -352,11 +372,14 @@ def _case_table(
             "responsibility_source": nar["responsibility_source"],
             "conclusion": nar["conclusion"],
             "injury_basis": clean["injury_basis"][idx],
+            "injury_kind": nar["injury_kind"],
+            "occupational_disease": nar["occupational_disease"],
             "place_text": nar["place_text"],
             "place_source": nar["place_source"],
             "narrative_place": nar["narrative_place"],
             "decided_on": decided["value"][idx],
             "severity": clean["severity"][idx],
+            "death": nar["death"],
             "lon": coords["lon"],
             "lat": coords["lat"],
             "crs": coords["crs"],

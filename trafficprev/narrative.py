@@ -12,6 +12,13 @@ Each text is scanned by as few patterns as possible: a pattern is skipped when a
 that all its matches contain is absent, and slow-to-scan patterns run only where a match
 can start. :func:`extract_fields` extracts each distinct (text, name) pair once; row by row
 it gives exactly what :func:`extract_narrative` gives.
+
+Beside the traffic fields, :func:`injury_kind_columns` gives every determination its kind of
+injury (:data:`INJURY_KINDS`: commuting or on-duty traffic, occupational disease, the GB 6441
+accident kinds, sudden illness, violence), whether it is an occupational disease and whether
+the worker died, from the 认定依据, 认定结论 and 伤情 cells and the narrative's event
+(:func:`find_event`, :func:`worker_died`). Intake adds them to the cases, since the narrative
+never leaves intake.
 """
 
 from __future__ import annotations
@@ -27,9 +34,16 @@ from trafficprev._narrative_rules import (
     ANIMAL,
     ANIMAL_CONTEXT,
     BASIS,
+    BASIS_ITEM,
+    BASIS_ITEM_LONE,
+    BASIS_WORDS,
+    BOTH_DIED,
     BOTH_WORDS,
     CAUGHT,
     CELL_ACCIDENT,
+    CELL_DEATH,
+    CELL_DEATH_NEG,
+    CELL_DEATH_NO,
     CELL_GRADES,
     CELL_RECOGNISED,
     CELL_REFUSED,
@@ -37,9 +51,15 @@ from trafficprev._narrative_rules import (
     CELL_UNKNOWN,
     CN_DIGITS,
     CN_NUMBER,
+    DEATH,
+    DEATH_HINT,
+    DEATH_NEG,
     DRIVER_OF,
     ERRAND,
     ESCAPE,
+    EVENT,
+    EVENT_ALTERNATIVES,
+    EVENT_FLAT,
     EXPLICIT,
     FALL,
     FROM_WORK,
@@ -51,8 +71,13 @@ from trafficprev._narrative_rules import (
     NAME_BLOCK_BEFORE,
     NOT_COMMUTE_NOISE_FLAT,
     NOT_TRAFFIC,
+    OCCUPATIONAL,
+    OCCUPATIONAL_HINT,
+    OCCUPATIONAL_NEG,
     OTHER_OWNER_END,
+    OTHER_PARTY,
     OTHER_WORDS,
+    PARTY_OBJECT,
     PASSENGER_WORD,
     PERSONAL,
     RESP,
@@ -62,16 +87,19 @@ from trafficprev._narrative_rules import (
     ROAD,
     SINGLE_STATED,
     SOLO,
+    STATUTE_DEATH,
     TO_WORK,
     TRAFFIC,
     VEHICLE_FLAT,
     VEHICLE_ROW,
     WALK,
+    WEAK_ILLNESS,
     WORKER_OWNER_END,
     WORKER_WORDS,
     WORKPLACE,
     clause_start,
     clean,
+    event_kind,
     find_conclusion,
     find_place,
     has_connector,
@@ -81,17 +109,32 @@ from trafficprev._narrative_rules import (
     strip_subject,
     vehicle_row,
 )
-from trafficprev.schema import CONCLUSIONS, COUNTERPARTS, DIRECTIONS, MODES, RESPONSIBILITIES
+from trafficprev.schema import (
+    CONCLUSIONS,
+    COUNTERPARTS,
+    DIRECTIONS,
+    INJURY_KINDS,
+    MODES,
+    RESPONSIBILITIES,
+)
 
 from ._errors import ArgumentError
+from ._vector import map_unique
 
 __all__ = [
+    "EVENT_NAMES",
     "FIELD_NAMES",
+    "INJURY_KINDS",
     "NarrativeFields",
+    "basis_kind",
+    "cell_says_death",
     "extract_fields",
     "extract_narrative",
+    "find_event",
     "find_heading",
     "heading_of",
+    "injury_events",
+    "injury_kind_columns",
     "is_commuting_basis",
     "normalize_conclusion",
     "normalize_responsibility",
@@ -691,3 +734,344 @@ def is_commuting_basis(value: object) -> bool:
         return False
     s = CN_NUMBER.sub(_cn_to_int, s.replace("第", ""))
     return bool(BASIS.search(s))
+
+
+# --- injury kinds and deaths (issue 19) -----------------------------------------------
+
+#: The kinds a narrative's event may name (:func:`find_event`); ``""`` when it names none.
+EVENT_NAMES: tuple[str, ...] = (
+    "职业病",
+    "突发疾病",
+    "暴力伤害",
+    *(k for k in EVENT_ALTERNATIVES if k not in ("突发疾病", "暴力伤害")),
+)
+#: 《工伤保险条例》 items that name a kind: §14(四) 患职业病, §15(一) 突发疾病, §14(三) 暴力等
+#: 意外伤害, in this precedence.
+_ITEM_KINDS = {("14", "4"): "职业病", ("15", "1"): "突发疾病", ("14", "3"): "暴力伤害"}
+_CITED_ORDER = ("职业病", "突发疾病", "暴力伤害")
+_ARABIC = str.maketrans("一二三四五六七", "1234567")
+_ARTICLES = {"十四": "14", "十五": "15", "四": "14", "五": "15", "4": "14", "5": "15"}
+
+
+def _cited_kinds(s: str) -> set[str]:
+    """The kinds that the 《工伤保险条例》 items cited in cleaned text `s` name."""
+    if "条" not in s and "§" not in s and "(" not in s:
+        return set()
+    kinds = set()
+    for m in BASIS_ITEM.finditer(s):
+        k = next(i for i in range(0, 10, 2) if m.group(i + 1) is not None)
+        before = BASIS_ITEM_LONE.get(k)
+        if before is not None and m.start() > 0 and s[m.start() - 1] in before:
+            continue
+        article = _ARTICLES.get(m.group(k + 1), m.group(k + 1))
+        kind = _ITEM_KINDS.get((article, m.group(k + 2).translate(_ARABIC)))
+        if kind is not None:
+            kinds.add(kind)
+    return kinds
+
+
+def _occupational(s: str) -> bool:
+    """Whether cleaned text `s` names an occupational disease, not negated or suspected
+    in the same clause (up to the end of the name)."""
+    if OCCUPATIONAL_HINT.search(s) is None:
+        return False
+    for m in OCCUPATIONAL.finditer(s):
+        if OCCUPATIONAL_NEG.search(s, clause_start(s, m.start()), m.end()) is None:
+            return True
+    return False
+
+
+def find_event(text: str) -> str:
+    """The kind of injury event a narrative tells, or ``""``.
+
+    In this order: an occupational disease named (职业性噪声聋, 矽肺, 慢性苯中毒 …; not after
+    a negation or 疑似) or §14(四) cited → 职业病; §15(一) cited → 突发疾病; §14(三) cited →
+    暴力伤害; otherwise the kind of the first event word in the text (:data:`EVENT`: 卷入,
+    压伤 at a machine → 机械伤害; 从…摔下, 踩空, 坠落 → 高处坠落; 被…砸伤, 击中 → 物体打击;
+    触电, 电击 → 触电; 烫伤, 烧伤, 铁水飞溅 → 灼烫; 殴打, 被客户打伤 → 暴力伤害; 突发疾病,
+    猝死, 晕倒 → 突发疾病), the first one being the cause (触电后从梯子上坠落 is 触电). A
+    fainting word (晕倒, 突然倒地) after a traffic word (撞, 追尾 …) is the crash's effect and
+    is skipped. Traffic itself is not an event here: intake's flags say it.
+
+    Parameters
+    ----------
+    text
+        Cleaned text (see :func:`clean`).
+
+    Returns
+    -------
+    str
+        One of :data:`EVENT_NAMES`, or ``""``.
+
+    Examples
+    --------
+    >>> find_event("李某在车间清理滚筒时,衣袖被卷入设备,致右臂受伤。")
+    '机械伤害'
+    >>> find_event("王某攀爬人字梯检修线路时不慎触电,从梯子上跌落。")
+    '触电'
+    >>> find_event("职业健康检查结论为疑似职业性噪声聋。")
+    ''
+    """
+    if not text:
+        return ""
+    if _occupational(text):
+        return "职业病"
+    cited = _cited_kinds(text)
+    for kind in _CITED_ORDER:
+        if kind in cited:
+            return kind
+    pos = 0
+    while (hit := EVENT_FLAT.search(text, pos)) is not None:
+        m = EVENT.match(text, hit.start())  # the same alternatives: the same match
+        if m is None:  # pragma: no cover - EVENT_FLAT and EVENT hold the same alternatives
+            pos = hit.start() + 1
+            continue
+        kind = event_kind(m)
+        if (
+            kind == "突发疾病"
+            and WEAK_ILLNESS.match(m.group())
+            and TRAFFIC.search(text, 0, m.start())
+        ):
+            pos = max(m.end(), m.start() + 1)
+            continue
+        return kind
+    return ""
+
+
+def _third_party(segment: str) -> bool:
+    """Whether the clause `segment` before a death word makes another party its subject."""
+    if not segment or BOTH_DIED.search(segment):
+        return False
+    for m in OTHER_PARTY.finditer(segment):
+        if PARTY_OBJECT.search(segment, max(0, m.start() - 6), m.start()) is None:
+            return True
+    return False
+
+
+#: Death words that a following death word completes (经抢救无效，…死亡): the later one decides.
+_OPEN_DEATH = ("抢救无效", "医治无效", "救治无效", "治疗无效", "不治")
+
+
+def worker_died(text: str) -> bool:
+    """Whether a narrative says the injured worker died.
+
+    A death word (死亡, 身亡, 去世, 经抢救无效, 不治, 当场死亡, 坠亡, 砸死 …) counts unless a
+    negation stands just before it (未造成人员死亡, 无人死亡, 非死亡), its clause makes another
+    party the one who died (对方驾驶员当场死亡, 造成行人死亡; 与对方车辆相撞后死亡 is the
+    worker's), or it is the law's own wording (§15(一): 突发疾病死亡或者在48小时之内经抢救无效
+    死亡的).
+
+    Parameters
+    ----------
+    text
+        Cleaned text (see :func:`clean`).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> worker_died("张某与对方车辆相撞后,经抢救无效于次日死亡。")
+    True
+    >>> worker_died("张某受伤,对方驾驶员当场死亡。"), worker_died("事故未造成人员死亡。")
+    (False, False)
+    """
+    if not text or DEATH_HINT.search(text) is None:
+        return False
+    if "48" in text or "四十八" in text:
+        text = STATUTE_DEATH.sub("", text)
+    found = list(DEATH.finditer(text))
+    for i, m in enumerate(found):
+        start = m.start()
+        if m.group() in _OPEN_DEATH and i + 1 < len(found) and found[i + 1].start() - start <= 16:
+            continue
+        if DEATH_NEG.search(text, max(0, start - 8), start) is not None:
+            continue
+        if _third_party(text[clause_start(text, start) : start]):
+            continue
+        return True
+    return False
+
+
+def basis_kind(value: object) -> str:
+    """The kind a 认定依据 cell names: 职业病 (§14(四)), 突发疾病 (§15(一)), 暴力伤害 (§14(三))
+    or ``""``.
+
+    Parameters
+    ----------
+    value
+        A cell such as ``"《工伤保险条例》第十四条第（四）项"``, ``"15条1项"``, ``"§14(3)"`` or
+        the item in words (``"患职业病"``, ``"突发疾病"``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> basis_kind("《工伤保险条例》第十五条第一款第（一）项"), basis_kind("第十四条第（六）项")
+    ('突发疾病', '')
+    """
+    s = clean(value) if isinstance(value, str) else ""
+    if not s:
+        return ""
+    kinds = _cited_kinds(s)
+    kinds.update(kind for pattern, kind in BASIS_WORDS if pattern.search(s))
+    return next((k for k in _CITED_ORDER if k in kinds), "")
+
+
+def cell_says_death(value: object) -> bool:
+    """Whether a 伤情 or 认定结论 cell says the worker died.
+
+    Parameters
+    ----------
+    value
+        A cell such as ``"死亡"``, ``"工亡"``, ``"因工死亡"`` or ``"不予认定工亡"`` (refused, but
+        the worker died); ``"未死亡"``, ``"无死亡"`` and ``"死亡：否"`` say no.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> cell_says_death("死亡"), cell_says_death("认定工亡"), cell_says_death("未死亡")
+    (True, True, False)
+    """
+    s = clean(value) if isinstance(value, str) else ""
+    for m in CELL_DEATH.finditer(s) if s else ():
+        if CELL_DEATH_NEG.search(s, max(0, m.start() - 5), m.start()) is not None:
+            continue
+        if CELL_DEATH_NO.match(s[m.end() :]):
+            continue
+        return True
+    return False
+
+
+def _event_row(text: object, event: bool) -> tuple[str, bool]:
+    try:
+        s = clean(text)
+        if not s:
+            return "", False
+        if event:
+            return find_event(s), worker_died(s)
+        occupational = _occupational(s) or "职业病" in _cited_kinds(s)
+        return ("职业病" if occupational else ""), worker_died(s)
+    except Exception:  # documented contract: never raise on text
+        logger.warning("injury event extraction failed; defaults returned", exc_info=True)
+        return "", False
+
+
+def injury_events(texts: pd.Series, events_for: pd.Series | None = None) -> pd.DataFrame:
+    """The event (:func:`find_event`) and whether the worker died (:func:`worker_died`) of
+    each narrative; each distinct text is read once.
+
+    Parameters
+    ----------
+    texts
+        Narratives (missing values allowed).
+    events_for
+        Optional bool mask aligned with `texts`: the rows whose full event is wanted. The
+        other rows are only checked for an occupational disease (their ``event`` is
+        ``"职业病"`` or ``""``): a commuting traffic case needs no more (intake skips the
+        rest there, which is most of the cost).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as `texts`; columns ``event`` (str, ``""`` when none) and ``died`` (bool).
+    """
+    codes, uniques = pd.factorize(texts, use_na_sentinel=True)
+    n = len(uniques)
+    wanted = np.ones(n, dtype=bool)
+    if events_for is not None:
+        wanted[:] = False
+        known = codes >= 0
+        np.logical_or.at(wanted, codes[known], events_for.to_numpy(dtype=bool)[known])
+    events = np.empty(n + 1, dtype=object)
+    died = np.zeros(n + 1, dtype=bool)
+    for i, (text, want) in enumerate(zip(uniques.tolist(), wanted.tolist(), strict=True)):
+        events[i], died[i] = _event_row(text, want)
+    events[n] = ""  # code -1 (missing) picks the last slot
+    return pd.DataFrame({"event": events[codes], "died": died[codes]}, index=texts.index)
+
+
+def injury_kind_columns(
+    narratives: pd.Series,
+    *,
+    basis: pd.Series,
+    conclusion: pd.Series,
+    conclusion_cell: pd.Series,
+    severity: pd.Series,
+    commuting: pd.Series,
+    traffic: pd.Series,
+) -> pd.DataFrame:
+    """The injury kind, occupational disease and death of each case.
+
+    ``injury_kind`` is the first that holds of:
+
+    1. 职业病: the 认定依据 cites §14(四) (or names 职业病), or the narrative names an
+       occupational disease (:func:`find_event`);
+    2. 上下班交通事故: `commuting` and `traffic` (intake's flags);
+    3. 突发疾病: the 认定依据 cites §15(一), or the narrative's event is 突发疾病;
+    4. 暴力伤害: the 认定依据 cites §14(三) (暴力等意外伤害);
+    5. 工作中交通事故: `traffic` without commuting (因工外出, 出差, driving for work);
+    6. the narrative's event: 暴力伤害, 机械伤害, 高处坠落, 物体打击, 触电 or 灼烫;
+    7. 其他伤害 (扭伤, 滑倒, a cut with a knife, a refused commute fall, no narrative …).
+
+    The legal basis outranks the narrative because it is the authority's finding; a
+    commuting traffic case stays one whatever the narrative adds.
+
+    ``death`` holds when the 伤情 or the 认定结论 cell says so (:func:`cell_says_death`), the
+    narrative says the worker died (:func:`worker_died`), or the case is §15(一) 视同工伤 (the
+    basis cites it and the case is not refused, or the narrative's event is 突发疾病 and the
+    conclusion is 视同工伤): that item needs a death.
+
+    Parameters
+    ----------
+    narratives
+        The 受伤经过 texts (raw; cleaned here).
+    basis, conclusion_cell, severity
+        The NFKC-cleaned 认定依据, 认定结论 and 伤情 cells.
+    conclusion
+        The normalised conclusion (``schema.CONCLUSIONS``).
+    commuting, traffic
+        Intake's flags.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as `narratives`: ``injury_kind`` (one of :data:`INJURY_KINDS`),
+        ``occupational_disease`` (bool, ``injury_kind == "职业病"``), ``death`` (bool).
+    """
+    is_traffic = traffic.to_numpy(dtype=bool)
+    commute_traffic = commuting.to_numpy(dtype=bool) & is_traffic
+    events = injury_events(narratives, pd.Series(~commute_traffic, index=narratives.index))
+    event = events["event"].to_numpy(dtype=object)
+    by_basis = map_unique(basis, basis_kind).to_numpy(dtype=object)
+    concl = conclusion.to_numpy(dtype=object)
+    rules = (  # in precedence order
+        ((by_basis == "职业病") | (event == "职业病"), "职业病"),
+        (commute_traffic, "上下班交通事故"),
+        ((by_basis == "突发疾病") | (event == "突发疾病"), "突发疾病"),
+        (by_basis == "暴力伤害", "暴力伤害"),
+        (is_traffic, "工作中交通事故"),
+        (np.isin(event, list(EVENT_ALTERNATIVES)), event),
+    )
+    kind = np.full(len(event), "其他伤害", dtype=object)
+    for holds, value in reversed(rules):
+        kind = np.where(holds, value, kind)
+    deemed_death = ((by_basis == "突发疾病") & (concl != "不予认定")) | (
+        (event == "突发疾病") & (concl == "视同工伤")
+    )
+    death = (
+        map_unique(severity, cell_says_death, dtype=bool).to_numpy()
+        | map_unique(conclusion_cell, cell_says_death, dtype=bool).to_numpy()
+        | events["died"].to_numpy(dtype=bool)
+        | deemed_death
+    )
+    return pd.DataFrame(
+        {"injury_kind": kind, "occupational_disease": kind == "职业病", "death": death},
+        index=narratives.index,
+    )
