@@ -533,24 +533,27 @@ def test_mark_trained_needs_an_unambiguous_name_and_keeps_hostile_text():
 
 
 def test_demo_training_rows_mark_the_trained_key_enterprises(demo_geocoded, demo_register):
-    """data/demo/measures.csv trains four enterprises on 2024-01-01, inside the key window;
-    three of them are on the demo's key list."""
+    """data/demo/measures.csv trains four enterprises on 2024-01-01 and the precision
+    project's three on 2023-07-01, all inside the key window; four of them are on the demo's
+    key list."""
     from trafficprev.datasets import demo_files
     from trafficprev.intake import read_measures
 
     measures = read_measures(demo_files()["measures"]).records
     key = key_enterprises(demo_geocoded, demo_register, measures=measures)
     trained = key[key["trained"]]
-    assert set(trained["name"]) == {
-        "示范市交通运输局",
-        "示范市亿丰建材有限公司",
-        "示范市荣昌纺织有限公司",
-        "示范市第一人民医院",
+    assert dict(zip(trained["name"], trained["trained_on"], strict=True)) == {
+        "示范市交通运输局": "2024-01-01",
+        "示范市亿丰建材有限公司": "2024-01-01",
+        "示范市荣昌纺织有限公司": "2024-01-01",
+        "示范市第一人民医院": "2024-01-01",
+        "示范市万和药业有限公司": "2023-07-01",
+        "示范市弘毅包装材料有限公司": "2023-07-01",
+        "示范市宏远货运有限公司": "2023-07-01",
     }
-    assert (trained["trained_on"] == "2024-01-01").all()
-    assert int((trained["key"]).sum()) == 3
+    assert int((trained["key"]).sum()) == 4
     # a key window that ends before the training marks none
     early = key_enterprises(
-        demo_geocoded, demo_register, quarters=["2023Q2", "2023Q3", "2023Q4"], measures=measures
+        demo_geocoded, demo_register, quarters=["2023Q1", "2023Q2"], measures=measures
     )
     assert not early["trained"].any()

@@ -15,8 +15,15 @@ import pytest
 
 from trafficprev.report import render_report
 
-#: The demo's training rows (data/demo/measures.csv, 2024-01-01) that name key enterprises.
-TRAINED_KEY = {"示范市亿丰建材有限公司", "示范市荣昌纺织有限公司", "示范市第一人民医院"}
+#: The demo's training rows (data/demo/measures.csv) that name key enterprises, with their
+#: dates: three trained on 2024-01-01 (the quarterly project's) and one of the precision
+#: project's trainings of 2023-07-01 (data/demo/truth/precision_enterprises.csv, trained_null).
+TRAINED_KEY = {
+    "示范市亿丰建材有限公司": "2024-01-01",
+    "示范市荣昌纺织有限公司": "2024-01-01",
+    "示范市第一人民医院": "2024-01-01",
+    "示范市万和药业有限公司": "2023-07-01",
+}
 
 HOSTILE = (
     "<script>alert(1)</script>{{ 7*7 }}{% raw %}{{ 6*7 }}{% endraw %}"
@@ -44,8 +51,7 @@ def test_the_run_marks_the_trained_key_enterprises(result):
     assert {"trained", "trained_on"} <= set(key.columns)
     listed = key[key["key"].astype(bool)]
     trained = listed[listed["trained"].astype(bool)]
-    assert set(trained["name"]) == TRAINED_KEY
-    assert (trained["trained_on"] == "2024-01-01").all()
+    assert dict(zip(trained["name"], trained["trained_on"], strict=True)) == TRAINED_KEY
     assert (listed.loc[~listed["trained"].astype(bool), "trained_on"] == "").all()
 
 
@@ -55,10 +61,10 @@ def test_the_report_shows_plain_reasons_and_the_trained_mark(demo_quarter_run, r
     rows = _rows(part)
     listed = result.key[result.key["key"].astype(bool)]
     assert len(rows) == len(listed)
-    marked = [row for row in rows if "已培训 2024-01-01" in row]
+    marked = [row for row in rows if "已培训 20" in row]
     assert len(marked) == len(TRAINED_KEY)
-    for name in TRAINED_KEY:
-        assert sum(html.escape(name) in row for row in marked) == 1, name
+    for name, day in TRAINED_KEY.items():
+        assert sum(html.escape(name) in row and f"已培训 {day}" in row for row in marked) == 1, name
     assert f"其中 {len(TRAINED_KEY)} 家已在本期内接受培训" in part
     quarters = len(result.key.attrs["quarters"])
     assert sum(f"近{quarters}个季度通勤事故" in row for row in rows) == len(rows)

@@ -1,8 +1,9 @@
 """Bundled and generated sample data.
 
 - The demo city 示范市 (:mod:`trafficprev.datasets.democity`): a synthetic prefecture
-  city with an OpenStreetMap road file, admin divisions, POIs, enterprises and eight
-  quarters of determination exports, generated from a seed. The repository ships it in
+  city with an OpenStreetMap road file, admin divisions, POIs, enterprises, eight
+  quarters of determination exports and, for the precision project, a year before them
+  with the contributions and payouts ledgers, generated from a seed. The repository ships it in
   ``data/demo/``; :func:`demo_dir` finds it there or generates it once into a cache folder.
 - ``changde/``: the real Changde admin divisions (see :mod:`trafficprev.area`) and the
   names of Changde roads that public sources cite (:func:`changde_public_roads`).
@@ -110,9 +111,12 @@ def demo_dir() -> Path:
 
 
 def demo_files() -> dict[str, list[Path]]:
-    """The demo city's inputs by kind: determinations, enterprises, campaign_sites, roads,
-    divisions, pois, measures (never the ``truth/`` folder)."""
+    """The demo city's inputs by kind: determinations (2023–2024, the traffic project's),
+    enterprises, campaign_sites, roads, divisions, pois, measures, and the precision
+    project's own: precision_determinations (2022), contributions, payouts (never the
+    ``truth/`` folder)."""
     root = demo_dir()
+    precision = root / "precision"
     return {
         "determinations": sorted(root.glob("determinations_*.xlsx"))
         + sorted(root.glob("determinations_*.csv")),
@@ -122,6 +126,9 @@ def demo_files() -> dict[str, list[Path]]:
         "divisions": [root / "admin_divisions.csv"],
         "pois": [root / "pois.csv"],
         "measures": [root / "measures.csv"],
+        "precision_determinations": sorted(precision.glob("determinations_*.xlsx")),
+        "contributions": [precision / "contributions.xlsx"],
+        "payouts": [precision / "payouts.csv"],
     }
 
 

@@ -23,6 +23,7 @@ from trafficprev.datasets._case_phrases import (
     _FAULTS,
     _GIVEN,
     _NON_TRAFFIC_COMMUTE,
+    _OD_INSTITUTIONS,
     _OPPOSITE,
     _OTHER_VEHICLES,
     _OWN_MODES,
@@ -39,6 +40,7 @@ from trafficprev.datasets._case_phrases import (
     _clock,
     _cn,
     _date,
+    _exposure,
     _fw,
     _pick,
     _refusal_articles,
@@ -793,6 +795,48 @@ class _Narrator:
             ),
         )
         return first + self._tail(traffic=False)
+
+    def occupational(self) -> str:
+        """An occupational disease: the work and exposure, the diagnosis and by whom."""
+        rng, f, w = self.rng, self.f, self.w
+        hazards, jobs = _exposure(f.disease or "")
+        hazard, job = _pick(rng, hazards), _pick(rng, jobs)
+        years = 3 + int(rng.random() * 16)
+        date = _date(f.when.date(), rng, narrative=True)
+        by = _wpick(rng, _OD_INSTITUTIONS)
+        cert = ""
+        if _chance(rng, 0.3):
+            cert = (
+                f"（职业病诊断证明书编号：示职诊〔{f.when.year}〕{int(rng.random() * 900) + 10}号）"
+            )
+        employer, disease = f.employer, f.disease
+        text = _wpick(
+            rng,
+            (
+                (
+                    f"{w}自{f.when.year - years}年起在{employer}从事{job}工作，工作中长期"
+                    f"接触{hazard}。{date}经{by}诊断为{disease}{cert}。",
+                    4.0,
+                ),
+                (
+                    f"{w}系{employer}{job}工，在岗{_cn(years)}年，接触{hazard}。{date}，"
+                    f"经{by}诊断为{disease}{cert}。",
+                    3.0,
+                ),
+                (
+                    f"{date}，{w}经{by}诊断患有{disease}，其在{employer}从事{job}作业"
+                    f"{years}年，作业环境存在{hazard}。",
+                    2.0,
+                ),
+                (
+                    f"你单位职工{w}在从事{job}工作期间接触{hazard}，于{date}被{by}诊断为{disease}。",
+                    1.5,
+                ),
+            ),
+        )
+        if _chance(rng, 0.85):
+            text += self._conclusion()
+        return text
 
     def _tail(self, *, traffic: bool) -> str:
         rng, f = self.rng, self.f

@@ -261,6 +261,8 @@ def _refusal_articles(facts: CaseFacts, rng: np.random.Generator, *, cell: bool)
 
 
 def _basis_item(facts: CaseFacts) -> int:
+    if facts.disease:
+        return 4
     if facts.direction in ("上班", "下班"):
         return 6
     if facts.traffic:
@@ -337,6 +339,45 @@ def _workplace_event(facts: CaseFacts) -> tuple[str, int, str | None]:
         events = [e for e in _WORKPLACE_EVENTS if not e[3]]
     text, item, diagnosis, _ = events[seed % len(events)]
     return text, item, diagnosis
+
+
+# --- occupational diseases -----------------------------------------------------------------
+
+#: (words of a diagnosis, hazards, jobs): what a worker with that occupational disease was
+#: exposed to and did; the first whose words the diagnosis holds applies.
+_OCCUPATIONAL_EXPOSURES: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+    (("电焊工尘肺",), ("电焊烟尘", "电焊烟尘和锰烟"), ("电焊", "焊接")),
+    (("铸工尘肺",), ("型砂粉尘", "铸造粉尘"), ("清砂", "造型", "浇铸")),
+    (
+        ("矽肺", "尘肺"),
+        ("矽尘", "含游离二氧化硅的粉尘", "生产性粉尘", "石英粉尘"),
+        ("原料破碎", "球磨", "配料", "粉碎", "石材切割", "打磨"),
+    ),
+    (
+        ("噪声聋",),
+        ("生产性噪声", "强噪声", "噪声"),
+        ("冲压", "打磨", "切割", "机修", "设备操作", "空压机操作"),
+    ),
+    (("苯中毒",), ("苯及苯系物", "含苯的油漆和稀释剂", "苯"), ("喷漆", "调漆", "涂装", "刷胶")),
+    (("正己烷",), ("正己烷", "含正己烷的清洗剂"), ("擦拭清洗", "点胶")),
+    (("棉尘病",), ("棉尘", "棉麻粉尘"), ("清花", "梳棉")),
+)
+
+#: Institutions that diagnose occupational diseases (the city is fictional).
+_OD_INSTITUTIONS: tuple[tuple[str, float], ...] = (
+    (f"{CITY_NAME}职业病防治院", 5.0),
+    (f"{CITY_NAME}疾病预防控制中心", 2.0),
+    (f"{CITY_NAME}第一人民医院职业病科", 1.5),
+    (f"{CITY_NAME}中心医院职业病科", 0.6),
+)
+
+
+def _exposure(disease: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The hazards and jobs that go with an occupational-disease diagnosis."""
+    for words, hazards, jobs in _OCCUPATIONAL_EXPOSURES:
+        if any(w in disease for w in words):
+            return hazards, jobs
+    return ("职业病危害因素",), ("生产",)
 
 
 # --- narratives ----------------------------------------------------------------------------

@@ -200,6 +200,10 @@ class CaseFacts:
         e.g. ``"在车间操作冲压机时被压伤左手"``. Generated from the facts when None.
     severity
         One of :data:`SEVERITIES`.
+    disease
+        An occupational disease as diagnosed (e.g. ``"职业性矽肺贰期"``): the case falls
+        under article 14 item (四) and `when` is the date of the diagnosis. None for an
+        injury.
     """
 
     worker: str
@@ -215,6 +219,7 @@ class CaseFacts:
     place: Place | None = None
     workplace_event: str | None = None
     severity: str = "轻伤"
+    disease: str | None = None
 
     def __post_init__(self) -> None:
         checks = (
@@ -235,6 +240,8 @@ class CaseFacts:
             )
         if not self.worker:
             raise ArgumentError("worker must be a non-empty name")
+        if self.disease is not None and not self.disease.strip():
+            raise ArgumentError("disease must be a diagnosis or None")
 
 
 # --- places ------------------------------------------------------------------------------
@@ -372,7 +379,8 @@ def basis_text(facts: CaseFacts, rng: np.random.Generator) -> str:
     str
         第十四条第（六）项 in its spellings for commuting cases, the item of article 14
         that fits a workplace injury (（一）, （二）, （三） or （五） for business trips),
-        第十五条第（一）项 for deemed injuries, 第十四条、第十五条 (or 第十六条) for refusals.
+        第十四条第（四）项 for an occupational disease, 第十五条第（一）项 for deemed
+        injuries, 第十四条、第十五条 (or 第十六条) for refusals.
 
     Examples
     --------
@@ -414,7 +422,8 @@ def narrative_text(
         place, the collision with the counterpart, the injury and diagnosis, the police
         responsibility naming both parties in varying order, refusal reasons and the
         conclusion. Non-commuting injuries get a business-trip (traffic) or workplace
-        narrative. The worker's name always appears.
+        narrative, an occupational disease the exposure and the diagnosis by an
+        occupational-disease institution. The worker's name always appears.
 
     Examples
     --------
@@ -425,7 +434,9 @@ def narrative_text(
     True
     """
     n = _Narrator(facts, rng)
-    if facts.traffic:
+    if facts.disease:
+        text = n.occupational()
+    elif facts.traffic:
         text = n.traffic(include_place)
     elif facts.direction in ("上班", "下班"):
         text = n.non_traffic_commute()

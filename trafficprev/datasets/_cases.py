@@ -420,7 +420,54 @@ def _on_edge(
     return lon, lat, e
 
 
-def simulate(world: World, config: DemoConfig) -> Simulation:
+def _draw_commutes(
+    rng: np.random.Generator,
+    ents: pd.DataFrame,
+    risk: np.ndarray,
+    homes: pd.DataFrame,
+    n_acc: int,
+    config: DemoConfig,
+) -> tuple[np.ndarray, np.ndarray, list[tuple[dt.datetime, str]]]:
+    """Each accident's enterprise (by insured headcount times its risk), home community,
+    and time and direction, drawn in this order."""
+    ent_p = ents["insured"].to_numpy(float) * risk
+    ent_pick = rng.choice(len(ents), size=n_acc, p=ent_p / ent_p.sum())
+    home_pick = _home_picks(rng, homes, ents, ent_pick)
+    quarters = config.quarter_list()
+    times = [_draw_time(rng, quarters[int(rng.integers(len(quarters)))]) for _ in range(n_acc)]
+    return ent_pick, home_pick, times
+
+
+def _accident_point(
+    rng: np.random.Generator,
+    path: tuple[list[int], list[int]],
+    network: tuple[pd.DataFrame, pd.DataFrame, tuple[list[int], list[int], np.ndarray]],
+    hot: tuple[dict[int, str], dict[int, str], set[int]],
+    config: DemoConfig,
+) -> tuple[float, float, pd.Series, int | None, str | None]:
+    """Where on a commute path (its nodes and edge positions) the accident happens: the
+    point, its edge, the junction node (or None) and the planted hotspot (or None)."""
+    p, e_idx = path
+    edges, nodes, edge_arrays = network
+    hot_nodes, hot_int, _ = hot
+    seg_boost, weights = _path_weights(p, e_idx, edge_arrays, hot, config)
+    pick = int(rng.choice(len(weights), p=weights / weights.sum()))
+    if pick < len(e_idx):
+        lon, lat, e = _on_edge(rng, edges.loc[e_idx[pick]], nodes)
+        return lon, lat, e, None, hot_nodes.get(int(e["u"])) if seg_boost[pick] > 1 else None
+    at_node = p[pick - len(e_idx)]
+    e = edges.loc[e_idx[max(0, min(pick - len(e_idx), len(e_idx) - 1))]]
+    return nodes.at[at_node, "lon"], nodes.at[at_node, "lat"], e, at_node, hot_int.get(at_node)
+
+
+def simulate(
+    world: World,
+    config: DemoConfig,
+    *,
+    stream: int = 2,
+    risky: pd.DataFrame | None = None,
+    hotspots: pd.DataFrame | None = None,
+) -> Simulation:
     """Draw the commuting traffic accidents of the demo city and its planted truth.
 
     Parameters
@@ -429,6 +476,11 @@ def simulate(world: World, config: DemoConfig) -> Simulation:
         The geography (from ``build_world``).
     config
         Sizes, shares and hotspot strength.
+    stream
+        The seed stream: the generator is ``default_rng([config.seed, stream])``.
+    risky, hotspots
+        Planted risky enterprises and hotspots to keep instead of drawing new ones (a
+        hotspot acts only in the quarters of its ``quarters_active``).
 
     Returns
     -------
@@ -438,7 +490,7 @@ def simulate(world: World, config: DemoConfig) -> Simulation:
         community, mode, counterpart; and the planted ``hotspots`` and
         ``risky_enterprises``.
     """
-    rng = np.random.default_rng([config.seed, 2])
+    rng = np.random.default_rng([config.seed, stream])
     graph, node_ids = road_graph(world)
     index_of = pd.Series(np.arange(len(node_ids)), index=node_ids)
     nodes = world.nodes.set_index("node_id")
@@ -446,55 +498,44 @@ def simulate(world: World, config: DemoConfig) -> Simulation:
     edge_of = _edge_index(edges)
     junctions = junction_table(edges)
     ents = world.enterprises.sort_values("credit_code", ignore_index=True)
-    risk, risky = _risky_enterprises(rng, ents, config)
+    if risky is None:
+        risk, risky = _risky_enterprises(rng, ents, config)
+    else:
+        multiplier = risky.set_index("credit_code")["risk_multiplier"]
+        risk = ents["credit_code"].map(multiplier).fillna(1.0).to_numpy(float)
     homes = world.pois[world.pois["kind"].isin(["community", "large_community"])].sort_values(
         "poi_id", ignore_index=True
     )
     n_acc = round(config.n_determinations * config.commuting_share)
-    ent_p = ents["insured"].to_numpy(float) * risk
-    ent_pick = rng.choice(len(ents), size=n_acc, p=ent_p / ent_p.sum())
-    home_pick = _home_picks(rng, homes, ents, ent_pick)
-    quarters = config.quarter_list()
-    times = [_draw_time(rng, quarters[int(rng.integers(len(quarters)))]) for _ in range(n_acc)]
+    ent_pick, home_pick, times = _draw_commutes(rng, ents, risk, homes, n_acc, config)
     ends = [
         (int(homes.at[home_pick[k], "node_id"]), int(ents.at[ent_pick[k], "node_id"]))
         for k in range(n_acc)
     ]
     paths = _commute_paths(graph, node_ids, index_of, ends, [t[1] for t in times])
     usage = pd.Series([n for p in paths for n in p]).value_counts()
-    hotspots = _plant_hotspots(rng, config, usage, junctions, edges, world.nodes)
+    if hotspots is None:
+        hotspots = _plant_hotspots(rng, config, usage, junctions, edges, world.nodes)
     junction_ids = set(junctions["node_id"].astype(int))
     j_roads = junctions.set_index("node_id")["roads"]
     rows = []
     live_cache: dict[tuple[str, bool], tuple[dict[int, str], dict[int, str]]] = {}
-    e_u, e_v = edges["u"].to_numpy().tolist(), edges["v"].to_numpy().tolist()
-    e_len = edges["length_m"].to_numpy()
+    arrays = (edges["u"].to_numpy().tolist(), edges["v"].to_numpy().tolist())
+    arrays += (edges["length_m"].to_numpy(),)
     for k in range(n_acc):
         p = paths[k]
         when, direction = times[k]
         quarter = f"{when.year}Q{(when.month - 1) // 3 + 1}"
-        evening = 16.5 <= when.hour + when.minute / 60 < 19
-        if (quarter, evening) not in live_cache:
-            live_cache[quarter, evening] = _live_hotspots(hotspots, quarter, evening)
-        hot_nodes, hot_int = live_cache[quarter, evening]
-        if len(p) < 2:
-            continue
+        key = (quarter, 16.5 <= when.hour + when.minute / 60 < 19)  # evening peak
+        if key not in live_cache:
+            live_cache[key] = _live_hotspots(hotspots, *key)
+        hot_nodes, hot_int = live_cache[key]
         e_idx = [i for i in map(edge_of.get, itertools.pairwise(p)) if i is not None]
-        if not e_idx:
+        if len(p) < 2 or not e_idx:
             continue
-        seg_boost, weights = _path_weights(
-            p, e_idx, (e_u, e_v, e_len), (hot_nodes, hot_int, junction_ids), config
+        lon, lat, e, at_node, hot = _accident_point(
+            rng, (p, e_idx), (edges, nodes, arrays), (hot_nodes, hot_int, junction_ids), config
         )
-        pick = int(rng.choice(len(weights), p=weights / weights.sum()))
-        if pick < len(e_idx):
-            lon, lat, e = _on_edge(rng, edges.loc[e_idx[pick]], nodes)
-            at_node = None
-            hot = hot_nodes.get(int(e["u"])) if seg_boost[pick] > 1 else None
-        else:
-            at_node = p[pick - len(e_idx)]
-            lon, lat = nodes.at[at_node, "lon"], nodes.at[at_node, "lat"]
-            hot = hot_int.get(at_node)
-            e = edges.loc[e_idx[max(0, min(pick - len(e_idx), len(e_idx) - 1))]]
         road, ref = e["name"], e["ref"]
         rows.append(
             {

@@ -4,8 +4,10 @@
 road file, an admin-divisions table, POIs, campaign candidates, the enterprise register and
 determination exports (two ``.xlsx`` and one GB18030 ``.csv``) — plus a ``truth/`` folder
 that only tests and benchmarks read (true points, planted hotspots, raised-rate
-enterprises). Every file says it is synthetic (合成演示数据). The same configuration gives
-byte-identical files.
+enterprises). The precision project's inputs (the year before, the contributions and payouts
+ledgers, occupational diseases and planted enterprises) come from
+:mod:`trafficprev.datasets._precision_demo`. Every file says it is synthetic (合成演示数据).
+The same configuration gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ import numpy as np
 import pandas as pd
 
 from ..coords import compass
-from ._case_text import CaseFacts, Place, basis_text, narrative_text, place_text, time_text
+from ._case_text import (
+    REF_KINDS,
+    CaseFacts,
+    Place,
+    basis_text,
+    narrative_text,
+    place_text,
+    time_text,
+)
 from ._cases import DemoConfig, Simulation, haversine_m, simulate
 from ._synthetic import fake_id, fake_phone, worker_name
 from ._world import (
@@ -179,6 +189,11 @@ def _true_place(
             return Place(
                 kind="village", town=town, village=village["name"], ref=acc["ref"]
             ), "village"
+        if acc["ref"][0] not in REF_KINDS:  # a village road (C…) has no stakes
+            town = gz.div_name.get(village["parent_code"])
+            return Place(
+                kind="village", town=town, village=village["name"], ref=acc["ref"]
+            ), "village"
         # synthetic stake: kilometres east of the city's western edge (monotone along a road)
         km = haversine_m(gz.nodes["lon"].min(), lat, lon, lat) / 1000
         stake_km, stake_m = divmod(int(km * 1000), 1000)
@@ -309,6 +324,26 @@ def _case_facts(
     return facts, kind
 
 
+def _decision(
+    rng: np.random.Generator, commuting: bool, config: DemoConfig
+) -> tuple[str, str | None, str]:
+    """The conclusion, the refusal reason (None when recognised) and the severity."""
+    refused = None
+    if commuting and rng.random() < config.refused_share:
+        refused = str(rng.choice(_REFUSALS[0], p=_REFUSALS[1]))
+    elif not commuting and rng.random() < 0.04:
+        refused = "劳动关系不成立"
+    conclusion = "不予认定" if refused else "认定工伤"
+    return conclusion, refused, str(rng.choice(_SEVERITY[0], p=_SEVERITY[1]))
+
+
+def _responsibility_cell(rng: np.random.Generator, commuting: bool, facts: CaseFacts) -> str:
+    """The 事故责任 cell: filled for about 30 % of commuting cases."""
+    if commuting and rng.random() < 0.3 and facts.responsibility not in ("未认定",):
+        return f"{facts.responsibility}责任" if facts.responsibility != "意外" else "交通意外"
+    return ""
+
+
 def _truth_row(
     decision_no: str, acc: dict, facts: CaseFacts, kind: str | None, code: str | None
 ) -> dict[str, object]:
@@ -334,19 +369,37 @@ def _truth_row(
 
 
 def determinations(
-    world: World, sim: Simulation, config: DemoConfig
+    world: World,
+    sim: Simulation,
+    config: DemoConfig,
+    *,
+    stream: int = 3,
+    weights: pd.Series | None = None,
+    first_worker: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Write every determination row (texts included) and its truth row.
+
+    Parameters
+    ----------
+    world, sim, config
+        The city, its commuting accidents and the configuration.
+    stream
+        The seed stream: the generator is ``default_rng([config.seed, stream])``.
+    weights
+        Per credit code, a factor on the insured headcount by which workplace injuries are
+        drawn (None: 1 for every enterprise).
+    first_worker
+        Index of the first synthetic worker name.
 
     Returns
     -------
     rows
-        One row per determination with the export's Chinese columns, plus ``_year`` and
-        ``_quarter`` used to split the exports.
+        One row per determination with the export's Chinese columns, plus ``_year``,
+        ``_quarter`` (used to split the exports) and ``_when`` (the injury time).
     truth
         ``decision_no``, ``commuting``, true point, way, road, hotspot id, place kind.
     """
-    rng = np.random.default_rng([config.seed, 3])
+    rng = np.random.default_rng([config.seed, stream])
     gz = _Gazette(world, sim)
     ents = world.enterprises.sort_values("credit_code", ignore_index=True).set_index("credit_code")
     quarters = config.quarter_list()
@@ -355,6 +408,8 @@ def determinations(
         items.append((acc.injured_at, acc.credit_code, acc._asdict()))
     n_other = config.n_determinations - len(items)
     p = ents["insured"].to_numpy(float)
+    if weights is not None:
+        p = p * ents.index.map(weights).fillna(1.0).to_numpy(float)
     for code in ents.index[rng.choice(len(ents), size=max(0, n_other), p=p / p.sum())]:
         items.append((_workplace_time(rng, quarters), code, {}))
     items.sort(key=lambda it: (it[0], it[1] or ""))
@@ -366,15 +421,9 @@ def determinations(
         male = rng.random() < 0.58
         age = int(np.clip(rng.normal(42, 10), 18, 63))
         birth = dt.date(when.year - age, int(rng.integers(1, 13)), int(rng.integers(1, 29)))
-        name = worker_name(i)
+        name = worker_name(first_worker + i)
         commuting = bool(acc)
-        refused = None
-        if commuting and rng.random() < config.refused_share:
-            refused = str(rng.choice(_REFUSALS[0], p=_REFUSALS[1]))
-        elif not commuting and rng.random() < 0.04:
-            refused = "劳动关系不成立"
-        conclusion = "不予认定" if refused else "认定工伤"
-        severity = str(rng.choice(_SEVERITY[0], p=_SEVERITY[1]))
+        conclusion, refused, severity = _decision(rng, commuting, config)
         facts, kind = _case_facts(
             acc, name, ent["name"], when, (conclusion, refused, severity), gz, rng, config
         )
@@ -388,11 +437,7 @@ def determinations(
         decided = when.date() + dt.timedelta(days=int(rng.integers(25, 90)))
         seq[decided.year] = seq.get(decided.year, 0) + 1
         decision_no = f"示人社工伤认字〔{decided.year}〕{seq[decided.year]:04d}号"
-        resp_cell = ""
-        if commuting and rng.random() < 0.3 and facts.responsibility not in ("未认定",):
-            resp_cell = (
-                f"{facts.responsibility}责任" if facts.responsibility != "意外" else "交通意外"
-            )
+        resp_cell = _responsibility_cell(rng, commuting, facts)
         rows.append(
             {
                 "认定书编号": decision_no,
@@ -416,6 +461,7 @@ def determinations(
                 "伤情": severity,
                 "_year": when.year,
                 "_quarter": f"{when.year}Q{(when.month - 1) // 3 + 1}",
+                "_when": when,
             }
         )
         truth.append(_truth_row(decision_no, acc, facts, kind, code))
@@ -449,8 +495,12 @@ def _write_csv(path: Path, title: str, rows: pd.DataFrame, encoding: str) -> Non
     path.write_bytes(buf.getvalue().encode(encoding))
 
 
-def _bad_rows(rows: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """The 2024Q4 CSV: re-exported rows (duplicates), one revised row, two bad rows."""
+def _bad_rows(
+    rows: pd.DataFrame, rng: np.random.Generator, added: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The 2024Q4 CSV: re-exported rows (duplicates), one revised row, two bad rows; the
+    duplicated and bad rows are chosen among `rows`, the last quarter's `added` rows are
+    sorted in by time."""
     q4 = rows[rows["_quarter"] == rows["_quarter"].max()].copy()
     q3 = rows[rows["_quarter"] < rows["_quarter"].max()]
     again = q3.iloc[-13:-1].copy()  # re-exported: identical duplicates
@@ -465,6 +515,9 @@ def _bad_rows(rows: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     no_employer = q4.iloc[[1]].copy()
     no_employer["认定书编号"] = no_employer["认定书编号"].str.replace("号", "-补2号", regex=False)
     no_employer["用人单位"] = ""
+    if added is not None:
+        late = added[added["_quarter"] == q4["_quarter"].max()]
+        q4 = pd.concat([q4, late]).sort_values("_when", kind="stable")
     return pd.concat([again, q4, revised, bad_time, no_employer], ignore_index=True)
 
 
@@ -558,6 +611,12 @@ def make_demo_city(out_dir: str | Path, config: DemoConfig | None = None) -> dic
     write_campaign_candidates_csv(world, paths["campaign_sites"])
     write_enterprises_csv(world, paths["enterprises"])
     measures, measures_truth = demo_measures(world, sim, config)
+    # the precision project's data (imported here: that module builds on this one)
+    from ._precision_demo import precision_data, write_precision
+
+    extra = precision_data(world, sim, config, (rows, truth), measures_truth)
+    measures = pd.concat([measures, extra.measures], ignore_index=True)
+    measures_truth = pd.concat([measures_truth, extra.measures_truth], ignore_index=True)
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(["示范市（合成演示数据，非真实地点）已实施措施"])
@@ -565,8 +624,8 @@ def make_demo_city(out_dir: str | Path, config: DemoConfig | None = None) -> dic
     writer.writerows(measures.itertuples(index=False))
     paths["measures"].write_bytes(buf.getvalue().encode("utf-8-sig"))
     last = rows["_quarter"].max()
-    for year in sorted(rows["_year"].unique()):
-        part = rows[(rows["_year"] == year) & (rows["_quarter"] != last)]
+    for year in sorted(extra.rows["_year"].unique()):
+        part = extra.rows[(extra.rows["_year"] == year) & (extra.rows["_quarter"] != last)]
         if part.empty:
             continue
         name = f"determinations_{year}.xlsx"
@@ -576,7 +635,7 @@ def make_demo_city(out_dir: str | Path, config: DemoConfig | None = None) -> dic
     _write_csv(
         paths["determinations_last_quarter"],
         f"示范市{last}工伤认定台账（合成演示数据，非真实数据）",
-        _bad_rows(rows, rng),
+        _bad_rows(rows, rng, extra.added),
         "gb18030",
     )
     truth_paths = {
@@ -586,7 +645,7 @@ def make_demo_city(out_dir: str | Path, config: DemoConfig | None = None) -> dic
         "truth_config": out / "truth" / "config.csv",
         "truth_measures": out / "truth" / "measures.csv",
     }
-    truth.to_csv(truth_paths["truth_cases"], index=False, encoding="utf-8")
+    extra.truth.to_csv(truth_paths["truth_cases"], index=False, encoding="utf-8")
     hot = sim.hotspots.copy()
     for col in ("node_ids", "way_ids", "quarters_active"):
         hot[col] = hot[col].map(lambda t: "|".join(map(str, t)))
@@ -597,6 +656,7 @@ def make_demo_city(out_dir: str | Path, config: DemoConfig | None = None) -> dic
         truth_paths["truth_config"], index_label="setting"
     )
     paths.update(truth_paths)
+    paths.update(write_precision(out, extra))
     return paths
 
 
