@@ -83,6 +83,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "run": ("run", "季度运行"),
     "area": ("area", "区域地名库"),
     "intake": ("intake", "导入核对"),
+    "precision": ("precision project", "精准预防"),
 }
 _MADE_BY = "trafficprev"
 _FORMAT = 1

@@ -32,7 +32,7 @@ import re
 import time
 import warnings
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -730,6 +730,7 @@ def check_shared_outputs(
     cases: pd.DataFrame | None = None,
     forbidden: PersonalValues | Iterable[str] | None = None,
     release: str = "police",
+    patterns: Sequence[str] = SHARED_OUTPUTS,
 ) -> dict[str, object]:
     """Scan the files a run shares and refuse them if any holds personal data (fail closed).
 
@@ -754,6 +755,9 @@ def check_shared_outputs(
         The release level (:mod:`trafficprev.release`): where its policy lets decision
         numbers be shown (``internal``: the case points of its hotspot map) they are not
         looked for; names, ID numbers and phones are looked for at every level.
+    patterns
+        The files of `folder` to scan (glob patterns; default :data:`SHARED_OUTPUTS`, the
+        quarterly run's; the precision project passes its own).
 
     Returns
     -------
@@ -779,7 +783,7 @@ def check_shared_outputs(
     """
     started = time.perf_counter()
     root = Path(folder)
-    files = [f for pattern in SHARED_OUTPUTS for f in sorted(root.glob(pattern)) if f.is_file()]
+    files = [f for pattern in patterns for f in sorted(root.glob(pattern)) if f.is_file()]
     shown = {"decision_no"} if policy(release).decision_numbers else set()
     kinds = {"id_number", "phone", "name", "decision_no"} - shown
     if forbidden is None:

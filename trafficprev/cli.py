@@ -22,6 +22,9 @@ from .utils import log_to_console
 
 __all__ = ["main"]
 
+#: The files a precision folder holds, in the order the command names them.
+PRECISION_NAMES = ("precision.xlsx", "precision.html", "manifest.json")
+
 logger = logging.getLogger(__name__)
 
 
@@ -168,6 +171,45 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     if args.maps:
         print(f"  地图 maps copied to {display_path(args.maps)}/")
+    return 0
+
+
+def _print_precision(result, out: Path) -> None:
+    """What a finished precision project says on the console."""
+    listed = result.listed
+    tiers = listed["tier"].value_counts()
+    said = "、".join(f"{k} {int(v)}" for k, v in tiers.items()) or "无"
+    city = result.city
+    rate = city["rate_per_1000"]
+    print(f"== {result.year} 精准预防 precision project ({result.years[0]}–{result.years[-1]}) ==")
+    print(
+        f"  工伤 {int(city['n_injuries'])} injuries at {int(city['enterprises'])} enterprises; "
+        + (f"发生率 每千人每年 {rate:.1f} per 1,000 insured a year" if rate == rate else "")
+    )
+    print(f"  重点企业 {len(listed)} listed ({said})")
+    for note in result.notes:
+        print(f"  注意 {note}")
+    for name in PRECISION_NAMES:
+        if (out / name).is_file():
+            print(f"  写出 wrote {display_path(out / name)}")
+
+
+def _cmd_precision(args: argparse.Namespace) -> int:
+    from .pipeline import run_precision
+
+    result = run_precision(
+        year=args.year,
+        inputs=args.input,
+        enterprises=args.enterprises,
+        contributions=args.contributions,
+        payouts=args.payouts,
+        measures=args.measures,
+        out=args.out,
+        settings=_settings(args),
+        release=args.release,
+        wait=args.wait,
+    )
+    _print_precision(result, Path(args.out))
     return 0
 
 
@@ -365,6 +407,55 @@ def _add_run_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentPa
     r.set_defaults(func=_cmd_run)
 
 
+def _year(text: str) -> int:
+    if not text.strip().isdigit() or len(text.strip()) != 4:
+        raise argparse.ArgumentTypeError(f"must be a year such as 2024, got {text!r}")
+    return int(text)
+
+
+def _add_precision_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``precision`` subcommand.
+
+    Parameters
+    ----------
+    sub
+        The subparsers of the ``trafficprev`` parser.
+    common
+        The shared options (:func:`_common_options`).
+    """
+    p = sub.add_parser(
+        "precision",
+        parents=[common],
+        help="the yearly precision project: precision.xlsx, precision.html, manifest.json",
+        description="Read the determination exports (every injury type), the enterprise "
+        "register and the contribution and payout ledgers; compute injury incidence and the "
+        "fund's payout ratio per enterprise, industry and county over the years ending with "
+        "--year; list the key enterprises for training; evaluate earlier training against the "
+        "10 %% goal; write everything to --out (replaced atomically).",
+    )
+    p.add_argument("--year", required=True, type=_year, metavar="2024", help="statistics year")
+    p.add_argument("--input", nargs="+", required=True, metavar="FILE", help="export file(s)")
+    p.add_argument(
+        "--enterprises", nargs="+", required=True, metavar="FILE", help="enterprise register(s)"
+    )
+    p.add_argument(
+        "--contributions", nargs="+", required=True, metavar="FILE", help="缴费台账 ledger(s)"
+    )
+    p.add_argument("--payouts", nargs="+", metavar="FILE", help="待遇支付台账 ledger(s)")
+    p.add_argument("--measures", nargs="+", metavar="FILE", help="measures (培训 rows)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument(
+        "--release",
+        default="internal",
+        choices=("internal", "police", "public"),
+        help="release level (default internal: the list is for the joint meeting)",
+    )
+    p.add_argument(
+        "--wait", type=float, default=0.0, metavar="S", help="wait for another run into --out"
+    )
+    p.set_defaults(func=_cmd_precision)
+
+
 def _add_area_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the ``area`` subcommand and its action ``area build``.
 
@@ -469,6 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_intake_parser,
         _add_demo_parser,
         _add_run_parser,
+        _add_precision_parser,
         _add_area_parser,
         _add_geocode_parser,
     ):

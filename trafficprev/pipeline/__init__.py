@@ -15,6 +15,8 @@
 * :func:`run` is :func:`analyse_quarter` then :func:`write_run`, with the previous
   quarter's folder read by :func:`load_run`; :func:`run_demo` runs the demo city;
   :func:`resolve_inputs` and :func:`load_or_run` serve the notebooks.
+* :func:`run_precision` is the yearly precision project (精准式工伤预防): every injury type,
+  with the contribution and payout ledgers, into its own folder.
 
 **Safe to interrupt, never destructive** (:mod:`trafficprev._outdir`). ``out`` must be new,
 empty or a run folder trafficprev made, and may not hold an input or the current folder;
@@ -34,6 +36,7 @@ from .._periods import parse_quarter, previous_quarter
 from ._analyse import analyse_quarter
 from ._demo import DEMO_QUARTERS, MAP_NAMES, load_or_run, resolve_inputs, run_demo
 from ._load import load_run
+from ._precision import PRECISION_FILES, run_precision
 from ._result import Comparison, QuarterResult
 from ._run import run
 from ._write import write_run
@@ -41,6 +44,7 @@ from ._write import write_run
 __all__ = [
     "DEMO_QUARTERS",
     "MAP_NAMES",
+    "PRECISION_FILES",
     "Comparison",
     "QuarterResult",
     "RunLockedError",
@@ -53,5 +57,6 @@ __all__ = [
     "restore",
     "run",
     "run_demo",
+    "run_precision",
     "write_run",
 ]

@@ -38,6 +38,13 @@ atomically with :func:`trafficprev._outdir.write_file`.
 
 from __future__ import annotations
 
+from ._precision import render_precision, write_precision_report
 from ._render import SECTIONS, render_report, write_report
 
-__all__ = ["SECTIONS", "render_report", "write_report"]
+__all__ = [
+    "SECTIONS",
+    "render_precision",
+    "render_report",
+    "write_precision_report",
+    "write_report",
+]

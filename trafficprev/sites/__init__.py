@@ -21,7 +21,7 @@ from ..release import CIRCUMSTANCE_COLUMNS, circumstances_text
 from ._budget import SignBudget, sign_budget
 from ._campaign import campaign_candidates, choose_campaign_sites
 from ._cover import CoverResult, MedianResult, SetCoverResult, max_cover, min_cover, p_median
-from ._excel import SHEETS, neutralize, read_back, write_sites_xlsx
+from ._excel import NUMBER_FORMATS, SHEETS, neutralize, read_back, write_sites_xlsx, write_workbook
 from ._signs import (
     SIGN_RULES,
     SIGN_SITE_COLUMNS,
@@ -35,6 +35,7 @@ from ._signs import (
 
 __all__ = [
     "CIRCUMSTANCE_COLUMNS",
+    "NUMBER_FORMATS",
     "SHEETS",
     "SIGN_RULES",
     "SIGN_SITE_COLUMNS",
@@ -58,4 +59,5 @@ __all__ = [
     "sign_problem",
     "suggest_signs",
     "write_sites_xlsx",
+    "write_workbook",
 ]

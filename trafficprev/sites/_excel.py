@@ -47,7 +47,14 @@ from ..coords import wgs84_to_gcj02
 from ..privacy import neutralize_formula
 from ..schema import require_columns
 
-__all__ = ["SHEETS", "neutralize", "read_back", "write_sites_xlsx"]
+__all__ = [
+    "NUMBER_FORMATS",
+    "SHEETS",
+    "neutralize",
+    "read_back",
+    "write_sites_xlsx",
+    "write_workbook",
+]
 
 #: Sheet names, in workbook order (重点企业 only when there are enterprises to list).
 SHEETS: tuple[str, str, str] = ("建议点位", "重点企业", "说明")
@@ -55,6 +62,9 @@ SHEETS: tuple[str, str, str] = ("建议点位", "重点企业", "说明")
 _COORD = "0.000000"
 _RATE = "0.0"
 _COUNT = "0"
+
+#: The number formats a column of :func:`write_workbook` may take, by name.
+NUMBER_FORMATS: dict[str, str] = {"coord": _COORD, "rate": _RATE, "count": _COUNT}
 
 # (column, header, number format or None for text, required)
 _SITE_COLUMNS: tuple[tuple[str, str, str | None, bool], ...] = (
@@ -393,6 +403,70 @@ def write_sites_xlsx(
     props.title = "建议点位清单"
     data = _deterministic_bytes(wb)
     return atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_workbook(
+    path: str | os.PathLike[str],
+    sheets: Sequence[tuple[str, pd.DataFrame, Sequence[tuple[str, str, str | None]]]],
+    *,
+    title: str,
+) -> Path:
+    """Write a workbook of tables the way :func:`write_sites_xlsx` writes its sheets.
+
+    Parameters
+    ----------
+    path
+        Output file (``.xlsx``); its folder must exist.
+    sheets
+        ``(sheet name, table, columns)`` in workbook order; ``columns`` are ``(column,
+        header, format)`` with format a key of :data:`NUMBER_FORMATS` (``"count"``,
+        ``"rate"``, ``"coord"``) or None for text. A column absent from the table is left
+        out of the sheet. A sheet with no rows keeps its header row.
+    title
+        The workbook's title property.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written (atomically, byte-for-byte deterministic; every text cell an explicit
+        string, formula-like text with Excel's quote prefix, as in :func:`write_sites_xlsx`).
+
+    Raises
+    ------
+    ArgumentError
+        No sheet, a repeated sheet name or an unknown format.
+    """
+    if not sheets:
+        raise ArgumentError("a workbook needs at least one sheet")
+    names = [name for name, _, _ in sheets]
+    if len(set(names)) != len(names):
+        raise ArgumentError(f"sheet names repeat: {names}")
+    wb = openpyxl.Workbook()
+    for i, (name, table, columns) in enumerate(sheets):
+        if not isinstance(table, pd.DataFrame):
+            raise ArgumentTypeError(f"sheet {name!r} must be a DataFrame")
+        unknown = [fmt for _, _, fmt in columns if fmt is not None and fmt not in NUMBER_FORMATS]
+        if unknown:
+            raise ArgumentError(
+                f"unknown number format(s) {unknown}; known: {list(NUMBER_FORMATS)}"
+            )
+        used = [(col, head, fmt) for col, head, fmt in columns if col in table.columns]
+        frame = table.reset_index(drop=True)
+        rows = zip(*(frame[col].tolist() for col, _, _ in used), strict=True) if used else []
+        ws = wb.active if i == 0 else wb.create_sheet()
+        ws.title = name
+        _write_sheet(
+            ws,
+            [head for _, head, _ in used],
+            [NUMBER_FORMATS[fmt] if fmt else None for _, _, fmt in used],
+            [list(row) for row in rows],
+        )
+    props = wb.properties
+    props.creator = "trafficprev"
+    props.lastModifiedBy = None
+    props.title = title
+    data = _deterministic_bytes(wb)
+    return atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))
 
 
 def read_back(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
