@@ -11,7 +11,7 @@ recognised injury one payment (2 % deaths of 1,000,000 yuan, else lognormal arou
 yuan). Names are ``合成企业…``; credit codes ``SYN…`` fail the USCC checksum on
 purpose. No record is real.
 
-Three parts:
+Four parts:
 
 (a) **Rates and EB against esda 2.9.0.** ``incidence`` of the city's enterprise table;
     esda's ``Empirical_Bayes`` and ``Excess_Risk`` on the same inputs (the enterprises'
@@ -26,17 +26,27 @@ Three parts:
     pooled arrays (median of 5) as a ratio. esda's EB is one step (a few vector operations
     on ready arrays); the pipeline joins four tables, links the cases and fits both models,
     so the ratio says what the whole table costs next to the one statistic esda offers.
+(d) **The planted enterprises** of the demo city (``data/demo/truth/precision_enterprises.csv``)
+    and of generated small cities (``small_config(seed=s)``, seeds 1–10; ``--quick``: the
+    shipped demo only), through ``trafficprev precision``'s own reading and analysis
+    (``precision_inputs`` + ``run_precision``'s readers and ``analyse_precision``): the
+    both-high enterprises listed, a one-large-claim small firm listed by its payout ratio
+    alone, the trained enterprise's drop covered by the interval of its EB change, and a
+    null training called a success (达到目标).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
 import platform
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import esda
@@ -251,6 +261,91 @@ def main(argv: list[str] | None = None) -> None:
             "rrrrrrrr",
         )
     )  # fmt: skip
+    planted_section(args.quick)
+
+
+def planted(folder: Path | None, seed: int | None) -> dict[str, Any]:
+    """Section (d) for one city: the shipped demo (`folder` None) or a generated one."""
+    from trafficprev import Settings
+    from trafficprev.intake import (
+        read_contributions,
+        read_determinations,
+        read_enterprises,
+        read_measures,
+        read_payouts,
+    )
+    from trafficprev.pipeline import precision_inputs
+    from trafficprev.precision import analyse_precision
+
+    if folder is None:
+        _, files = precision_inputs(inputs=None)
+        root = files["enterprises"][0].parent
+    else:
+        root = folder
+        inputs = sorted((root / "precision").glob("determinations_*.xlsx"))
+        inputs += sorted(root.glob("determinations_*.xlsx")) + sorted(root.glob("*.csv"))
+        inputs = [p for p in inputs if p.name.startswith("determinations_")]
+        files = {
+            "inputs": inputs,
+            "enterprises": [root / "enterprises.csv"],
+            "contributions": [root / "precision" / "contributions.xlsx"],
+            "payouts": [root / "precision" / "payouts.csv"],
+            "measures": [root / "measures.csv"],
+        }
+    settings = Settings(as_of=dt.date(2025, 6, 30))
+    result = analyse_precision(
+        read_determinations(files["inputs"], settings=settings).records,
+        read_enterprises(files["enterprises"], settings=settings).records,
+        read_contributions(files["contributions"], settings=settings).records,
+        read_payouts(files["payouts"], settings=settings).records,
+        read_measures(files["measures"], settings=settings).records,
+        year=2024,
+        settings=settings,
+    )
+    truth = pd.read_csv(root / "truth" / "precision_enterprises.csv", dtype={"credit_code": str})
+    plant = truth.set_index("credit_code")["plant"]
+    listed = set(result.listed["credit_code"])
+    ratios = result.ratios.set_index("credit_code")
+    units = result.evaluation.units.set_index("credit_code")
+    both = set(plant[plant == "both_high"].index)
+    small = list(plant[plant == "one_large_claim"].index)
+    drop = truth[truth["plant"] == "trained_drop"].iloc[0]
+    row = units.loc[drop["credit_code"]]
+    covered = row["change_lower"] <= -float(drop["relative_drop"]) <= row["change_upper"]
+    nulls = list(plant[plant == "trained_null"].index)
+    return {
+        "city": "shipped demo" if folder is None else f"small, seed {seed}",
+        "both_listed": f"{len(both & listed)}/{len(both)}",
+        "small_listed": sum(c in listed for c in small),
+        "small_payout_high": int(ratios.reindex(small)["high"].fillna(False).sum()),
+        "drop": "—"
+        if pd.isna(row["change"])
+        else f"{row['change']:+.0%} [{row['change_lower']:+.0%}, {row['change_upper']:+.0%}]",
+        "planted": f"{-float(drop['relative_drop']):+.0%}",
+        "covered": bool(covered),
+        "verdict_drop": row["verdict"],
+        "null_success": sum(units.loc[c, "verdict"] == "达到目标" for c in nulls),
+        "listed": len(listed),
+    }
+
+
+def planted_section(quick: bool) -> None:
+    from trafficprev.datasets.democity import make_demo_city, small_config
+
+    rows = [planted(None, None)]
+    if not quick:
+        with tempfile.TemporaryDirectory() as tmp:
+            for seed in range(1, 11):
+                folder = Path(tmp) / f"s{seed}"
+                make_demo_city(folder, small_config(seed=seed))
+                rows.append(planted(folder, seed))
+    print("\n(d) the planted enterprises (year 2024, the 2022–2024 window)\n")
+    headers = ["city", "both-high listed", "one-large-claim listed", "… high on payout",
+               "trained drop: EB change [95 %]", "planted", "covered", "verdict",
+               "null trainings called 达到目标", "listed"]  # fmt: skip
+    keys = ["city", "both_listed", "small_listed", "small_payout_high", "drop", "planted",
+            "covered", "verdict_drop", "null_success", "listed"]  # fmt: skip
+    print(markdown_table(headers, [[str(r[k]) for k in keys] for r in rows], "lrrrrrrlrr"))
 
 
 if __name__ == "__main__":

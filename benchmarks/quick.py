@@ -44,7 +44,7 @@ if str(HERE.parent) not in sys.path:
 BENCHES = (
     "intake", "timeparse", "narrative", "democity", "area", "phrases", "geocode",
     "gistar", "nkde", "hotspots", "clusters", "rates", "mannkendall", "trends", "sites", "maps",
-    "run",
+    "run", "precision",
 )  # fmt: skip
 
 
@@ -54,7 +54,7 @@ QUICK_SECONDS = {
     "run": 13.6, "geocode": 6.6, "hotspots": 6.4, "maps": 5.8, "democity": 2.9, "trends": 2.9,
     "area": 2.5, "sites": 2.0, "intake": 1.8, "mannkendall": 1.6, "gistar": 1.1,
     "narrative": 0.5, "nkde": 0.3, "clusters": 0.3, "phrases": 0.2, "timeparse": 0.1,
-    "rates": 0.1,
+    "rates": 0.1, "precision": 5.0,
 }  # fmt: skip
 
 

@@ -30,6 +30,7 @@ QUARTERLY = NOTEBOOK_DIR / "季度报告.py"
 # out_dir with the run folders and the area (trafficprev writes only into folders it made)
 INTAKE_FILES = ("intake/cases.csv", "intake/geocoded.gpkg", "intake/review_queue.csv")
 RUN_FILES = ("report.html", "maps/hotspots.html")
+PRECISION_FILES = ("precision.xlsx", "precision.html", "manifest.json")
 SHARED_PARAMETERS = {
     "quarter",
     "inputs",
@@ -204,7 +205,7 @@ def test_small_world_has_the_demo_layout(world):
 
 
 def test_every_notebook_has_the_shared_parameters():
-    assert {p.name[:2] for p in NOTEBOOKS} >= {"01", "02", "03", "04", "05", "季度"}
+    assert {p.name[:2] for p in NOTEBOOKS} >= {"01", "02", "03", "04", "05", "06", "季度"}
     for path in NOTEBOOKS:
         cells = [c for c in _read(path).cells if "parameters" in c.metadata.get("tags", [])]
         assert len(cells) == 1, path.name
@@ -216,12 +217,30 @@ def test_every_notebook_has_the_shared_parameters():
         assert 'out_dir = "runs/notebook"' in source, path.name
 
 
+def _precision_parameters(world: dict) -> dict:
+    """The precision notebook's own inputs: the small city's 2022 determinations before the
+    others, and its two ledgers."""
+    city = world["city"] / "precision"
+    parameters = dict(world["parameters"])
+    parameters["inputs"] = [
+        *map(str, sorted(city.glob("determinations_*.xlsx"))),
+        *parameters["inputs"],
+    ]
+    parameters["contributions"] = str(city / "contributions.xlsx")
+    parameters["payouts"] = str(city / "payouts.csv")
+    return parameters
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs(path, tmp_path, world):
     quarter = world["parameters"]["quarter"]
     loads = path.name.startswith(("02", "03", "04", "05"))  # this quarter's run is there
+    precision = path.name.startswith("06")
     if path == QUARTERLY:  # executed by the world fixture (its run is what the others load)
         executed, out = world["quarterly"]
+    elif precision:  # no quarterly run: its own folder
+        out = tmp_path / "out"
+        executed = _execute(path, tmp_path, out, _precision_parameters(world))
     else:
         out = tmp_path / "out"
         shutil.copytree(world["previous_run"], out / world["previous"])
@@ -229,7 +248,14 @@ def test_notebook_runs(path, tmp_path, world):
             shutil.copytree(world["current_run"], out / quarter)
         executed = _execute(path, tmp_path, out, world["parameters"])
     intake = path.name.startswith("01")
-    expected = INTAKE_FILES if intake else [f"{quarter}/{name}" for name in RUN_FILES]
+    folder = f"precision-{quarter[:4]}" if precision else quarter
+    expected = (
+        INTAKE_FILES
+        if intake
+        else [f"{folder}/{name}" for name in PRECISION_FILES]
+        if precision
+        else [f"{quarter}/{name}" for name in RUN_FILES]
+    )
     for name in expected:
         assert (out / name).is_file(), name
 
@@ -247,7 +273,7 @@ def test_notebook_runs(path, tmp_path, world):
     if intake:
         assert "核对 check" in shown and f"{quarter}" in shown
     else:
-        assert f"run folder: {out / quarter}" in shown
+        assert f"run folder: {out / folder}" in shown
     if loads:  # the finished run of the same inputs and settings is loaded, and it says so
         assert f"loaded the finished run: {out / quarter}" in shown
     if path.name.startswith("04"):  # the previous quarter is loaded too, and it says so
@@ -261,5 +287,7 @@ def test_notebook_runs(path, tmp_path, world):
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     if path.name.startswith(("03", "04")):  # funnel and ranked bars; hour and quarter charts
         assert len(images) >= 2
+    if precision:  # the funnel, the list and the evaluation
+        assert len(images) >= 1 and "列入原因" in shown and "评估分组" in shown
     if path.name.startswith(("02", "05")):  # maps shown inline, offline
         assert "srcdoc=" in shown

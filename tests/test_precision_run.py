@@ -116,7 +116,9 @@ def test_the_planted_enterprises_land_where_they_belong(demo_run, truth):
     plant = truth.set_index("credit_code")["plant"]
     assert not (set(plant[plant == "one_large_claim"].index) & listed)
     both = set(plant[plant == "both_high"].index)
-    assert len(both & listed) >= len(both) - 2  # shipped seed: every one of them
+    # the shipped demo lists all 8; generated small cities 6–8 of 8 over seeds 1–10
+    # (benchmarks/bench_precision.py, part d): the margin is the sweep's worst
+    assert len(both & listed) >= len(both) - 2
     units = sheets["项目评估"].set_index("统一社会信用代码")
     drop = truth[truth["plant"] == "trained_drop"].iloc[0]
     row = units.loc[drop["credit_code"]]

@@ -168,6 +168,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         prints=False,
         on_quarter=said,
+        on_precision=_print_precision,
     )
     if args.maps:
         print(f"  地图 maps copied to {display_path(args.maps)}/")
@@ -183,7 +184,8 @@ def _print_precision(result, out: Path) -> None:
     rate = city["rate_per_1000"]
     print(f"== {result.year} 精准预防 precision project ({result.years[0]}–{result.years[-1]}) ==")
     print(
-        f"  工伤 {int(city['n_injuries'])} injuries at {int(city['enterprises'])} enterprises; "
+        f"  工伤 {int(city['n_injuries'])} 起 injuries, {int(city['enterprises'])} 家企业 "
+        "enterprises; "
         + (f"发生率 每千人每年 {rate:.1f} per 1,000 insured a year" if rate == rate else "")
     )
     print(f"  重点企业 {len(listed)} listed ({said})")
@@ -349,7 +351,8 @@ def _add_demo_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentP
         parents=[common],
         help="the whole quarterly run on the synthetic demo city 示范市",
         description="Build the demo area, run 2024Q3 and 2024Q4 into --out (the second "
-        "compares itself with the first) and copy the maps into --maps.",
+        "compares itself with the first), the 2024 precision project into --out/precision/2024, "
+        "and copy the maps into --maps.",
     )
     d.add_argument("--out", default="runs/demo", metavar="DIR", help="output folder")
     d.add_argument("--maps", default="maps", metavar="DIR", help="where the maps are copied")

@@ -34,14 +34,22 @@ from __future__ import annotations
 from .._outdir import RunLockedError, restore
 from .._periods import parse_quarter, previous_quarter
 from ._analyse import analyse_quarter
-from ._demo import DEMO_QUARTERS, MAP_NAMES, load_or_run, resolve_inputs, run_demo
+from ._demo import (
+    DEMO_PRECISION_YEAR,
+    DEMO_QUARTERS,
+    MAP_NAMES,
+    load_or_run,
+    resolve_inputs,
+    run_demo,
+)
 from ._load import load_run
-from ._precision import PRECISION_FILES, run_precision
+from ._precision import PRECISION_FILES, precision_inputs, run_precision
 from ._result import Comparison, QuarterResult
 from ._run import run
 from ._write import write_run
 
 __all__ = [
+    "DEMO_PRECISION_YEAR",
     "DEMO_QUARTERS",
     "MAP_NAMES",
     "PRECISION_FILES",
@@ -52,6 +60,7 @@ __all__ = [
     "load_or_run",
     "load_run",
     "parse_quarter",
+    "precision_inputs",
     "previous_quarter",
     "resolve_inputs",
     "restore",

@@ -14,13 +14,22 @@ from .._periods import parse_quarter
 from .._version import __version__
 from ..area import Area, build_area, load_area, save_area
 from ..datasets import demo_files
+from ..precision import PrecisionResult
 from ..settings import Settings
 from ._analyse import as_paths
 from ._load import RESULT_FILE, load_run
+from ._precision import precision_inputs, run_precision
 from ._result import QuarterResult
 from ._run import run
 
-__all__ = ["DEMO_QUARTERS", "MAP_NAMES", "load_or_run", "resolve_inputs", "run_demo"]
+__all__ = [
+    "DEMO_PRECISION_YEAR",
+    "DEMO_QUARTERS",
+    "MAP_NAMES",
+    "load_or_run",
+    "resolve_inputs",
+    "run_demo",
+]
 
 #: The maps of a run folder (``maps/NAME.html``, and ``.png``/``.pdf`` with prints).
 MAP_NAMES = ("hotspots", "sign_sites", "campaign_sites")
@@ -28,6 +37,8 @@ MAP_NAMES = ("hotspots", "sign_sites", "campaign_sites")
 #: The quarters ``trafficprev demo`` runs: the previous one first, so the report of the last
 #: one has a comparison.
 DEMO_QUARTERS = ("2024Q3", "2024Q4")
+#: The statistics year of the demo's precision project (``out/precision/2024``).
+DEMO_PRECISION_YEAR = 2024
 
 #: The input kinds of a run, as ``manifest.json`` names them, and run's parameter for each.
 _KINDS = {
@@ -52,13 +63,16 @@ def run_demo(
     quiet: bool = False,
     prints: bool = False,
     on_quarter: Callable[[QuarterResult], None] | None = None,
+    on_precision: Callable[[PrecisionResult, Path], None] | None = None,
 ) -> QuarterResult:
     """The quarterly run on the bundled synthetic demo city 示范市.
 
     Builds the demo area into ``out/area`` (kept between runs, so its geocode cache is
     reused), runs :data:`DEMO_QUARTERS` into ``out/2024Q3`` and ``out/2024Q4`` (the second
-    compares itself with the first) and copies the last run's maps into `maps_dir` (only
-    over maps it copied there before: another file of the same name is refused).
+    compares itself with the first), the precision project of :data:`DEMO_PRECISION_YEAR`
+    into ``out/precision/2024`` (:func:`run_precision`, every injury type of 2022–2024) and
+    copies the last run's maps into `maps_dir` (only over maps it copied there before:
+    another file of the same name is refused).
 
     Parameters
     ----------
@@ -72,6 +86,8 @@ def run_demo(
     on_quarter
         Called with each quarter's result as soon as its folder is written (the command
         line prints each quarter's summary with it).
+    on_precision
+        Called with the precision project's result and its folder once it is written.
 
     Returns
     -------
@@ -106,6 +122,11 @@ def run_demo(
         )
         if on_quarter is not None:
             on_quarter(result)
+    _, files = precision_inputs(inputs=None)
+    folder = out / "precision" / str(DEMO_PRECISION_YEAR)
+    precision = run_precision(year=DEMO_PRECISION_YEAR, **files, out=folder, settings=settings)
+    if on_precision is not None:
+        on_precision(precision, folder)
     if maps_dir is not None:
         copy_maps(out / DEMO_QUARTERS[-1] / "maps", Path(maps_dir))
     return result

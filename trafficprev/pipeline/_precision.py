@@ -32,6 +32,7 @@ from .._errors import ArgumentError
 from .._outdir import Stage, file_sha256, is_output_error, output_error, staged
 from .._scan import check_shared_outputs
 from .._version import __version__
+from ..datasets import demo_files
 from ..intake import (
     read_contributions,
     read_determinations,
@@ -46,7 +47,7 @@ from ..report import write_precision_report
 from ..settings import Settings
 from ._analyse import _versions, as_paths
 
-__all__ = ["PRECISION_FILES", "run_precision"]
+__all__ = ["PRECISION_FILES", "precision_inputs", "run_precision"]
 
 #: The files ``run_precision`` writes.
 PRECISION_FILES: tuple[str, ...] = (
@@ -59,6 +60,45 @@ PRECISION_FILES: tuple[str, ...] = (
 
 #: The shared files, scanned for personal data before the swap.
 _SHARED = ("precision.xlsx", "precision.html")
+
+
+def precision_inputs(
+    *,
+    inputs: Sequence[str | Path] | None,
+    enterprises: Sequence[str | Path] | str | Path | None = None,
+    contributions: Sequence[str | Path] | str | Path | None = None,
+    payouts: Sequence[str | Path] | str | Path | None = None,
+    measures: Sequence[str | Path] | str | Path | None = None,
+    config: str | Path | None = None,
+    as_of: str | None = None,
+) -> tuple[Settings, dict[str, list[Path]]]:
+    """The settings and input files of a precision notebook's ``parameters`` cell.
+
+    With no `inputs`, the synthetic demo city: its determinations of 2022–2024, register,
+    ledgers and measures (nothing of the demo is mixed into your own inputs).
+
+    Returns
+    -------
+    tuple
+        ``(settings, files)``; ``files`` holds :func:`run_precision`'s ``inputs``,
+        ``enterprises``, ``contributions``, ``payouts`` and ``measures``.
+    """
+    settings = Settings.from_toml(config) if config else Settings()
+    if as_of:
+        settings = settings.replace(as_of=dt.date.fromisoformat(str(as_of)))
+    files = {
+        "inputs": as_paths(inputs),
+        "enterprises": as_paths(enterprises),
+        "contributions": as_paths(contributions),
+        "payouts": as_paths(payouts),
+        "measures": as_paths(measures),
+    }
+    if not files["inputs"]:
+        demo = demo_files()
+        files["inputs"] = [*demo["precision_determinations"], *demo["determinations"]]
+        for key in ("enterprises", "contributions", "payouts", "measures"):
+            files[key] = files[key] or demo[key]
+    return settings, files
 
 
 def _check_year(year: object, settings: Settings) -> int:

@@ -20,7 +20,7 @@ The rules, their defaults and why are in ``docs/precision.md``.
 
 from __future__ import annotations
 
-from ._analyse import PrecisionResult, analyse_precision, trained_recently
+from ._analyse import PrecisionResult, analyse_precision, funnel_table, trained_recently
 from ._credibility import CredibilityResult, buhlmann_straub, payout_ratios
 from ._evaluate import VERDICTS, TrainingEvaluation, evaluate_training
 from ._excel import (
@@ -28,6 +28,7 @@ from ._excel import (
     LIST_COLUMNS,
     evaluation_columns,
     group_columns,
+    labelled,
     precision_notes,
     precision_tables,
     summary_columns,
@@ -56,10 +57,12 @@ __all__ = [
     "enterprise_years",
     "evaluate_training",
     "evaluation_columns",
+    "funnel_table",
     "group_columns",
     "group_statistics",
     "incidence",
     "key_fields",
+    "labelled",
     "payout_ratios",
     "precision_list",
     "precision_notes",

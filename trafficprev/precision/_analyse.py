@@ -32,7 +32,7 @@ from ._rates import incidence
 from ._select import precision_list
 from ._table import enterprise_years
 
-__all__ = ["PrecisionResult", "analyse_precision", "trained_recently"]
+__all__ = ["PrecisionResult", "analyse_precision", "funnel_table", "trained_recently"]
 
 
 @dataclass(frozen=True)
@@ -241,6 +241,7 @@ def analyse_precision(
         collective=city["collective_ratio"],
         years=(years[0], years[-1]),
         settings=settings,
+        city_ratio=city["ratio"],
     )
     evaluation = evaluate_training(
         cases, _exposure(ey), measures, register, year=int(year), settings=settings
@@ -262,3 +263,23 @@ def analyse_precision(
         notes=tuple(_notes(ey, years, inputs, selection, settings)),
         settings=settings,
     )
+
+
+def funnel_table(result: PrecisionResult) -> pd.DataFrame:
+    """The enterprises as :func:`trafficprev.groups.plot_funnel` draws them: exposure
+    (``person_years``), crude ``rate_per_1000``, ``key`` (listed) and ``rank``, with the city
+    rate in ``attrs["theta"]`` (per insured-year)."""
+    rates = result.incidence
+    ranks = result.selection.set_index("credit_code")["rank"]
+    table = pd.DataFrame(
+        {
+            "credit_code": rates["credit_code"],
+            "name": rates["name"],
+            "person_years": rates["insured_years"],
+            "rate_per_1000": rates["rate_per_1000"],
+            "rank": rates["credit_code"].map(ranks),
+        }
+    )
+    table["key"] = table["rank"].notna()
+    table.attrs["theta"] = rates.attrs.get("theta", math.nan)
+    return table

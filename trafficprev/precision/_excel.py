@@ -30,6 +30,7 @@ __all__ = [
     "LIST_COLUMNS",
     "evaluation_columns",
     "group_columns",
+    "labelled",
     "precision_notes",
     "precision_tables",
     "summary_columns",
@@ -143,6 +144,14 @@ def _as_percent(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return out
 
 
+def labelled(
+    frame: pd.DataFrame, columns: tuple[tuple[str, str, str | None], ...]
+) -> pd.DataFrame:
+    """`frame`'s `columns` (those present) under their Chinese headers, for display."""
+    used = [(c, head) for c, head, _ in columns if c in frame.columns]
+    return frame[[c for c, _ in used]].rename(columns=dict(used))
+
+
 def _percent(frame: pd.DataFrame, source: str, target: str) -> pd.DataFrame:
     if source in frame:
         values = pd.to_numeric(frame[source], errors="coerce") * 100
@@ -204,8 +213,8 @@ def precision_notes(result: PrecisionResult, tables: PrecisionTables) -> list[tu
         ),
         (
             "全市支缴率",
-            f"{100 * city['ratio']:.0f}%"
-            f"（可信度模型集体均值 {100 * city['collective_ratio']:.0f}%）"
+            f"{100 * city['ratio']:.0f}%（全市基金支付÷实缴保费；可信度模型以各企业可信度加权的"
+            f"集体均值 {100 * city['collective_ratio']:.0f}% 为比较基准）"
             if _numeric(city["ratio"]) and _numeric(city["collective_ratio"])
             else "无缴费记录",
         ),

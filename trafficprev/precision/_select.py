@@ -169,7 +169,7 @@ def _reason(row: Any, city_rate: float, collective: float, years: str) -> str:
     if math.isfinite(ratio):
         text = f"基金支缴率{_pct(ratio)}"
         if math.isfinite(cred):
-            text += f"（按可信度加权{_pct(cred)}，全市{_pct(collective)}）"
+            text += f"（按可信度加权{_pct(cred)}；全市{_pct(collective)}）"
         text += "，超出上限" if row.payout_high else "，未超出上限"
         parts.append(text)
     else:
@@ -189,6 +189,7 @@ def precision_list(
     collective: float,
     years: tuple[int, int],
     settings: Settings | None = None,
+    city_ratio: float | None = None,
 ) -> pd.DataFrame:
     """Select the precision project's enterprises by the rule of the module docstring.
 
@@ -210,7 +211,10 @@ def precision_list(
     city_rate
         The city's incidence per 1,000 insured per year over the window.
     collective
-        The collective (city) payout ratio of the credibility model.
+        The collective payout ratio of the credibility model (the score's reference).
+    city_ratio
+        The city's payout ratio (Σ payouts ÷ Σ premiums) the reasons name as 全市; default
+        `collective`.
     years
         First and last year of the window (for the reasons' wording).
     settings
@@ -275,7 +279,8 @@ def precision_list(
     table["rank"] = pd.Series(pd.NA, index=table.index, dtype="Int64")
     table.loc[listed, "rank"] = np.arange(1, int(listed.sum()) + 1)
     span = f"{years[0]}—{years[1]}年" if years[0] < years[1] else f"{years[0]}年"
-    table["reason"] = [_reason(r, city_rate, collective, span) for r in table.itertuples()]
+    said = collective if city_ratio is None or not math.isfinite(city_ratio) else city_ratio
+    table["reason"] = [_reason(r, city_rate, said, span) for r in table.itertuples()]
     return table.reindex(columns=list(SELECT_COLUMNS)).reset_index(drop=True)
 
 

@@ -34,6 +34,13 @@ from ._table import Col, Table, kv_table, table
 
 __all__ = ["render_precision", "write_precision_report"]
 
+#: The list's columns on the page (the workbook has them all: intervals, amounts, weights).
+_PAGE_LIST = (
+    "rank", "name", "industry", "district", "insured", "n_injuries", "n_occupational",
+    "n_deaths", "rate_per_1000", "eb_rate_per_1000", "payout_pct", "credibility_pct", "tier",
+    "trained", "reason",
+)  # fmt: skip
+
 
 def _count(value: object) -> str:
     """A count, or the words a release put in its place (``少于3起``)."""
@@ -71,6 +78,7 @@ def _table(frame: pd.DataFrame, spec: Sequence[tuple[str, str, str | None]], cap
 
 def _context(result: PrecisionResult, release: str) -> dict[str, Any]:
     t = precision_tables(result, release)
+    page_list = tuple(c for c in LIST_COLUMNS if c[0] in _PAGE_LIST)
     span = f"{result.years[0]}—{result.years[-1]}年"
     window = f"{result.years[0]}–{result.years[-1]}"
 
@@ -83,9 +91,9 @@ def _context(result: PrecisionResult, release: str) -> dict[str, Any]:
         "release": RELEASE_LABELS.get(t.release, t.release),
         "overview": kv_table(precision_notes(result, t), "统计口径与说明"),
         "listed": _table(
-            t.listed, LIST_COLUMNS, f"重点企业名单（{span}）", "没有企业超出上限，本年不列名单。"
+            t.listed, page_list, f"重点企业名单（{span}）", "没有企业超出上限，本年不列名单。"
         ),
-        "reserve": _table(t.reserve, LIST_COLUMNS[1:], "备选企业", "没有备选企业。"),
+        "reserve": _table(t.reserve, page_list[1:], "备选企业", "没有备选企业。"),
         "industries": _table(
             pooled(t.industries), group_columns("industry"), f"分行业（{span}合计）", "没有数据。"
         ),
