@@ -144,9 +144,7 @@ def _as_percent(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return out
 
 
-def labelled(
-    frame: pd.DataFrame, columns: tuple[tuple[str, str, str | None], ...]
-) -> pd.DataFrame:
+def labelled(frame: pd.DataFrame, columns: tuple[tuple[str, str, str | None], ...]) -> pd.DataFrame:
     """`frame`'s `columns` (those present) under their Chinese headers, for display."""
     used = [(c, head) for c, head, _ in columns if c in frame.columns]
     return frame[[c for c, _ in used]].rename(columns=dict(used))
