@@ -154,7 +154,13 @@ LABELS_JS = r"""
         self.schedule();
       });
     }
-    // fonts and the fixed boxes may settle after the map's script: lay out again then
+    // fonts and the fixed boxes may settle after the map's script: lay out again then, and
+    // whenever a box changes its size (a font arriving late widens the legend under a label)
+    if (window.ResizeObserver) {
+      var watch = new window.ResizeObserver(function () { self.schedule(); });
+      var fixed = document.querySelectorAll(".tp-box, .leaflet-control");
+      for (var b = 0; b < fixed.length; b++) { watch.observe(fixed[b]); }
+    }
     window.addEventListener("load", function () { self.schedule(); });
     window.addEventListener("resize", function () { self.schedule(); });
     if (document.fonts && document.fonts.ready) {

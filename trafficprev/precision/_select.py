@@ -234,19 +234,7 @@ def precision_list(
         A table lacks a column (all problems named), or `years` is not (first, last).
     """
     settings = settings or Settings()
-    require_columns(
-        incidence,
-        ["credit_code", "rate_per_1000"],
-        what="incidence",
-        dtypes={"n_injuries": "numeric", "eb_rate_per_1000": "numeric", "high": "bool"},
-    )
-    require_columns(
-        ratios,
-        ["credit_code"],
-        what="payout ratios",
-        dtypes={"ratio": "numeric", "credibility_ratio": "numeric", "high": "bool"},
-    )
-    require_columns(enterprises, ["credit_code", "name", "industry"], what="enterprises")
+    _check_inputs(incidence, ratios, enterprises)
     if len(years) != 2 or years[0] > years[1]:
         raise ArgumentError(f"years must be (first, last), got {years!r}")
     rates = incidence.rename(columns={"high": "incidence_high"})
@@ -282,6 +270,23 @@ def precision_list(
     said = collective if city_ratio is None or not math.isfinite(city_ratio) else city_ratio
     table["reason"] = [_reason(r, city_rate, said, span) for r in table.itertuples()]
     return table.reindex(columns=list(SELECT_COLUMNS)).reset_index(drop=True)
+
+
+def _check_inputs(incidence: pd.DataFrame, ratios: pd.DataFrame, enterprises: pd.DataFrame) -> None:
+    """Refuse tables without the columns :func:`precision_list` reads (all named at once)."""
+    require_columns(
+        incidence,
+        ["credit_code", "rate_per_1000"],
+        what="incidence",
+        dtypes={"n_injuries": "numeric", "eb_rate_per_1000": "numeric", "high": "bool"},
+    )
+    require_columns(
+        ratios,
+        ["credit_code"],
+        what="payout ratios",
+        dtypes={"ratio": "numeric", "credibility_ratio": "numeric", "high": "bool"},
+    )
+    require_columns(enterprises, ["credit_code", "name", "industry"], what="enterprises")
 
 
 def _trained_map(trained: pd.DataFrame | None) -> dict[str, str]:
