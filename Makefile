@@ -40,7 +40,12 @@ CORES        := $(shell nproc 2>/dev/null || echo 2)
 TEST_WORKERS ?= $(shell echo $$((2 * $(CORES))))
 PYTEST_ARGS  ?= -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
+# Bytecode is written and kept even where the machine sets PYTHONDONTWRITEBYTECODE: the suite
+# starts dozens of Python processes (the workers, command-line runs, notebook kernels, the
+# kill -9 children), and each would compile trafficprev and rewrite the test modules again
+test: export PYTHONDONTWRITEBYTECODE :=
 test: lint
+	$(BIN)/python -m compileall -q trafficprev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Every benchmark, in the order RESULTS.md reports them. `make bench` is the measurement (about

@@ -14,6 +14,7 @@ properties, one GeoJSON layer per kind. Save a map with :func:`~trafficprev.maps
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
 import folium
@@ -123,6 +124,26 @@ def _quarter_colors(quarters: Sequence[str]) -> dict[str, str]:
     return dict(zip(quarters, ramp, strict=True))
 
 
+#: Road-label candidates per edges table and coordinate system: the three maps of a publish
+#: share the area's edges, so the candidates are computed once. Keyed by the table's id with
+#: a weak reference to it (an entry whose table is gone, or whose id was reused by another
+#: object, is computed again); the lists are only read.
+_LABEL_CACHE: dict[int, tuple[weakref.ref, dict[str, list]]] = {}
+
+
+def _road_labels(edges: gpd.GeoDataFrame, crs: str) -> list:
+    """:func:`road_label_data` of `edges` drawn in `crs`, computed once per edges table."""
+    entry = _LABEL_CACHE.get(id(edges))
+    if entry is None or entry[0]() is not edges:
+        for key in [k for k, (ref, _) in _LABEL_CACHE.items() if ref() is None]:
+            del _LABEL_CACHE[key]
+        entry = (weakref.ref(edges), {})
+        _LABEL_CACHE[id(edges)] = entry
+    if crs not in entry[1]:
+        entry[1][crs] = road_label_data(edges, shift=None if crs == "wgs84" else _gcj_shift)
+    return entry[1][crs]
+
+
 def _base_map(
     area, bounds: np.ndarray | None, tiles=None, *, panel: bool = False
 ) -> tuple[folium.Map, str]:
@@ -169,8 +190,7 @@ def _base_map(
         tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["道路"], labels=True),
         control=True,
     ).add_to(m)
-    shift = None if crs == "wgs84" else _gcj_shift
-    m.add_child(MapLabels(road_label_data(edges, shift=shift), basemap))
+    m.add_child(MapLabels(_road_labels(edges, crs), basemap))
     right = _PANEL_WIDTH + 40 if panel else _PAD_BOTTOM_RIGHT[0]
     m.fit_bounds(
         [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
