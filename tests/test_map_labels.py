@@ -146,6 +146,9 @@ def browser(demo_page, small_page, out_dir):
             measure_labels, page,
             [None, ("view", 16, j01), ("toggle", "标志覆盖的路段与交叉口")],
         )  # fmt: skip
+        # the opening view again, the map's box then shrunk by a fifth: the legend anchored to
+        # its bottom moves up over where labels stood (a viewport that settles late)
+        shrunk = pool.submit(measure_labels, page, [None, ("height", 640), ("height", 560)])
         small = pool.submit(measure_labels, small_page, [None, ("view", 16, _first(small_page))])
         pngs = [
             pool.submit(screenshot, page, shots / "demo_opening.png", scale=1),
@@ -153,7 +156,8 @@ def browser(demo_page, small_page, out_dir):
                         snippet=view_snippet(16, *j01)),
             pool.submit(screenshot, small_page, shots / "small_opening.png", scale=1),
         ]  # fmt: skip
-        out = {"demo": demo.result(), "small": small.result(), "pngs": [p.result() for p in pngs]}
+        out = {"demo": demo.result(), "small": small.result(), "shrunk": shrunk.result(),
+               "pngs": [p.result() for p in pngs]}  # fmt: skip
     target = os.environ.get("TRAFFICPREV_ARTIFACTS")
     if target:
         dest = Path(target) / "map_labels"
@@ -273,6 +277,18 @@ def test_demo_site_labels_never_overlap_at_the_opening_zoom(browser, demo_page):
     assert sorted(s["text"] for s in opening["sites"]) == sorted(sites["site_id"])
     assert opening["roads"] == []  # road names only from zoom 15
     assert opening["title"] == f"{result.area.name} 警示标志建议点位"
+
+
+@needs_chromium
+def test_labels_move_when_the_map_box_shrinks(browser, demo_page):
+    """Laid out again when the map's box changes size: no label under a box after the
+    legend, anchored to the bottom, moved up (before: the layout of the taller box stayed)."""
+    views, errors = browser["shrunk"]
+    _, sites, _ = demo_page
+    assert errors == []
+    assert [v["size"][1] for v in views[1:]] == [640, 560]
+    for view in views:
+        check_site_labels(view, len(sites))
 
 
 @needs_chromium

@@ -135,15 +135,25 @@ def test_shared_levels_withhold_small_counts_and_names(tmp_path, release):
     assert code == 0, err
     sheets = read_back(out / "precision.xlsx")
     page = (out / "precision.html").read_text(encoding="utf-8")
+    assert "项目评估" not in sheets and "评估汇总" not in sheets  # the centre's own business
     if release == "public":
-        assert "重点企业名单" not in sheets and "项目评估" not in sheets
+        assert "重点企业名单" not in sheets
         assert "有限公司" not in page  # no enterprise is named
     else:
-        counts = pd.to_numeric(sheets["重点企业名单"]["工伤起数"], errors="coerce")
-        assert (counts >= 3).all()
+        listed = sheets["重点企业名单"]
+        assert (pd.to_numeric(listed["工伤起数"], errors="coerce") >= 3).all()
+        # no count below k in the reasons either (the internal list says 死亡1起)
+        assert not listed["列入原因"].str.contains(r"(?:工伤|职业病|死亡)[12]起").any()
+        assert listed["列入原因"].str.contains("少于3起").any()  # the demo has such counts
+        for col in ("职业病", "死亡"):
+            values = pd.to_numeric(listed[col], errors="coerce")
+            assert not values.between(1, 2).any(), col
     k = 3 if release == "police" else 5
-    for name in ("行业统计", "区县统计"):
-        values = pd.to_numeric(sheets[name]["工伤起数"], errors="coerce")
+    for name in ("行业统计", "区县统计", "重点领域"):
+        table = sheets[name]
+        assert set(table["年度"]) == {"2022–2024"}, name  # a year is a part of the window
+        column = "工伤起数"
+        values = pd.to_numeric(table[column], errors="coerce")
         assert not values.between(1, k - 1).any(), name
 
 

@@ -512,12 +512,17 @@ _MEASURE = (
     "boxes:boxes,legend:legend,title:document.title};}"
     "function act(step){if(!step){return;}if(step[0]==='view'){"
     "map.setView(step[2],step[1],{animate:false});}"
+    "if(step[0]==='height'){map.getContainer().style.height=step[1]+'px';}"
     "if(step[0]==='toggle'){document.querySelectorAll('.leaflet-control-layers label')"
     ".forEach(function(l){if(l.textContent.trim()===step[1]){"
     "l.querySelector('input').click();}});}}"
     "function run(i){if(i>=steps.length){var pre=document.createElement('pre');"
     "pre.id='tp-measure';pre.textContent=JSON.stringify(out);"
     "document.body.appendChild(pre);return;}act(steps[i]);"
+    # headless --dump-dom runs no rendering frames, so a viewport that settles after load is
+    # never announced to the page (no resize event, no ResizeObserver callback): announce it,
+    # as a browser window does, before each measurement
+    "window.dispatchEvent(new Event('resize'));"
     "setTimeout(function(){out.push(measure(steps[i]));run(i+1);},400);}"
     "setTimeout(function(){run(0);},400);});</script>"
 )
@@ -564,8 +569,11 @@ def measure_labels(
         An offline map (:func:`trafficprev.maps.save_offline`).
     steps : iterable
         What to do before each measurement, in order: ``None`` (the view as it is, e.g. the
-        opening view), ``("view", zoom, (lat, lon))`` (jump there, no animation) or
-        ``("toggle", layer name)`` (click that layer's box in the layer control).
+        opening view), ``("view", zoom, (lat, lon))`` (jump there, no animation),
+        ``("toggle", layer name)`` (click that layer's box in the layer control) or
+        ``("height", px)`` (the map's box made that tall). After each step the page gets a
+        ``resize`` event: headless Chromium's ``--dump-dom`` runs no rendering frames, so a
+        viewport that settles after load would otherwise never be announced to the page.
     width, height : int, default 1200, 800
         Window size in CSS pixels (that of :func:`trafficprev.maps.screenshot`).
     timeout : float, default 60
@@ -616,6 +624,9 @@ def _step(step: Any) -> Any:
         return ["view", float(zoom), [float(lat), float(lon)]]
     if step[0] == "toggle":
         return ["toggle", str(step[1])]
+    if step[0] == "height":
+        return ["height", int(step[1])]
     raise ArgumentError(
-        f"unknown step {step!r}: None, ('view', zoom, (lat, lon)) or ('toggle', name)"
+        f"unknown step {step!r}: None, ('view', zoom, (lat, lon)), ('toggle', name) or "
+        "('height', px)"
     )

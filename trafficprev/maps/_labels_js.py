@@ -154,12 +154,16 @@ LABELS_JS = r"""
         self.schedule();
       });
     }
-    // fonts and the fixed boxes may settle after the map's script: lay out again then, and
-    // whenever a box changes its size (a font arriving late widens the legend under a label)
+    // fonts, the fixed boxes and the viewport may settle after the map's script: lay out
+    // again then, and whenever a box or the map changes its size (a font arriving late widens
+    // the legend under a label; a viewport that shrinks moves the legend up over one)
     if (window.ResizeObserver) {
       var watch = new window.ResizeObserver(function () { self.schedule(); });
       var fixed = document.querySelectorAll(".tp-box, .leaflet-control");
       for (var b = 0; b < fixed.length; b++) { watch.observe(fixed[b]); }
+      // the map's own size: a viewport that settles late moves the boxes anchored to its
+      // bottom, which changes no box's size
+      watch.observe(map.getContainer());
     }
     window.addEventListener("load", function () { self.schedule(); });
     window.addEventListener("resize", function () { self.schedule(); });

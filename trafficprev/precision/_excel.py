@@ -280,5 +280,7 @@ def write_precision_xlsx(
         ("说明", note_frame, (("item", "项目", None), ("text", "说明", None))),
     ]
     if release == "public":
-        sheets = [s for s in sheets if s[0] not in ("重点企业名单", "备选企业", "项目评估")]
+        sheets = [s for s in sheets if s[0] not in ("重点企业名单", "备选企业")]
+    if release != "internal":  # the evaluation stays with the centre (precision/_release.py)
+        sheets = [s for s in sheets if s[0] not in ("项目评估", "评估汇总")]
     return write_workbook(path, sheets, title="精准预防重点企业名单")

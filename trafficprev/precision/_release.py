@@ -6,15 +6,17 @@ rule as the quarterly outputs (``docs/disclosure.md``): no count from 1 to k−1
 
 * ``police`` (k = ``k_police``): an enterprise with fewer than k injuries in the window is not
   listed (its rate beside its headcount would give its count away); in the rows listed, an
-  occupational-disease or death count of 1 … k−1 reads ``少于k起``. The reasons are written
-  again without those counts. The evaluation sheet lists only enterprises whose before and
-  after counts are both 0 or at least k. In the industry and county tables every count of
-  1 … k−1 reads ``少于k起`` and the rates and payout figures of such a row are withheld; the
-  injury kinds of a row are parts of its total and the groups parts of the city's, so a
-  second count is withheld where the first could be read as a difference
-  (:func:`trafficprev.disclosure.parts_shown`).
-* ``public`` (k = ``k_public``): no enterprise is named (no list, no reserve, no evaluation
-  rows; the pooled evaluation stays); the tables as for ``police``.
+  occupational-disease or death count of 1 … k−1 reads ``少于k起``, and the reasons are
+  written again at k. The evaluation of the training is not shared (its intervals are
+  functions of the enterprises' counts, and it is the centre's own business). The
+  industry, county and key-field tables show the window's totals only (a year is a part of
+  the window: per-year rows stay internal); every count of 1 … k−1 reads ``少于k起`` and the
+  rates and payout figures of such a row are withheld; the injury kinds of a row are parts of
+  its total and the groups parts of the city's, so a second count is withheld where the first
+  could be read as a difference (:func:`trafficprev.disclosure.parts_shown`); the
+  occupational-disease count follows its kind's column (the same number).
+* ``public`` (k = ``k_public``): no enterprise is named (no list, no reserve) and no
+  evaluation; the tables as for ``police``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import pandas as pd
 from .. import disclosure
 from ..release import check_release, k_of
 from ..settings import Settings
+from ._analyse import PrecisionResult
+from ._select import reasons
 
 __all__ = ["PrecisionTables", "release_precision"]
 
@@ -95,27 +99,27 @@ def _group_table(table: pd.DataFrame, kinds: list[str], k: int) -> pd.DataFrame:
                     if disclosure.is_small(v, k)
                     else disclosure.at_least_text(k)
                 )
-        for c in ("n_occupational", "n_deaths"):
-            if c in out:
-                out.at[idx, c] = _small_text(pd.Series([table.at[idx, c]]), k).iloc[0]
+        if "n_deaths" in out:
+            out.at[idx, "n_deaths"] = _small_text(pd.Series([table.at[idx, "n_deaths"]]), k).iloc[0]
+        if "n_occupational" in out:  # the same number as the 职业病 kind: shown as it is
+            source = "职业病" if "职业病" in out else "n_occupational"
+            value = out.at[idx, source] if source == "职业病" else table.at[idx, source]
+            out.at[idx, "n_occupational"] = _small_text(pd.Series([value]), k).iloc[0]
     return out
 
 
-def _evaluation_rows(units: pd.DataFrame, k: int) -> pd.DataFrame:
-    if units.empty or k <= 1:
-        return units
-    before = pd.to_numeric(units.get("before"), errors="coerce").fillna(0)
-    after = pd.to_numeric(units.get("after"), errors="coerce").fillna(0)
-    ok = ~before.between(1, k - 1) & ~after.between(1, k - 1)
-    return units[ok].reset_index(drop=True)
+def _window_only(table: pd.DataFrame, window: str) -> pd.DataFrame:
+    """The rows of the whole window (per-year rows are parts of them)."""
+    if "period" not in table:
+        return table
+    return table[table["period"].astype(str) == window].reset_index(drop=True)
 
 
 def release_precision(
-    result: object,
+    result: PrecisionResult,
     release: str,
     *,
     kinds: list[str],
-    reasons: object = None,
     settings: Settings | None = None,
 ) -> PrecisionTables:
     """The precision result's tables as `release` may show them (rule: module docstring).
@@ -128,8 +132,6 @@ def release_precision(
         ``internal``, ``police`` or ``public``.
     kinds
         The injury-kind count columns of the group tables (parts of ``n_injuries``).
-    reasons
-        ``reasons(frame, k)``: the 列入原因 of every row written at `k`; None keeps them.
     settings
         ``k_police`` / ``k_public`` (default: the result's settings).
 
@@ -143,33 +145,44 @@ def release_precision(
     sel = result.selection
     listed = sel[sel["rank"].notna()].reset_index(drop=True)
     reserve = sel[sel["rank"].isna() & (sel["tier"] != "均未超限")].reset_index(drop=True)
-    units = result.evaluation.units
+    units, summary = result.evaluation.units, result.evaluation.summary
+    tables = {"industries": result.industries, "districts": result.districts,
+              "fields": result.fields}  # fmt: skip
     withheld = 0
     if release != "internal":
+        window = f"{result.years[0]}–{result.years[-1]}"
+        tables = {name: _window_only(t, window) for name, t in tables.items()}
         small = pd.to_numeric(listed["n_injuries"], errors="coerce").fillna(0) < k
         withheld = int(small.sum())
         listed = listed[~small].reset_index(drop=True)
         listed["rank"] = np.arange(1, len(listed) + 1)
         reserve = reserve[pd.to_numeric(reserve["n_injuries"], errors="coerce") >= k]
         reserve = reserve.reset_index(drop=True)
+        city = result.city
+        said = city["ratio"] if np.isfinite(city["ratio"]) else city["collective_ratio"]
         for frame in (listed, reserve):
+            frame["reason"] = reasons(
+                frame,
+                city_rate=city["rate_per_1000"],
+                city_ratio=said,
+                years=(result.years[0], result.years[-1]),
+                k=k,
+            )
             for c in ("n_occupational", "n_deaths"):
                 frame[c] = _small_text(frame[c], k)
-            if callable(reasons):
-                frame["reason"] = reasons(frame, k)
-        units = _evaluation_rows(units, k)
+        units, summary = units.iloc[0:0], summary.iloc[0:0]
     if release == "public":
-        listed, reserve, units = listed.iloc[0:0], reserve.iloc[0:0], units.iloc[0:0]
+        listed, reserve = listed.iloc[0:0], reserve.iloc[0:0]
     return PrecisionTables(
         release=release,
         k=k,
         listed=listed,
         reserve=reserve,
-        industries=_group_table(result.industries, kinds, k),
-        districts=_group_table(result.districts, kinds, k),
-        fields=result.fields if k <= 1 else _fields(result.fields, k),
+        industries=_group_table(tables["industries"], kinds, k),
+        districts=_group_table(tables["districts"], kinds, k),
+        fields=tables["fields"] if k <= 1 else _fields(tables["fields"], k),
         evaluation=units,
-        evaluation_summary=result.evaluation.summary,
+        evaluation_summary=summary,
         withheld=withheld,
     )
 

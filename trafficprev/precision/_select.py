@@ -43,11 +43,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import disclosure
 from .._errors import ArgumentError
 from ..schema import require_columns
 from ..settings import Settings
 
-__all__ = ["SELECT_COLUMNS", "TIERS", "precision_list"]
+__all__ = ["SELECT_COLUMNS", "TIERS", "precision_list", "reasons"]
 
 #: Tier names, best first.
 TIERS: tuple[str, ...] = ("两项均高", "发生率高", "支缴率高", "均未超限")
@@ -147,19 +148,25 @@ def _pct(value: float) -> str:
     return f"{100 * value:.0f}%" if math.isfinite(value) else "—"
 
 
-def _reason(row: Any, city_rate: float, collective: float, years: str) -> str:
-    """列入原因 in words (the internal list: counts are not suppressed here; the release
-    step hides what a shared copy must not show)."""
-    parts = [f"{years}工伤{int(row.n_injuries)}起"]
+def _count(n: object, k: int) -> str:
+    """``12起``, or ``少于k起`` for 1 … k−1."""
+    value = int(n)
+    return disclosure.below_text(k) if disclosure.is_small(value, k) else f"{value}起"
+
+
+def _reason(row: Any, city_rate: float, city_ratio: float, years: str, k: int) -> str:
+    """列入原因 in words, no count of 1 … k−1 readable (``k = 1``: the internal list)."""
+    total = int(row.n_injuries)
+    parts = [f"{years}工伤{_count(total, k)}"]
     extra = [
-        f"{label}{int(n)}起"
+        f"{label}{_count(n, k)}"
         for label, n in (("职业病", row.n_occupational), ("死亡", row.n_deaths))
-        if n and n > 0
+        if pd.notna(n) and n > 0
     ]
     if extra:
         parts[0] += f"（其中{'、'.join(extra)}）"
     rate = float(row.rate_per_1000)
-    if math.isfinite(rate):
+    if math.isfinite(rate) and not disclosure.is_small(total, k):  # a rate gives n back
         text = f"发生率每千人每年{rate:.1f}"
         if math.isfinite(city_rate) and city_rate > 0:
             text += f"，为全市平均（{city_rate:.1f}）的{rate / city_rate:.1f}倍"
@@ -169,7 +176,7 @@ def _reason(row: Any, city_rate: float, collective: float, years: str) -> str:
     if math.isfinite(ratio):
         text = f"基金支缴率{_pct(ratio)}"
         if math.isfinite(cred):
-            text += f"（按可信度加权{_pct(cred)}；全市{_pct(collective)}）"
+            text += f"（按可信度加权{_pct(cred)}；全市{_pct(city_ratio)}）"
         text += "，超出上限" if row.payout_high else "，未超出上限"
         parts.append(text)
     else:
@@ -177,6 +184,30 @@ def _reason(row: Any, city_rate: float, collective: float, years: str) -> str:
     if row.trained:
         parts.append(f"已于{row.trained_on}参加精准预防培训")
     return "；".join(parts)
+
+
+def reasons(
+    table: pd.DataFrame, *, city_rate: float, city_ratio: float, years: tuple[int, int], k: int = 1
+) -> pd.Series:
+    """列入原因 of every row of a :func:`precision_list` table, written at release level `k`.
+
+    Counts of 1 … k−1 read ``少于k起`` and an enterprise with such a total gets no rate
+    (the rate beside its headcount would give the count back).
+
+    Parameters
+    ----------
+    table
+        Rows of :func:`precision_list` (numeric counts).
+    city_rate, city_ratio
+        The city's incidence per 1,000 insured per year and its payout ratio.
+    years
+        First and last year of the window.
+    k
+        Smallest count that may be read (1: everything).
+    """
+    span = f"{years[0]}—{years[1]}年" if years[0] < years[1] else f"{years[0]}年"
+    texts = [_reason(r, city_rate, city_ratio, span, k) for r in table.itertuples()]
+    return pd.Series(texts, index=table.index, dtype=object)
 
 
 def precision_list(
@@ -266,9 +297,8 @@ def precision_list(
     listed = table["status"] == _LISTED
     table["rank"] = pd.Series(pd.NA, index=table.index, dtype="Int64")
     table.loc[listed, "rank"] = np.arange(1, int(listed.sum()) + 1)
-    span = f"{years[0]}—{years[1]}年" if years[0] < years[1] else f"{years[0]}年"
     said = collective if city_ratio is None or not math.isfinite(city_ratio) else city_ratio
-    table["reason"] = [_reason(r, city_rate, said, span) for r in table.itertuples()]
+    table["reason"] = reasons(table, city_rate=city_rate, city_ratio=said, years=years)
     return table.reindex(columns=list(SELECT_COLUMNS)).reset_index(drop=True)
 
 

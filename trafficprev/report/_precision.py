@@ -89,6 +89,7 @@ def _context(result: PrecisionResult, release: str) -> dict[str, Any]:
         "title": f"{result.year}年精准式工伤预防重点企业名单与工伤统计分析",
         "span": span,
         "release": RELEASE_LABELS.get(t.release, t.release),
+        "internal": t.release == "internal",
         "overview": kv_table(precision_notes(result, t), "统计口径与说明"),
         "listed": _table(
             t.listed, page_list, f"重点企业名单（{span}）", "没有企业超出上限，本年不列名单。"
