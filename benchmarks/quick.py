@@ -49,12 +49,12 @@ BENCHES = (
 
 
 #: Seconds each quick bench took on the 2-core machine (a clean-clone `.ci/run` of
-#: 2026-12-07), to deal them to processes evenly; a bench not listed counts 1 s.
+#: 2026-12-07, after issue 19), to deal them to processes evenly; a bench not listed counts 1 s.
 QUICK_SECONDS = {
-    "run": 13.6, "geocode": 6.6, "hotspots": 6.4, "maps": 5.8, "democity": 2.9, "trends": 2.9,
-    "area": 2.5, "sites": 2.0, "intake": 1.8, "mannkendall": 1.6, "gistar": 1.1,
-    "narrative": 0.5, "nkde": 0.3, "clusters": 0.3, "phrases": 0.2, "timeparse": 0.1,
-    "rates": 0.1, "precision": 5.0,
+    "run": 9.2, "geocode": 7.6, "hotspots": 5.2, "maps": 4.6, "democity": 3.2, "trends": 2.3,
+    "area": 2.2, "intake": 1.7, "sites": 1.7, "mannkendall": 1.5, "precision": 1.2,
+    "clusters": 0.9, "nkde": 0.8, "gistar": 0.8, "phrases": 0.7, "timeparse": 0.5,
+    "narrative": 0.5, "rates": 0.1,
 }  # fmt: skip
 
 

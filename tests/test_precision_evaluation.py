@@ -174,8 +174,8 @@ def test_the_synthetic_codes_pass_the_checksum_on_purpose():
 # ---------------------------------------------------------------------------------------------
 
 #: Seeds of the sweeps below (each takes about 0.1 s).
-NULL_SEEDS = range(30)
-PLANTED_SEEDS = range(40)
+NULL_SEEDS = range(20)
+PLANTED_SEEDS = range(25)
 
 
 @pytest.fixture(scope="module")
