@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._accounting import IntakeResult, account
+from ._accounting import FLAGS, REASONS, IntakeResult, account
 from ._errors import SchemaError
 from ._rows import (
     INTERNAL,
@@ -63,25 +63,19 @@ RISK_CLASSES: tuple[str, ...] = ("一类", "二类", "三类", "四类", "五类
 #: the message in Chinese / English). Codes shared with the other intake tables
 #: (``extra_cells``, ``missing_credit_code``) mean the same there.
 LEDGER_REASONS: dict[str, tuple[str, str]] = {
-    "extra_cells": ("(整行)", "该行单元格多于表头 / row has more cells than the header"),
-    "missing_credit_code": ("统一社会信用代码", "统一社会信用代码为空 / credit code is empty"),
-    "year_missing": ("年度", "年度为空 / year is empty"),
-    "year_invalid": (
-        "年度",
-        "年度不是最早年份至基准年份之间的整数 / year is not a whole year in range",
-    ),
-    "insured_not_number": ("参保人数", "参保人数为空或不是非负数 / insured is not a number >= 0"),
-    "paid_not_number": ("实缴金额", "实缴金额为空或不是非负数 / paid is not a number >= 0"),
-    "amount_not_number": ("支付金额", "支付金额为空或不是数字 / amount is not a number"),
-    "date_and_year_missing": ("支付日期", "支付日期和年度均为空 / neither a date nor a year"),
-    "paid_on_invalid": (
-        "支付日期",
-        "支付日期无法识别且无有效年度 / date not understood and no valid year",
-    ),
-    "paid_on_out_of_range": (
-        "支付日期",
-        "支付日期早于最早年份或晚于基准日期 / date before min_injury_year or in the future",
-    ),
+    code: REASONS[code]
+    for code in (
+        "extra_cells",
+        "missing_credit_code",
+        "year_missing",
+        "year_invalid",
+        "insured_not_number",
+        "paid_not_number",
+        "amount_not_number",
+        "date_and_year_missing",
+        "paid_on_invalid",
+        "paid_on_out_of_range",
+    )
 }
 
 #: The column whose value the rejected table shows, by reason code.
@@ -100,13 +94,18 @@ _REASON_COLUMN: dict[str, str | None] = {
 
 #: Data-quality flags of kept ledger rows (the ``issues`` column): code -> message.
 LEDGER_FLAGS: dict[str, str] = {
-    "credit_code_invalid": "统一社会信用代码校验错误 / credit code check failed",
-    "wage_bill_invalid": "缴费工资总额无法识别，记为空 / wage bill not understood, left empty",
-    "due_invalid": "应缴金额无法识别，记为空 / amount due not understood, left empty",
-    "risk_class_unknown": "行业风险类别无法识别，按原文保留 / risk class not understood, kept",
-    "negative_amount": "支付金额为负（冲正）/ negative amount (a reversal)",
-    "paid_on_invalid": "支付日期无法识别，按年度计 / date not understood, the year used",
-    "year_date_mismatch": "年度与支付日期不符，按支付日期 / year disagrees with the date",
+    **{
+        code: FLAGS[code]
+        for code in (
+            "credit_code_invalid",
+            "wage_bill_invalid",
+            "due_invalid",
+            "risk_class_unknown",
+            "negative_amount",
+            "paid_on_invalid",
+            "year_date_mismatch",
+        )
+    },
     "personal_column": "未知列含个人信息，已删除 / unknown column with personal data dropped",
 }
 
