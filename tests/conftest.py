@@ -23,8 +23,7 @@ hypothesis_settings.load_profile(
 )
 
 
-#: Test files that take longest on the 2-core machine (per-file sums of a ``--junitxml`` run,
-#: 2026-12-07), longest first (the two with the longest fixtures first of all): they
+#: Test files that take longest on the 2-core machine (``--durations``), longest first: they
 #: run first, so that under pytest-xdist the last files to finish are short ones (``make test``
 #: passes ``--no-loadscope-reorder``, else xdist orders the files by their number of tests).
 SLOW_FILES = (
@@ -32,35 +31,19 @@ SLOW_FILES = (
     "test_notebooks.py",
     "test_faults.py",
     "test_pipeline.py",
-    "test_release_scan.py",
-    "test_outdir.py",
-    "test_maps_build.py",
-    "test_sign_sites.py",
-    "test_determinism.py",
     "test_disclosure_release.py",
-    "test_tables_limits.py",
-    "test_filenames.py",
-    "test_publish.py",
+    "test_determinism.py",
     "test_democity.py",
-    "test_map_labels.py",
-    "test_report.py",
-    "test_quarter_result.py",
-    "test_network.py",
-    "test_precision_run.py",
-    "test_plotting.py",
-    "test_precision_evaluation.py",
-    "test_precision_demo.py",
-    "test_cover.py",
-    "test_fuzz_intake.py",
-    "test_quarter.py",
-    "test_measures.py",
-    "test_hotspots.py",
-    "test_area.py",
-    "test_world.py",
     "test_cli.py",
     "test_geocode.py",
+    "test_tables_limits.py",
     "test_admin.py",
+    "test_filenames.py",
+    "test_release_scan.py",
+    "test_publish.py",
+    "test_map_labels.py",
     "test_case_accounting.py",
+    "test_sign_sites.py",
 )
 
 
