@@ -34,6 +34,7 @@ from .settings import Settings
 
 __all__ = [
     "ANALYSES",
+    "BOOKKEEPING_COLUMNS",
     "FLAGS",
     "INTAKE_PARTS",
     "NOT_RECOGNISED",
@@ -49,6 +50,26 @@ __all__ = [
     "to_csv",
     "write_intake",
 ]
+
+#: The bookkeeping columns of the rejected and duplicates tables (where a row was, why, which
+#: row was kept): written by intake itself, never redacted.
+BOOKKEEPING_COLUMNS: frozenset[str] = frozenset(
+    {
+        "source_file",
+        "source_sheet",
+        "row_number",
+        "kind",
+        "column",
+        "reason_code",
+        "reason",
+        "other_problems",
+        "kept_file",
+        "kept_sheet",
+        "kept_row",
+        "rule",
+        "differing_columns",
+    }
+)
 
 #: Rejection reasons: code -> (column label, message in Chinese / English).
 REASONS: dict[str, tuple[str, str]] = {

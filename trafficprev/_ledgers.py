@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._accounting import FLAGS, REASONS, IntakeResult, account
+from ._accounting import BOOKKEEPING_COLUMNS, FLAGS, REASONS, IntakeResult, account
 from ._errors import SchemaError
 from ._rows import (
     INTERNAL,
@@ -109,24 +109,6 @@ LEDGER_FLAGS: dict[str, str] = {
     "personal_column": "未知列含个人信息，已删除 / unknown column with personal data dropped",
 }
 
-# bookkeeping of the rejected and duplicates tables: never redacted
-_BOOKKEEPING = frozenset(
-    {
-        "source_file",
-        "source_sheet",
-        "row_number",
-        "kind",
-        "column",
-        "reason_code",
-        "reason",
-        "other_problems",
-        "kept_file",
-        "kept_sheet",
-        "kept_row",
-        "rule",
-        "differing_columns",
-    }
-)
 #: Keys: only an ID or phone number (or a worker name of the batch) typed into them is
 #: replaced, not the other shapes (a decision number is one); a credit code only when it fails
 #: its check: a valid one is never touched.
@@ -313,7 +295,7 @@ def _redacted(
     (:func:`_redact_keys`)."""
     if not len(table):
         return table
-    skip = _BOOKKEEPING | set(_KEYS)
+    skip = BOOKKEEPING_COLUMNS | set(_KEYS)
     return _redact_keys(redact[0].frame(table, text, skip=skip), redact[1])
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from . import narrative as _narrative
-from ._accounting import Accounting, IntakeResult, account
+from ._accounting import BOOKKEEPING_COLUMNS, Accounting, IntakeResult, account
 from ._ledgers import read_contributions, read_payouts
 from ._rows import (
     INTERNAL,
@@ -92,29 +92,7 @@ CASE_TEXT_COLUMNS: tuple[str, ...] = (
 #: measure's target; also industry and district.
 REGISTER_TEXT_COLUMNS: tuple[str, ...] = ("name", "address", "target", "industry", "district")
 # bookkeeping and keys of the rejected and duplicates tables: never redacted
-_ROW_KEYS = frozenset(
-    {
-        "source_file",
-        "source_sheet",
-        "row_number",
-        "key",
-        "kind",
-        "column",
-        "reason_code",
-        "reason",
-        "other_problems",
-        "kept_file",
-        "kept_sheet",
-        "kept_row",
-        "rule",
-        "differing_columns",
-        "decision_no",
-        "credit_code",
-        "lon",
-        "lat",
-        "crs",
-    }
-)
+_ROW_KEYS = BOOKKEEPING_COLUMNS | {"key", "decision_no", "credit_code", "lon", "lat", "crs"}
 
 
 def _batch_redactor(frame: pd.DataFrame) -> Redactor:
