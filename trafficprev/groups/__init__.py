@@ -13,6 +13,11 @@
   intersection vs mid-block, responsibility, hour, weekday, month
   (:func:`circumstance_tables`); cross-tabulations (:func:`crosstab`,
   :func:`standard_crosstabs`). Cells with fewer than *k* cases are marked ``small``.
+* **Combinations that stand out** (特定人群与多发情形): every combination of up to four
+  fields (industry × mode × direction × time band …) against a log-linear baseline, exact
+  tests with the Benjamini–Hochberg step, redundant combinations pruned, bootstrap
+  intervals of lift and rank
+  (:func:`combinations`, :func:`combination_frame`; ``docs/groups.md``).
 * **Statistics** used by all of them: :func:`poisson_ci`, :func:`wilson_ci`,
   :func:`global_eb`, :func:`funnel_limits`, :func:`poisson_tails`, :func:`rate_ratio_test`.
 """
@@ -20,6 +25,15 @@
 from __future__ import annotations
 
 from .._plotting import CJK_FONTS, available_cjk_font, cjk_style
+from ._combos import (
+    BLOCKS,
+    CIRCUMSTANCE_FIELDS,
+    TARGET_FIELDS,
+    TIME_BANDS,
+    Combinations,
+    combination_frame,
+    combinations,
+)
 from ._enterprises import (
     enterprise_places,
     enterprise_rates,
@@ -58,13 +72,20 @@ from ._tables import (
 
 __all__ = [
     "AGE_EDGES",
+    "BLOCKS",
+    "CIRCUMSTANCE_FIELDS",
     "CJK_FONTS",
     "CROSSTABS",
     "LABELS",
+    "TARGET_FIELDS",
+    "TIME_BANDS",
+    "Combinations",
     "age_band",
     "available_cjk_font",
     "circumstance_tables",
     "cjk_style",
+    "combination_frame",
+    "combinations",
     "crosstab",
     "crosstab_wide",
     "enterprise_places",
