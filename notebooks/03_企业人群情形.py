@@ -173,3 +173,50 @@ for title, table in result.circumstances.items():
 for title, table in result.crosstabs.items():
     print(f"== {title}")
     display(groups.crosstab_wide(table))
+
+# %% [markdown]
+# ## 建议培训人群 · Target groups for training
+#
+# 把窗口内的案件按行业、出行方式、通勤方向、时段、年龄段、性别、对方车辆、交叉口/路段、
+# 事故责任交叉分组（每组最多 `group_max_order` 项，至少 `k_police` 起），与按总体构成推算的
+# 预期起数比较（行业按名录参保人数）。`called_out` 为突出的人群：精确泊松检验经
+# Benjamini–Hochberg 错误发现率（5%）校正后显著，且自助抽样区间 `lift_low`–`lift_high`
+# （按入选组合数校正）不含 1；`rank_low`–`rank_high` 是排名
+# 的自助区间。方法与去冗余规则见 `docs/groups.md`。
+# Cells of the cross-classification with at least `k_police` cases, against the count the
+# composition predicts (the industry's from the register's insured). `called_out`: the
+# exact test survives the Benjamini–Hochberg step (FDR 5 %) and the bootstrap interval of the
+# lift excludes 1. The rules are in `docs/groups.md`.
+
+# %%
+targets = result.targets
+print(f"排名所依据的案件数 cases the ranking rests on: {targets.n_cases}")
+print(f"检验的组合数 cells tested: {targets.n_cells}; 突出 called out: {len(targets.called_out)}")
+group_columns = ["rank", "group", "n", "share", "expected_share", "lift", "lift_low"]
+group_columns += ["lift_high", "rank_low", "rank_high", "rate_per_1000", "called_out"]
+targets.groups[group_columns].head(15)
+
+# %% [markdown]
+# 每个突出人群的案件集中在哪些企业、什么时段、哪些地点（“培训谁、何时提示、在哪里宣传”）；
+# `sites.xlsx` 的“培训对象”表是其按发布级别处理后的版本。
+# Whom, when and where: the enterprises, peak window and places of each group called out
+# (the 培训对象 sheet of `sites.xlsx` is this at the release level).
+
+# %%
+from trafficprev.release import release_training
+
+release_training(
+    targets.groups, targets.enterprises, targets.places, targets.hours, "internal", settings
+)
+
+# %%
+targets.enterprises
+
+# %% [markdown]
+# ## 多发情形 · Circumstance combinations
+#
+# 同样的方法用于出行方式 × 对方车辆 × 事故责任 × 时段 × 交叉口/路段。
+# The same method on mode × counterpart × responsibility × time band × place type.
+
+# %%
+targets.circumstances[[*group_columns[:-2], "called_out"]].head(10)

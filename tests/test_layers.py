@@ -4,7 +4,7 @@ Every module of ``trafficprev/`` is read with :mod:`ast` (imports inside functio
 ``TYPE_CHECKING`` included) and each import is checked against the order of the layers,
 lowest first::
 
-    intake → area → geocode → network → hotspots → groups, trends → sites, precision
+    intake → area → geocode → network → hotspots → groups, trends → sites, precision, targets
            → maps, report, publish, datasets → pipeline, cli, __main__ → the package itself
 
 plus the shared base modules at the package root (:data:`BASE`), which any layer may import
@@ -40,7 +40,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"network"}),
     frozenset({"hotspots"}),
     frozenset({"groups", "trends"}),
-    frozenset({"sites", "precision"}),
+    frozenset({"sites", "precision", "targets"}),
     # the demo-data generators sit with the outputs: only the pipeline and the CLI use them
     frozenset({"maps", "report", "publish", "datasets"}),
     frozenset({"pipeline", "cli", "__main__"}),

@@ -100,6 +100,17 @@ def _empty(r):
         groups={k: v.iloc[:0] for k, v in r.groups.items()},
         circumstances={k: v.iloc[:0] for k, v in r.circumstances.items()},
         crosstabs={},
+        targets=dataclasses.replace(
+            r.targets,
+            groups=r.targets.groups.iloc[:0],
+            circumstances=r.targets.circumstances.iloc[:0],
+            enterprises=r.targets.enterprises.iloc[:0],
+            places=r.targets.places.iloc[:0],
+            hours=r.targets.hours.iloc[:0],
+            n_cases=0,
+            n_cells=0,
+            n_circumstance_cells=0,
+        ),
         sign_sites=r.sign_sites.iloc[:0],
         campaign_sites=r.campaign_sites.iloc[:0],
         evaluation=None,
@@ -325,6 +336,18 @@ def hostile(demo_run):
         for name, t in r.circumstances.items()
     }
     marks[13] = body
+    t = r.targets
+    called = t.groups["called_out"].astype(bool).to_numpy()
+    assert called.any(), "the demo's window calls out its planted groups (issue 20)"
+    targets = dataclasses.replace(
+        t,
+        groups=t.groups.assign(group=[_mark(23, body)] * len(t.groups)),
+        circumstances=t.circumstances.assign(group=[_mark(24, body)] * len(t.circumstances)),
+        enterprises=t.enterprises.assign(name=[_mark(25, body)] * len(t.enterprises), n=9),
+        places=t.places.assign(place=[_mark(26, body)] * len(t.places), n=9),
+        hours=t.hours.assign(peak_text=[_mark(27, body)] * len(t.hours)),
+    )
+    marks.update(dict.fromkeys(range(23, 28), body))
     inputs = {
         kind: [{**f, "path": f"exports/{mark(14, HOSTILE_NAME)}.xlsx"} for f in files]
         for kind, files in r.manifest["inputs"].items()
@@ -368,6 +391,7 @@ def hostile(demo_run):
         peaks=peaks,
         groups=groups,
         circumstances=circumstances,
+        targets=targets,
         manifest=manifest,
         comparison=comparison,
     )

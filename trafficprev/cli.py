@@ -123,7 +123,9 @@ def _summary(result) -> str:
         f"{int(listed.sum())} 个热点单元 hotspot units (统计显著 {significant} significant); "
         f"警示标志 新设 {len(signs) - existing}、已有 {existing} sign sites (new, existing); "
         f"宣传点 {len(result.campaign_sites)} campaign sites; "
-        f"重点企业 {int(result.key['key'].sum())} key enterprises"
+        f"重点企业 {int(result.key['key'].sum())} key enterprises; "
+        f"建议培训人群 {len(result.targets.called_out)} target groups "
+        f"(of {result.targets.n_cases} cases)"
     )
 
 

@@ -36,9 +36,17 @@ from .maps import (
     sign_sites_map,
 )
 from .privacy import Redactor
-from .release import ReleasePolicy, k_of, policy, release_enterprises, release_sites
+from .release import (
+    ReleasePolicy,
+    k_of,
+    policy,
+    release_enterprises,
+    release_sites,
+    release_training,
+)
 from .settings import Settings
 from .sites import write_sites_xlsx
+from .targets import TargetGroups
 
 __all__ = ["Published", "publish", "site_points"]
 
@@ -157,6 +165,19 @@ def _key_sheet(
     return released[released["key"].astype(bool).to_numpy()][
         [c for c in _KEY_COLUMNS if c in released]
     ].copy()
+
+
+def _training_sheet(
+    targets: TargetGroups | None, redact: Redactor, release: str, settings: Settings
+) -> pd.DataFrame | None:
+    """The 培训对象 sheet: the called-out target groups at the release level (None
+    without target groups)."""
+    if targets is None:
+        return None
+    groups, ents, places, hours = _redacted_frames(
+        redact, targets.groups, targets.enterprises, targets.places, targets.hours
+    )
+    return release_training(groups, ents, places, hours, release, settings)
 
 
 def _notes(
@@ -279,6 +300,7 @@ def publish(
     prints: bool = False,
     tiles=None,
     redact: Redactor | None = None,
+    targets: TargetGroups | None = None,
 ) -> Published:
     """Write ``sites.xlsx``, ``sites.gpkg`` and ``maps/*.html`` for one release level.
 
@@ -314,6 +336,10 @@ def publish(
         names and name, `period` and `source`. The run passes
         ``Redactor(known=personal_values(protected, cases))`` (shapes and the input's worker
         names, ID numbers, phones, decision numbers); default ``Redactor()``: shapes only.
+    targets
+        The target groups (:func:`~trafficprev.targets.target_groups`): the 培训对象 sheet,
+        at the release level (:func:`~trafficprev.release.release_training`; its enterprise
+        names and places redacted first). None: no such sheet.
 
     Returns
     -------
@@ -336,7 +362,8 @@ def publish(
     sites = pd.concat([signs, camp], ignore_index=True)
     ents = _key_sheet(key, release, settings, level)
     notes = _notes(settings, release, level, k, period, source)
-    xlsx = write_sites_xlsx(out / "sites.xlsx", sites, ents, notes=notes)
+    training = _training_sheet(targets, redact, release, settings)
+    xlsx = write_sites_xlsx(out / "sites.xlsx", sites, ents, notes=notes, training=training)
     layers = {"sign_sites": site_points(signs), "campaign_sites": site_points(camp)}
     gpkg = write_gpkg(out / "sites.gpkg", layers)
     maps = _write_maps(

@@ -14,9 +14,10 @@ The policy that governs ``sites.xlsx``, ``sites.gpkg``, the three maps and the r
   list, no enterprise in a campaign site's reach).
 
 :data:`RELEASE_POLICY` says what each level may show; :func:`k_of` gives its threshold;
-:func:`release_sites` and :func:`release_enterprises` apply it to the site and key-enterprise
-tables. The rules deciding *which* numbers may be shown are in :mod:`trafficprev.disclosure`;
-``docs/disclosure.md`` explains them.
+:func:`release_sites`, :func:`release_enterprises` and :func:`release_training` apply it to
+the site, key-enterprise and training-target (培训对象) tables. The rules deciding *which*
+numbers may be shown are in :mod:`trafficprev.disclosure`; ``docs/disclosure.md`` explains
+them.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ __all__ = [
     "policy",
     "release_enterprises",
     "release_sites",
+    "release_training",
     "split_unit_ids",
     "suppress_counts",
 ]
@@ -600,3 +602,151 @@ def release_enterprises(
         out["reason"] = "" if reasons is None else reasons(out, k).to_numpy()
     out["n_cases"] = suppress_counts(out["n_cases"], k).to_numpy()
     return out
+
+
+def _pct(x: object) -> str:
+    v = pd.to_numeric(pd.Series([x]), errors="coerce").iloc[0]
+    return "" if pd.isna(v) else f"{100 * float(v):.1f}%"
+
+
+def _num(x: object, digits: int = 1) -> str:
+    v = pd.to_numeric(pd.Series([x]), errors="coerce").iloc[0]
+    return "" if pd.isna(v) else f"{float(v):.{digits}f}"
+
+
+def _training_enterprises(part: pd.DataFrame, k: int, names: bool) -> str:
+    """The enterprises of one group in words at threshold `k` (names only when allowed)."""
+    if part.empty:
+        return ""
+    n = pd.to_numeric(part["n"], errors="coerce").fillna(0).astype(int)
+    listed = len(part) + int(pd.to_numeric(part["n_others"], errors="coerce").fillna(0).sum())
+    big = n >= k
+    if not names:
+        if not big.any():
+            return f"涉及{listed}家企业"
+        return f"涉及{listed}家企业，其中{int(big.sum())}家各{k}起及以上（不公开单位名称）"
+    words = [f"{name}（{c}起）" for name, c in zip(part.loc[big, "name"], n[big], strict=True)]
+    others = listed - len(words)
+    if others:
+        words.append(f"另有{others}家企业" + (f"（各少于{k}起）" if k > 1 else ""))
+    return "；".join(words)
+
+
+def _training_places(part: pd.DataFrame, k: int) -> str:
+    """Roads (corridors) then road units of one group with at least `k` cases, in words."""
+    if part.empty:
+        return ""
+    n = pd.to_numeric(part["n"], errors="coerce").fillna(0).astype(int)
+    kind = part["kind"] if "kind" in part else pd.Series("地点", index=part.index)
+    words = []
+    for what, label in (("道路", "沿线"), ("地点", "")):
+        rows = (kind == what) & (n >= k)
+        for place, c, hot in zip(
+            part.loc[rows, "place"], n[rows], part.loc[rows, "hot"].astype(bool), strict=True
+        ):
+            mark = "，含热点" if hot and what == "道路" else ("，热点" if hot else "")
+            words.append(f"{place}{label}（{c}起{mark}）")
+    return "；".join(words)
+
+
+def release_training(
+    groups: pd.DataFrame,
+    enterprises: pd.DataFrame,
+    places: pd.DataFrame,
+    hours: pd.DataFrame,
+    release: str,
+    settings: Settings | None = None,
+    *,
+    count: int | None = None,
+) -> pd.DataFrame:
+    """The target groups for training (培训对象) in words, as a release level may show them.
+
+    One row per called-out group (the ``called_out`` rows of `groups`, at most `count`):
+    the group, its cases, its share against the share its composition predicts, the lift
+    with its interval (adjusted for the selection), the rank interval, the rate per 1,000
+    insured where the register gives one, and whom, when and where to train.
+
+    * ``internal``: every enterprise and place with its count.
+    * ``police``: an enterprise or place is named only with at least ``k_police`` of the
+      group's cases; the others are counted (另有N家企业（各少于k起）). The peak window is
+      given without its share (the share of a small group could give a count away).
+    * ``public``: groups with fewer than ``k_public`` cases are left out; no enterprise is
+      named (only how many there are); places need ``k_public`` cases.
+
+    Parameters
+    ----------
+    groups
+        The ranked groups (:attr:`trafficprev.targets.TargetGroups.groups`).
+    enterprises, places, hours
+        The plan's tables (:attr:`~trafficprev.targets.TargetGroups.enterprises`, …), by the
+        group's ``rank``.
+    release
+        ``internal``, ``police`` or ``public``.
+    settings
+        ``k_police`` / ``k_public`` (and ``group_count`` when `count` is None).
+    count
+        At most this many groups (default ``settings.group_count``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank``, ``group``, ``n``, ``share``, ``expected_share``, ``lift``,
+        ``rank_interval``, ``rate``, ``enterprises``, ``hours``, ``places``, ``plan`` (text
+        but ``rank`` and ``n``); empty when no group is called out.
+    """
+    settings = settings or Settings()
+    k = k_of(release, settings)
+    pol = policy(release)
+    cols = ["rank", "group", "n", "share", "expected_share", "lift", "rank_interval", "rate"]
+    cols += ["enterprises", "hours", "places", "plan"]
+    if groups is None or groups.empty or "called_out" not in groups:
+        return pd.DataFrame(columns=cols)
+    chosen = groups[groups["called_out"].astype(bool)]
+    chosen = chosen.head(settings.group_count if count is None else count)
+    n_all = pd.to_numeric(chosen["n"], errors="coerce").fillna(0).astype(int)
+    chosen = chosen[n_all >= k]
+    rows = []
+    for _, g in chosen.iterrows():
+        rank = int(g["rank"])
+        ents = enterprises[enterprises["rank"] == rank] if len(enterprises) else enterprises
+        where = places[places["rank"] == rank] if len(places) else places
+        when = hours[hours["rank"] == rank] if len(hours) else hours
+        peak = ""
+        if len(when):
+            peak = str(when["peak_text"].iloc[0] or "")
+            share = when["peak_share"].iloc[0]
+            if peak and release == "internal" and pd.notna(share):
+                peak += f"（占{_pct(share)}）"
+        lift = _num(g.get("lift"))
+        lo, hi = _num(g.get("lift_low")), _num(g.get("lift_high"))
+        if lift and lo and hi:
+            lift += f"（{lo}–{hi}）"
+        rl, rh = g.get("rank_low"), g.get("rank_high")
+        rank_interval = f"{int(rl)}–{int(rh)}" if pd.notna(rl) and pd.notna(rh) else ""
+        rate = _num(g.get("rate_per_1000"), 2)
+        who = _training_enterprises(ents, k, pol.enterprises)
+        where_text = _training_places(where, k)
+        plan = f"培训对象：{g['group']}职工"
+        if who and pol.enterprises:
+            plan += "，重点在所列企业"
+        if peak:
+            plan += f"；提示时段：{peak}"
+        if where_text:
+            plan += "；现场宣传或提示地点：所列地点"
+        rows.append(
+            {
+                "rank": rank,
+                "group": str(g["group"]),
+                "n": int(g["n"]),
+                "share": _pct(g.get("share")),
+                "expected_share": _pct(g.get("expected_share")),
+                "lift": lift,
+                "rank_interval": rank_interval,
+                "rate": rate,
+                "enterprises": who,
+                "hours": peak,
+                "places": where_text,
+                "plan": plan,
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)

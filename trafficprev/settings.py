@@ -138,6 +138,20 @@ class Settings:
         marked).
     precision_industry_cap
         At most this many listed enterprises from one industry (0: no cap).
+    group_max_order
+        Target groups and circumstance combinations (特定人群 / 多发情形,
+        :func:`~trafficprev.groups.target_groups`): at most this many case fields make one
+        group (4: e.g. 制造业、电动自行车、下班、夜间).
+    group_level
+        A group is called out at a false-discovery rate of 1 − `group_level` (0.95: 5 %; in a
+        city with no real group, the chance that any is called out), with the lift's
+        interval (adjusted for the selection) and the rank intervals at this level.
+    group_bootstrap
+        Bootstrap replicates behind the intervals of the lift and of the rank (200).
+    group_count
+        At most this many called-out groups get a training plan (培训对象, 10).
+    group_enterprises, group_places
+        Enterprises and places listed for each group (3 each).
     """
 
     as_of: dt.date | None = None
@@ -187,6 +201,12 @@ class Settings:
     precision_trained: str = "last"
     precision_trained_years: int = 2
     precision_industry_cap: int = 0
+    group_max_order: int = 4
+    group_level: float = 0.95
+    group_bootstrap: int = 200
+    group_count: int = 10
+    group_enterprises: int = 3
+    group_places: int = 3
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -265,13 +285,19 @@ class Settings:
             ("precision_years", 1),
             ("precision_trained_years", 0),
             ("precision_industry_cap", 0),
+            ("group_max_order", 1),
+            ("group_bootstrap", 0),
+            ("group_count", 0),
+            ("group_enterprises", 0),
+            ("group_places", 0),
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 problems.append(f"{name} must be an integer >= {low}, got {value!r}")
         if not isinstance(self.fdr_alpha, float | int) or not 0 < self.fdr_alpha < 1:
             problems.append(f"fdr_alpha must be in (0, 1), got {self.fdr_alpha!r}")
-        for name in ("emerging_share", "trend_alpha", "peak_share", "precision_level"):
+        names = ("emerging_share", "trend_alpha", "peak_share", "precision_level", "group_level")
+        for name in names:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, float | int) or not 0 < value < 1:
                 problems.append(f"{name} must be in (0, 1), got {value!r}")

@@ -53,6 +53,7 @@ from ..sites import (
     choose_sign_sites,
     existing_signs,
 )
+from ..targets import target_groups
 from ..trends import (
     compare_hotspots,
     compare_key_enterprises,
@@ -426,6 +427,9 @@ def _analyse(
         groups = group_tables(hs.cases, read.register, k=settings.k_police)
         circumstances = circumstance_tables(hs.cases, k=settings.k_police)
         crosstabs = standard_crosstabs(hs.cases, k=settings.k_police)
+    with steps.step("targets", "培训人群 target groups and circumstance combinations"):
+        years = len(qs.window) / 4
+        targets = target_groups(hs.cases, read.register, hs.units, settings, years=years)
     with steps.step("sites", "选址 sign and campaign sites"):
         signs, candidates, campaign = _sites(
             hs, area, geocoded, read, key, in_window, end, settings
@@ -472,6 +476,7 @@ def _analyse(
         groups=groups,
         circumstances=circumstances,
         crosstabs=crosstabs,
+        targets=targets,
         sign_sites=signs,
         campaign_sites=campaign,
         evaluation=evaluation,

@@ -33,6 +33,7 @@ from ..area import Area, load_area
 from ..hotspots import HotspotResult
 from ..network import Network
 from ..settings import Settings
+from ..targets import TargetGroups
 from ..trends import EmergingResult, MeasureEvaluation
 from ._result import Comparison, QuarterResult
 
@@ -42,7 +43,7 @@ __all__ = ["RESULT_FILE", "load_run", "save_result"]
 RESULT_FILE = "result.sqlite"
 
 #: Version of what ``result.sqlite`` holds; another version is refused (run the quarter again).
-RESULT_FORMAT = 1
+RESULT_FORMAT = 2
 
 #: Fields of a QuarterResult that are one table each.
 _FRAMES = (
@@ -58,7 +59,10 @@ _PARTS = {
     "emerging": ("units", "bins"),
     "evaluation": ("summary", "units", "measures"),
     "comparison": ("hotspots", "enterprises"),
+    "targets": ("groups", "circumstances", "enterprises", "places", "hours"),
 }
+#: The numbers of a TargetGroups (kept with the values).
+_TARGET_VALUES = ("n_cases", "n_cells", "n_circumstance_cells", "n_boot", "level")
 
 
 def _tables_of(result: QuarterResult) -> dict[str, pd.DataFrame]:
@@ -136,6 +140,7 @@ def _values_of(result: QuarterResult) -> dict[str, Any]:
             "crs_metric": result.hotspots.network.crs_metric,
         },
         "emerging": {"quarters": result.emerging.quarters},
+        "targets": {name: getattr(result.targets, name) for name in _TARGET_VALUES},
         "evaluation": result.evaluation is not None,
         "comparison": None if result.comparison is None else result.comparison.previous,
     }
@@ -270,6 +275,7 @@ def load_run(folder: str | Path, *, area: str | Path | Area | None = None) -> Qu
         **{name: {k: tables[f"{name}/{k}"] for k in v["sets"][name]} for name in _TABLE_SETS},
         hotspots=hotspots,
         emerging=EmergingResult(**_part(tables, "emerging"), quarters=v["emerging"]["quarters"]),
+        targets=TargetGroups(**_part(tables, "targets"), **v["targets"]),
         evaluation=MeasureEvaluation(**_part(tables, "evaluation")) if v["evaluation"] else None,
         comparison=comparison,
         manifest=_manifest(folder, v["manifest"]),

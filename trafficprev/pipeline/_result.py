@@ -13,6 +13,7 @@ from .._display import display_path
 from ..area import Area
 from ..hotspots import HotspotResult
 from ..settings import Settings
+from ..targets import TargetGroups
 from ..trends import EmergingResult, MeasureEvaluation
 
 __all__ = ["Comparison", "QuarterResult"]
@@ -74,6 +75,10 @@ class QuarterResult:
         :func:`~trafficprev.groups.key_enterprises` over the key window.
     groups, circumstances, crosstabs
         Tables of the window's cases.
+    targets
+        :class:`~trafficprev.targets.TargetGroups` of the window: the ranked target groups
+        (特定人群) and circumstance combinations (多发情形), and whom, when and where to
+        train.
     sign_sites, campaign_sites
         The chosen sites.
     evaluation
@@ -114,6 +119,7 @@ class QuarterResult:
     groups: dict[str, pd.DataFrame]
     circumstances: dict[str, pd.DataFrame]
     crosstabs: dict[str, pd.DataFrame]
+    targets: TargetGroups
     sign_sites: pd.DataFrame
     campaign_sites: pd.DataFrame
     evaluation: MeasureEvaluation | None

@@ -107,6 +107,7 @@ def _publish(
         source=source,
         prints=prints,
         redact=Redactor(known=personal),
+        targets=result.targets,
     )
 
 

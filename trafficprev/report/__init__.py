@@ -2,7 +2,7 @@
 
 :func:`write_report` turns a finished quarter (the pipeline's ``QuarterResult``) into **one
 self-contained HTML file** (UTF-8, inline CSS, charts as base64 PNG data URIs, no script, no
-link to anything outside the file) with nine sections (:data:`SECTIONS`):
+link to anything outside the file) with ten sections (:data:`SECTIONS`):
 
 1. 本季概览 — quarter, windows, data source (file names and sha256 prefixes), row
    accounting, geocode quality and the review queue;
@@ -10,11 +10,14 @@ link to anything outside the file) with nine sections (:data:`SECTIONS`):
    circumstances, and the count of units by class;
 3. 重点企业 — the key list and the funnel plot;
 4. 人群与情形 — group and circumstance tables with charts, and the hour-of-day profile;
-5. 时段与趋势 — quarterly counts and the emerging-hotspot classes;
-6. 建议点位 — warning-sign and campaign sites;
-7. 措施评估 — the empirical-Bayes before/after evaluation of earlier measures;
-8. 与上季度对比 — hotspots and key enterprises against the previous quarter's run;
-9. 说明 — method notes, release levels, files written, the manifest.
+5. 建议培训人群 — the target groups that stand out (whom, when and where to train them), the
+   ranked combinations and the circumstance combinations (多发情形), with how many cases the
+   rankings rest on;
+6. 时段与趋势 — quarterly counts and the emerging-hotspot classes;
+7. 建议点位 — warning-sign and campaign sites;
+8. 措施评估 — the empirical-Bayes before/after evaluation of earlier measures;
+9. 与上季度对比 — hotspots and key enterprises against the previous quarter's run;
+10. 说明 — method notes, release levels, files written, the manifest.
 
 The report is for use **inside the centre** (release level ``internal``) but holds no personal
 data at all: no worker names, ID numbers, phone numbers, narratives, exact times or decision

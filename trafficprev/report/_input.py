@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from .._accounting import IntakeResult
     from ..hotspots import HotspotResult
+    from ..targets import TargetGroups
     from ..trends import EmergingResult, MeasureEvaluation
 
 
@@ -105,6 +106,10 @@ class QuarterInput(Protocol):
     @property
     def circumstances(self) -> Mapping[str, pd.DataFrame]:
         """Circumstance tables of the window's cases."""
+
+    @property
+    def targets(self) -> TargetGroups:
+        """Target groups and circumstance combinations of the window."""
 
     @property
     def measures(self) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from ._input import QuarterInput, View
 from ._notes import notes
 from ._overview import overview
 from ._sites import evaluation, sites
+from ._targets import targets
 from ._trends import trends
 
 #: Section anchors and headings, in report order.
@@ -35,11 +36,12 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("hotspots", "2. 热点路段与交叉口 (Hotspot roads and intersections)"),
     ("enterprises", "3. 重点企业 (Key enterprises)"),
     ("groups", "4. 人群与情形 (Groups and circumstances)"),
-    ("trends", "5. 时段与趋势 (Time and trends)"),
-    ("sites", "6. 建议点位 (Recommended sites)"),
-    ("evaluation", "7. 措施评估 (Evaluation of measures)"),
-    ("comparison", "8. 与上季度对比 (Against the previous quarter)"),
-    ("notes", "9. 说明 (Notes on method)"),
+    ("targets", "5. 建议培训人群 (Target groups for training)"),
+    ("trends", "6. 时段与趋势 (Time and trends)"),
+    ("sites", "7. 建议点位 (Recommended sites)"),
+    ("evaluation", "8. 措施评估 (Evaluation of measures)"),
+    ("comparison", "9. 与上季度对比 (Against the previous quarter)"),
+    ("notes", "10. 说明 (Notes on method)"),
 )
 
 #: Each section's data, by anchor; the template ``sections/ANCHOR.html.j2`` reads it under
@@ -49,6 +51,7 @@ _BUILDERS: dict[str, Callable[[View], dict[str, Any]]] = {
     "hotspots": hotspots,
     "enterprises": enterprises,
     "groups": groups,
+    "targets": targets,
     "trends": trends,
     "sites": sites,
     "evaluation": evaluation,

@@ -21,7 +21,15 @@ from ..release import CIRCUMSTANCE_COLUMNS, circumstances_text
 from ._budget import SignBudget, sign_budget
 from ._campaign import campaign_candidates, choose_campaign_sites
 from ._cover import CoverResult, MedianResult, SetCoverResult, max_cover, min_cover, p_median
-from ._excel import NUMBER_FORMATS, SHEETS, neutralize, read_back, write_sites_xlsx, write_workbook
+from ._excel import (
+    NUMBER_FORMATS,
+    SHEETS,
+    TRAINING_SHEET,
+    neutralize,
+    read_back,
+    write_sites_xlsx,
+    write_workbook,
+)
 from ._signs import (
     SIGN_RULES,
     SIGN_SITE_COLUMNS,
@@ -39,6 +47,7 @@ __all__ = [
     "SHEETS",
     "SIGN_RULES",
     "SIGN_SITE_COLUMNS",
+    "TRAINING_SHEET",
     "CoverResult",
     "MedianResult",
     "SetCoverResult",

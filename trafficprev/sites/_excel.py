@@ -1,6 +1,6 @@
 """The Excel list of recommended sites for the traffic police (``sites.xlsx``).
 
-Up to three sheets, in this order:
+Up to four sheets, in this order:
 
 ``建议点位``
     one row per recommended site (warning-sign sites and campaign sites), with the road, the
@@ -9,6 +9,10 @@ Up to three sheets, in this order:
     the key enterprises (counts and rates; the caller decides what may be shared); left out
     when there is no enterprise to list (e.g. at the ``public`` release level, or at
     ``police`` when none has at least *k* cases);
+``培训对象``
+    the target groups for training (特定人群) with the enterprises, hours and places to reach
+    them, as a release level may show them (:func:`trafficprev.release.release_training`); left
+    out when no group is called out;
 ``说明``
     free notes: quarter, data source, coordinate systems, generator, release level, small-count
     suppression.
@@ -58,6 +62,8 @@ __all__ = [
 
 #: Sheet names, in workbook order (重点企业 only when there are enterprises to list).
 SHEETS: tuple[str, str, str] = ("建议点位", "重点企业", "说明")
+#: The sheet of the target groups, between 重点企业 and 说明 (only when a group is listed).
+TRAINING_SHEET = "培训对象"
 
 _COORD = "0.000000"
 _RATE = "0.0"
@@ -105,6 +111,20 @@ _ENTERPRISE_COLUMNS: tuple[tuple[str, str, str | None, bool], ...] = (
     ("trained", "已培训", None, False),
     ("trained_on", "培训时间", None, False),
     ("register_note", "备注", None, False),
+)
+_TRAINING_COLUMNS: tuple[tuple[str, str, str | None, bool], ...] = (
+    ("rank", "排名", _COUNT, True),
+    ("group", "培训人群", None, True),
+    ("n", "事故数", _COUNT, True),
+    ("share", "占比", None, False),
+    ("expected_share", "按构成预期占比", None, False),
+    ("lift", "超出倍数(区间)", None, False),
+    ("rank_interval", "排名区间", None, False),
+    ("rate", "发生率(‰/年)", None, False),
+    ("enterprises", "重点企业", None, False),
+    ("hours", "高发时段", None, False),
+    ("places", "高发地点", None, False),
+    ("plan", "培训建议", None, False),
 )
 
 _MIN_WIDTH = 6
@@ -278,8 +298,15 @@ def _site_table(sites: pd.DataFrame) -> tuple[list[str], list[str | None], list[
 def _enterprise_table(
     enterprises: pd.DataFrame,
 ) -> tuple[list[str], list[str | None], list[list[object]]]:
-    frame = enterprises.reset_index(drop=True)
-    used = [(col, head, fmt) for col, head, fmt, _ in _ENTERPRISE_COLUMNS if col in frame.columns]
+    return _table(enterprises, _ENTERPRISE_COLUMNS)
+
+
+def _table(
+    table: pd.DataFrame, spec: Sequence[tuple[str, str, str | None, bool]]
+) -> tuple[list[str], list[str | None], list[list[object]]]:
+    """The columns of `spec` that `table` has: headers, number formats and rows."""
+    frame = table.reset_index(drop=True)
+    used = [(col, head, fmt) for col, head, fmt, _ in spec if col in frame.columns]
     columns = [frame[col].tolist() for col, _, _ in used]
     rows = [list(vals) for vals in zip(*columns, strict=True)]
     return [h for _, h, _ in used], [f for _, _, f in used], rows
@@ -319,8 +346,10 @@ def write_sites_xlsx(
     enterprises: pd.DataFrame | None,
     *,
     notes: Iterable[tuple[object, object]],
+    training: pd.DataFrame | None = None,
 ) -> Path:
-    """Write the police workbook ``sites.xlsx`` (sheets 建议点位, 重点企业 when given, 说明).
+    """Write the police workbook ``sites.xlsx`` (sheets 建议点位, 重点企业 and 培训对象 when
+    given, 说明).
 
     Parameters
     ----------
@@ -348,6 +377,12 @@ def write_sites_xlsx(
     notes
         ``(item, text)`` pairs for the 说明 sheet (columns 项目 / 说明), e.g. 季度, 数据来源,
         坐标系说明, 生成工具, 发布级别, 小数字抑制.
+    training
+        Target groups for training, in rank order, as words
+        (:func:`trafficprev.release.release_training`). Required: ``rank``, ``group``, ``n``;
+        optional: ``share``, ``expected_share``, ``lift``, ``rank_interval``, ``rate``,
+        ``enterprises``, ``hours``, ``places``, ``plan``. None or an empty frame leaves the
+        培训对象 sheet out.
 
     Returns
     -------
@@ -387,6 +422,8 @@ def write_sites_xlsx(
     _check_columns(sites, _SITE_COLUMNS, "sites")
     if enterprises is not None:
         _check_columns(enterprises, _ENTERPRISE_COLUMNS, "enterprises")
+    if training is not None:
+        _check_columns(training, _TRAINING_COLUMNS, "training")
     note_rows = _note_rows(notes)
 
     wb = openpyxl.Workbook()
@@ -395,6 +432,8 @@ def write_sites_xlsx(
     _write_sheet(ws, *_site_table(sites))
     if enterprises is not None and len(enterprises):
         _write_sheet(wb.create_sheet(SHEETS[1]), *_enterprise_table(enterprises))
+    if training is not None and len(training):
+        _write_sheet(wb.create_sheet(TRAINING_SHEET), *_table(training, _TRAINING_COLUMNS))
     _write_sheet(wb.create_sheet(SHEETS[2]), ["项目", "说明"], [None, None], note_rows)
 
     props = wb.properties
