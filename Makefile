@@ -53,7 +53,7 @@ test: lint
 # one small, as a smoke test, in one Python process per core (benchmarks/quick.py --jobs: one
 # OK line per bench, exit status 1 on a failure; CI runs it; its figures are not measurements).
 BENCHES := intake timeparse narrative democity area phrases geocode gistar nkde hotspots clusters rates \
-           mannkendall trends sites maps run precision
+           mannkendall trends sites maps run precision groups
 
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
 	$(BIN)/python -m pip install -q -e ".[test,bench]"

@@ -44,15 +44,16 @@ if str(HERE.parent) not in sys.path:
 BENCHES = (
     "intake", "timeparse", "narrative", "democity", "area", "phrases", "geocode",
     "gistar", "nkde", "hotspots", "clusters", "rates", "mannkendall", "trends", "sites", "maps",
-    "run", "precision",
+    "run", "precision", "groups",
 )  # fmt: skip
 
 
 #: Seconds each quick bench took on the 2-core machine (a clean-clone `.ci/run` of
-#: 2026-12-07, after issue 19), to deal them to processes evenly; a bench not listed counts 1 s.
+#: 2026-12-07, after issue 19; groups: its own --quick run, 8.0 s CPU), to deal them to
+#: processes evenly; a bench not listed counts 1 s.
 QUICK_SECONDS = {
-    "run": 9.2, "geocode": 7.6, "hotspots": 5.2, "maps": 4.6, "democity": 3.2, "trends": 2.3,
-    "area": 2.2, "intake": 1.7, "sites": 1.7, "mannkendall": 1.5, "precision": 1.2,
+    "run": 9.2, "groups": 8.0, "geocode": 7.6, "hotspots": 5.2, "maps": 4.6, "democity": 3.2,
+    "trends": 2.3, "area": 2.2, "intake": 1.7, "sites": 1.7, "mannkendall": 1.5, "precision": 1.2,
     "clusters": 0.9, "nkde": 0.8, "gistar": 0.8, "phrases": 0.7, "timeparse": 0.5,
     "narrative": 0.5, "rates": 0.1,
 }  # fmt: skip

@@ -337,9 +337,8 @@ def publish(
         ``Redactor(known=personal_values(protected, cases))`` (shapes and the input's worker
         names, ID numbers, phones, decision numbers); default ``Redactor()``: shapes only.
     targets
-        The target groups (:func:`~trafficprev.targets.target_groups`): the 培训对象 sheet,
-        at the release level (:func:`~trafficprev.release.release_training`; its enterprise
-        names and places redacted first). None: no such sheet.
+        :func:`~trafficprev.targets.target_groups`, for the 培训对象 sheet (redacted, then
+        :func:`~trafficprev.release.release_training`); None: no such sheet.
 
     Returns
     -------

@@ -649,6 +649,56 @@ def _training_places(part: pd.DataFrame, k: int) -> str:
     return "；".join(words)
 
 
+def _training_row(
+    g: pd.Series,
+    enterprises: pd.DataFrame,
+    places: pd.DataFrame,
+    hours: pd.DataFrame,
+    release: str,
+    k: int,
+) -> dict[str, object]:
+    """One row of the 培训对象 sheet: group `g` and its plan in words at threshold `k`."""
+    rank = int(g["rank"])
+    ents = enterprises[enterprises["rank"] == rank] if len(enterprises) else enterprises
+    where = places[places["rank"] == rank] if len(places) else places
+    when = hours[hours["rank"] == rank] if len(hours) else hours
+    peak = ""
+    if len(when):
+        peak = str(when["peak_text"].iloc[0] or "")
+        share = when["peak_share"].iloc[0]
+        if peak and release == "internal" and pd.notna(share):
+            peak += f"（占{_pct(share)}）"
+    lift = _num(g.get("lift"))
+    lo, hi = _num(g.get("lift_low")), _num(g.get("lift_high"))
+    if lift and lo and hi:
+        lift += f"（{lo}–{hi}）"
+    rl, rh = g.get("rank_low"), g.get("rank_high")
+    names = policy(release).enterprises
+    who = _training_enterprises(ents, k, names)
+    where_text = _training_places(where, k)
+    plan = f"培训对象：{g['group']}职工"
+    if who and names:
+        plan += "，重点在所列企业"
+    if peak:
+        plan += f"；提示时段：{peak}"
+    if where_text:
+        plan += "；现场宣传或提示地点：所列地点"
+    return {
+        "rank": rank,
+        "group": str(g["group"]),
+        "n": int(g["n"]),
+        "share": _pct(g.get("share")),
+        "expected_share": _pct(g.get("expected_share")),
+        "lift": lift,
+        "rank_interval": f"{int(rl)}–{int(rh)}" if pd.notna(rl) and pd.notna(rh) else "",
+        "rate": _num(g.get("rate_per_1000"), 2),
+        "enterprises": who,
+        "hours": peak,
+        "places": where_text,
+        "plan": plan,
+    }
+
+
 def release_training(
     groups: pd.DataFrame,
     enterprises: pd.DataFrame,
@@ -696,7 +746,6 @@ def release_training(
     """
     settings = settings or Settings()
     k = k_of(release, settings)
-    pol = policy(release)
     cols = ["rank", "group", "n", "share", "expected_share", "lift", "rank_interval", "rate"]
     cols += ["enterprises", "hours", "places", "plan"]
     if groups is None or groups.empty or "called_out" not in groups:
@@ -705,48 +754,5 @@ def release_training(
     chosen = chosen.head(settings.group_count if count is None else count)
     n_all = pd.to_numeric(chosen["n"], errors="coerce").fillna(0).astype(int)
     chosen = chosen[n_all >= k]
-    rows = []
-    for _, g in chosen.iterrows():
-        rank = int(g["rank"])
-        ents = enterprises[enterprises["rank"] == rank] if len(enterprises) else enterprises
-        where = places[places["rank"] == rank] if len(places) else places
-        when = hours[hours["rank"] == rank] if len(hours) else hours
-        peak = ""
-        if len(when):
-            peak = str(when["peak_text"].iloc[0] or "")
-            share = when["peak_share"].iloc[0]
-            if peak and release == "internal" and pd.notna(share):
-                peak += f"（占{_pct(share)}）"
-        lift = _num(g.get("lift"))
-        lo, hi = _num(g.get("lift_low")), _num(g.get("lift_high"))
-        if lift and lo and hi:
-            lift += f"（{lo}–{hi}）"
-        rl, rh = g.get("rank_low"), g.get("rank_high")
-        rank_interval = f"{int(rl)}–{int(rh)}" if pd.notna(rl) and pd.notna(rh) else ""
-        rate = _num(g.get("rate_per_1000"), 2)
-        who = _training_enterprises(ents, k, pol.enterprises)
-        where_text = _training_places(where, k)
-        plan = f"培训对象：{g['group']}职工"
-        if who and pol.enterprises:
-            plan += "，重点在所列企业"
-        if peak:
-            plan += f"；提示时段：{peak}"
-        if where_text:
-            plan += "；现场宣传或提示地点：所列地点"
-        rows.append(
-            {
-                "rank": rank,
-                "group": str(g["group"]),
-                "n": int(g["n"]),
-                "share": _pct(g.get("share")),
-                "expected_share": _pct(g.get("expected_share")),
-                "lift": lift,
-                "rank_interval": rank_interval,
-                "rate": rate,
-                "enterprises": who,
-                "hours": peak,
-                "places": where_text,
-                "plan": plan,
-            }
-        )
+    rows = [_training_row(g, enterprises, places, hours, release, k) for _, g in chosen.iterrows()]
     return pd.DataFrame(rows, columns=cols)

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._errors import ArgumentError
+from .._errors import ArgumentError, TrafficPrevError
 from ._cases import (
     _COUNTERPARTS,
     DemoConfig,
@@ -498,7 +498,7 @@ def plant_groups(
     if rows["_when"].tolist() != frame["injured_at"].tolist() or (
         rows["统一社会信用代码"].tolist() != frame["credit_code"].tolist()
     ):
-        raise RuntimeError("the planted rows are not in the order of their accidents")
+        raise TrafficPrevError("the planted rows are not in the order of their accidents")
     rows = rows.assign(_group=frame["group_id"].to_numpy())
     return GroupPlant(rows, truth, groups, frame)
 

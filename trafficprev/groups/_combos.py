@@ -18,10 +18,25 @@ of that name is ignored)
 Missing values and blank text are 未知; a plain column absent from the cases makes every case
 未知. A value in :data:`NOT_A_GROUP` is never part of a group, but its cases stay in the
 total and in the margins of the baseline.
+
+**The method in short.** Baseline: ``E = N · Π_b s_b`` over the blocks *b* the cell
+touches, ``s_b`` the share of the cases (all N, 未知 included) in the cell's values of that
+block's fields; a field of the exposure has the share ``s_known · insured(v) / Σ insured``
+instead (``s_known``: the share of cases whose value is in the exposure), other values their
+case share. Without exposure this is the maximum-likelihood fit of the Poisson log-linear
+model with the blocks' interactions and every main effect on the cell's table. Pruning:
+(1) a cell of order ≥ 2 whose count one of its parents predicts — the one-sided exact
+binomial ``P(Bin(n_parent, E/E_parent) >= n)`` times the parent's number of tested
+children (Bonferroni within the parent) is ``>= α`` — is dropped, reason
+「与上级组合相比无额外风险」; (2) then, from the highest order down, a kept cell whose excess
+a kept descendant explains — ``P(X >= n − n_d | E − E_d) >= α`` — is dropped, reason
+「由下级组合解释」. The bootstrap resamples the cases (multinomial over their unique
+profiles); each replicate recomputes n and E with its own margins.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Mapping, Sequence
@@ -112,9 +127,38 @@ class Combinations:
     Attributes
     ----------
     table
-        Kept cells, ranked: ``rank, group, order, <one column per field>, n, share, expected,
-        expected_share, lift, lift_low, lift_high, p_value, q_value, called_out, rank_low,
-        rank_high, insured, rate_per_1000, rate_low, rate_high`` (see :func:`combinations`).
+        Kept cells, ranked, with the columns
+
+        ``rank``
+            1..len in table order: called-out rows by lift_low descending, then lift
+            (with ``rank_by="lift"``: by lift, ties ``n`` descending, then group),
+            then the other kept rows by ``p_value`` ascending (ties lift descending, then
+            group).
+        ``group``, ``order``, one column per field
+            The values joined by 、 in field order (time bands with their hours, e.g.
+            ``制造业、电动自行车、下班途中、夜间（21:00–05:00）``; counterparts, sex,
+            responsibility and direction in words: 对方小型汽车, 男性, 本人次要责任,
+            下班途中), the number of fields, and each field's value (``""`` when the cell
+            does not have the field).
+        ``n``, ``share``, ``expected``, ``expected_share``, ``lift``
+            Cases, ``n / n_cases``, the baseline count E and ``E / n_cases``, ``n / E``.
+        ``lift_low``, ``lift_high``
+            Interval adjusted for the selection: ``lift · exp(∓ z · se)``, *se* the
+            bootstrap standard deviation of log lift, ``z = Φ⁻¹(1 − R·α / (2 · n_cells))``
+            with *R* the cells the FDR step selects (Benjamini–Yekutieli's false coverage
+            rate; *R* = 1 when none is) (NaN for rows not followed by the bootstrap).
+        ``p_value``, ``q_value``
+            Exact one-sided Poisson ``P(X >= n | E)`` and its Benjamini–Hochberg
+            adjustment over ``n_cells``.
+        ``called_out``
+            ``q_value < α`` and ``lift_low > 1``.
+        ``rank_low``, ``rank_high``
+            `level` percentile interval of the row's rank by lift among the followed rows
+            in each replicate.
+        ``insured``, ``rate_per_1000``, ``rate_low``, ``rate_high``
+            Where the cell's part in :data:`PERSON_FIELDS` (or in the exposure) is one field
+            with a headcount: that headcount, ``n / insured / years · 1000`` and its exact
+            Poisson interval; NaN elsewhere.
     pruned
         Cells tested but left out as redundant: ``group, order, <fields>, n, expected, lift,
         p_value, reason, by`` (``by``: the group that makes it redundant).
@@ -164,7 +208,7 @@ def _minute_bands() -> np.ndarray:
     names = hour_band(day, TIME_BANDS).to_numpy(dtype=object)
     index = pd.Index(list(TIME_BANDS), dtype=object).get_indexer(names)
     if (index < 0).any():  # pragma: no cover - guarded by a test of TIME_BANDS
-        raise AssertionError("TIME_BANDS must cover the whole day")
+        raise ArgumentError("TIME_BANDS must cover the whole day")
     return index
 
 
@@ -403,12 +447,9 @@ def combinations(
     cases
         One row per case (commuting accidents of the period).
     fields
-        Fields to combine (module docstring): :data:`TARGET_FIELDS` for groups of people,
-        :data:`CIRCUMSTANCE_FIELDS` for circumstances.
-    k
-        Smallest count of a tested cell.
-    max_order
-        Most fields in a cell.
+        Fields to combine: :data:`TARGET_FIELDS` (people), :data:`CIRCUMSTANCE_FIELDS`.
+    k, max_order
+        Smallest count of a tested cell; most fields in a cell.
     blocks
         Tuples of fields whose joint share the baseline keeps (:data:`BLOCKS`); fields not
         in `fields` are ignored, a field may be in one block only.
@@ -419,17 +460,12 @@ def combinations(
     years
         Length of the period in years (the rate per 1,000 insured per year).
     level
-        Confidence level; α = 1 − `level` is the false-discovery rate of the call-out (in
-        a table where no cell exceeds its baseline, the chance that anything is called
-        out), the level of the pruning tests and the false-coverage rate of the lift
-        intervals; the rank intervals are at `level`.
-    n_boot
-        Bootstrap replicates.
+        α = 1 − `level` is the false-discovery rate of the call-out, the level of the
+        pruning tests and the false-coverage rate of the lift intervals.
+    n_boot, seed
+        Bootstrap replicates and their seed.
     top
-        The first `top` kept rows (in the order of the candidates before their interval is
-        known) get intervals, besides every candidate.
-    seed
-        Seed of the bootstrap.
+        The first `top` kept rows get intervals, besides every candidate.
     rank_by
         Order of the called-out rows: ``"lift_low"`` (the lower end of the lift interval,
         descending, the default: a large well-supported group before a small one whose
@@ -438,69 +474,19 @@ def combinations(
     Returns
     -------
     Combinations
-        ``table`` (kept cells, ranked) with columns
-
-        ``rank``
-            1..len in table order: called-out rows by lift_low descending, then lift
-            (with ``rank_by="lift"``: by lift, ties ``n`` descending, then group),
-            then the other kept rows by ``p_value`` ascending (ties lift descending, then
-            group).
-        ``group``, ``order``, one column per field
-            The values joined by 、 in field order (time bands with their hours, e.g.
-            ``制造业、电动自行车、下班途中、夜间（21:00–05:00）``; counterparts, sex,
-            responsibility and direction in words: 对方小型汽车, 男性, 本人次要责任,
-            下班途中), the number of fields, and each
-            field's value (``""`` when the cell does not have the field).
-        ``n``, ``share``, ``expected``, ``expected_share``, ``lift``
-            Cases, ``n / n_cases``, the baseline count E and ``E / n_cases``, ``n / E``.
-        ``lift_low``, ``lift_high``
-            Interval adjusted for the selection: ``lift · exp(∓ z · se)``, *se* the
-            bootstrap standard deviation of log lift, ``z = Φ⁻¹(1 − R·α / (2 · n_cells))``
-            with *R* the cells the FDR step selects (Benjamini–Yekutieli's false coverage
-            rate; *R* = 1 when none is) (NaN for rows not followed by the bootstrap).
-        ``p_value``, ``q_value``
-            Exact one-sided Poisson ``P(X >= n | E)`` and its Benjamini–Hochberg
-            adjustment over ``n_cells``.
-        ``called_out``
-            ``q_value < α`` and ``lift_low > 1``.
-        ``rank_low``, ``rank_high``
-            `level` percentile interval of the row's rank by lift among the followed rows
-            in each replicate.
-        ``insured``, ``rate_per_1000``, ``rate_low``, ``rate_high``
-            Where the cell's part in :data:`PERSON_FIELDS` (or in the exposure) is one field
-            with a headcount: that headcount, ``n / insured / years · 1000`` and its exact
-            Poisson interval; NaN elsewhere.
-
-        and ``pruned`` (the cells left out: ``group, order, <fields>, n, expected, lift,
-        p_value, reason, by``; by order, then n descending).
+        The kept cells, ranked (:attr:`Combinations.table`, its columns described there),
+        and the cells left out as redundant (:attr:`Combinations.pruned`).
 
     Raises
     ------
     SchemaError
         If a derived field lacks its source column, or `exposure` lacks a column.
-    ValueError
-        If `k`, `max_order`, `n_boot`, `top`, `level`, `years`, `blocks` or `exposure` is
-        invalid.
-    TypeError
-        If `cases` is not a DataFrame, `fields` not a sequence of names, or ``injured_at``
-        not datetime64.
+    ValueError, TypeError
+        If an argument is invalid (a ``ValueError``) or of the wrong type.
 
     Notes
     -----
-    Baseline: ``E = N · Π_b s_b``, over the blocks *b* the cell touches, ``s_b`` the share of
-    the cases (all N, 未知 included) in the cell's values of that block's fields; a field of
-    the exposure has share ``s_known · insured(v) / Σ insured`` instead (``s_known``: share
-    of cases whose value is in the exposure), other values their case share. Without
-    exposure this is the maximum-likelihood fit of the Poisson log-linear model with the
-    blocks' interactions and every main effect on the cell's table. Pruning: (1) a cell of
-    order ≥ 2 whose count one of its parents predicts — one-sided exact binomial
-    ``P(Bin(n_parent, E/E_parent) >= n)`` times the parent's number of tested children
-    (Bonferroni within the parent) ``>= α`` — is dropped, reason
-    「与上级组合相比无额外风险」; (2) then, from the highest order down, a kept cell whose
-    excess a kept descendant explains — ``P(X >= n − n_d | E − E_d) >= α`` — is dropped,
-    reason 「由下级组合解释」. The bootstrap resamples the cases (multinomial over their unique
-    profiles); each replicate recomputes n and E with its own margins. See
-    ``docs/groups.md``.
+    The method: the module docstring and ``docs/groups.md``.
 
     Examples
     --------
@@ -512,59 +498,130 @@ def combinations(
     >>> out = combinations(df, ["mode", "counterpart"], blocks=(), n_boot=50)
     >>> out.called_out[["rank", "group", "n", "expected", "lift", "lift_low"]].round(2)
        rank    group   n  expected  lift  lift_low
-    0     1  步行、对方货车  61     38.48  1.59      1.23
+    0     1  步行、对方货车  61     38.48  1.59      1.24
     >>> out.n_cells, len(out.table), len(out.pruned)
-    (35, 9, 26)
+    (25, 1, 24)
     """
     names = _check_fields(fields)
-    k = _check_int(k, "k", 1)
-    max_order = _check_int(max_order, "max_order", 1)
-    n_boot = _check_int(n_boot, "n_boot", 2)
-    top = _check_int(top, "top", 0)
-    lv = _check_level(level)
-    if rank_by not in ("lift", "lift_low"):
-        raise ArgumentError(f"rank_by must be 'lift' or 'lift_low', got {rank_by!r}")
-    try:
-        yrs = float(years)
-    except (TypeError, ValueError):
-        raise ArgumentError(f"years must be a positive number, got {years!r}") from None
-    if not (math.isfinite(yrs) and yrs > 0):
-        raise ArgumentError(f"years must be a positive number, got {years!r}")
+    k, max_order, n_boot, top, lv, yrs = _checked(k, max_order, n_boot, top, level, years, rank_by)
     _require(cases, names)
+    return _combinations(
+        cases, names, blocks, exposure, (k, max_order, n_boot, top, lv, yrs), seed, rank_by
+    )
+
+
+def _combinations(
+    cases: pd.DataFrame,
+    names: tuple[str, ...],
+    blocks: Sequence[Sequence[str]],
+    exposure: pd.DataFrame | None,
+    args: tuple[int, int, int, int, float, float],
+    seed: int | None,
+    rank_by: str,
+) -> Combinations:
+    """:func:`combinations` on checked arguments."""
+    k, max_order, n_boot, top, lv, yrs = args
     block = _block_ids(names, blocks)
     encoded = [_encode(cases, f) for f in names]
     labels = [lab for _, lab in encoded]
     expo = _exposure_shares(exposure, names, labels, block)
-    expo_fields = tuple(names[f] for f in sorted(expo))
-    alpha = 1.0 - lv
     n_total = len(cases)
+    empty = Combinations(
+        *_empty(names), names, n_total, 0, n_boot, lv, tuple(map(names.__getitem__, sorted(expo)))
+    )
     if n_total == 0:
-        table, pruned = _empty(names)
-        return Combinations(table, pruned, names, 0, 0, n_boot, lv, expo_fields)
-
-    codes = np.column_stack([c for c, _ in encoded])
-    prof, weight = np.unique(codes, axis=0, return_counts=True)
+        return empty
+    prof, weight = np.unique(np.column_stack([c for c, _ in encoded]), axis=0, return_counts=True)
     ncat = np.array([len(lab) for lab in labels], dtype=np.int64)
     baseline = Baseline.from_profiles(prof, weight.astype(float), ncat, block, expo)
     groupable = [~np.isin(np.asarray(lab, dtype=object), NOT_A_GROUP) for lab in labels]
     combos, index = count_cells(prof, weight.astype(float), baseline, groupable, max_order, k)
-    total = combos[-1].offset + len(combos[-1].n)
-    if total == 0:
-        table, pruned = _empty(names)
-        return Combinations(table, pruned, names, n_total, 0, n_boot, lv, expo_fields)
+    if combos[-1].offset + len(combos[-1].n) == 0:
+        return empty
+    t = _tested(combos, index, names, labels, block, expo, 1.0 - lv)
+    frame = _kept_table(t, n_total, expo, yrs, lv)
+    # false-coverage-rate intervals (Benjamini & Yekutieli 2005): with R of the m cells
+    # selected by the FDR step, each interval at level 1 − R·α/m
+    candidate = (frame["q_value"] < 1.0 - lv).to_numpy()
+    follow = np.flatnonzero(candidate | (np.arange(len(frame)) < top))
+    m_over_r = t.n_cells / max(int(candidate.sum()), 1)
+    if len(follow):
+        sample = (combos, t.combo_of, baseline, prof, weight)
+        _bootstrap(frame, follow, *sample, n_boot, seed, lv, m_over_r)
+    called = candidate & (frame["lift_low"] > 1).to_numpy()
+    frame["called_out"] = called
+    frame = _sorted(frame, called, rank_by)
+    frame.insert(0, "rank", np.arange(1, len(frame) + 1, dtype=np.int64))
+    frame = frame.drop(columns="_cell").reset_index(drop=True)
+    pruned = _pruned_table(t)
+    return dataclasses.replace(empty, table=frame, pruned=pruned, n_cells=t.n_cells)
 
+
+def _checked(
+    k: object, max_order: object, n_boot: object, top: object, level: object, years: object,
+    rank_by: object,
+) -> tuple[int, int, int, int, float, float]:  # fmt: skip
+    """The numeric arguments of :func:`combinations`, checked."""
+    checked = (
+        _check_int(k, "k", 1),
+        _check_int(max_order, "max_order", 1),
+        _check_int(n_boot, "n_boot", 2),
+        _check_int(top, "top", 0),
+    )
+    lv = _check_level(level)
+    if rank_by not in ("lift", "lift_low"):
+        raise ArgumentError(f"rank_by must be 'lift' or 'lift_low', got {rank_by!r}")
+    try:
+        yrs = float(years)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ArgumentError(f"years must be a positive number, got {years!r}") from None
+    if not (math.isfinite(yrs) and yrs > 0):
+        raise ArgumentError(f"years must be a positive number, got {years!r}")
+    return (*checked, lv, yrs)
+
+
+@dataclass(frozen=True)
+class _Tested:
+    """Every counted cell, in the concatenation of the combinations' cells: counts, the
+    baseline, the tests, the pruning and the words."""
+
+    n: np.ndarray
+    e: np.ndarray
+    p: np.ndarray
+    q: np.ndarray
+    kept: np.ndarray
+    testable: np.ndarray
+    reason: np.ndarray
+    by: np.ndarray
+    n_cells: int
+    codes: np.ndarray  # category code of every field (-1: not in the cell)
+    combo_of: np.ndarray
+    order: np.ndarray
+    group: np.ndarray
+    values: list[np.ndarray]
+    names: tuple[str, ...]
+
+
+def _tested(
+    combos: list[Cells],
+    index: dict[int, int],
+    names: tuple[str, ...],
+    labels: list[list[str]],
+    block: np.ndarray,
+    expo: dict[int, np.ndarray],
+    alpha: float,
+) -> _Tested:
+    """Test every cell and apply the redundancy rules. A cell inside one block of the
+    baseline (a single field without exposure, or direction × time band) is its own expected
+    count: nothing to test, not a row."""
+    total = combos[-1].offset + len(combos[-1].n)
     n_all = np.concatenate([c.n for c in combos])
     e_all = np.concatenate([c.e for c in combos])
     p_all = poisson_sf(n_all, e_all)
-    # a cell inside one block of the baseline (a single field without exposure, or
-    # direction × time band) is its own expected count: nothing to test, not a row
     testable = np.concatenate([np.full(len(c.n), _testable(c.fields, block, expo)) for c in combos])
-    n_cells = int(testable.sum())
     q_all = np.ones(total)
     q_all[testable] = fdr_bh(p_all[testable])
     kept, reason, by = prune(combos, index, alpha)
-    kept &= testable
-
     cell_codes = np.full((total, len(names)), -1, dtype=np.int64)
     combo_of = np.empty(total, dtype=np.int64)
     for ci, c in enumerate(combos):
@@ -573,60 +630,65 @@ def combinations(
         combo_of[sl] = ci
     display = [np.append(_display(nm, lab), "") for nm, lab in zip(names, labels, strict=True)]
     raw = [np.append(np.asarray(lab, dtype=object), "") for lab in labels]
-    values = [raw[f][cell_codes[:, f]] for f in range(len(names))]
-    group = _group_text(combos, display, total)
-    order_all = np.array([len(combos[i].fields) for i in combo_of], dtype=np.int64)
-    lift = n_all / e_all
+    return _Tested(
+        n=n_all,
+        e=e_all,
+        p=p_all,
+        q=q_all,
+        kept=kept & testable,
+        testable=testable,
+        reason=reason,
+        by=by,
+        n_cells=int(testable.sum()),
+        codes=cell_codes,
+        combo_of=combo_of,
+        order=np.array([len(combos[i].fields) for i in combo_of], dtype=np.int64),
+        group=_group_text(combos, display, total),
+        values=[raw[f][cell_codes[:, f]] for f in range(len(names))],
+        names=names,
+    )
 
-    # the kept table, candidates first, to choose the rows the bootstrap follows
-    sel = np.flatnonzero(kept)
-    frame = pd.DataFrame({"group": group[sel], "order": order_all[sel]})
-    for f, nm in enumerate(names):
-        frame[nm] = values[f][sel]
-    frame["n"] = n_all[sel]
-    frame["share"] = n_all[sel] / n_total
-    frame["expected"] = e_all[sel]
-    frame["expected_share"] = e_all[sel] / n_total
-    frame["lift"] = lift[sel]
+
+def _kept_table(
+    t: _Tested, n_total: int, expo: dict[int, np.ndarray], yrs: float, lv: float
+) -> pd.DataFrame:
+    """The kept cells as the table's rows (intervals still NaN), candidates first by lift:
+    the order that chooses the rows the bootstrap follows."""
+    sel = np.flatnonzero(t.kept)
+    frame = pd.DataFrame({"group": t.group[sel], "order": t.order[sel]})
+    for f, nm in enumerate(t.names):
+        frame[nm] = t.values[f][sel]
+    frame["n"] = t.n[sel]
+    frame["share"] = t.n[sel] / n_total
+    frame["expected"] = t.e[sel]
+    frame["expected_share"] = t.e[sel] / n_total
+    frame["lift"] = t.n[sel] / t.e[sel]
     frame["lift_low"] = np.nan
     frame["lift_high"] = np.nan
-    frame["p_value"] = p_all[sel]
-    frame["q_value"] = q_all[sel]
+    frame["p_value"] = t.p[sel]
+    frame["q_value"] = t.q[sel]
     frame["called_out"] = False
     frame["rank_low"] = np.nan
     frame["rank_high"] = np.nan
-    _rates(frame, cell_codes[sel], names, expo, yrs, lv)
+    _rates(frame, t.codes[sel], t.names, expo, yrs, lv)
     frame["_cell"] = sel
-    candidate = (frame["q_value"] < alpha).to_numpy()
-    frame = _sorted(frame, candidate, "lift")
-    candidate = (frame["q_value"] < alpha).to_numpy()
-    follow = np.flatnonzero(candidate | (np.arange(len(frame)) < top))
-    # false-coverage-rate intervals (Benjamini & Yekutieli 2005): with R of the m cells
-    # selected by the FDR step, each interval at level 1 − R·α/m
-    selected = max(int(candidate.sum()), 1)
-    if len(follow):
-        _bootstrap(
-            frame, follow, combos, combo_of, baseline, prof, weight, n_boot, seed, lv,
-            n_cells / selected,
-        )  # fmt: skip
-    called = candidate & (frame["lift_low"] > 1).to_numpy()
-    frame["called_out"] = called
-    frame = _sorted(frame, called, rank_by)
-    frame.insert(0, "rank", np.arange(1, len(frame) + 1, dtype=np.int64))
-    frame = frame.drop(columns="_cell").reset_index(drop=True)
+    return _sorted(frame, (frame["q_value"] < 1.0 - lv).to_numpy(), "lift")
 
-    gone = np.flatnonzero(~kept & testable)
-    gone = gone[np.lexsort((gone, -n_all[gone], order_all[gone]))]
-    pruned = pd.DataFrame({"group": group[gone], "order": order_all[gone]})
-    for f, nm in enumerate(names):
-        pruned[nm] = values[f][gone]
-    pruned["n"] = n_all[gone]
-    pruned["expected"] = e_all[gone]
-    pruned["lift"] = lift[gone]
-    pruned["p_value"] = p_all[gone]
-    pruned["reason"] = np.where(reason[gone] == 1, RULE_PARENT, RULE_CHILD).astype(object)
-    pruned["by"] = group[by[gone]]
-    return Combinations(frame, pruned, names, n_total, n_cells, n_boot, lv, expo_fields)
+
+def _pruned_table(t: _Tested) -> pd.DataFrame:
+    """The tested cells left out, with the rule and the group that made each redundant."""
+    gone = np.flatnonzero(~t.kept & t.testable)
+    gone = gone[np.lexsort((gone, -t.n[gone], t.order[gone]))]
+    pruned = pd.DataFrame({"group": t.group[gone], "order": t.order[gone]})
+    for f, nm in enumerate(t.names):
+        pruned[nm] = t.values[f][gone]
+    pruned["n"] = t.n[gone]
+    pruned["expected"] = t.e[gone]
+    pruned["lift"] = t.n[gone] / t.e[gone]
+    pruned["p_value"] = t.p[gone]
+    pruned["reason"] = np.where(t.reason[gone] == 1, RULE_PARENT, RULE_CHILD).astype(object)
+    pruned["by"] = t.group[t.by[gone]]
+    return pruned
 
 
 def _testable(fields: Sequence[int], block: np.ndarray, expo: Mapping[int, object]) -> bool:

@@ -53,7 +53,7 @@ from ..sites import (
     choose_sign_sites,
     existing_signs,
 )
-from ..targets import target_groups
+from ..targets import TargetGroups, target_groups
 from ..trends import (
     compare_hotspots,
     compare_key_enterprises,
@@ -382,6 +382,20 @@ def analyse_quarter(
     return _with_case_accounting(result)
 
 
+def _groups(
+    hs: HotspotResult, register: pd.DataFrame, settings: Settings, qs: _Quarters, steps: Steps
+) -> tuple[dict, dict, dict, TargetGroups]:
+    """The window's group, circumstance and cross tables, and its target groups."""
+    with steps.step("groups", "人群与情形 groups and circumstances"):
+        groups = group_tables(hs.cases, register, k=settings.k_police)
+        circumstances = circumstance_tables(hs.cases, k=settings.k_police)
+        crosstabs = standard_crosstabs(hs.cases, k=settings.k_police)
+    with steps.step("targets", "培训人群 target groups and circumstance combinations"):
+        years = len(qs.window) / 4
+        targets = target_groups(hs.cases, register, hs.units, settings, years=years)
+    return groups, circumstances, crosstabs, targets
+
+
 def _analyse(
     read: _Inputs,
     area: Area,
@@ -423,13 +437,7 @@ def _analyse(
         note = unmatched_warning(key, register_given=len(read.register) > 0, k=settings.k_police)
         if note:
             warnings.append(steps.warn(note))
-    with steps.step("groups", "人群与情形 groups and circumstances"):
-        groups = group_tables(hs.cases, read.register, k=settings.k_police)
-        circumstances = circumstance_tables(hs.cases, k=settings.k_police)
-        crosstabs = standard_crosstabs(hs.cases, k=settings.k_police)
-    with steps.step("targets", "培训人群 target groups and circumstance combinations"):
-        years = len(qs.window) / 4
-        targets = target_groups(hs.cases, read.register, hs.units, settings, years=years)
+    groups, circumstances, crosstabs, targets = _groups(hs, read.register, settings, qs, steps)
     with steps.step("sites", "选址 sign and campaign sites"):
         signs, candidates, campaign = _sites(
             hs, area, geocoded, read, key, in_window, end, settings

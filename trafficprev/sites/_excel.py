@@ -378,11 +378,8 @@ def write_sites_xlsx(
         ``(item, text)`` pairs for the 说明 sheet (columns 项目 / 说明), e.g. 季度, 数据来源,
         坐标系说明, 生成工具, 发布级别, 小数字抑制.
     training
-        Target groups for training, in rank order, as words
-        (:func:`trafficprev.release.release_training`). Required: ``rank``, ``group``, ``n``;
-        optional: ``share``, ``expected_share``, ``lift``, ``rank_interval``, ``rate``,
-        ``enterprises``, ``hours``, ``places``, ``plan``. None or an empty frame leaves the
-        培训对象 sheet out.
+        Target groups in words (:func:`trafficprev.release.release_training`): ``rank``,
+        ``group``, ``n`` and optional columns of its output; None or empty: no 培训对象 sheet.
 
     Returns
     -------
