@@ -20,7 +20,14 @@ from scipy.sparse.csgraph import dijkstra
 
 from ._world import World, edge_ways, road_graph
 
-__all__ = ["DemoConfig", "Simulation", "haversine_m", "quarter_range", "simulate"]
+__all__ = [
+    "DemoConfig",
+    "Simulation",
+    "accident_record",
+    "haversine_m",
+    "quarter_range",
+    "simulate",
+]
 
 _EARTH_M = 6_371_008.8
 
@@ -465,6 +472,37 @@ def _accident_point(
     return nodes.at[at_node, "lon"], nodes.at[at_node, "lat"], e, at_node, hot_int.get(at_node)
 
 
+def accident_record(
+    when: tuple[dt.datetime, str],
+    who: tuple[str, str],
+    point: tuple[float, float, pd.Series, int | None, str | None],
+    j_roads: pd.Series,
+) -> dict[str, object]:
+    """One accident in the columns of :attr:`Simulation.accidents` (without its mode and
+    counterpart): its time and direction, enterprise credit code and home POI, and its point
+    (lon, lat, edge, junction node or None, planted hotspot or None); `j_roads` gives the
+    roads of each junction node."""
+    (injured_at, direction), (credit_code, home), (lon, lat, e, at_node, hot) = when, who, point
+    road, ref = e["name"], e["ref"]
+    return {
+        "quarter": f"{injured_at.year}Q{(injured_at.month - 1) // 3 + 1}",
+        "injured_at": injured_at,
+        "direction": direction,
+        "credit_code": credit_code,
+        "home_poi_id": home,
+        "true_lon": round(float(lon), 7),
+        "true_lat": round(float(lat), 7),
+        "at_node": at_node,
+        "edge_u": int(e["u"]),
+        "edge_v": int(e["v"]),
+        "way_id": int(e["way_id"]),
+        "road": road if isinstance(road, str) and road else None,
+        "ref": ref if isinstance(ref, str) and ref else None,
+        "junction_roads": j_roads.get(at_node) if at_node is not None else None,
+        "hotspot_id": hot,
+    }
+
+
 def simulate(
     world: World,
     config: DemoConfig,
@@ -541,27 +579,14 @@ def simulate(
         lon, lat, e, at_node, hot = _accident_point(
             rng, (p, e_idx), (edges, nodes, arrays), (hot_nodes, hot_int, junction_ids), config
         )
-        road, ref = e["name"], e["ref"]
-        rows.append(
-            {
-                "quarter": quarter,
-                "injured_at": when,
-                "direction": direction,
-                "credit_code": ents.at[ent_pick[k], "credit_code"],
-                "home_poi_id": homes.at[home_pick[k], "poi_id"],
-                "true_lon": round(float(lon), 7),
-                "true_lat": round(float(lat), 7),
-                "at_node": at_node,
-                "edge_u": int(e["u"]),
-                "edge_v": int(e["v"]),
-                "way_id": int(e["way_id"]),
-                "road": road if isinstance(road, str) and road else None,
-                "ref": ref if isinstance(ref, str) and ref else None,
-                "junction_roads": j_roads.get(at_node) if at_node is not None else None,
-                "hotspot_id": hot,
-                # drawn in this order, after the place
-                "mode": str(rng.choice(_MODES[0], p=_MODES[1])),
-                "counterpart": str(rng.choice(_COUNTERPARTS[0], p=_COUNTERPARTS[1])),
-            }
+        row = accident_record(
+            (when, direction),
+            (ents.at[ent_pick[k], "credit_code"], homes.at[home_pick[k], "poi_id"]),
+            (lon, lat, e, at_node, hot),
+            j_roads,
         )
+        # drawn in this order, after the place
+        row["mode"] = str(rng.choice(_MODES[0], p=_MODES[1]))
+        row["counterpart"] = str(rng.choice(_COUNTERPARTS[0], p=_COUNTERPARTS[1]))
+        rows.append(row)
     return Simulation(pd.DataFrame(rows), hotspots, risky.reset_index(drop=True), junctions)

@@ -54,6 +54,7 @@ from ._cases import (
     _home_picks,
     _live_hotspots,
     _quarter_dates,
+    accident_record,
     junction_table,
     simulate,
 )
@@ -290,29 +291,10 @@ def _accident_row(
     facts: tuple[str, str, str],
 ) -> dict[str, object]:
     """One accident in the columns of :attr:`Simulation.accidents` plus ``group_id``."""
-    lon, lat, e, at_node, hot = point
     mode, counterpart, group = facts
-    road, ref = e["name"], e["ref"]
-    return {
-        "quarter": f"{when.year}Q{_q(when)}",
-        "injured_at": when,
-        "direction": direction,
-        "credit_code": net.ents.at[picks[0], "credit_code"],
-        "home_poi_id": net.homes.at[picks[1], "poi_id"],
-        "true_lon": round(float(lon), 7),
-        "true_lat": round(float(lat), 7),
-        "at_node": at_node,
-        "edge_u": int(e["u"]),
-        "edge_v": int(e["v"]),
-        "way_id": int(e["way_id"]),
-        "road": road if isinstance(road, str) and road else None,
-        "ref": ref if isinstance(ref, str) and ref else None,
-        "junction_roads": net.j_roads.get(at_node) if at_node is not None else None,
-        "hotspot_id": hot,
-        "mode": mode,
-        "counterpart": counterpart,
-        "group_id": group,
-    }
+    who = (net.ents.at[picks[0], "credit_code"], net.homes.at[picks[1], "poi_id"])
+    row = accident_record((when, direction), who, point, net.j_roads)
+    return {**row, "mode": mode, "counterpart": counterpart, "group_id": group}
 
 
 # --- the two groups ---------------------------------------------------------------------------
