@@ -82,6 +82,7 @@ LABELS = {
     "mode": "出行方式",
     "industry": "行业",
     "hour_band": "时段",
+    "time_band": "时段",
     "direction": "通勤方向",
     "counterpart": "对方车辆",
     "location": "交叉口/路段",

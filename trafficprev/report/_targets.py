@@ -43,7 +43,11 @@ def _rank_text(row: pd.Series) -> str:
 
 
 def _combination_table(frame: pd.DataFrame, caption: str, k: int, rows: int) -> Table:
-    """The ranked combinations (called out first) as a small table in words."""
+    """The ranked combinations (called out first, then the others above their expectation)
+    as a small table in words."""
+    if len(frame):
+        above = frame["called_out"].astype(bool) | (frame["lift"] > 1)
+        frame = frame[above.to_numpy()]
     shown = frame.head(rows).copy()
     if len(shown):
         shown["lift_text"] = [_lift_text(r) for _, r in shown.iterrows()]
@@ -67,8 +71,10 @@ def targets(v: View) -> dict[str, Any]:
     """The data of section 5 (``sections/targets.html.j2``)."""
     t = v.result.targets
     s = v.settings
+    # the police level: a count in words cannot be starred, so no enterprise or place with
+    # fewer than k of a group's cases is named (the full plan: result.targets, notebook 03)
     training = release_training(
-        t.groups, t.enterprises, t.places, t.hours, "internal", s, count=s.group_count
+        t.groups, t.enterprises, t.places, t.hours, "police", s, count=s.group_count
     )
     training_table = table(
         training,
