@@ -94,7 +94,8 @@ class TargetGroups:
     n_cases
         Cases the rankings rest on (the window's cases).
     n_cells, n_circumstance_cells
-        Cells tested in each ranking (at least *k* cases, no 未知 value).
+        Cells tested in each ranking (at least *k* cases, no 未知 value, a baseline other
+        than their own count: :attr:`~trafficprev.groups.Combinations.n_cells`).
     n_boot, level
         Bootstrap replicates and the level of the intervals and of the test.
     """
