@@ -633,7 +633,9 @@ def test_table_columns_order_and_ranks():
     called = table["called_out"].to_numpy()
     later = np.flatnonzero(~called)
     assert called.any() and not (len(later) and called[later[0] :].any())  # called out first
-    want = (table["q_value"] < 0.05) & (table["lift_low"] > 1)  # NaN lift_low: not followed
+    want = (
+        (table["q_value"] < 0.05) & (table["lift_low"] > 1) & (table["n"] >= 5)
+    )  # NaN: not followed
     assert (want.to_numpy() == called).all()
     # by default the called-out rows by lift_low, the others by p
     assert (np.diff(table.loc[called, "lift_low"].to_numpy()) <= 0).all()
@@ -730,3 +732,23 @@ def test_same_seed_same_table_other_seed_other_intervals():
     cols = ["group", "n", "expected", "p_value"]
     pd.testing.assert_frame_equal(one.table[cols].iloc[:5], other.table[cols].iloc[:5])
     assert not np.allclose(one.table["lift_low"].iloc[:5], other.table["lift_low"].iloc[:5])
+
+
+def test_a_few_cases_of_rare_categories_are_ranked_but_not_called_out():
+    """Four cases whose industry and counterpart occur nowhere else (E ≈ 0.01) beside a
+    planted group of 60: the FDR step passes them, and ``min_called`` (5 by default) keeps
+    them from being called out; with ``min_called=3`` they are."""
+    df = _planted(1500, 60, 3)
+    df.loc[100:103, ["industry", "counterpart"]] = ["合成稀有行业", "合成稀有车辆"]
+
+    def row(min_called: int) -> pd.Series:
+        """The kept row of the rare pair (here with 女性: the four are all women, and rule 2
+        folds the pair into that child)."""
+        t = combinations(df, FIELDS, n_boot=50, seed=3, min_called=min_called).table
+        rare = (t["industry"] == "合成稀有行业") & (t["counterpart"] == "合成稀有车辆")
+        assert rare.sum() == 1
+        return t[rare].iloc[0]
+
+    default, lenient = row(5), row(3)
+    assert default["n"] == 4 and default["q_value"] < 0.05 and default["lift_low"] > 1
+    assert not default["called_out"] and lenient["called_out"]

@@ -148,6 +148,9 @@ class Settings:
         interval (adjusted for the selection) and the rank intervals at this level.
     group_bootstrap
         Bootstrap replicates behind the intervals of the lift and of the rank (200).
+    group_min_cases
+        A group is called out only with at least this many cases (5); cells of ``k_police``
+        cases and more are ranked.
     group_count
         At most this many called-out groups get a training plan (培训对象, 10).
     group_enterprises, group_places
@@ -204,6 +207,7 @@ class Settings:
     group_max_order: int = 4
     group_level: float = 0.95
     group_bootstrap: int = 200
+    group_min_cases: int = 5
     group_count: int = 10
     group_enterprises: int = 3
     group_places: int = 3
@@ -287,6 +291,7 @@ class Settings:
             ("precision_industry_cap", 0),
             ("group_max_order", 1),
             ("group_bootstrap", 0),
+            ("group_min_cases", 1),
             ("group_count", 0),
             ("group_enterprises", 0),
             ("group_places", 0),

@@ -346,8 +346,8 @@ def target_groups(
         The window's road units (``unit_id``, ``place_text``, ``hot``).
     settings
         ``k_police`` (the least cases of a cell), ``group_max_order``, ``group_level``,
-        ``group_bootstrap``, ``group_count``, ``group_enterprises``, ``group_places``,
-        ``peak_share``, ``peak_max_hours``.
+        ``group_bootstrap``, ``group_min_cases``, ``group_count``, ``group_enterprises``,
+        ``group_places``, ``peak_share``, ``peak_max_hours``.
     years
         Length of the window in years (rates per 1,000 insured per year).
     seed
@@ -363,6 +363,7 @@ def target_groups(
         "level": settings.group_level,
         "n_boot": settings.group_bootstrap,
         "seed": seed,
+        "min_called": settings.group_min_cases,
     }
     people = combinations(
         cases, TARGET_FIELDS, exposure=exposure_of(register), years=years, **common

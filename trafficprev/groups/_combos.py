@@ -151,7 +151,7 @@ class Combinations:
             Exact one-sided Poisson ``P(X >= n | E)`` and its Benjamini–Hochberg
             adjustment over ``n_cells``.
         ``called_out``
-            ``q_value < α`` and ``lift_low > 1``.
+            ``q_value < α``, ``lift_low > 1`` and ``n >= min_called``.
         ``rank_low``, ``rank_high``
             `level` percentile interval of the row's rank by lift among the followed rows
             in each replicate.
@@ -439,6 +439,7 @@ def combinations(
     top: int = 20,
     seed: int | None = 0,
     rank_by: str = "lift_low",
+    min_called: int = 5,
 ) -> Combinations:
     """Combinations of fields whose cases stand out against the baseline, ranked.
 
@@ -450,6 +451,10 @@ def combinations(
         Fields to combine: :data:`TARGET_FIELDS` (people), :data:`CIRCUMSTANCE_FIELDS`.
     k, max_order
         Smallest count of a tested cell; most fields in a cell.
+    min_called
+        Smallest count of a called-out cell (5): three or four cases of rare categories
+        whose expected count is a product of small shares can pass the test when a real
+        group raises the FDR threshold, and are no group to train (``docs/groups.md``).
     blocks
         Tuples of fields whose joint share the baseline keeps (:data:`BLOCKS`); fields not
         in `fields` are ignored, a field may be in one block only.
@@ -504,9 +509,16 @@ def combinations(
     """
     names = _check_fields(fields)
     k, max_order, n_boot, top, lv, yrs = _checked(k, max_order, n_boot, top, level, years, rank_by)
+    min_called = _check_int(min_called, "min_called", 1)
     _require(cases, names)
     return _combinations(
-        cases, names, blocks, exposure, (k, max_order, n_boot, top, lv, yrs), seed, rank_by
+        cases,
+        names,
+        blocks,
+        exposure,
+        (k, max_order, n_boot, top, lv, yrs),
+        seed,
+        (rank_by, min_called),
     )
 
 
@@ -517,9 +529,10 @@ def _combinations(
     exposure: pd.DataFrame | None,
     args: tuple[int, int, int, int, float, float],
     seed: int | None,
-    rank_by: str,
+    order: tuple[str, int],
 ) -> Combinations:
-    """:func:`combinations` on checked arguments."""
+    """:func:`combinations` on checked arguments (`order`: ``rank_by``, ``min_called``)."""
+    rank_by, min_called = order
     k, max_order, n_boot, top, lv, yrs = args
     block = _block_ids(names, blocks)
     encoded = [_encode(cases, f) for f in names]
@@ -548,7 +561,7 @@ def _combinations(
     if len(follow):
         sample = (combos, t.combo_of, baseline, prof, weight)
         _bootstrap(frame, follow, *sample, n_boot, seed, lv, m_over_r)
-    called = candidate & (frame["lift_low"] > 1).to_numpy()
+    called = candidate & (frame["lift_low"] > 1).to_numpy() & (frame["n"] >= min_called).to_numpy()
     frame["called_out"] = called
     frame = _sorted(frame, called, rank_by)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1, dtype=np.int64))
