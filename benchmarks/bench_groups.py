@@ -13,7 +13,7 @@ time of day follows the direction; a 单方 accident is 全部 or 意外 respons
 planted group: `planted` of the cases are 制造业 · 电动自行车 · 下班 · 22:30–01:30 (the demo's
 G1). No record is real.
 
-Five parts:
+Six parts:
 
 (a) **Baseline against statsmodels.** ``combinations`` (no exposure, the default blocks) on
     the demo window's cases (the 2024 window of the 2024Q4 run, as ``analyse_quarter``
@@ -79,6 +79,15 @@ Five parts:
     fields, e.g. 步行 · 上班途中), and a few cells of 3–4 fields clear the bar on that shift
     plus chance (lift up to 5.3, n = 9); the same table without the planted group calls out
     nothing.
+
+(f) **Sweeps of synthetic tables** (the figures of ``docs/groups.md``): :func:`synthetic`
+    of 1,500 cases (nine TARGET_FIELDS, order 4, 50 bootstrap replicates, seed = table)
+    without a planted group, the share of tables that call anything out (also at 300 and
+    5,000 cases); with 20, 30 and 60 planted cases (60 also with ``min_called=3``: three cases
+    may be called out), the tables that call the planted group out
+    (a row holding its core), that rank it first, and that call out a row unrelated to it (a
+    row with none of 制造业 · 电动自行车 · 下班 · 夜间, or another value of one of those
+    fields), with the mean share of such rows among those called out.
 
 ``--quick`` (CI's smoke run, figures not measurements): (a) on a generated table of 2,000
 cases and the five CIRCUMSTANCE_FIELDS, (b) 5,000 generated cases and the circumstance
@@ -806,6 +815,63 @@ def part_e(runs: list[dict[str, Any]], repeat: int) -> None:
 # --- main -------------------------------------------------------------------------------------
 
 
+def _unrelated(table: pd.DataFrame) -> np.ndarray:
+    """Rows unrelated to the planted group: none of its values (制造业, 电动自行车, 下班,
+    夜间), or another value of one of its fields. A row holding some of them and other
+    fields besides (制造业 · 夜间 · 45–54岁) shares its cases and counts as related."""
+    planted = {**SYNTHETIC_CORE, "direction": "下班"}
+    hits = np.zeros(len(table), dtype=bool)
+    other = np.zeros(len(table), dtype=bool)
+    for f, value in planted.items():
+        v = table[f].astype(str).to_numpy()
+        hits |= v == value
+        other |= (v != "") & (v != value)
+    return ~hits | other
+
+
+def sweep(n: int, planted: int, seeds: Sequence[int], min_called: int = 5) -> list[str]:
+    """One row of (f): ``planted`` cases of the planted group among `n`, one table a seed."""
+    found = first = stray = 0
+    shares = []
+    for s in seeds:
+        table = combinations(
+            synthetic(n, seed=s, planted=planted / n), TARGET_FIELDS, k=K,
+            max_order=MAX_ORDER, n_boot=50, seed=s, min_called=min_called,
+        ).table  # fmt: skip
+        called = table[table["called_out"].to_numpy(dtype=bool)]
+        hit = row_matches(called, SYNTHETIC_CORE)
+        found += bool(hit.any())
+        first += bool(len(called)) and bool(hit[0])
+        bad = _unrelated(called)
+        stray += bool(bad.any())
+        if len(called):
+            shares.append(bad.mean())
+    m = len(seeds)
+    share = f"{np.mean(shares):.1%}" if shares else "—"
+    return [f"{n:,}", str(planted), str(min_called), str(m), f"{found} ({found / m:.0%})",
+            f"{first} ({first / m:.0%})", f"{stray} ({stray / m:.1%})", share]  # fmt: skip
+
+
+def part_f(quick: bool) -> None:
+    print(
+        "\n(f) sweeps of synthetic tables (TARGET_FIELDS, order 4, 50 replicates, seed = table)\n"
+    )
+    few = range(3) if quick else None
+    plan = [(1_500, 0, few or range(400), 5), (300, 0, few or range(400), 5),
+            (5_000, 0, few or range(100), 5), (1_500, 20, few or range(200), 5),
+            (1_500, 30, few or range(200), 5), (1_500, 60, few or range(200), 5),
+            (1_500, 60, few or range(200), 3)]  # fmt: skip
+    rows = [sweep(*row) for row in plan]
+    print(
+        markdown_table(
+            ["cases", "planted", "min_called", "tables", "planted group called out", "… first",
+             "tables calling out an unrelated row", "mean share of such rows"],
+            rows,
+            "rrrrrrrr",
+        )
+    )  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small tables only (smoke run)")
@@ -864,6 +930,7 @@ def main(argv: list[str] | None = None) -> None:
     # (d), (e)
     part_d([1, 2] if quick else list(range(1, 21)), quick)
     part_e(runs, repeat)
+    part_f(quick)
 
 
 if __name__ == "__main__":
