@@ -15,6 +15,7 @@ dual carriageway 141–157 (≥ 10), planted intersections 7 in every world (the
 from __future__ import annotations
 
 import dataclasses
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,15 @@ from pandas.testing import assert_frame_equal
 from scipy.spatial import cKDTree
 
 from trafficprev.area import to_metric_geoms
-from trafficprev.network import PRECISE_LEVELS, SNAP_STATUSES, build_units, snap
+from trafficprev.coords import compass
+from trafficprev.network import (
+    PLACE_NEAR_M,
+    PRECISE_LEVELS,
+    SNAP_STATUSES,
+    build_units,
+    place_texts,
+    snap,
+)
 
 TRUTH = Path(__file__).resolve().parents[1] / "data" / "demo" / "truth" / "hotspots.csv"
 
@@ -460,3 +469,245 @@ def test_dual_carriageway_crossing_is_one_unit_where_the_geocoder_places_it(dual
     assert out["snap_status"].iat[0] == "ok"
     assert out["unit_id"].iat[0] == "I:乙大道|甲大道"
     assert out["snap_m"].iat[0] < 1.0  # the unit lies where the gazetteer's intersection is
+
+
+# --- the vectorised building blocks: pieces, rounding, adjacency, words ----------------------
+
+
+def _random_line(rng: np.random.Generator, n: int) -> shapely.LineString:
+    """A random walk of `n` vertices at UTM-like coordinates, a fifth of them repeated."""
+    steps = rng.normal(0.0, 40.0, size=(n - 1, 2))
+    steps[rng.random(n - 1) < 0.2] = 0.0  # repeated vertices: zero-length stretches
+    steps[0] += 1.0  # never all zero: the line has a length
+    xy = np.vstack([np.zeros((1, 2)), np.cumsum(steps, axis=0)])
+    return shapely.LineString(xy + np.array([5e5, 3.2e6]))
+
+
+def _vertex_distances(line: shapely.LineString) -> list[float]:
+    """Each vertex's distance along `line`, summed as ``shapely.ops.substring`` sums them."""
+    out, d = [0.0], 0.0
+    for (x1, y1), (x2, y2) in pairwise(line.coords):
+        d += ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
+        out.append(d)
+    return out
+
+
+def _random_pieces(rng: np.random.Generator, n_lines: int) -> tuple:
+    """Random lines and pieces of them: the consecutive pieces between sorted cuts (random
+    positions, vertices' own distances, both ends), as build_units cuts, a few more, and
+    pieces ending past the line's end."""
+    lines, which, starts, ends = [], [], [], []
+    for k in range(n_lines):
+        line = _random_line(rng, int(rng.integers(2, 16)))
+        on_vertex = rng.choice(_vertex_distances(line), 4)
+        cuts = np.unique(np.concatenate([rng.uniform(0, line.length, 4), on_vertex]))
+        cuts = np.unique(np.concatenate([[0.0, line.length], cuts[cuts < line.length]]))
+        pairs = [*pairwise(cuts), *(sorted(rng.choice(cuts, 2, replace=False)) for _ in range(3))]
+        # and to a hair past the line's end (where its length and the vertices' sum differ)
+        pairs += [(cuts[-2], np.nextafter(line.length, np.inf)), (cuts[0], line.length + 1.0)]
+        for a, b in pairs:
+            if a < b:
+                which.append(k)
+                starts.append(a)
+                ends.append(b)
+        lines.append(line)
+    return np.array(lines, dtype=object), np.array(which), np.array(starts), np.array(ends)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_pieces_equal_substring_vertex_for_vertex(shuffle):
+    from shapely.ops import substring
+
+    from trafficprev.network import _pieces
+
+    rng = np.random.default_rng(2026_12_08)
+    lines, which, starts, ends = _random_pieces(rng, 80)
+    on_vertex = [
+        any(p in _vertex_distances(lines[k]) for p in (a, b))
+        for k, a, b in zip(which, starts, ends, strict=True)
+    ]
+    assert sum(on_vertex) > 100  # the premise: many pieces start or end on a vertex
+    if shuffle:
+        order = rng.permutation(len(which))
+        which, starts, ends = which[order], starts[order], ends[order]
+    got = _pieces(lines, which, starts, ends)
+    assert len(got) == len(which)
+    for piece, k, a, b in zip(got, which, starts, ends, strict=True):
+        want = substring(lines[k], a, b)
+        assert want.geom_type == "LineString"
+        assert shapely.to_wkb(piece) == shapely.to_wkb(want), (k, a, b)
+
+
+def test_round1_rounds_as_python_round():
+    from trafficprev.network import _round1
+
+    rng = np.random.default_rng(11)
+    k = np.arange(-400, 40_001, dtype=float)
+    tenth_halves = k / 20  # 0.05, 0.15, ...: a hair above or below a half, rarely exactly
+    v = np.concatenate(
+        [
+            rng.uniform(0, 50_000, 20_000),
+            rng.uniform(2.0**49, 2.0**53, 2_000),  # 10 v no longer exact to the unit
+            k / 4,  # 0.25, 0.75: exact binary halves, ties to even
+            tenth_halves,
+            np.nextafter(tenth_halves, np.inf),
+            np.nextafter(tenth_halves, -np.inf),
+            [1e12 + 0.05, 2.0**31 + 0.25, -0.04, 0.0, -0.0, np.nan, np.inf, -np.inf],
+        ]
+    )
+    want = np.array([round(float(x), 1) for x in v])
+    got = _round1(v)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, want)
+    assert (np.signbit(got) == np.signbit(want)).all()
+    # the premise: numpy's own rounding differs from Python's on some of these
+    assert (np.round(v, 1) != want)[np.isfinite(v)].any()
+
+
+def _write_osm(path: Path, ways: list[tuple[list[tuple[float, float]], dict[str, str]]]) -> Path:
+    """An OSM file of `ways` (metric vertices around (_LON0, _LAT0), tags); ways share the
+    nodes at equal coordinates."""
+    meta = 'version="1" timestamp="2024-05-01T08:00:00Z" changeset="1" uid="1" user="test"'
+    nodes: dict[tuple[float, float], int] = {}
+    refs = [[nodes.setdefault(xy, len(nodes) + 1) for xy in pts] for pts, _ in ways]
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    for (x, y), nid in nodes.items():
+        lon, lat = _LON0 + x / _MX, _LAT0 + y / _MY
+        lines.append(f'  <node id="{nid}" {meta} lat="{lat:.8f}" lon="{lon:.8f}"/>')
+    for w, (way_refs, (_, tags)) in enumerate(zip(refs, ways, strict=True), 1):
+        lines.append(f'  <way id="{w}" {meta}>')
+        lines += [f'    <nd ref="{r}"/>' for r in way_refs]
+        lines += [f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items()]
+        lines.append("  </way>")
+    path.write_text("\n".join([*lines, "</osm>"]) + "\n", encoding="utf-8")
+    return path
+
+
+def _axis(lo: float, hi: float, step: float, *extra: float) -> list[float]:
+    """Positions from `lo` to `hi` every `step`, and the `extra` ones, sorted."""
+    return sorted({*np.arange(lo, hi + step / 2, step).tolist(), *extra})
+
+
+@pytest.fixture(scope="module")
+def grid_area(tmp_path_factory):
+    """Six two-way roads: 甲路 (y = 0) and 乙路 (y = 35 m) crossed by 丙路 (x = 0), 丁路
+    (x = 260 m) and 己路 (x = 272 m), and 戊路 ending on 甲路 at x = -200 m: crossings 12 m
+    and 35 m apart, and a T."""
+    from trafficprev.area import build_area
+
+    def road(name: str, pts: list[tuple[float, float]]) -> tuple:
+        return pts, {"highway": "secondary", "name": name}
+
+    ways = [
+        road("甲路", [(x, 0.0) for x in _axis(-500, 500, 50, 260, 272)]),
+        road("乙路", [(x, 35.0) for x in _axis(-310, 310, 62, 260, 272)]),
+        road("丙路", [(0.0, y) for y in _axis(-400, 400, 40, 35)]),
+        road("丁路", [(260.0, y) for y in _axis(-400, 400, 80, 35)]),
+        road("戊路", [(-200.0, y) for y in _axis(-300, 0, 100)]),
+        road("己路", [(272.0, y) for y in _axis(-300, 300, 50, 35)]),
+    ]
+    folder = tmp_path_factory.mktemp("grid")
+    (folder / "admin.csv").write_text(_ADMIN, encoding="utf-8")
+    return build_area("grid", osm=_write_osm(folder / "grid.osm", ways), admin=folder / "admin.csv")
+
+
+@pytest.mark.parametrize(("radius", "gap"), [(30.0, 40.0), (10.0, 15.0), (60.0, 20.0)])
+def test_adjacency_is_its_definition(grid_area, radius, gap):
+    """Adjacent: consecutive segments of one line, and a segment and an intersection within
+    `near` (the larger of the radius and the gap) of one of the segment's two ends."""
+    net = build_units(grid_area, intersection_radius_m=radius, carriageway_gap_m=gap)
+    units, near = net.units, max(radius, gap)
+    metric = to_metric_geoms(units.geometry.to_numpy(), grid_area.to_metric)
+    seg = np.flatnonzero(units["kind"] == "segment")
+    inter = np.flatnonzero(units["kind"] == "intersection")
+    assert len(inter) >= 3 and len(seg) >= 30  # the premise: a real little network
+    want = set()
+    ordered = units.iloc[seg].sort_values(["line", "from_m"])
+    pos = units.index.get_indexer(ordered.index)
+    for (la, pa), (lb, pb) in pairwise(zip(ordered["line"], pos, strict=True)):
+        if la == lb:
+            want |= {(pa, pb), (pb, pa)}
+    distances = []
+    for s in seg:
+        xy = shapely.get_coordinates(metric[s])
+        for end in (xy[0], xy[-1]):
+            for i in inter:
+                d = float(np.hypot(*(shapely.get_coordinates(metric[i])[0] - end)))
+                distances.append(d)
+                if d <= near:
+                    want |= {(s, i), (i, s)}
+    # the premise: no end lies on the edge of the reach (the WGS-84 units are rounded to 1 cm)
+    assert not np.any(np.abs(np.array(distances) - near) < 0.5)
+    assert any(0.5 < d <= near for d in distances)  # ends near an intersection, not at it
+    adj = net.adjacency.tocoo()
+    assert adj.dtype == np.int8 and set(adj.data.tolist()) == {1}
+    assert set(zip(adj.row.tolist(), adj.col.tolist(), strict=True)) == want
+
+
+def test_place_texts_follow_their_rules_with_missing_values():
+    units = pd.DataFrame(
+        {
+            "unit_id": [
+                "I:甲路|乙路",
+                "I:甲路",
+                "S:甲路:1:000100",
+                "S:甲路:1:000200",
+                "S:x:1:0",
+                "u5",
+                "u6",
+            ],
+            "kind": ["intersection", "intersection", "segment", "segment", "segment", None, np.nan],
+            "road": ["甲路", "甲路", "甲路", "甲路", None, "丙路", "丁路"],
+            "cross_road": ["乙路", np.nan, "", None, "", "戊路", "丁路"],
+            "from_m": [np.nan, np.nan, 100.0, 200.0, 0.0, 5.4, 7.0],
+            "to_m": [np.nan, np.nan, 199.6, np.nan, 100.0, 10.5, 8.0],
+        },
+        index=[9, 3, 5, 0, 1, 8, 2],
+    )
+    words = place_texts(units)
+    assert words.index.equals(units.index)
+    assert words.tolist() == [
+        "甲路与乙路交叉口",  # an intersection: both roads
+        "甲路",  # no cross road: the road alone
+        "甲路（100–200米段）",  # a segment: its stretch, whole metres
+        "甲路",  # no end: the road alone
+        "S:x:1:0",  # no road: the unit id
+        "丙路与戊路交叉口",  # no kind, two roads: an intersection
+        "丁路（7–8米段）",  # no kind, one road: a stretch
+    ]
+    # no usable geometry: the same words
+    assert place_texts(units.assign(geometry=None)).tolist() == words.tolist()
+    # a missing kind: a unit naming two roads is an intersection, else a stretch
+    no_kind = place_texts(units.drop(columns="kind")).tolist()
+    assert no_kind == [*words.iloc[:1], "甲路", *words.iloc[2:]]
+    assert place_texts(units[["unit_id"]]).tolist() == units["unit_id"].tolist()
+    assert place_texts(units.iloc[:0]).empty
+
+
+def test_segment_words_name_the_nearest_intersection_on_their_road(network, area):
+    """A segment within PLACE_NEAR_M of an intersection on its road (as road or cross road)
+    names the nearest (the first in unit order on a tie) and the way from it to the nearest
+    10 m; else its stretch. Checked one segment at a time on every 10th segment."""
+    units = network.units
+    geo = units.geometry.to_crs(area.crs_metric)
+    kind, road, cross = (units[c].to_numpy(dtype=object) for c in ("kind", "road", "cross_road"))
+    inter = np.flatnonzero(kind == "intersection")
+    ix, iy = geo.iloc[inter].x.to_numpy(), geo.iloc[inter].y.to_numpy()
+    on_road = {r: np.flatnonzero((road[inter] == r) | (cross[inter] == r)) for r in set(road)}
+    seen = {"near": 0, "far": 0}
+    for s in np.flatnonzero(kind == "segment")[::10]:
+        r, on = road[s], on_road[road[s]]
+        mid = shapely.line_interpolate_point(geo.iat[s], 0.5, normalized=True)
+        d = np.hypot(ix[on] - mid.x, iy[on] - mid.y)
+        if len(on) and d.min() <= PLACE_NEAR_M:
+            k = on[int(np.argmin(d))]
+            other = cross[inter[k]] if road[inter[k]] == r else road[inter[k]]
+            metres = round(float(d.min()) / 10.0) * 10  # half to even, as round()
+            way = compass(mid.x - ix[k], mid.y - iy[k])
+            where = f"{r}与{other}交叉口" + (f"往{way}约{metres}米" if metres >= 10 else "")
+            want, seen["near"] = f"{r}（{where}）", seen["near"] + 1
+        else:
+            stretch = f"{units['from_m'].iat[s]:.0f}–{units['to_m'].iat[s]:.0f}"
+            want, seen["far"] = f"{r}（{stretch}米段）", seen["far"] + 1
+        assert units["place_text"].iat[s] == want, units["unit_id"].iat[s]
+    assert seen["near"] > 100 and seen["far"] > 10  # the premise: both kinds of words

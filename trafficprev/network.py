@@ -28,10 +28,9 @@ refused, and near-ties between different roads are flagged; every case keeps a
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -130,6 +129,7 @@ def _intersections(area: Area, radius: float) -> pd.DataFrame:
     jx, jy = area.to_metric(shapely.get_x(jgeom), shapely.get_y(jgeom))
     jpos = {int(v): i for i, v in enumerate(junctions["node_id"])}
     rank = area.roads.drop_duplicates("name").set_index("name")["highway"].map(HIGHWAY_RANK)
+    rank = dict(zip(rank.index, rank.to_numpy(), strict=True))
     road_a, road_b = ai["road_a"].astype(str).to_numpy(), ai["road_b"].astype(str).to_numpy()
     rows = []
     for idx in pd.Series(np.arange(len(ai))).groupby(label).indices.values():
@@ -148,8 +148,8 @@ def _intersections(area: Area, radius: float) -> pd.DataFrame:
                 "cross_road": names[1],
                 "roads": "|".join(sorted(names)),
                 "node_ids": "|".join(map(str, ids)),
-                "x": float(np.mean(x)),
-                "y": float(np.mean(y)),
+                "x": float(np.add.reduce(x) / len(x)),  # np.mean, without its overhead
+                "y": float(np.add.reduce(y) / len(y)),
             }
         )
     out = pd.DataFrame(rows)
@@ -187,6 +187,8 @@ def _reference_lines(area: Area, edge_geom: np.ndarray, gap: float) -> pd.DataFr
     """Per road, the merged lines that carry its segments (parallel carriageways folded)."""
     rows = []
     edges = area.edges
+    first = area.roads.drop_duplicates("road_id")
+    name_of = dict(zip(first["road_id"], first["name"], strict=True))  # first row's name
     for road_id, idx in sorted(edges.groupby("road_id").indices.items()):
         if not road_id:
             continue
@@ -200,7 +202,7 @@ def _reference_lines(area: Area, edge_geom: np.ndarray, gap: float) -> pd.DataFr
                 if (near <= gap).mean() >= 0.8:
                     continue  # the other carriageway of a line already kept
             kept.append(part)
-        name = area.roads.loc[area.roads["road_id"] == road_id, "name"].iloc[0]
+        name = name_of[road_id]
         # how many carriageways a metre of reference line stands for (2 on a dual road)
         factor = max(1.0, sum(p.length for p in parts) / max(sum(k.length for k in kept), 1e-9))
         for k, line in enumerate(kept, 1):
@@ -244,16 +246,24 @@ def _cuts(
     near: float,
     seg_len: float,
     min_rem: float,
+    inter_pts: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Segment start positions along `line`: at the intersections it passes, then every
-    `seg_len` metres; a remainder shorter than `min_rem` joins the piece before it."""
+    """Segment start positions along `line`: at the intersections it passes (those within
+    `near`; `inter_pts`, their points, saves making them), then every `seg_len` metres; a
+    remainder shorter than `min_rem` joins the piece before it."""
     breaks = [0.0, line.length]
     if tree is not None:
         coords = np.asarray(line.coords)
         lo, hi = coords.min(axis=0) - near, coords.max(axis=0) + near
-        cand = tree.query_ball_point(((lo + hi) / 2), float(np.hypot(*(hi - lo)) / 2))
-        if cand:
-            pts = shapely.points(inter_xy[cand])
+        cand = np.asarray(
+            tree.query_ball_point(((lo + hi) / 2), float(np.hypot(*(hi - lo)) / 2)), dtype=int
+        )
+        # only points in the line's box widened by `near` (and a metre, far more than the
+        # distance's rounding) can be within `near` of it
+        xy = inter_xy[cand]
+        cand = cand[((xy >= lo - 1.0) & (xy <= hi + 1.0)).all(axis=1)]
+        if len(cand):
+            pts = shapely.points(inter_xy[cand]) if inter_pts is None else inter_pts[cand]
             d = shapely.distance(line, pts)
             s = shapely.line_locate_point(line, pts[d <= near])
             breaks += [float(v) for v in s]
@@ -362,34 +372,41 @@ def _segment_units(
     cuts : list of numpy.ndarray
         The start (metres along the line) of each segment, one array per line.
     """
-    cut_list, parts = [], []
-    for line_id, road_id, road, factor, line in lines[
-        ["line", "road_id", "road", "carriageways", "geometry"]
-    ].itertuples(index=False):
-        starts = _cuts(line, inter_xy, tree, near, segment_length_m, min_rem)
-        cut_list.append(starts)
-        ends = np.append(starts[1:], line.length)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "unit_id": [f"S:{line_id}:{round(a):06d}" for a in starts],
-                    "kind": "segment",
-                    "road": road,
-                    "cross_road": "",
-                    "road_id": road_id,
-                    "line": line_id,
-                    "from_m": _round1(starts),
-                    "to_m": _round1(ends),
-                    "length_m": _round1(ends - starts),
-                    "exposure_m": _round1((ends - starts) * factor),
-                    "node_ids": "",
-                    "geometry": _pieces(line, starts, ends),
-                }
-            )
-        )
-    if not parts:
+    if lines.empty:
+        return pd.DataFrame(columns=[*_SEGMENT_COLUMNS, "geometry"]), []
+    geoms = lines["geometry"].to_numpy()
+    inter_pts = shapely.points(inter_xy) if len(inter_xy) else np.zeros(0, dtype=object)
+    cut_list = [
+        _cuts(line, inter_xy, tree, near, segment_length_m, min_rem, inter_pts) for line in geoms
+    ]
+    count = np.array([len(c) for c in cut_list], dtype=np.int64)
+    if not count.sum():
         return pd.DataFrame(columns=[*_SEGMENT_COLUMNS, "geometry"]), cut_list
-    return pd.concat(parts, ignore_index=True), cut_list
+    which = np.repeat(np.arange(len(geoms)), count)  # the line of each segment
+    starts = np.concatenate(cut_list).astype(float)
+    # a segment ends where the next one of its line starts, the last at the line's end
+    ends = np.append(starts[1:], 0.0)
+    ends[np.cumsum(count)[count > 0] - 1] = shapely.length(geoms[count > 0])
+    line_id = lines["line"].to_numpy(dtype=object)[which]
+    metre = np.rint(starts).astype(np.int64)  # round(a): half to even, as np.rint
+    factor = lines["carriageways"].to_numpy(float)[which]
+    segs = pd.DataFrame(
+        {
+            "unit_id": [f"S:{ln}:{m:06d}" for ln, m in zip(line_id, metre.tolist(), strict=True)],
+            "kind": "segment",
+            "road": lines["road"].to_numpy(dtype=object)[which],
+            "cross_road": "",
+            "road_id": lines["road_id"].to_numpy(dtype=object)[which],
+            "line": line_id,
+            "from_m": _round1(starts),
+            "to_m": _round1(ends),
+            "length_m": _round1(ends - starts),
+            "exposure_m": _round1((ends - starts) * factor),
+            "node_ids": "",
+            "geometry": _pieces(geoms, which, starts, ends),
+        }
+    )
+    return segs, cut_list
 
 
 _SEGMENT_COLUMNS = (
@@ -398,29 +415,71 @@ _SEGMENT_COLUMNS = (
 )  # fmt: skip
 
 
-def _round1(values: np.ndarray) -> list[float]:
-    """Rounded to 0.1 as Python rounds (correctly, unlike ``np.round``'s scaling)."""
-    return [round(float(v), 1) for v in values]
+def _round1(values: np.ndarray) -> np.ndarray:
+    """Rounded to 0.1 as Python rounds, ``round(v, 1)`` (correctly, unlike ``np.round``'s
+    scaling): the double nearest to the multiple of 0.1 nearest to the exact `v`, ties to
+    even.
 
-
-def _pieces(line: shapely.LineString, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """The pieces of `line` from each start to its end (metres along it, start < end): what
-    ``shapely.ops.substring`` gives, vertex for vertex (the same end points, the vertices
-    strictly between), without its per-piece Python loop."""
-    coords = shapely.get_coordinates(line)
-    step = np.diff(coords, axis=0)
-    # the vertices' distances along the line, summed in order as substring sums them
-    along = np.concatenate([[0.0], np.cumsum(np.sqrt(step[:, 0] ** 2 + step[:, 1] ** 2))])
-    first = shapely.get_coordinates(shapely.line_interpolate_point(line, starts))
-    last = shapely.get_coordinates(shapely.line_interpolate_point(line, ends))
-    lo = np.searchsorted(along, starts, side="right")  # first vertex past the start
-    # first vertex at or past the end; never the line's last vertex (substring's loop stops
-    # before it: the end point stands for it)
-    hi = np.minimum(np.searchsorted(along, ends, side="left"), len(coords) - 1)
-    out = np.empty(len(starts), dtype=object)
-    for i in range(len(starts)):
-        out[i] = shapely.linestrings(np.vstack([first[i], coords[lo[i] : hi[i]], last[i]]))
+    ``np.rint(10 * v) / 10`` is that whenever ``10 * v`` lies clearly away from a half (its
+    rounding error, under 2**-23 below 2**30, cannot cross one); the rest (near halves, huge
+    or not finite) are rounded by Python.
+    """
+    v = np.asarray(values, dtype=float)
+    y = v * 10.0
+    out = np.rint(y) / 10.0
+    with np.errstate(invalid="ignore"):
+        clear = (np.abs(y - np.floor(y) - 0.5) > 1e-6) & (np.abs(y) < 2.0**30)
+    doubt = np.flatnonzero(~clear)
+    out[doubt] = [round(float(x), 1) for x in v[doubt]]
     return out
+
+
+def _pieces(
+    lines: np.ndarray, which: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """The piece of line ``lines[which[i]]`` from ``starts[i]`` to ``ends[i]`` (metres along
+    it, start < end) for each `i`: what ``shapely.ops.substring`` gives, vertex for vertex
+    (the same end points, the vertices strictly between), built in one go."""
+    which = np.asarray(which, dtype=np.int64)
+    starts, ends = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
+    n = len(starts)
+    if not n:
+        return np.zeros(0, dtype=object)
+    coords, owner = shapely.get_coordinates(lines, return_index=True)
+    n_vert = np.bincount(owner, minlength=len(lines))
+    first_v = np.cumsum(n_vert) - n_vert
+    step = np.diff(coords, axis=0)
+    step_len = np.sqrt(step[:, 0] ** 2 + step[:, 1] ** 2)
+    lo, hi = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(len(lines) + 1))
+    for k in np.flatnonzero(np.diff(bounds)):
+        sel = order[bounds[k] : bounds[k + 1]]
+        a, nv = first_v[k], n_vert[k]
+        # the vertices' distances along the line, summed in order as substring sums them
+        along = np.concatenate([[0.0], np.cumsum(step_len[a : a + nv - 1])])
+        lo[sel] = a + np.searchsorted(along, starts[sel], side="right")  # first past the start
+        # first vertex at or past the end; never the line's last vertex (substring's loop
+        # stops before it: the end point stands for it)
+        hi[sel] = a + np.minimum(np.searchsorted(along, ends[sel], side="left"), nv - 1)
+    first = shapely.get_coordinates(shapely.line_interpolate_point(lines[which], starts))
+    # an end that is the next piece's start (same line, same position) is that point
+    again = np.zeros(n, dtype=bool)
+    again[:-1] = (which[1:] == which[:-1]) & (starts[1:] == ends[:-1])
+    last = np.empty_like(first)
+    last[again] = first[1:][again[:-1]]
+    rest = np.flatnonzero(~again)
+    last[rest] = shapely.get_coordinates(
+        shapely.line_interpolate_point(lines[which[rest]], ends[rest])
+    )
+    inner = np.maximum(hi - lo, 0)
+    size = inner + 2
+    at = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)  # k-th vertex
+    src = np.repeat(lo - 1, size) + at
+    flat = coords[np.clip(src, 0, len(coords) - 1)]
+    flat[at == 0] = first
+    flat[at == np.repeat(size - 1, size)] = last
+    return shapely.linestrings(flat, indices=np.repeat(np.arange(n), size))
 
 
 def _intersection_units(
@@ -450,30 +509,33 @@ def _intersection_units(
 
 
 def _adjacency(units: pd.DataFrame, geom: np.ndarray, near: float) -> csr_matrix:
+    """Binary symmetric unit adjacency (no diagonal): consecutive segments of one line, and
+    a segment with every intersection within `near` of either of its ends."""
     n = len(units)
     pos = np.arange(n)
     seg = (units["kind"] == "segment").to_numpy()
-    a, b = [], []
     # consecutive segments of one line
     s = units[seg].assign(pos=pos[seg]).sort_values(["line", "from_m"])
     same = s["line"].to_numpy()[1:] == s["line"].to_numpy()[:-1]
-    a += s["pos"].to_numpy()[:-1][same].tolist()
-    b += s["pos"].to_numpy()[1:][same].tolist()
+    a = [s["pos"].to_numpy()[:-1][same]]
+    b = [s["pos"].to_numpy()[1:][same]]
     # segments whose end lies at an intersection
     ipos = pos[~seg]
     if len(ipos) and seg.any():
         ixy = np.column_stack([shapely.get_x(geom[ipos]), shapely.get_y(geom[ipos])])
         tree = cKDTree(ixy)
-        for end in (0, -1):
-            pts = shapely.get_point(geom[pos[seg]], end)
+        coords = shapely.get_coordinates(geom[seg])
+        size = shapely.get_num_coordinates(geom[seg])
+        first = np.cumsum(size) - size
+        for end in (first, first + size - 1):
             # every intersection within reach of a segment end, not only the nearest
-            near_ints = tree.query_ball_point(
-                np.column_stack([shapely.get_x(pts), shapely.get_y(pts)]), near
-            )
-            for s_pos, hits in zip(pos[seg], near_ints, strict=True):
-                a += [s_pos] * len(hits)
-                b += ipos[hits].tolist()
-    m = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n)).tocsr()
+            hits = tree.query_ball_point(coords[end], near)
+            count = np.fromiter(map(len, hits), dtype=np.int64, count=len(hits))
+            flat = np.fromiter(chain.from_iterable(hits), dtype=np.int64, count=count.sum())
+            a.append(np.repeat(pos[seg], count))
+            b.append(ipos[flat])
+    rows, cols = np.concatenate(a).astype(np.int64), np.concatenate(b).astype(np.int64)
+    m = coo_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(n, n)).tocsr()
     m = ((m + m.T) > 0).astype(np.int8)
     m.setdiag(0)
     m.eliminate_zeros()
@@ -516,18 +578,23 @@ def place_texts(units: pd.DataFrame, crs_metric: object = None) -> pd.Series:
     lo = pd.to_numeric(col("from_m"), errors="coerce").to_numpy(float)
     hi = pd.to_numeric(col("to_m"), errors="coerce").to_numpy(float)
     out = np.empty(n, dtype=object)
-    for i in range(n):
-        r, c = road[i], cross[i]
-        if kind[i] == "intersection" or (kind[i] != "segment" and c and c != r):
-            out[i] = f"{r}与{c}交叉口" if c else r
-        else:
-            finite = math.isfinite(lo[i]) and math.isfinite(hi[i])
-            stretch = f"（{lo[i]:.0f}–{hi[i]:.0f}米段）" if finite else ""
-            out[i] = f"{r}{stretch}" if r else uid[i]
+    at = (kind == "intersection") | ((kind != "segment") & (cross != "") & (cross != road))
+    i = np.flatnonzero(at)
+    out[i] = np.where(cross[i] != "", road[i] + "与" + cross[i] + "交叉口", road[i])
+    described = np.zeros(n, dtype=bool)
     if "geometry" in units:
         segs = np.flatnonzero((kind == "segment") & (road != ""))
-        for i, words in _segment_refs(units, segs, road, cross, kind, crs_metric).items():
-            out[i] = words
+        rows, words = _segment_refs(units, segs, road, cross, kind, crs_metric)
+        out[rows] = words
+        described[rows] = True
+    i = np.flatnonzero(~at & ~described)
+    finite = (np.isfinite(lo) & np.isfinite(hi))[i]
+    out[i] = [
+        ((f"{r}（{a:.0f}–{b:.0f}米段）" if f else r) if r else u)
+        for r, a, b, f, u in zip(
+            road[i], lo[i].tolist(), hi[i].tolist(), finite, uid[i], strict=True
+        )
+    ]
     return pd.Series(out, index=units.index, dtype=object)
 
 
@@ -538,27 +605,33 @@ def _segment_refs(
     cross: np.ndarray,
     kind: np.ndarray,
     crs_metric: object,
-) -> dict[int, str]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Segments (row positions `segs`) described from the nearest intersection on their
-    road within :data:`PLACE_NEAR_M`: row position -> words."""
+    road within :data:`PLACE_NEAR_M`: their row positions and words."""
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object))
     inter = np.flatnonzero(kind == "intersection")
     if not len(segs) or not len(inter):
-        return {}
+        return none
     geom = np.asarray(units["geometry"], dtype=object)
     try:
         geo = gpd.GeoSeries(list(geom[segs]) + list(geom[inter]), crs="EPSG:4326")
         metric = geo.to_crs(crs_metric or geo.estimate_utm_crs())
     except Exception:  # a description is optional: fall back to the stretch
-        return {}
+        return none
     mid = metric.iloc[: len(segs)].interpolate(0.5, normalized=True).to_numpy()
     pts = metric.iloc[len(segs) :]
     ix, iy = pts.x.to_numpy(), pts.y.to_numpy()
     i_road, i_cross = road[inter], cross[inter]
-    seg_road = road[segs]
-    out: dict[int, str] = {}
-    for r in np.unique(seg_road):
-        on = np.flatnonzero((i_road == r) | (i_cross == r))  # in unit order: ties as before
-        mine = np.flatnonzero(seg_road == r)
+    # per road: its segments and the intersections on it (as road or cross road), each in
+    # unit order (ties resolved as in unit order)
+    names, seg_code = np.unique(road[segs], return_inverse=True)
+    mine_of = _groups(seg_code, len(names))
+    code = {name: k for k, name in enumerate(names)}
+    k_on = np.array([code.get(v, -1) for v in [*i_road, *i_cross]], dtype=np.int64)
+    key = np.unique((k_on * len(inter) + np.tile(np.arange(len(inter)), 2))[k_on >= 0])
+    on_of = _groups(key // len(inter), len(names), key % len(inter))
+    got = []
+    for r, mine, on in zip(names, mine_of, on_of, strict=True):
         if not len(on):
             continue
         m = mid[mine]
@@ -568,18 +641,29 @@ def _segment_refs(
         d = np.hypot(ix[on][None, :] - mx[:, None], iy[on][None, :] - my[:, None])
         best = d.argmin(axis=1) if len(mine) else np.zeros(0, int)
         way = compass(mx - ix[on[best]], my - iy[on[best]])
-        for k, j in enumerate(mine):
-            b = on[best[k]]
-            dist = d[k, best[k]]
-            if not math.isfinite(dist) or dist > PLACE_NEAR_M:
-                continue
-            other = i_cross[b] if i_road[b] == r else i_road[b]
-            metres = int(round(dist / 10.0) * 10)
-            where = f"{r}与{other}交叉口"
-            if metres >= 10:
-                where += f"往{way[k]}约{metres}米"
-            out[int(segs[j])] = f"{r}（{where}）"
-    return out
+        dist = d[np.arange(len(mine)), best]
+        near = np.isfinite(dist) & (dist <= PLACE_NEAR_M)
+        b = on[best[near]]
+        other = np.where(i_road[b] == r, i_cross[b], i_road[b])
+        metres = (np.rint(dist[near] / 10.0) * 10).astype(np.int64)  # round(): half to even
+        got.append((segs[mine[near]], np.full(len(b), r, dtype=object), other, way[near], metres))
+    if not got:
+        return none
+    rows, rd, other, way, metres = (np.concatenate(c) for c in zip(*got, strict=True))
+    words = [
+        f"{r}（{r}与{o}交叉口往{w}约{m}米）" if m >= 10 else f"{r}（{r}与{o}交叉口）"
+        for r, o, w, m in zip(rd, other, way, metres.tolist(), strict=True)
+    ]
+    return rows, np.array(words, dtype=object)
+
+
+def _groups(label: np.ndarray, n: int, values: np.ndarray | None = None) -> list[np.ndarray]:
+    """For each label ``0 .. n-1``, the `values` (default: the positions) where `label` has
+    it, in their order."""
+    values = np.arange(len(label)) if values is None else values
+    order = np.argsort(label, kind="stable")
+    bounds = np.searchsorted(label[order], np.arange(n + 1))
+    return [values[order[bounds[k] : bounds[k + 1]]] for k in range(n)]
 
 
 def _to_wgs84(area: Area, geom: np.ndarray) -> np.ndarray:
