@@ -26,11 +26,13 @@ is "offline" only inside the network that serves the tiles.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import html
 import json
 import os
 import re
+import threading
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -331,6 +333,59 @@ def _check_no_template_source(elements: list[Any]) -> None:
                     )
 
 
+class _Text:
+    """What an element's rendered output becomes while :func:`render_offline` renders: the
+    text itself, as Jinja would have rendered it.
+
+    branca's ``MacroElement.render`` wraps each rendered macro in ``Element(output)``, whose
+    constructor compiles the output as a Jinja template, rendered again when the page is put
+    together. Text with no Jinja delimiter renders to itself after Jinja's two rules for plain
+    text: line ends become ``\\n`` and one trailing line end is dropped. So such text is kept
+    as that, without the second compilation (about 1,000 templates and a third of the render
+    time of the demo's hotspot map) and without a second evaluation.
+    """
+
+    __slots__ = ("_text",)
+
+    def __init__(self, source: str) -> None:
+        text = source.replace("\r\n", "\n").replace("\r", "\n")
+        self._text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, *_args: Any, **_kwargs: Any) -> str:
+        return self._text
+
+
+@contextlib.contextmanager
+def _output_as_text() -> Iterator[None]:
+    """Within: branca's ``Element(text)`` keeps `text` as :class:`_Text` when it has no Jinja
+    delimiter; text with one (folium's own snippets) is compiled by Jinja as before.
+
+    Record text never has a delimiter (:func:`_check_no_template_source` refuses the map
+    first). The swap is of ``branca.element.Template``, which ``Element.__init__`` calls,
+    one render at a time (a lock); anything another thread renders meanwhile gets the same
+    bytes either way.
+    """
+    import branca.element
+
+    with _SWAP:
+        real = branca.element.Template
+        branca.element.Template = functools.partial(_template_or_text, real)
+        try:
+            yield
+        finally:
+            branca.element.Template = real
+
+
+def _template_or_text(real: Any, source: Any, *args: Any, **kwargs: Any) -> Any:
+    """``real(source, …)`` (Jinja), or :class:`_Text` for plain text with no delimiter."""
+    if args or kwargs or not isinstance(source, str) or _JINJA.search(source):
+        return real(source, *args, **kwargs)
+    return _Text(source)
+
+
+_SWAP = threading.Lock()
+
+
 def _deterministic_ids(text: str, known: set[str]) -> str:
     """Replace folium's random 32-hex element ids by a counter in document order."""
     found: dict[str, None] = {}
@@ -447,9 +502,11 @@ def _render_with_plan(
         if id(e) in plan
     }
     # folium accumulates rendered snippets in the figure's header/html/script (a second
-    # render would repeat every ``layer.addTo(map)``): render from a snapshot, then restore.
+    # render would repeat every ``layer.addTo(map)``) and children of elements (a Marker adds
+    # a SetIcon child each time it renders): render from a snapshot, then restore.
     parts = (figure.header, figure.html, figure.script)
     saved_parts = [part._children.copy() for part in parts]
+    saved_children = [(e, e._children.copy()) for e in elements]
     saved_options = dict(m.options)
     try:
         for element in elements:
@@ -460,7 +517,8 @@ def _render_with_plan(
                 del figure.header._children[name]
         if not has_tiles and "max_zoom" not in m.options and "maxZoom" not in m.options:
             m.options["max_zoom"] = _MAX_ZOOM
-        text = figure.render()
+        with _output_as_text():
+            text = figure.render()
         known = {e._id for e in _walk(figure)}
     finally:
         for element in elements:
@@ -468,6 +526,8 @@ def _render_with_plan(
                 for key in ("default_js", "default_css"):
                     element.__dict__.pop(key, None)
                 element.__dict__.update(saved_lists[id(element)])
+        for element, children in saved_children:
+            element._children = children
         for part, children in zip(parts, saved_parts, strict=True):
             part._children = children
         m.options.clear()
