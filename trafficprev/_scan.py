@@ -242,6 +242,8 @@ _CONTENT = re.compile(r"\.setContent\((\w+)\)")  # popup.setContent(content)
 _BOUND = re.compile(r"\.bind(?:Popup|Tooltip)\((\w+)\)")  # owner.bindPopup(popup)
 _OVERLAY = re.compile(r'"((?:[^"\\\n]|\\.){1,200})"\s*:\s*(\w+),')
 _WINDOW = 2000
+#: Windows around decoded pieces closer than this are searched as one (fewer calls)
+_GAP = 1024
 
 
 def _json_text(raw: str) -> str:
@@ -384,7 +386,7 @@ def _find_near_changes(
     lo = np.maximum(seg_start - margin, 0)
     hi = np.minimum(seg_end + margin, len(text))
     new_group = np.ones(lo.size, dtype=bool)
-    new_group[1:] = lo[1:] > np.maximum.accumulate(hi)[:-1]
+    new_group[1:] = lo[1:] > np.maximum.accumulate(hi)[:-1] + _GAP
     win_lo = lo[new_group]
     win_hi = np.maximum.reduceat(hi, np.flatnonzero(new_group))
     hits: list[tuple[int, str, str]] = []
