@@ -415,12 +415,12 @@ def _classify(units: pd.DataFrame, stretches: pd.DataFrame, settings: Settings) 
     units["hotspot_class"] = np.select(
         [sig, on_stretch & own, clustered], ["significant", "threshold", "cluster"], ""
     )
-    reasons = []
-    for i, r in enumerate(units.itertuples(index=False)):
+    reasons = [""] * len(units)
+    # the reasons of units with cases (a few hundred of tens of thousands): only those rows
+    with_cases = np.flatnonzero(~(units["n_cases"] <= 0).to_numpy())
+    rows = units.iloc[with_cases][["n_cases", "hot", "nb_cases", "nb_expected", "cluster_id"]]
+    for i, r in zip(with_cases.tolist(), rows.itertuples(index=False), strict=True):
         parts = []
-        if r.n_cases <= 0:
-            reasons.append("")
-            continue
         if r.hot:
             parts.append(
                 f"该处及相邻路段共{r.nb_cases:g}起，按全路网平均应约{r.nb_expected:.1f}起，"
@@ -430,7 +430,7 @@ def _classify(units: pd.DataFrame, stretches: pd.DataFrame, settings: Settings) 
             parts.append(f"所在路段达到多发点段标准（{why_stretch.iat[i]}）")
         if r.cluster_id >= 0:
             parts.append("与附近事故点连成一片（密集聚集区）")
-        reasons.append("；".join(parts))
+        reasons[i] = "；".join(parts)
     units["reason"] = reasons
     units["label"] = np.where(units["hotspot_class"] != "", LABEL, "")
     return units
