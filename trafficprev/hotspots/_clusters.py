@@ -31,14 +31,15 @@ import shapely
 from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra, reverse_cuthill_mckee
-from sklearn.cluster import DBSCAN, HDBSCAN
-from sklearn.neighbors import BallTree
 
 from .._errors import ArgumentError
 from .._graph import EdgeGraph
 from ..coords import EARTH_RADIUS_M, metric_crs
 from ._windows import _grouped_searchsorted
 
+# scikit-learn is imported inside the functions that use it: importing it takes about 1 s,
+# which every process that only loads a finished run (a notebook, the command line's help)
+# would pay for nothing
 __all__ = [
     "cluster_outlines",
     "dbscan_haversine",
@@ -179,6 +180,9 @@ def dbscan_haversine(
     _check_dbscan(eps_m, min_samples)
     if len(x) == 0:
         return np.zeros(0, dtype=np.int64)
+    from sklearn.cluster import DBSCAN  # imported when used (note above __all__)
+    from sklearn.neighbors import BallTree
+
     eps = eps_m / EARTH_RADIUS_M
     xy = np.radians(np.column_stack([y, x]))
     model = DBSCAN(eps=eps, min_samples=min_samples, metric="haversine", algorithm="ball_tree")
@@ -252,6 +256,8 @@ def hdbscan_haversine(
         raise ArgumentError("cluster_selection_epsilon_m must be finite and non-negative")
     if len(x) < max(min_cluster_size, min_samples or 0, 2):
         return np.full(len(x), -1, dtype=np.int64)
+    from sklearn.cluster import HDBSCAN  # imported when used (note above __all__)
+
     xy = np.radians(np.column_stack([y, x]))
     model = HDBSCAN(
         min_cluster_size=min_cluster_size,
@@ -563,6 +569,8 @@ def dbscan_network(
     _check_dbscan(eps_m, min_samples)
     if len(e) == 0:
         return np.zeros(0, dtype=np.int64)
+    from sklearn.cluster import DBSCAN  # imported when used (note above __all__)
+
     dist = network_distances(graph, e, t, cutoff_m=eps_m)
     model = DBSCAN(eps=eps_m, min_samples=min_samples, metric="precomputed")
     labels = model.fit(dist, sample_weight=w).labels_

@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.neighbors import BallTree
 
 from .._errors import ArgumentError
 from ..coords import from_wgs84, haversine_m
@@ -145,6 +144,9 @@ def _within(points: np.ndarray, sites: np.ndarray, radius: float) -> sparse.csr_
     ok = np.isfinite(points).all(axis=1)
     if not ok.any() or m == 0:
         return sparse.csr_matrix((n, m), dtype=bool)
+    # imported when used: scikit-learn takes about 1 s to import (hotspots._clusters)
+    from sklearn.neighbors import BallTree
+
     tree = BallTree(np.radians(sites[:, ::-1]), metric="haversine")
     hits = tree.query_radius(np.radians(points[ok][:, ::-1]), r=radius / _EARTH_M)
     rows = np.repeat(np.flatnonzero(ok), [len(h) for h in hits])
