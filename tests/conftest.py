@@ -139,32 +139,46 @@ def check_road_source_columns():
 
 
 @pytest.fixture(scope="session")
-def demo_area():
-    """The demo city's area gazetteer (built once per test session; do not mutate)."""
-    from trafficprev.area import build_area
-    from trafficprev.datasets import demo_files
+def demo_area(tmp_path_factory):
+    """The demo city's area gazetteer (built once for the whole test run; do not mutate)."""
 
-    f = demo_files()
-    return build_area("demo", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0])
+    def build():
+        from trafficprev.area import build_area
+        from trafficprev.datasets import demo_files
 
+        f = demo_files()
+        return build_area("demo", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0])
 
-@pytest.fixture(scope="session")
-def demo_geocoded(demo_area):
-    """The demo city's commuting cases, geocoded (once per session; do not mutate)."""
-    from trafficprev.datasets import demo_files
-    from trafficprev.geocode import geocode
-    from trafficprev.intake import read_determinations
-
-    cases = read_determinations(demo_files()["determinations"]).cases
-    return geocode(cases[cases["commuting"]], demo_area).cases
+    return _built_once(tmp_path_factory, "demo-area", build)
 
 
 @pytest.fixture(scope="session")
-def demo_hotspots(demo_area, demo_geocoded):
-    """``find_hotspots`` on the demo city's geocoded cases (once per session; do not mutate)."""
-    from trafficprev.hotspots import find_hotspots
+def demo_geocoded(tmp_path_factory, demo_area):
+    """The demo city's commuting cases, geocoded (once for the whole test run; do not
+    mutate)."""
 
-    return find_hotspots(demo_geocoded, demo_area)
+    def build():
+        from trafficprev.datasets import demo_files
+        from trafficprev.geocode import geocode
+        from trafficprev.intake import read_determinations
+
+        cases = read_determinations(demo_files()["determinations"]).cases
+        return geocode(cases[cases["commuting"]], demo_area).cases
+
+    return _built_once(tmp_path_factory, "demo-geocoded", build)
+
+
+@pytest.fixture(scope="session")
+def demo_hotspots(tmp_path_factory, demo_area, demo_geocoded):
+    """``find_hotspots`` on the demo city's geocoded cases (once for the whole test run; do
+    not mutate)."""
+
+    def build():
+        from trafficprev.hotspots import find_hotspots
+
+        return find_hotspots(demo_geocoded, demo_area)
+
+    return _built_once(tmp_path_factory, "demo-hotspots", build)
 
 
 @pytest.fixture(scope="session")
@@ -213,6 +227,27 @@ def _shared_root(tmp_path_factory) -> Path:
     base folders), or the session's base folder without xdist."""
     base = tmp_path_factory.getbasetemp()
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _built_once(tmp_path_factory, name: str, build):
+    """``build()``, computed once for the whole test run: the first pytest-xdist worker to
+    ask computes it under a file lock and pickles it into the shared folder; every other
+    worker unpickles that (about 0.1 s for the demo's hotspots instead of 3 s of work)."""
+    import fcntl
+    import pickle
+
+    root = _shared_root(tmp_path_factory) / "built-once"
+    root.mkdir(exist_ok=True)
+    path = root / f"{name}.pickle"
+    with open(root / f".{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if path.is_file():
+            return pickle.loads(path.read_bytes())
+        value = build()
+        staged = path.with_suffix(".partial")
+        staged.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        staged.replace(path)
+        return value
 
 
 @pytest.fixture(scope="session")
