@@ -368,3 +368,19 @@ def test_coordinates_checked_and_flagged(tmp_path, settings):
     assert pd.isna(cases.loc["A4", "lon"]) and "coords_invalid" in cases.loc["A4", "issues"]
     assert "crs_unknown" in cases.loc["A5", "issues"]
     assert cases.loc["A6", "issues"] == "" and pd.isna(cases.loc["A6", "crs"])
+
+
+def test_unknown_columns_that_hold_nothing_are_dropped(tmp_path, data_dir, settings):
+    """An unknown column blank in every row (spaces, full-width spaces) is dropped and not
+    listed; one with a value in any row is kept and listed. A workbook formatted out to
+    column XFD has thousands of such blank columns (tests/test_tables_limits.py)."""
+    lines = (data_dir / "utf8_bom.csv").read_text(encoding="utf-8-sig").splitlines()
+    head, rows = lines[0], lines[1:4]
+    out = [head + ",空列,备用,备注"]
+    for i, row in enumerate(rows):
+        out.append(row + ", ,\u3000," + ("已回访" if i == 2 else ""))
+    path = tmp_path / "extra.csv"
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    result = read_determinations(path, settings=settings)
+    assert result.sources[0].unknown_columns == ("备注",)
+    assert result.accounting.cases + result.accounting.rejected == 3

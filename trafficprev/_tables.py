@@ -378,7 +378,12 @@ def _read_sheet(
     frame, blank = _body_frame(rows[h + 1 :], names, numeric, h, first_row)
     del rows
     # drop unknown columns that hold nothing at all (empty trailing columns)
-    empty_unknown = [c for c in unknown if not frame[c].astype(str).str.strip().any()]
+    # (a column at a time in Python: a sheet formatted out to column XFD has 16,000 of them,
+    # too many for a pandas operation each)
+    cells = frame[unknown].to_numpy(dtype=object)
+    empty_unknown = [
+        c for j, c in enumerate(unknown) if not any(str(v).strip() for v in cells[:, j])
+    ]
     frame = frame.loc[~blank].drop(columns=empty_unknown)
     unknown = [c for c in unknown if c not in empty_unknown]
     frame.insert(0, "_file", name)
