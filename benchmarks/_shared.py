@@ -4,8 +4,15 @@
   shipped demo city's area, cases, geocoded commuting cases and hotspots (and
   :func:`demo_network`, its units with the default settings), built once per
   process (``benchmarks/quick.py`` runs every bench in one process, so the benches that run on
-  the demo share one build); :func:`small_city`, a ``small_config()`` city generated once. A
-  bench must not change what it gets.
+  the demo share one build). A bench must not change what it gets.
+* :func:`small_city`: a tiny generated city (:data:`SMALL_CONFIG`: ``small_config`` at scale
+  0.1 with 300 determinations, about 80 commuting cases), generated once per ``quick.py`` run
+  (its processes share it through the folder :data:`SHARED_ENV` names) or else once per
+  process, and :func:`small_files`, :func:`small_area`, :func:`small_cases`,
+  :func:`small_geocoded`, :func:`small_network`, :func:`small_hotspots`, the same things as
+  the demo's for it, built once per process: the world the quick runs share (generating it
+  costs less than building the demo's area and units, and every step on it is quicker). Full
+  runs never use it.
 * :func:`child`: run a measuring child script (``python -c CODE ARGS``) and return its stdout;
   with ``in_process=True`` (quick runs: not measurements) the same code runs in this process
   instead, saving an interpreter start and the imports. A peak-memory figure printed by such
@@ -14,9 +21,12 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import io
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -96,13 +106,109 @@ def demo_hotspots():
     return find_hotspots(demo_geocoded(), demo_area(), network=demo_network())
 
 
+#: The quick runs' shared city: ``small_config(**SMALL_CONFIG)`` (seed 2024, 6 planted hotspots).
+SMALL_CONFIG = {"scale": 0.1, "n_determinations": 300}
+
+
+#: Environment variable naming a folder that the processes of one ``quick.py`` run share (it
+#: creates and removes it): the tiny city is generated there once for all of them.
+SHARED_ENV = "BENCH_QUICK_SHARED"
+#: The file in the tiny city's folder that holds its generation seconds (written last).
+_DONE = ".generated-seconds"
+
+
 @functools.cache
 def small_city() -> Path:
-    """A folder with ``make_demo_city(small_config())`` (generated once per process)."""
+    """A folder with ``make_demo_city(small_config(**SMALL_CONFIG))``: generated once per
+    ``quick.py`` run in the folder of :data:`SHARED_ENV` (the first process to need it
+    generates it, under a file lock; the others wait and read it), or else once per process
+    into a temporary folder removed when the process exits."""
+    import fcntl
     import tempfile
+
+    shared = os.environ.get(SHARED_ENV)
+    if not shared:
+        folder = Path(tempfile.mkdtemp(prefix="bench-small-city-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _generate_small_city(folder)
+        return folder
+    folder = Path(shared) / "small-city"
+    with open(Path(shared) / "small-city.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not (folder / _DONE).is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            _generate_small_city(folder)
+    return folder
+
+
+def _generate_small_city(folder: Path) -> None:
+    """Generate the tiny city into `folder`; its generation seconds go to ``folder/_DONE``."""
+    import time
 
     from trafficprev.datasets.democity import make_demo_city, small_config
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-small-city-"))
-    make_demo_city(folder, small_config())
-    return folder
+    t0 = time.perf_counter()
+    make_demo_city(folder, small_config(**SMALL_CONFIG))
+    (folder / _DONE).write_text(f"{time.perf_counter() - t0:.3f}\n", encoding="utf-8")
+
+
+def small_city_seconds() -> float:
+    """Wall seconds that generating :func:`small_city` took (in whichever process did it)."""
+    return float((small_city() / _DONE).read_text(encoding="utf-8"))
+
+
+def small_files() -> dict[str, list[Path]]:
+    """The inputs of :func:`small_city` by kind, as ``demo_files()`` gives the demo's."""
+    root = small_city()
+    return {
+        "determinations": sorted(root.glob("determinations_*.xlsx"))
+        + sorted(root.glob("determinations_*.csv")),
+        "enterprises": [root / "enterprises.csv"],
+        "campaign_sites": [root / "campaign_sites.csv"],
+        "roads": [root / "demo_city.osm"],
+        "divisions": [root / "admin_divisions.csv"],
+        "pois": [root / "pois.csv"],
+        "measures": [root / "measures.csv"],
+    }
+
+
+@functools.cache
+def small_area():
+    """``build_area`` of :func:`small_city` (cached per process; do not mutate)."""
+    from trafficprev.area import build_area
+
+    f = small_files()
+    return build_area("small", osm=f["roads"][0], pois=f["pois"], admin=f["divisions"][0])
+
+
+@functools.cache
+def small_cases():
+    """``read_determinations`` of :func:`small_city`'s exports, ``.cases`` (cached; read-only)."""
+    from trafficprev.intake import read_determinations
+
+    return read_determinations(small_files()["determinations"]).cases
+
+
+@functools.cache
+def small_geocoded():
+    """:func:`small_city`'s commuting cases, geocoded on :func:`small_area` (cached)."""
+    from trafficprev.geocode import geocode
+
+    cases = small_cases()
+    return geocode(cases[cases["commuting"]], small_area()).cases
+
+
+@functools.cache
+def small_network():
+    """``hotspot_units(small_area())`` with the default settings (cached; read-only)."""
+    from trafficprev.hotspots import hotspot_units
+
+    return hotspot_units(small_area())
+
+
+@functools.cache
+def small_hotspots():
+    """``find_hotspots`` of :func:`small_geocoded` (cached; read-only)."""
+    from trafficprev.hotspots import find_hotspots
+
+    return find_hotspots(small_geocoded(), small_area(), network=small_network())

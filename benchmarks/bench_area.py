@@ -2,7 +2,7 @@
 
     python benchmarks/bench_area.py              # 100,000 road ways (the issue's aim)
     python benchmarks/bench_area.py --ways 300000
-    python benchmarks/bench_area.py --quick      # 2,000 ways, in-process: a smoke run
+    python benchmarks/bench_area.py --quick      # 200 ways, in-process: a smoke run
 
 Writes a grid city as OSM XML into a temporary folder (named streets 样例N路 / 测试N街 cut into
 one way per block, 10 nodes per way, some refs and one-way streets, 1,000 named residential
@@ -16,6 +16,9 @@ the grid). Then, for the XML and the PBF, each in its own process:
 
 Peak RSS is that process's ``ru_maxrss`` (imports included). The issue's aim: build the
 gazetteer from a 100,000-way OSM file in under a minute.
+
+``--quick`` (a smoke run, not a measurement): 200 road ways, 100 POIs and 50 residential
+areas, both files in this process.
 """
 
 from __future__ import annotations
@@ -71,8 +74,11 @@ _POIS = (
 )
 
 
-def write_grid_city(path: Path, n_ways: int) -> dict[str, int]:
-    """Write an OSM XML grid city with at least `n_ways` road ways; return the counts."""
+def write_grid_city(
+    path: Path, n_ways: int, *, n_pois: int = 2000, n_areas: int = 1000
+) -> dict[str, int]:
+    """Write an OSM XML grid city with at least `n_ways` road ways, `n_pois` named POIs and
+    `n_areas` named residential areas; return the counts."""
     k = math.ceil((1 + math.sqrt(1 + 2 * n_ways)) / 2)  # 2 k (k - 1) >= n_ways
     step, sub, lon0, lat0 = 0.001, 9, 111.60, 28.95
 
@@ -113,7 +119,7 @@ def write_grid_city(path: Path, n_ways: int) -> dict[str, int]:
                 )
         for nid, lon, lat in shape_nodes:
             fh.write(f'  <node id="{nid}" {_META} lat="{lat:.7f}" lon="{lon:.7f}"/>\n')
-        for i in range(2000):  # named POIs in the middle of blocks
+        for i in range(n_pois):  # named POIs in the middle of blocks
             key, value, label = _POIS[i % len(_POIS)]
             r, c = (i * 7) % (k - 1), (i * 13) % (k - 1)
             fh.write(
@@ -124,7 +130,7 @@ def write_grid_city(path: Path, n_ways: int) -> dict[str, int]:
             )
             next_id += 1
         area_nodes = []
-        for i in range(1000):  # named residential areas: a small square inside a block
+        for i in range(n_areas):  # named residential areas: a small square inside a block
             r, c = (i * 11) % (k - 1), (i * 17) % (k - 1)
             corners = [(0.2, 0.2), (0.4, 0.2), (0.4, 0.4), (0.2, 0.4)]
             ids = []
@@ -207,15 +213,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ways", type=int, default=AIM_WAYS, help="road ways (default 100,000)")
     parser.add_argument(
-        "--quick", action="store_true", help="2,000 ways, in this process: a smoke run"
+        "--quick", action="store_true", help="200 ways, in this process: a smoke run"
     )
     args = parser.parse_args(argv)
-    n_ways = 2_000 if args.quick else args.ways
+    n_ways = 200 if args.quick else args.ways
+    extras = {"n_pois": 100, "n_areas": 50} if args.quick else {}
     with tempfile.TemporaryDirectory() as tmp:
         xml, pbf = Path(tmp) / "city.osm", Path(tmp) / "city.osm.pbf"
         admin = Path(tmp) / "admin_divisions.csv"
         t0 = time.perf_counter()
-        grid = write_grid_city(xml, n_ways)
+        grid = write_grid_city(xml, n_ways, **extras)
         t1 = time.perf_counter()
         to_pbf(xml, pbf)
         t2 = time.perf_counter()

@@ -20,7 +20,8 @@ Inputs (fixed seeds, shuffled so that the input order carries no structure):
   ``build_area``, 5,780 edges, as in ``bench_hotspots.py``); 40 % of the places uniform along
   the network (edge drawn by length), 30 % around 40 hotspot places on the same edge
   (σ 150 m, clipped to the edge, so some sit exactly on a node), 30 % at ``n / 20`` identical
-  "address" places drawn like the hotspot ones.
+  "address" places drawn like the hotspot ones. (``--quick``: the road graph of the tiny
+  generated city the quick runs share, ``_shared.small_city``.)
 
 Timed (wall clock, ``time.perf_counter``): best of 3 for table 1 and for ours in table 2; once
 for the networkx peer and for both sides of table 3 (the slow ones):
@@ -124,11 +125,12 @@ def accident_points(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return pts[:, 0].copy(), pts[:, 1].copy()
 
 
-def demo_graph() -> EdgeGraph:
-    """The demo city's road graph (as ``trafficprev.network`` builds it from an area)."""
+def demo_graph(small: bool = False) -> EdgeGraph:
+    """The demo city's road graph (as ``trafficprev.network`` builds it from an area;
+    `small`: the quick runs' shared tiny city's)."""
     import _shared
 
-    e = _shared.demo_area().edges
+    e = (_shared.small_area() if small else _shared.demo_area()).edges
     ends = np.concatenate([e["u"].to_numpy(), e["v"].to_numpy()])
     inv = np.unique(ends, return_inverse=True)[1]
     uv = inv.reshape(2, -1)
@@ -473,10 +475,11 @@ def main(argv: list[str] | None = None) -> None:
     if networkx is None:
         print("networkx is not installed: table 2 skipped.")
     else:
-        graph = demo_graph()
+        graph = demo_graph(small=args.quick)
         graph.csr  # noqa: B018 - cached on the graph: built once, outside the timing
         print(
-            f"demo city network: {graph.n_nodes:,} nodes, {graph.n_edges:,} edges, "
+            f"{'tiny' if args.quick else 'demo'} city network: {graph.n_nodes:,} nodes, "
+            f"{graph.n_edges:,} edges, "
             f"{graph.length.sum() / 1000:,.0f} km\n"
         )
         rows = [run_network(graph, n, eps, k) for n in net_sizes]

@@ -89,10 +89,12 @@ Six parts:
     row with none of 制造业 · 电动自行车 · 下班 · 夜间, or another value of one of those
     fields), with the mean share of such rows among those called out.
 
-``--quick`` (CI's smoke run, figures not measurements): (a) on a generated table of 2,000
-cases and the five CIRCUMSTANCE_FIELDS, (b) 5,000 generated cases and the circumstance
-fields, (c) skipped, (d) two small null worlds (``small_config``) without geocoding or
-exposure (location 未知), (e) 10,000 cases.
+``--quick`` (CI's smoke run, figures not measurements; every timing one run, no warm-up):
+(a) on a generated table of 2,000 cases and the five CIRCUMSTANCE_FIELDS, (b) 2,000 generated
+cases and the circumstance fields, (c) the tiny generated city the quick runs share
+(``_shared.small_city``: 300 determinations, two planted groups of 3) instead of the demo and
+the second worlds, (d) that tiny city's cases (geocoded once per process, the register's
+exposure) instead of generated null worlds, (e) 3,000 cases, (f) one table per row.
 """
 
 from __future__ import annotations
@@ -227,8 +229,8 @@ def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
 
 def median_of(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     """Median wall and CPU (this process) times of `repeat` calls after one untimed warm-up
-    call, and the result."""
-    wall, cpu, out = [], [], fn()
+    call (none when `repeat` is 1: a quick run), and the result."""
+    wall, cpu, out = [], [], (fn() if repeat > 1 else None)
     for _ in range(repeat):
         w, c, out = timed(fn)
         wall.append(w)
@@ -560,6 +562,16 @@ def analyse(files: dict[str, list[Path]], area: Any) -> Any:
     )
 
 
+def tiny_city() -> dict[str, Any]:
+    """The quick runs' shared tiny city (``_shared.small_city``), analysed: (c) of a quick
+    run."""
+    import _shared
+
+    w, c, result = timed(lambda: analyse(_shared.small_files(), _shared.small_area()))
+    return {"name": "tiny city", "result": result, "folder": _shared.small_city(), "wall": w,
+            "cpu": c}  # fmt: skip
+
+
 def demo_city() -> dict[str, Any]:
     """The shipped demo, analysed."""
     import _shared
@@ -636,7 +648,7 @@ def planted_rows(city: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def part_c(cities: list[dict[str, Any]]) -> None:
+def part_c(cities: list[dict[str, Any]], worlds: str = "second worlds (scale 0.8)") -> None:
     print("\n(c) the planted groups in the 2024Q4 run's target groups (2024 window; "
           "match: the row's values hold the group's core values)\n")  # fmt: skip
     rows = [r for city in cities for r in planted_rows(city)]
@@ -653,7 +665,7 @@ def part_c(cities: list[dict[str, Any]]) -> None:
     seconds = [c for c in cities if c["name"] != "shipped demo"]
     for g in ("G1", "G2"):
         hits = sum(r[1] == g and r[4] != "—" for c in seconds for r in planted_rows(c))
-        print(f"\n{g} called out in {hits} of {len(seconds)} second worlds (scale 0.8)", end="")
+        print(f"\n{g} called out in {hits} of {len(seconds)} {worlds}", end="")
     clean = sum(planted_rows(c)[0][12] == "yes" for c in seconds)
     print(f"; G1 and G2 the first two called out in {clean} of {len(seconds)}")
     times = ", ".join(f"{c['name']} {c['wall']:.1f} s (CPU {c['cpu']:.1f} s)" for c in cities)
@@ -663,30 +675,28 @@ def part_c(cities: list[dict[str, Any]]) -> None:
 # --- (d) null worlds --------------------------------------------------------------------------
 
 
-def null_world(seed: int, tmp: Path, quick: bool) -> dict[str, Any]:
-    """One null world's window cases, ranked both ways, and mlxtend's rules."""
-    from trafficprev.datasets._group_demo import export_csv, group_world
-    from trafficprev.intake import read_determinations
-
-    if quick:
-        from trafficprev.datasets.democity import small_config
-
-        config = small_config(seed=seed, n_risky_enterprises=0)
-    else:
-        from trafficprev.datasets.democity import DemoConfig
-
-        config = DemoConfig(seed=seed, n_risky_enterprises=0)
-    world_rows = group_world(config, share=0)
-    folder = tmp / f"null{seed}"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = export_csv(world_rows.rows, folder / "determinations.csv")
-    cases = read_determinations([path]).cases
+def _window_cases(cases: pd.DataFrame) -> pd.DataFrame:
+    """The recognised commuting cases of :data:`WINDOW`."""
     quarter = cases["injured_at"].dt.to_period("Q").astype(str)
     recognised = cases["conclusion"].isin(["认定工伤", "视同工伤"])
-    cases = cases[cases["commuting"] & recognised & quarter.isin(WINDOW)]
-    exposure = None
-    if not quick:
+    return cases[cases["commuting"] & recognised & quarter.isin(WINDOW)]
+
+
+def null_world(seed: int, tmp: Path, quick: bool) -> dict[str, Any]:
+    """One null world's window cases, ranked both ways, and mlxtend's rules (`quick`: the
+    tiny city the quick runs share instead, geocoded once per process; not a null world)."""
+    from trafficprev.intake import read_enterprises
+    from trafficprev.targets import exposure_of
+
+    if quick:
+        import _shared
+
+        cases = _window_cases(_shared.small_geocoded())
+        register = read_enterprises(_shared.small_files()["enterprises"]).records
+        exposure = exposure_of(register)
+    else:
         from trafficprev.area import build_area
+        from trafficprev.datasets._group_demo import export_csv, group_world
         from trafficprev.datasets._world import (
             build_world,
             write_divisions_csv,
@@ -694,10 +704,16 @@ def null_world(seed: int, tmp: Path, quick: bool) -> dict[str, Any]:
             write_osm,
             write_pois_csv,
         )
+        from trafficprev.datasets.democity import DemoConfig
         from trafficprev.geocode import geocode
-        from trafficprev.intake import read_enterprises
-        from trafficprev.targets import exposure_of
+        from trafficprev.intake import read_determinations
 
+        config = DemoConfig(seed=seed, n_risky_enterprises=0)
+        world_rows = group_world(config, share=0)
+        folder = tmp / f"null{seed}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = export_csv(world_rows.rows, folder / "determinations.csv")
+        cases = _window_cases(read_determinations([path]).cases)
         world = build_world(config.seed, scale=config.scale)
         write_osm(world, folder / "roads.osm")
         write_pois_csv(world, folder / "pois.csv")
@@ -707,8 +723,6 @@ def null_world(seed: int, tmp: Path, quick: bool) -> dict[str, Any]:
                           admin=folder / "divisions.csv")  # fmt: skip
         cases = geocode(cases, area).cases
         exposure = exposure_of(read_enterprises([folder / "enterprises.csv"]).records)
-    else:
-        cases = cases.assign(match_level="none")  # not geocoded: location 未知
     common = {"k": K, "max_order": MAX_ORDER, "n_boot": N_BOOT}
     people = combinations(cases, TARGET_FIELDS, exposure=exposure, **common)
     circ = combinations(cases, CIRCUMSTANCE_FIELDS, **common)
@@ -726,10 +740,14 @@ def null_world(seed: int, tmp: Path, quick: bool) -> dict[str, Any]:
 def part_d(seeds: Sequence[int], quick: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         worlds = [null_world(s, Path(tmp), quick) for s in seeds]
-    what = ("small_config, no geocoding (location 未知), no exposure" if quick
-            else "DemoConfig, geocoded, industry exposure from the register")  # fmt: skip
-    print(f"\n(d) null worlds (no planted group; {what}): seeds {seeds[0]}–{seeds[-1]}, "
-          "the recognised commuting cases of 2024\n")  # fmt: skip
+    if quick:
+        print("\n(d) --quick: the tiny city instead of null worlds (it has two planted groups of "
+              f"3 cases; geocoded, industry exposure from the register): seed {seeds[0]}, the "
+              "recognised commuting cases of 2024\n")  # fmt: skip
+    else:
+        what = "DemoConfig, geocoded, industry exposure from the register"
+        print(f"\n(d) null worlds (no planted group; {what}): seeds {seeds[0]}–{seeds[-1]}, "
+              "the recognised commuting cases of 2024\n")  # fmt: skip
     rows = []
     for w in worlds:
         p, c = w["people"], w["circ"]
@@ -785,8 +803,9 @@ def time_big(n: int, repeat: int) -> list[dict[str, Any]]:
 
 
 def part_e(runs: list[dict[str, Any]], repeat: int) -> None:
+    how = f"median of {repeat} after a warm-up" if repeat > 1 else "one run"
     print(f"\n(e) time of combinations, {len(TARGET_FIELDS)} fields, max_order {MAX_ORDER}, "
-          f"n_boot {N_BOOT} (median of {repeat} after a warm-up; no exposure)\n")  # fmt: skip
+          f"n_boot {N_BOOT} ({how}; no exposure)\n")  # fmt: skip
     rows = []
     for r in runs:
         res = r["result"]
@@ -856,7 +875,7 @@ def part_f(quick: bool) -> None:
     print(
         "\n(f) sweeps of synthetic tables (TARGET_FIELDS, order 4, 50 replicates, seed = table)\n"
     )
-    few = range(3) if quick else None
+    few = range(1) if quick else None
     plan = [(1_500, 0, few or range(400), 5), (300, 0, few or range(400), 5),
             (5_000, 0, few or range(100), 5), (1_500, 20, few or range(200), 5),
             (1_500, 30, few or range(200), 5), (1_500, 60, few or range(200), 5),
@@ -878,7 +897,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     quick = args.quick
     repeat = 1 if quick else 3
-    big_n = 10_000 if quick else 100_000
+    big_n = 3_000 if quick else 100_000
     print(
         f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
         f"statsmodels {statsmodels.__version__}, mlxtend {mlxtend.__version__}; k = {K}, "
@@ -886,7 +905,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     cities: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        if not quick:
+        if quick:
+            cities = [tiny_city()]
+        else:
             cities = [demo_city(), *(second_world(Path(tmp), seed=s) for s in SECOND_SEEDS)]
         # (a)
         tables = [("generated", synthetic(2_000, seed=3), CIRCUMSTANCE_FIELDS)]
@@ -898,16 +919,16 @@ def main(argv: list[str] | None = None) -> None:
         # (b), with (e)'s timing of ours
         runs = time_big(big_n, repeat)
         if quick:
-            small, fields = synthetic(5_000, seed=5), CIRCUMSTANCE_FIELDS
+            small, fields = synthetic(2_000, seed=5), CIRCUMSTANCE_FIELDS
             w, c, out = median_of(
                 lambda: combinations(small, fields, k=K, max_order=MAX_ORDER, n_boot=N_BOOT), 1
             )
             core = {f: v for f, v in SYNTHETIC_CORE.items() if f in fields}
-            sets = [{"name": "generated 5,000", "cases": small, "fields": fields,
+            sets = [{"name": "generated 2,000", "cases": small, "fields": fields,
                      "table": out.table, "n_cells": out.n_cells,
                      "cores": {"planted": core}}]  # fmt: skip
             big = {"cases": small, "fields": fields, "wall": w, "cpu": c}
-            show = ["generated 5,000"]
+            show = ["generated 2,000"]
         else:
             sets = [
                 {"name": c["name"], "cases": c["result"].hotspots.cases, "fields": TARGET_FIELDS,
@@ -924,11 +945,16 @@ def main(argv: list[str] | None = None) -> None:
         part_b(sets, big, quick, show)
         # (c)
         if quick:
-            print("\n(c) skipped in --quick (the demo run takes longer than the smoke budget)")
+            part_c(cities, worlds="tiny cities (quick run)")
         else:
             part_c(cities)
     # (d), (e)
-    part_d([1, 2] if quick else list(range(1, 21)), quick)
+    if quick:  # the tiny city's seed
+        from trafficprev.datasets.democity import small_config
+
+        part_d([small_config().seed], quick)
+    else:
+        part_d(list(range(1, 21)), quick)
     part_e(runs, repeat)
     part_f(quick)
 

@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python benchmarks/bench_hotspots.py            # all parts
-    python benchmarks/bench_hotspots.py --quick    # smoke run (small sizes; not a measurement)
+    python benchmarks/bench_hotspots.py --quick    # smoke run (tiny city, small sizes)
     python benchmarks/bench_hotspots.py --part memory --cases 1000000
 
 Parts:
@@ -25,6 +25,12 @@ Parts:
   the call; ours also resolves ties to the lowest edge and computes the offset along the edge.
 * ``memory``: the whole hotspot step for N synthetic cases placed on the demo network, in a
   child process; wall time per step and peak resident memory.
+
+``--quick`` (a smoke run, not a measurement): ``recovery`` and ``memory`` on the tiny generated
+city the quick runs share (``_shared.small_city``; its area, geocoded cases, units and
+hotspots built once per process, which ``bench_trends.py`` and ``bench_maps.py`` use too;
+``memory`` in this process with 500 cases), ``snap`` on one 10 × 10 grid with 200 points, each
+side timed once.
 """
 
 from __future__ import annotations
@@ -105,15 +111,22 @@ def planted_units(area, network, truth: pd.DataFrame) -> dict[str, set[int]]:
     return out
 
 
-def recovery(folder: Path | None = None) -> dict:
-    area, f = demo_area(folder)
-    if folder is None:
+def recovery(folder: Path | None = None, *, small: bool = False) -> dict:
+    """The planted hotspots found (`small`: on the quick runs' shared tiny city)."""
+    if small:
+        folder = _shared.small_city()
+        area, geo = _shared.small_area(), _shared.small_geocoded()
+    elif folder is None:
+        area, _ = demo_area()
         geo = _shared.demo_geocoded()
     else:
+        area, f = demo_area(folder)
         cases = read_determinations(f["determinations"]).cases
         geo = geocode(cases[cases["commuting"]], area).cases
     t = time.perf_counter()
-    res = find_hotspots(geo, area)
+    # the tiny city's is _shared.small_hotspots, find_hotspots(geo, area) on its shared units:
+    # built once per process (timed here when built here), as trends and maps use it too
+    res = _shared.small_hotspots() if small else find_hotspots(geo, area)
     seconds = time.perf_counter() - t
     truth = pd.read_csv((folder or ROOT / "data" / "demo") / "truth" / "hotspots.csv", dtype=str)
     planted = planted_units(area, res.network, truth)
@@ -182,7 +195,8 @@ def _ours_from_graph(ox, g, px, py):
     return gdf, nearest_edges(gdf.geometry.to_numpy(), px, py)
 
 
-def snapping(sizes) -> list[dict]:
+def snapping(sizes, repeat: int = 3) -> list[dict]:
+    """One row per grid size; ours and osmnx best of `repeat`."""
     rows = []
     rng = np.random.default_rng(1)
     for (nx_, ny_), n_pts in sizes:
@@ -192,7 +206,7 @@ def snapping(sizes) -> list[dict]:
         row = {"edges": len(lines), "points": n_pts}
         # best of 3 for ours and osmnx (each builds its spatial index inside the call; a
         # fraction of a second, so one run is mostly noise); spaghetti's snap once
-        row["trafficprev_s"], (ours, _, _) = _best(partial(nearest_edges, lines, px, py))
+        row["trafficprev_s"], (ours, _, _) = _best(partial(nearest_edges, lines, px, py), repeat)
         try:
             import geopandas as gpd
             import spaghetti
@@ -238,13 +252,13 @@ def snapping(sizes) -> list[dict]:
             for e, (a, b) in enumerate(zip(u, v, strict=True)):
                 g.add_edge(int(a), int(b), key=0, geometry=lines[e], length=100.0, eid=e)
 
-            row["to_gdf_s"], _ = _best(partial(ox.convert.graph_to_gdfs, g, nodes=False))
+            row["to_gdf_s"], _ = _best(partial(ox.convert.graph_to_gdfs, g, nodes=False), repeat)
             row["trafficprev_from_graph_s"], (gdf, (pos, _, _)) = _best(
-                partial(_ours_from_graph, ox, g, px, py)
+                partial(_ours_from_graph, ox, g, px, py), repeat
             )
             # our edge ids on the osmnx graph: the `eid` of the GeoDataFrame's row
             ours_g = gdf["eid"].to_numpy()[pos]
-            row["osmnx_s"], ne = _best(partial(ox.distance.nearest_edges, g, px, py))
+            row["osmnx_s"], ne = _best(partial(ox.distance.nearest_edges, g, px, py), repeat)
             theirs = np.array([g.edges[a, b, k]["eid"] for a, b, k in ne])
             d_theirs = shapely.distance(lines[theirs], shapely.points(px, py))
             d_ours = shapely.distance(lines[ours_g], shapely.points(px, py))
@@ -255,11 +269,12 @@ def snapping(sizes) -> list[dict]:
     return rows
 
 
-def memory_child(n: int, network=None) -> None:
+def memory_child(n: int, network=None, *, small: bool = False) -> None:
     """Run the hotspot step on n synthetic cases on the demo network; print JSON.
 
-    A quick run passes the shared ``network`` (the units are then not part of the time)."""
-    area, _ = demo_area()
+    A quick run passes the shared ``network`` (the units are then not part of the time) of
+    the tiny city (`small`: its area instead of the demo's)."""
+    area = _shared.small_area() if small else demo_area()[0]
     rng = np.random.default_rng(7)
     named = area.edges[area.edges["road_id"] != ""]
     w = named["length_m"].to_numpy(float)
@@ -314,16 +329,18 @@ def main(argv: list[str] | None = None) -> int:
         memory_child(args.child)
         return 0
     if args.part in ("recovery", "all"):
-        for size in args.sizes or ([3000] if args.quick else [3000, 30000]):
+        small = _shared.SMALL_CONFIG["n_determinations"]
+        for size in args.sizes or ([small] if args.quick else [3000, 30000]):
             folder = None
-            if size != 3000:
+            if size != 3000 and not (args.quick and size == small):
                 import tempfile
 
                 from trafficprev.datasets.democity import DemoConfig, make_demo_city
 
                 folder = Path(tempfile.mkdtemp(prefix="bench-hotspots-"))
                 make_demo_city(folder, DemoConfig(n_determinations=size))
-            r = recovery(folder)
+            # a quick run's tiny city: the shared one (_shared.small_city)
+            r = recovery(folder, small=args.quick and size == small)
             print(
                 f"## Recovery of the planted hotspots: demo world of {size:,} determinations "
                 "(8 quarters)\n"
@@ -340,8 +357,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"hotspot classes: {r['classes']}\n")
     if args.part in ("snap", "all"):
-        sizes = [((20, 20), 500)] if args.quick else [((32, 30), 5_580), ((71, 71), 20_000)]
-        rows = snapping(sizes)
+        sizes = [((10, 10), 200)] if args.quick else [((32, 30), 5_580), ((71, 71), 20_000)]
+        rows = snapping(sizes, repeat=1 if args.quick else 3)
         print("## Nearest-edge snapping on grid networks (same points, same network)\n")
         print(markdown(pd.DataFrame(rows).round(4)))
         for row in rows:
@@ -354,11 +371,14 @@ def main(argv: list[str] | None = None) -> int:
             )
         print()
     if args.part in ("memory", "all"):
-        sizes = [args.cases] if args.cases else ([2_000] if args.quick else [100_000, 1_000_000])
-        print("## The hotspot step at scale on the demo network (child process each)\n")
+        sizes = [args.cases] if args.cases else ([500] if args.quick else [100_000, 1_000_000])
+        if args.quick:
+            print("## The hotspot step at scale on the tiny city's network (in this process)\n")
+        else:
+            print("## The hotspot step at scale on the demo network (child process each)\n")
         for n in sizes:
-            if args.quick:  # in this process: a smoke run, not a measurement
-                out = _shared.call(memory_child, n, _shared.demo_network())
+            if args.quick:  # in this process, on the tiny city: a smoke run, not a measurement
+                out = _shared.call(memory_child, n, _shared.small_network(), small=True)
             else:
                 out = subprocess.run(
                     [sys.executable, __file__, "--child", str(n)],

@@ -1,7 +1,7 @@
 """Intake speed and peak memory on large synthetic exports.
 
     python benchmarks/bench_intake.py            # 1,000,000 CSV rows, 100,000 xlsx rows
-    python benchmarks/bench_intake.py --quick    # 5,000 rows in one process (smoke run)
+    python benchmarks/bench_intake.py --quick    # 500 CSV / 150 xlsx rows in-process (smoke)
 
 Files are generated once into a temporary folder (every narrative, time and decision
 number differs, so caches do not flatter the figures). Each measurement runs in its own
@@ -181,10 +181,12 @@ def _check_seconds(key: str, path: Path) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help="5,000 rows, in this process: a smoke run"
+        "--quick",
+        action="store_true",
+        help="500 CSV / 150 xlsx rows, in this process: a smoke run",
     )
     args = parser.parse_args(argv)
-    n_csv, n_xlsx = (5_000, 1_000) if args.quick else (1_000_000, 100_000)
+    n_csv, n_xlsx = (500, 150) if args.quick else (1_000_000, 100_000)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         paths = make_files(Path(tmp), n_csv, n_xlsx)

@@ -3,11 +3,15 @@
 Run from the repository root::
 
     python benchmarks/bench_maps.py            # both parts
-    python benchmarks/bench_maps.py --quick    # smoke run (the demo's maps, one in Chromium)
+    python benchmarks/bench_maps.py --quick    # smoke run (the tiny city's maps, one in Chromium)
 
 For each map: Python build + offline render seconds, HTML size, gzip size, and the wall time of
 headless Chromium loading it (console errors and page requests must both be zero). Aims
 (issue 7): the demo maps under 5 MB each; 5,000 cases on 20,000 segments under 10 MB.
+
+``--quick`` (a smoke run, not a measurement) builds the same four maps for the tiny generated
+city the quick runs share (``_shared.small_city``: its area, geocoded cases and hotspots, built
+once per process) instead of the demo, and loads one of them in Chromium.
 """
 
 from __future__ import annotations
@@ -50,12 +54,21 @@ from trafficprev.testing import check_in_browser  # noqa: E402
 
 
 def measure(
-    label: str, area, hs, cases, register, out: Path, *, browser: bool | int = True
+    label: str,
+    area,
+    hs,
+    cases,
+    register,
+    out: Path,
+    *,
+    browser: bool | int = True,
+    campaign_sites: list[Path] | None = None,
 ) -> list[dict]:
-    """Build, render and (with Chromium; `browser` maps, all when True) load every map."""
+    """Build, render and (with Chromium; `browser` maps, all when True) load every map;
+    the campaign candidates are `campaign_sites` (default: the demo's)."""
     settings = Settings()
-    f = demo_files()
-    cand = campaign_candidates(read_campaign_candidates(f["campaign_sites"]).records, area)
+    sites = campaign_sites or demo_files()["campaign_sites"]
+    cand = campaign_candidates(read_campaign_candidates(sites).records, area)
     signs = choose_sign_sites(hs, area, settings)
     camp = choose_campaign_sites(cases, register, cand, settings)
     builders = {
@@ -94,15 +107,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     out = Path(tempfile.mkdtemp(prefix="bench-maps-"))
-    f = demo_files()
-    area = _shared.demo_area()
-    register = read_enterprises(f["enterprises"]).records
-    geocoded = _shared.demo_geocoded()
-    # a quick run loads one map in Chromium (the smoke test of that path), not all eight
-    browser = 1 if args.quick else True
-    label = f"demo ({len(geocoded)} cases)"
-    rows = measure(label, area, _shared.demo_hotspots(), geocoded, register, out, browser=browser)
-    if not args.quick:  # the same maps at 5,000 cases (a quick run smoke-tests the demo only)
+    if args.quick:
+        # the tiny shared city's maps; one loaded in Chromium (the smoke test of that path)
+        f = _shared.small_files()
+        area, hs = _shared.small_area(), _shared.small_hotspots()
+        geocoded = _shared.small_geocoded()
+        register = read_enterprises(f["enterprises"]).records
+        label = f"tiny city ({len(geocoded)} cases)"
+        rows = measure(
+            label, area, hs, geocoded, register, out, browser=1, campaign_sites=f["campaign_sites"]
+        )
+    else:
+        f = demo_files()
+        area = _shared.demo_area()
+        register = read_enterprises(f["enterprises"]).records
+        geocoded = _shared.demo_geocoded()
+        label = f"demo ({len(geocoded)} cases)"
+        rows = measure(label, area, _shared.demo_hotspots(), geocoded, register, out)
+    if not args.quick:  # the same maps at 5,000 cases (a quick run: the tiny city's only)
         _, frame, _, _ = synthetic(5_000)
         hs = find_hotspots(frame, area)
         segments = int((hs.network.units["kind"] == "segment").sum())

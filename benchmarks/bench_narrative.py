@@ -4,7 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench_narrative.py            # 40,000 texts per throughput row
     python benchmarks/bench_narrative.py --n 20000
-    python benchmarks/bench_narrative.py --quick    # 2,000 texts, one run (smoke run)
+    python benchmarks/bench_narrative.py --quick    # 500 texts, one run, 100 cases (smoke run)
 
 It prints per-field accuracy on the ``dev`` split of the hand-labelled narratives (used
 while writing the rules) and the ``holdout`` split (written after the rules were frozen),
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=40_000, help="distinct texts per row")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (best kept)")
     parser.add_argument(
-        "--quick", action="store_true", help="2,000 texts, one run each (smoke run)"
+        "--quick", action="store_true", help="500 texts, one run each, 100 cases (smoke run)"
     )
     parser.add_argument(
         "--generator-n", type=int, default=2_000, help="generator cases for the last table"
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     n = max(args.n, MIN_TEXTS)
     if args.quick:
-        n, args.repeat = 2_000, 1  # a smoke run: too few texts to be a measurement
+        n, args.repeat = 500, 1  # a smoke run: too few texts to be a measurement
 
     labelled = load_labelled()
     splits = {name: labelled[labelled["split"] == name] for name in ("dev", "holdout")}
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(f"{label:<16}{n / frame:>20,.0f}{n / scalar:>22,.0f}")
 
-    generator_table(200 if args.quick else args.generator_n)
+    generator_table(100 if args.quick else args.generator_n)
 
 
 def generator_table(n: int) -> None:

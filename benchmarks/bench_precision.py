@@ -2,7 +2,7 @@
 hand-computed example, and the time of the whole enterprise table at city scale.
 
     python benchmarks/bench_precision.py            # 100,000 enterprises × 3 years
-    python benchmarks/bench_precision.py --quick    # 2,000 enterprises × 3 years
+    python benchmarks/bench_precision.py --quick    # 500 enterprises × 3 years (smoke run)
 
 The synthetic city (:func:`city`): enterprises with lognormal headcounts (median 40, clipped
 to 3–20,000), a premium of 200–1,300 yuan per insured per year, injury rates around 8 per
@@ -21,18 +21,20 @@ Four parts:
 (b) **Bühlmann–Straub against the hand-computed example** of ``tests/test_credibility.py``
     (3 enterprises × 3 years; every quantity computed by hand as exact fractions).
 (c) **Time at city scale**: ``enterprise_years`` + ``incidence`` + ``payout_ratios`` from
-    the four input tables (median of 3 runs after a warm-up, wall and this process's CPU
-    time: the fairer figure on a busy machine), beside esda's ``Empirical_Bayes`` on the
-    pooled arrays (median of 5) as a ratio. esda's EB is one step (a few vector operations
-    on ready arrays); the pipeline joins four tables, links the cases and fits both models,
-    so the ratio says what the whole table costs next to the one statistic esda offers.
+    the four input tables (median of 3 runs after a warm-up, ``--quick``: one run; wall and
+    this process's CPU time: the fairer figure on a busy machine), beside esda's
+    ``Empirical_Bayes`` on the pooled arrays (median of 5) as a ratio. esda's EB is one step
+    (a few vector operations on ready arrays); the pipeline joins four tables, links the cases
+    and fits both models, so the ratio says what the whole table costs next to the one
+    statistic esda offers.
 (d) **The planted enterprises** of the demo city (``data/demo/truth/precision_enterprises.csv``)
-    and of generated small cities (``small_config(seed=s)``, seeds 1–10; ``--quick``: the
-    shipped demo only), through ``trafficprev precision``'s own reading and analysis
-    (``precision_inputs`` + ``run_precision``'s readers and ``analyse_precision``): the
-    both-high enterprises listed, a one-large-claim small firm listed by its payout ratio
-    alone, the trained enterprise's drop covered by the interval of its EB change, and a
-    null training called a success (达到目标).
+    and of generated small cities (``small_config(seed=s)``, seeds 1–10; ``--quick``: only
+    the tiny generated city the quick runs share, ``_shared.small_city``), through
+    ``trafficprev precision``'s own reading and analysis (``precision_inputs`` +
+    ``run_precision``'s readers and ``analyse_precision``): the both-high enterprises listed,
+    a one-large-claim small firm listed by its payout ratio alone, the trained enterprise's
+    drop covered by the interval of its EB change, and a null training called a success
+    (达到目标).
 """
 
 from __future__ import annotations
@@ -130,8 +132,8 @@ def city(n: int, seed: int) -> dict[str, pd.DataFrame]:
 
 def median_of(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     """Median wall and CPU (this process) times of `repeat` calls after one untimed warm-up
-    call, and the result."""
-    wall, cpu, out = [], [], fn()
+    call (none when `repeat` is 1: a quick run), and the result."""
+    wall, cpu, out = [], [], (fn() if repeat > 1 else None)
     for _ in range(repeat):
         t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
@@ -221,9 +223,9 @@ def markdown_table(headers: list[str], rows: list[list[str]], align: str) -> str
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2,000 enterprises only")
+    parser.add_argument("--quick", action="store_true", help="500 enterprises only (smoke run)")
     args = parser.parse_args(argv)
-    n = 2_000 if args.quick else 100_000
+    n = 500 if args.quick else 100_000
     tables = city(n, seed=19)
     print(
         f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
@@ -332,8 +334,12 @@ def planted(folder: Path | None, seed: int | None) -> dict[str, Any]:
 def planted_section(quick: bool) -> None:
     from trafficprev.datasets.democity import make_demo_city, small_config
 
-    rows = [planted(None, None)]
-    if not quick:
+    if quick:  # the tiny city the quick runs share (small_config, seed 2024, scale 0.1)
+        import _shared
+
+        rows = [planted(_shared.small_city(), small_config().seed)]
+    else:
+        rows = [planted(None, None)]
         with tempfile.TemporaryDirectory() as tmp:
             for seed in range(1, 11):
                 folder = Path(tmp) / f"s{seed}"

@@ -4,7 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench_run.py                 # 3,000 (the shipped demo), 100,000, 1,000,000
     python benchmarks/bench_run.py --sizes 3000 100000
-    python benchmarks/bench_run.py --quick         # 3,000 only, in-process, no rerun (smoke)
+    python benchmarks/bench_run.py --quick         # the quick runs' tiny city only (smoke)
 
 Each size runs in a child process: the demo world of that many determinations (the shipped
 ``data/demo`` for 3,000) has its area built, and ``trafficprev.pipeline.run`` is timed for its
@@ -13,6 +13,10 @@ empty geocode cache and then, up to 100,000 determinations, again (the quarterly
 table gives the manifest's seconds per step, the total, peak resident memory of the child,
 and the time ratio per 10× more determinations (aim: no worse than linear-log, i.e. ≤ ~11×
 per 10×).
+
+``--quick`` (a smoke run, not a measurement) runs the quarter once (no rerun) in this process
+on the tiny generated city the quick runs share (``_shared.small_city``: 300 determinations,
+scale 0.1), its area built once per process (``_shared.small_area``).
 
 Generating a world is not part of the run and is not timed here (``bench_democity.py`` times
 it: about 11 minutes for 1,000,000). Generated worlds are kept in ``benchmarks/.worlds/``
@@ -141,9 +145,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child(args.child)
         return 0
-    sizes = args.sizes or ([3000] if args.quick else [3000, 100_000, 1_000_000])
+    small = _shared.SMALL_CONFIG["n_determinations"]
+    sizes = args.sizes or ([small] if args.quick else [3000, 100_000, 1_000_000])
     rows = []
     for n in sizes:
+        if args.quick and n == small:
+            # in this process, on the shared tiny city and its area, no rerun: a smoke run
+            os.environ["BENCH_WORLD"] = str(_shared.small_city())
+            out = _shared.call(child, n, area=_shared.small_area(), rerun=False)
+            rows.append(json.loads(out.strip().splitlines()[-1]))
+            continue
         folder, generated = world(n, fresh=args.fresh)
         if generated is not None:
             print(f"(generated the {n:,}-determination world in {generated:.0f} s: {folder})")

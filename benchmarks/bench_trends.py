@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python benchmarks/bench_trends.py                  # all parts
-    python benchmarks/bench_trends.py --quick          # smoke run (small sizes; not a measurement)
+    python benchmarks/bench_trends.py --quick          # smoke run (tiny city; not a measurement)
     python benchmarks/bench_trends.py --part scale --cases 1000000
 
 Parts:
@@ -17,6 +17,10 @@ Parts:
   enterprise, the space-time cube with emerging classes, the evaluation of measures) on N
   synthetic cases snapped to the demo network, in a child process: seconds per analysis and peak
   memory. The snapping itself (``find_hotspots``) is timed separately.
+
+``--quick`` (a smoke run, not a measurement): ``recovery`` on the tiny generated city the quick
+runs share (``_shared.small_city``, its area and hotspots built once per process) only, and
+``scale`` with 500 synthetic cases on that city's shared units, in this process.
 """
 
 from __future__ import annotations
@@ -73,10 +77,19 @@ def markdown(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def world(folder: Path) -> dict:
-    """Area, snapped cases, register and measures of a demo world folder."""
+def world(folder: Path, *, small: bool = False) -> dict:
+    """Area, snapped cases, register and measures of a demo world folder (`small`: the quick
+    runs' shared tiny city, `folder`)."""
     from trafficprev.datasets import demo_dir
 
+    if small:  # the quick runs' tiny city: built once per process
+        return {
+            "area": _shared.small_area(),
+            "hotspots": _shared.small_hotspots(),
+            "register": read_enterprises(folder / "enterprises.csv").records,
+            "measures": read_measures(folder / "measures.csv").records,
+            "truth": folder / "truth",
+        }
     if folder.resolve() == demo_dir().resolve():  # the shipped demo: built once per process
         return {
             "area": _shared.demo_area(),
@@ -127,8 +140,8 @@ EXPECTED = {
 }
 
 
-def recovery(folder: Path, label: str) -> None:
-    w = world(folder)
+def recovery(folder: Path, label: str, *, small: bool = False) -> None:
+    w = world(folder, small=small)
     hs = w["hotspots"]
     settings = Settings()
     t = time.perf_counter()
@@ -207,13 +220,17 @@ def recovery(folder: Path, label: str) -> None:
     print(f"\n(all three analyses: {time.perf_counter() - t:.1f} s)\n")
 
 
-def synthetic(n: int, seed: int = 7):
-    """N cases snapped to the demo network, attributes resampled from the demo's cases."""
+def synthetic(n: int, seed: int = 7, *, small: bool = False):
+    """N cases snapped to the demo network, attributes resampled from the demo's cases
+    (`small`: the quick runs' shared tiny city instead of the demo)."""
     from trafficprev.datasets import demo_files
 
-    f = demo_files()
-    area = _shared.demo_area()
-    cases = _shared.demo_cases()
+    if small:
+        f, area, cases = _shared.small_files(), _shared.small_area(), _shared.small_cases()
+    else:
+        f = demo_files()
+        area = _shared.demo_area()
+        cases = _shared.demo_cases()
     demo = cases[cases["commuting"]].reset_index(drop=True)
     rng = np.random.default_rng(seed)
     named = area.edges[area.edges["road_id"] != ""]
@@ -255,9 +272,10 @@ def synthetic(n: int, seed: int = 7):
     return area, frame, register, measures
 
 
-def scale_child(n: int, network=None) -> None:
-    """The whole step on n synthetic cases; a quick run passes the shared units (`network`)."""
-    area, frame, register, measures = synthetic(n)
+def scale_child(n: int, network=None, *, small: bool = False) -> None:
+    """The whole step on n synthetic cases; a quick run passes the shared units (`network`)
+    of the tiny city (`small`)."""
+    area, frame, register, measures = synthetic(n, small=small)
     settings = Settings()
     t0 = time.perf_counter()
     hs = find_hotspots(frame, area, settings, network=network)
@@ -319,20 +337,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.part in ("recovery", "all"):
         from trafficprev.datasets import demo_dir
 
-        recovery(demo_dir(), "Shipped demo city (3,000 determinations)")
-        if not args.quick:
+        if args.quick:
+            n = _shared.SMALL_CONFIG["n_determinations"]
+            recovery(_shared.small_city(), f"Tiny city ({n:,} determinations)", small=True)
+        else:
+            recovery(demo_dir(), "Shipped demo city (3,000 determinations)")
+
             from trafficprev.datasets.democity import DemoConfig, make_demo_city
 
             folder = Path(tempfile.mkdtemp(prefix="bench-trends-"))
             make_demo_city(folder, DemoConfig(n_determinations=30_000))
             recovery(folder, "Demo world of 30,000 determinations")
     if args.part in ("scale", "all"):
-        sizes = args.cases or ([2_000] if args.quick else [100_000, 1_000_000])
-        print("## The whole step at scale on the demo network (child process each)\n")
+        sizes = args.cases or ([500] if args.quick else [100_000, 1_000_000])
+        if args.quick:
+            print("## The whole step at scale on the tiny city's network (in this process)\n")
+        else:
+            print("## The whole step at scale on the demo network (child process each)\n")
         rows = []
         for n in sizes:
-            if args.quick:  # in this process: a smoke run, not a measurement
-                out = _shared.call(scale_child, n, _shared.demo_network())
+            if args.quick:  # in this process, on the tiny city: a smoke run, not a measurement
+                out = _shared.call(scale_child, n, _shared.small_network(), small=True)
             else:
                 out = subprocess.run(
                     [sys.executable, __file__, "--child", str(n)],
