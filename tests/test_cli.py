@@ -160,3 +160,33 @@ def test_every_run_option_reaches_run(previous, expected, monkeypatch, tmp_path)
         "台账",
     )
     assert kw["quiet"] is True and kw["settings"].as_of == dt.date(2025, 1, 15)
+
+
+def test_a_command_runs_with_fewer_collections_and_restores_the_thresholds(monkeypatch):
+    """While a command runs, the cyclic collector waits for COMMAND_GC_THRESHOLDS (a tenth
+    of a demo quarter's time went to it); the caller's thresholds come back after, also when
+    the command fails."""
+    import gc
+
+    from trafficprev import cli
+    from trafficprev._errors import InputFileNotFoundError
+
+    seen = []
+
+    def command(args):
+        seen.append(gc.get_threshold())
+        if len(seen) == 2:
+            raise InputFileNotFoundError("x.csv: no such file")
+        return 0
+
+    monkeypatch.setattr(cli, "_cmd_intake", command)
+    caller = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)  # CPython's defaults (the suite itself runs with others)
+    try:
+        assert main(["intake", "--input", "x.csv", "--out", "out"]) == 0
+        assert gc.get_threshold() == (700, 10, 10)
+        assert main(["intake", "--input", "x.csv", "--out", "out"]) == 2
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*caller)
+    assert seen == [cli.COMMAND_GC_THRESHOLDS] * 2 != [(700, 10, 10)] * 2
