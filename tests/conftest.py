@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from pathlib import Path
 
@@ -71,7 +72,14 @@ def _cap_hypothesis_examples(items) -> None:
 
 
 def pytest_configure(config):
-    """On CI the browser checks of the maps must run, never skip for want of Chromium."""
+    """The collector's thresholds of a command (every pytest process); on CI the browser
+    checks of the maps must run, never skip for want of Chromium."""
+    # the suite runs about forty quarters in its own processes, each keeping millions of small
+    # objects alive to its end: with CPython's default thresholds the cyclic collector walks
+    # them again and again (a tenth of a demo run's time), as `trafficprev` itself avoids
+    from trafficprev.cli import COMMAND_GC_THRESHOLDS
+
+    gc.set_threshold(*COMMAND_GC_THRESHOLDS)
     if os.environ.get("CI"):
         from trafficprev.maps import find_chromium
 
