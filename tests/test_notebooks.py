@@ -1,6 +1,7 @@
 """Every notebook (jupytext .py source) runs top to bottom through papermill on a small world.
 
-The world is a small demo city (``small_config()``, generated once per test run); its area is
+The world is the smallest demo city the generator makes (:data:`TINY`: 300 determinations at
+a tenth of the demo's size, every file of the demo's layout), generated once; its area is
 built once, its second-to-last quarter is run once, and the quarterly notebook 季度报告 runs
 the last quarter beside it (comparing it with the previous one: the notebook's job). The
 other notebooks each get an output folder of their own with a copy of the previous run; 02
@@ -44,20 +45,26 @@ SHARED_PARAMETERS = {
 }
 
 
+#: The notebooks' world: the smallest the generator makes (every file of the demo layout)
+TINY = {"scale": 0.1, "n_determinations": 300}
+
+
 def _files(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
 
 
 @pytest.fixture(scope="session")
-def world(tmp_path_factory, small_city) -> dict:
-    """The small world (the session's ``small_city``, read only): the notebooks' parameters,
-    its folders and its personal data."""
+def world(tmp_path_factory) -> dict:
+    """The notebooks' world (:data:`TINY`), generated here: their parameters, its folders and
+    its personal data."""
     import trafficprev as tp
     from trafficprev.area import build_area, save_area
+    from trafficprev.datasets.democity import make_demo_city, small_config
     from trafficprev.pipeline import run
 
     root = tmp_path_factory.mktemp("small-world")
-    city = small_city["roads"].parent
+    city = root / "city"
+    make_demo_city(city, small_config(**TINY))
     config = pd.read_csv(city / "truth" / "config.csv", index_col="setting")["value"]
     quarters = pd.period_range(config["first_quarter"], periods=int(config["quarters"]), freq="Q")
     last = quarters[-1]
