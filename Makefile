@@ -30,14 +30,16 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check trafficprev tests benchmarks notebooks
 	$(BIN)/ruff format --check trafficprev tests benchmarks notebooks
 
-# the suite runs on every core (pytest-xdist) with two workers per core: part of it waits on
-# other processes (headless Chromium, JupyterLab, the CLI runs it starts, kill -9), and a
-# second worker keeps the core busy meanwhile (2-core machine, 2026-12-07: 278 s with 4
-# workers, 288 s with 3, 337 s with 2). A test file's tests run on one worker (its module
-# fixtures built once); tests/conftest.py orders the slowest files first (kept in that order:
-# --no-loadscope-reorder) and builds the shared finished demo run once for all workers
+# the suite runs on every core (pytest-xdist) with one worker more than there are cores: part
+# of it waits on other processes (headless Chromium, JupyterLab, the CLI runs it starts, kill
+# -9), and the extra worker keeps the cores busy meanwhile; more workers than that make the
+# CPU-bound rest slower (processes crowding two cores; 2-core machine, 2026-12-08, the same
+# tree: 261-290 s with 4 workers, 232 s with 3, 231 s with 2). A test file's tests run on one
+# worker (its module fixtures built once); tests/conftest.py orders the slowest files first
+# (kept in that order: --no-loadscope-reorder) and builds the shared finished demo run once
+# for all workers
 CORES        := $(shell nproc 2>/dev/null || echo 2)
-TEST_WORKERS ?= $(shell echo $$((2 * $(CORES))))
+TEST_WORKERS ?= $(shell echo $$(($(CORES) + 1)))
 PYTEST_ARGS  ?= -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Bytecode is written and kept even where the machine sets PYTHONDONTWRITEBYTECODE: the suite
