@@ -159,17 +159,9 @@ def small_city_seconds() -> float:
 
 def small_files() -> dict[str, list[Path]]:
     """The inputs of :func:`small_city` by kind, as ``demo_files()`` gives the demo's."""
-    root = small_city()
-    return {
-        "determinations": sorted(root.glob("determinations_*.xlsx"))
-        + sorted(root.glob("determinations_*.csv")),
-        "enterprises": [root / "enterprises.csv"],
-        "campaign_sites": [root / "campaign_sites.csv"],
-        "roads": [root / "demo_city.osm"],
-        "divisions": [root / "admin_divisions.csv"],
-        "pois": [root / "pois.csv"],
-        "measures": [root / "measures.csv"],
-    }
+    from trafficprev.datasets import demo_files
+
+    return demo_files(small_city())
 
 
 @functools.cache

@@ -110,12 +110,16 @@ def demo_dir() -> Path:
     return target
 
 
-def demo_files() -> dict[str, list[Path]]:
+def demo_files(root: str | os.PathLike[str] | None = None) -> dict[str, list[Path]]:
     """The demo city's inputs by kind: determinations (2023–2024, the traffic project's),
     enterprises, campaign_sites, roads, divisions, pois, measures, and the precision
     project's own: precision_determinations (2022), contributions, payouts (never the
-    ``truth/`` folder)."""
-    root = demo_dir()
+    ``truth/`` folder).
+
+    `root`: a city that :func:`~trafficprev.datasets.democity.make_demo_city` generated (the
+    same layout) instead of the shipped one.
+    """
+    root = demo_dir() if root is None else Path(root)
     precision = root / "precision"
     return {
         "determinations": sorted(root.glob("determinations_*.xlsx"))
