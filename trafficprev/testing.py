@@ -521,9 +521,12 @@ _MEASURE = (
     "document.body.appendChild(pre);return;}act(steps[i]);"
     # headless --dump-dom runs no rendering frames, so a viewport that settles after load is
     # never announced to the page (no resize event, no ResizeObserver callback): announce it,
-    # as a browser window does, before each measurement
+    # as a browser window does, before each measurement, and once more after the page had
+    # time to settle (on a busy machine the viewport can settle after the first announcement,
+    # which left labels laid out for the legend where it stood before)
     "window.dispatchEvent(new Event('resize'));"
-    "setTimeout(function(){out.push(measure(steps[i]));run(i+1);},400);}"
+    "setTimeout(function(){window.dispatchEvent(new Event('resize'));"
+    "setTimeout(function(){out.push(measure(steps[i]));run(i+1);},400);},400);}"
     "setTimeout(function(){run(0);},400);});</script>"
 )
 
@@ -571,15 +574,16 @@ def measure_labels(
         What to do before each measurement, in order: ``None`` (the view as it is, e.g. the
         opening view), ``("view", zoom, (lat, lon))`` (jump there, no animation),
         ``("toggle", layer name)`` (click that layer's box in the layer control) or
-        ``("height", px)`` (the map's box made that tall). After each step the page gets a
-        ``resize`` event: headless Chromium's ``--dump-dom`` runs no rendering frames, so a
-        viewport that settles after load would otherwise never be announced to the page.
+        ``("height", px)`` (the map's box made that tall). After each step the page gets
+        two ``resize`` events, 400 ms apart: headless Chromium's ``--dump-dom`` runs no
+        rendering frames, so a viewport that settles after load would otherwise never be
+        announced to the page.
     width, height : int, default 1200, 800
         Window size in CSS pixels (that of :func:`trafficprev.maps.screenshot`).
     timeout : float, default 60
         Seconds before Chromium is killed.
     wait_ms : int, default 8000
-        Virtual time for the page (each step waits 400 ms of it).
+        Virtual time for the page (each step waits 800 ms of it).
 
     Returns
     -------
