@@ -72,6 +72,14 @@ def call(fn, *args, **kwargs) -> str:
     return buf.getvalue()
 
 
+def markdown_table(headers: list[str], rows: list[list[str]], align: str) -> str:
+    """A GitHub markdown table; ``align`` has one ``l`` / ``r`` per column."""
+    sep = ["---:" if a == "r" else ":---" for a in align]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(sep) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
 @functools.cache
 def demo_cases():
     """``read_determinations`` of the shipped demo's exports, ``.cases`` (cached; read-only)."""

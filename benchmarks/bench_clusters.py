@@ -77,6 +77,7 @@ from typing import Any
 import numpy as np
 import scipy
 import sklearn
+from _shared import markdown_table
 from scipy.sparse import csr_matrix
 from sklearn.cluster import DBSCAN
 from sklearn.metrics import adjusted_rand_score
@@ -377,14 +378,6 @@ def run_hdbscan(n: int, hdbscan: Any) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------------------------------
 # output
-
-
-def markdown_table(headers: list[str], rows: list[list[str]], align: str) -> str:
-    """A GitHub markdown table; ``align`` has one ``l`` / ``r`` per column."""
-    sep = ["---:" if a == "r" else ":---" for a in align]
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(sep) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def pct(x: float) -> str:

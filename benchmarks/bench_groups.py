@@ -124,6 +124,8 @@ for _folder in (ROOT, ROOT / "benchmarks"):
     if str(_folder) not in sys.path:
         sys.path.insert(0, str(_folder))
 
+from _shared import markdown_table  # noqa: E402
+
 from trafficprev.groups import (  # noqa: E402
     BLOCKS,
     CIRCUMSTANCE_FIELDS,
@@ -246,14 +248,6 @@ def one_thread() -> contextlib.AbstractContextManager:
     except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn (mlxtend)
         return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
-
-
-def markdown_table(headers: list[str], rows: list[list[str]], align: str) -> str:
-    """A GitHub markdown table; ``align`` has one ``l`` / ``r`` per column."""
-    sep = ["---:" if a == "r" else ":---" for a in align]
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(sep) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def _cell(text: object) -> str:

@@ -82,18 +82,18 @@ def world(folder: Path, *, small: bool = False) -> dict:
     runs' shared tiny city, `folder`)."""
     from trafficprev.datasets import demo_dir
 
-    if small:  # the quick runs' tiny city: built once per process
+    # the quick runs' tiny city and the shipped demo: built once per process
+    shared = (
+        (_shared.small_area, _shared.small_hotspots)
+        if small
+        else (_shared.demo_area, _shared.demo_hotspots)
+        if folder.resolve() == demo_dir().resolve()
+        else None
+    )
+    if shared is not None:
         return {
-            "area": _shared.small_area(),
-            "hotspots": _shared.small_hotspots(),
-            "register": read_enterprises(folder / "enterprises.csv").records,
-            "measures": read_measures(folder / "measures.csv").records,
-            "truth": folder / "truth",
-        }
-    if folder.resolve() == demo_dir().resolve():  # the shipped demo: built once per process
-        return {
-            "area": _shared.demo_area(),
-            "hotspots": _shared.demo_hotspots(),
+            "area": shared[0](),
+            "hotspots": shared[1](),
             "register": read_enterprises(folder / "enterprises.csv").records,
             "measures": read_measures(folder / "measures.csv").records,
             "truth": folder / "truth",
